@@ -1,0 +1,1 @@
+"""Reverse-mode automatic differentiation: one tape for eager and graph mode."""
