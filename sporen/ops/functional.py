@@ -1,7 +1,17 @@
 """The ``ops.xxx`` functions: thin wrappers over the primitives, gathered from each family."""
-from .elementwise import *  # noqa: F401,F403
-from .reduce import *  # noqa: F401,F403
-from .movement import *  # noqa: F401,F403
-from . import elementwise as _e, reduce as _r, movement as _m
+from . import elementwise as _elementwise
+from . import reduce as _reduce
+from . import movement as _movement
+from . import indexing as _indexing
+from . import creation as _creation
+from . import linalg as _linalg
+from . import nn_ops as _nn_ops
+from . import random as _random
+from . import composite as _composite
 
-__all__ = list(_e.__all__) + list(_r.__all__) + list(_m.__all__)
+__all__ = []
+for _m in (_elementwise, _reduce, _movement, _indexing, _creation, _linalg, _nn_ops, _random, _composite):
+    for _name in _m.__all__:
+        globals()[_name] = getattr(_m, _name)
+        __all__.append(_name)
+del _m
