@@ -2,12 +2,13 @@
 
 Each primitive is one ``register`` call with its rule, kernel, bprop and C expression; the
 functional ``ops.xxx`` wrapper below it converts arguments and promotes dtypes."""
+
 import numpy as np
 
 from .. import dtype as mstype
 from ..tensor import Tensor
 from . import _rules as R
-from ._helpers import binary_args, check_tensor, unbroadcast
+from ._helpers import binary_args, check_int, check_tensor, unbroadcast
 from .registry import NOT_DIFFERENTIABLE, Aval, register
 
 __all__ = ["cast", "add", "sub", "mul", "div", "neg", "exp", "log", "sqrt", "square", "tanh",
@@ -107,11 +108,11 @@ def div(input, other, *, rounding_mode=None):
     if rounding_mode is None:
         return div_p(x, y)
     if rounding_mode == "floor":
-        return OPS_floor_divide(x, y)
+        return floor_divide_p(x, y)
     if rounding_mode == "trunc":
-        q = div_p(x, y)
-        r = OPS_trunc(q)
-        return cast_p(r, dtype=x.dtype) if x.dtype.kind in "iu" else r
+        if x.dtype.kind in "iu":
+            return cast_p(trunc_p(div_p(x, y)), dtype=x.dtype)
+        return trunc_p(div_p(x, y))
     raise ValueError(f"div: 'rounding_mode' must be None, 'floor' or 'trunc', got {rounding_mode!r}")
 
 
@@ -119,16 +120,6 @@ def neg(input):
     """``-input``."""
     check_tensor("neg", input)
     return neg_p(input)
-
-
-def OPS_floor_divide(x, y):
-    from .registry import OPS
-    return OPS["floor_divide"](x, y)
-
-
-def OPS_trunc(x):
-    from .registry import OPS
-    return OPS["trunc"](x)
 
 
 # --- unary math ----------------------------------------------------------------------------------
@@ -200,12 +191,26 @@ def _unary(name, prim):
     return fn
 
 
-exp = _unary("exp", exp_p)
-log = _unary("log", log_p)
-sqrt = _unary("sqrt", sqrt_p)
+def _float_unary(name, prim):
+    """A float math function: int and bool inputs are computed in float32, as MindSpore does."""
+    def fn(input):
+        if not isinstance(input, Tensor):
+            raise TypeError(f"{name}: 'input' must be a Tensor, got {type(input).__name__}")
+        if input.dtype.kind in "iub":
+            input = cast_p(input, dtype=mstype.float32)
+        return prim(input)
+    fn.__name__ = name
+    fn.__qualname__ = name
+    fn.__doc__ = f"Elementwise ``{name}`` of ``input`` (MindSpore's ``ops.{name}``); ints give float32."
+    return fn
+
+
+exp = _float_unary("exp", exp_p)
+log = _float_unary("log", log_p)
+sqrt = _float_unary("sqrt", sqrt_p)
 square = _unary("square", square_p)
-tanh = _unary("tanh", tanh_p)
-sigmoid = _unary("sigmoid", sigmoid_p)
+tanh = _float_unary("tanh", tanh_p)
+sigmoid = _float_unary("sigmoid", sigmoid_p)
 abs = _unary("abs", abs_p)
 sign = _unary("sign", sign_p)
 reciprocal = _unary("reciprocal", reciprocal_p)
@@ -361,3 +366,89 @@ def stop_gradient(value):
     if not isinstance(value, Tensor):
         return value
     return stop_gradient_p(value)
+
+
+# --- rounding ----------------------------------------------------------------------------------
+# The derivative of a rounding function is zero almost everywhere: NOT_DIFFERENTIABLE gives exactly
+# that (the output is a constant for the tape) at no cost.
+def _rounding(name, kernel, expr):
+    return register(name, infer=R.same(name), kernel=kernel, bprop=NOT_DIFFERENTIABLE, expr=expr,
+                    family="elementwise")
+
+
+floor_p = _rounding("floor", np.floor, "floor({0})")
+ceil_p = _rounding("ceil", np.ceil, "ceil({0})")
+trunc_p = _rounding("trunc", np.trunc, "trunc({0})")
+round_p = _rounding("round", lambda x, decimals=0: np.round(x, decimals), "rint({0})")
+
+
+def _rounding_fn(name, prim):
+    def fn(input):
+        check_tensor(name, input)
+        if input.dtype.kind in "iub":  # already integral
+            return input
+        return prim(input)
+    fn.__name__ = name
+    fn.__qualname__ = name
+    fn.__doc__ = f"Elementwise ``{name}``; integer tensors are returned unchanged."
+    return fn
+
+
+floor = _rounding_fn("floor", floor_p)
+ceil = _rounding_fn("ceil", ceil_p)
+trunc = _rounding_fn("trunc", trunc_p)
+fix = trunc
+
+
+def round(input, *, decimals=0):
+    """Round half to even, to ``decimals`` decimal places (MindSpore's ``ops.round``)."""
+    check_tensor("round", input)
+    check_int("round", decimals, "decimals")
+    if input.dtype.kind in "iub":
+        return input
+    return round_p(input, decimals=int(decimals))
+
+
+def frac(input):
+    """The fractional part ``input - trunc(input)``, with the sign of ``input``."""
+    check_tensor("frac", input)
+    if input.dtype.kind in "iub":
+        return sub_p(input, input)
+    return sub_p(input, trunc_p(input))
+
+
+floor_divide_p = register("floor_divide", infer=R.broadcast("floor_divide"), kernel=np.floor_divide,
+                          bprop=NOT_DIFFERENTIABLE, expr="floordiv({0}, {1})", family="elementwise")
+
+
+def floor_divide(input, other):
+    """``floor(input / other)``, integer for integer inputs."""
+    x, y = binary_args("floor_divide", input, other)
+    return floor_divide_p(x, y)
+
+
+floor_div = floor_divide
+
+
+# --- aliases: the same function objects under MindSpore's other names ---------------------------
+multiply = mul
+divide = div
+negative = neg
+absolute = abs
+eq = equal
+ne = not_equal
+lt = less
+le = less_equal
+gt = greater
+ge = greater_equal
+
+__all__ += [
+    "floor", "ceil", "trunc", "fix", "round", "frac", "floor_divide", "floor_div", "multiply",
+    "divide", "negative", "absolute", "eq", "ne", "lt", "le", "gt", "ge"]
+
+# the math functions live in elementwise_math.py (split to keep files readable); they join this
+# family's public names here
+from .elementwise_math import *  # noqa: E402,F401,F403
+from .elementwise_math import __all__ as _math_all  # noqa: E402
+
+__all__ += _math_all

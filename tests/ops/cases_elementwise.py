@@ -66,3 +66,168 @@ CASES += [Case("cast", [(3, 4)], lambda x, dtype: x.astype(np.float64), attrs={"
           Case("cast", [(3, 4)], lambda x, dtype: x.astype(np.float32), attrs={"dtype": ms.float32},
                grad_rtol=1e-3, grad_atol=1e-4, eps=1e-3)]
 CASES += [Case("stop_gradient", [(3,)], lambda x: x, grad=False)]
+
+
+# --- rounding, math, binary math, tests, complex ---------------------------------------------------
+def in_range(shape, lo, hi):
+    return lambda rng, dt: rng.uniform(lo, hi, size=shape).astype(dt)
+
+
+def halves(shape):
+    # exact .5 values check round-half-to-even
+    return lambda rng, dt: (rng.integers(-8, 8, size=shape) * 0.5 + 0.25 * (rng.random(shape) > 0.8)).astype(dt)
+
+
+for name, fn in [("floor", np.floor), ("ceil", np.ceil), ("trunc", np.trunc), ("round", np.rint)]:
+    CASES += [Case(name, [halves(s)], fn, grad=False) for s in [(3, 4), (), (0, 2)]]
+CASES += [Case("round", [(3, 4)], lambda x, decimals: np.round(x, decimals), attrs={"decimals": 2}, grad=False)]
+
+UNARY_MATH = [
+    ("expm1", (3, 4), lambda x: np.exp(x) - 1, None),
+    ("log1p", positive((3, 4)), lambda x: np.log(1 + x), None),
+    ("log2", positive((3, 4)), lambda x: np.log(x) / np.log(2), None),
+    ("log10", positive((3, 4)), lambda x: np.log(x) / np.log(10), None),
+    ("exp2", (3, 4), lambda x: 2.0 ** x, None),
+    ("rsqrt", positive((3, 4)), lambda x: 1 / np.sqrt(x), None),
+    ("sin", (3, 4), np.sin, None),
+    ("cos", (3, 4), np.cos, None),
+    ("tan", in_range((3, 4), -1.2, 1.2), lambda x: np.sin(x) / np.cos(x), None),
+    ("asin", in_range((3, 4), -0.9, 0.9), np.arcsin, None),
+    ("acos", in_range((3, 4), -0.9, 0.9), np.arccos, None),
+    ("atan", (3, 4), np.arctan, None),
+    ("sinh", (3, 4), lambda x: (np.exp(x) - np.exp(-x)) / 2, None),
+    ("cosh", (3, 4), lambda x: (np.exp(x) + np.exp(-x)) / 2, None),
+    ("asinh", (3, 4), lambda x: np.log(x + np.sqrt(x * x + 1)), None),
+    ("acosh", in_range((3, 4), 1.1, 4.0), lambda x: np.log(x + np.sqrt(x * x - 1)), None),
+    ("atanh", in_range((3, 4), -0.9, 0.9), lambda x: 0.5 * np.log((1 + x) / (1 - x)), None),
+]
+def _first_as_scalar(spec):
+    def make(rng, dt):
+        full = spec(rng, dt) if callable(spec) else rng.standard_normal(spec).astype(dt)
+        return full.reshape(-1)[0].reshape(())
+    return make
+
+
+for name, spec, ref, _ in UNARY_MATH:
+    CASES.append(Case(name, [spec], ref))
+    CASES.append(Case(name, [_first_as_scalar(spec)], ref, grad=False, name="scalar"))
+
+
+def _erf_ref(x):
+    import math
+    return np.vectorize(math.erf)(x.astype(np.float64))
+
+
+def _erfc_ref(x):
+    import math
+    return np.vectorize(math.erfc)(x.astype(np.float64))
+
+
+CASES += [Case("erf", [in_range((4, 5), -5, 5)], _erf_ref, rtol=1e-6, atol=1e-6, dtypes=("float32",), grad=False),
+          Case("erf", [(3, 4)], _erf_ref),
+          Case("erfc", [in_range((4, 5), -3, 8)], _erfc_ref, dtypes=("float64",)),
+          Case("erfc", [(3, 4)], _erfc_ref, dtypes=("float32",), rtol=1e-6, atol=1e-30),
+          Case("erfinv", [in_range((3, 4), -0.95, 0.95)], lambda x: _inv_erf(x), rtol=1e-6, atol=1e-6),
+          Case("erfinv", [lambda rng, dt: np.array([-1.0, 0.0, 1.0, 0.999999], dt)], lambda x: _inv_erf(x),
+               dtypes=("float64",), grad=False, name="edges")]
+
+
+def _inv_erf(x):
+    # bisection on math.erf: slow and simple, independent of the kernel's Newton iteration
+    import math
+    out = []
+    for v in x.astype(np.float64).reshape(-1):
+        if abs(v) == 1:
+            out.append(np.copysign(np.inf, v))
+            continue
+        lo, hi = -7.0, 7.0
+        for _ in range(200):
+            mid = (lo + hi) / 2
+            if math.erf(mid) < v:
+                lo = mid
+            else:
+                hi = mid
+        out.append((lo + hi) / 2)
+    return np.array(out).reshape(x.shape)
+
+
+def nonzero(shape):
+    return lambda rng, dt: (rng.uniform(0.5, 2.0, size=shape) * rng.choice([-1, 1], size=shape)).astype(dt)
+
+
+def int_nonzero(shape):
+    return lambda rng, dt: (rng.integers(1, 5, size=shape) * rng.choice([-1, 1], size=shape)).astype(np.int32)
+
+
+def _py_floordiv(a, b):
+    return np.array([x // y for x, y in zip(*[v.reshape(-1).tolist() for v in np.broadcast_arrays(a, b)])],
+                    dtype=np.result_type(a, b)).reshape(np.broadcast_shapes(a.shape, b.shape))
+
+
+def _py_mod(a, b):
+    return np.array([x % y for x, y in zip(*[v.reshape(-1).tolist() for v in np.broadcast_arrays(a, b)])],
+                    dtype=np.result_type(a, b)).reshape(np.broadcast_shapes(a.shape, b.shape))
+
+
+def _c_fmod(a, b):
+    import math
+    return np.array([math.fmod(x, y) for x, y in zip(*[v.reshape(-1).tolist() for v in np.broadcast_arrays(a, b)])],
+                    dtype=np.result_type(a, b)).reshape(np.broadcast_shapes(a.shape, b.shape))
+
+
+CASES += [Case("floor_divide", [ints((3, 4), -9, 9), int_nonzero((4,))], _py_floordiv, dtypes=("float32",), grad=False),
+          Case("floor_divide", [(3, 4), nonzero((3, 4))], lambda a, b: np.floor(a / b), grad=False),
+          Case("remainder", [ints((3, 4), -9, 9), int_nonzero((4,))], _py_mod, dtypes=("float32",), grad=False),
+          Case("remainder", [(2, 3, 4), nonzero((4,))], _py_mod, grad_atol=1e-4),
+          Case("fmod", [ints((3, 4), -9, 9), int_nonzero((4,))], _c_fmod, dtypes=("float32",), grad=False),
+          Case("fmod", [(3, 4), nonzero((3, 4))], _c_fmod),
+          Case("fmod", [(), nonzero((3,))], _c_fmod)]
+CASES += [Case("atan2", [(3, 4), nonzero((3, 4))], lambda y, x: np.angle(x + 1j * y)),
+          Case("atan2", [(2, 3), nonzero((3,))], lambda y, x: np.angle(x + 1j * y)),
+          Case("hypot", [nonzero((3, 4)), nonzero((4,))], lambda a, b: np.sqrt(a * a + b * b)),
+          Case("hypot", [nonzero(()), nonzero((2, 1))], lambda a, b: np.sqrt(a * a + b * b)),
+          Case("logaddexp", [(3, 4), (4,)], lambda a, b: np.log(np.exp(a) + np.exp(b))),
+          Case("logaddexp", [lambda rng, dt: np.array([1000.0, -1000.0], dt),
+                             lambda rng, dt: np.array([1000.0, -1001.0], dt)],
+               lambda a, b: np.array([1000 + np.log(2), -1000 + np.log1p(np.exp(-1.0))]), grad=False, name="large"),
+          Case("copysign", [nonzero((3, 4)), nonzero((4,))], lambda a, b: np.abs(a) * np.where(b < 0, -1, 1)),
+          Case("heaviside", [lambda rng, dt: np.array([-1.5, 0.0, 2.0, 0.0], dt), lambda rng, dt: np.array([0.5], dt)],
+               lambda x, v: np.array([0.0, 0.5, 1.0, 0.5]), grad=False)]
+for name, fn in [("bitwise_and", lambda a, b: a & b), ("bitwise_or", lambda a, b: a | b),
+                 ("bitwise_xor", lambda a, b: a ^ b)]:
+    CASES += [Case(name, [ints((3, 4), -20, 20), ints((4,), -20, 20)], fn, dtypes=("float32",), grad=False),
+              Case(name, [bools((3,)), bools((3,))], fn, dtypes=("float32",), grad=False)]
+CASES += [Case("logical_xor", [bools((3, 4)), bools((4,))], lambda a, b: a != b, dtypes=("float32",), grad=False),
+          Case("invert", [ints((3, 4), -20, 20)], lambda a: -a - 1, dtypes=("float32",), grad=False),
+          Case("invert", [bools((5,))], lambda a: ~a, dtypes=("float32",), grad=False)]
+
+
+def specials(rng, dt):
+    return np.array([1.0, np.nan, np.inf, -np.inf, -2.5, 0.0], dt)
+
+
+CASES += [Case("isnan", [specials], lambda x: x != x, grad=False),
+          Case("isinf", [specials], lambda x: np.abs(x) == np.inf, grad=False),
+          Case("isfinite", [specials], lambda x: (x == x) & (np.abs(x) != np.inf), grad=False),
+          Case("isnan", [ints((3,))], lambda x: np.zeros(3, bool), dtypes=("float32",), grad=False),
+          Case("nan_to_num", [specials], lambda x, nan, posinf, neginf:
+               np.array([1.0, 0.0, np.finfo(x.dtype).max, np.finfo(x.dtype).min, -2.5, 0.0]),
+               attrs={"nan": 0.0, "posinf": None, "neginf": None}, grad=False),
+          Case("nan_to_num", [specials], lambda x, nan, posinf, neginf: np.array([1.0, 7.0, 9.0, -9.0, -2.5, 0.0]),
+               attrs={"nan": 7.0, "posinf": 9.0, "neginf": -9.0}),
+          Case("isclose", [lambda rng, dt: np.array([1.0, 1.0, np.nan, 1e-9, np.inf], dt),
+                           lambda rng, dt: np.array([1.0 + 1e-7, 1.1, np.nan, 0.0, np.inf], dt)],
+               lambda a, b, rtol, atol, equal_nan: np.array([True, False, True, True, True]),
+               attrs={"rtol": 1e-5, "atol": 1e-8, "equal_nan": True}, grad=False)]
+
+
+def complexes(shape):
+    return lambda rng, dt: (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)).astype(
+        np.complex64 if dt == np.float32 else np.complex128)
+
+
+CASES += [Case("real", [complexes((3, 4))], lambda z: z.real.copy(), grad=False),
+          Case("imag", [complexes((3, 4))], lambda z: z.imag.copy(), grad=False),
+          Case("conj", [complexes((3, 4))], lambda z: z.real - 1j * z.imag, grad=False),
+          Case("angle", [complexes((3, 4))], lambda z: np.arctan2(z.imag, z.real), grad=False),
+          Case("angle", [(5,)], lambda x: np.where(x < 0, np.pi, 0.0), grad=False, name="real")]
