@@ -1,3 +1,6 @@
-"""(to be filled)."""
+"""sporen.nn.wrap: training wrappers and loss scaling (MindSpore's ``nn.wrap``)."""
+from .cell_wrapper import (WithLossCell, WithEvalCell, WithGradCell, ForwardValueAndGrad, TrainOneStepCell)
+from .loss_scale import DynamicLossScaleUpdateCell, FixedLossScaleUpdateCell, TrainOneStepWithLossScaleCell
 
-__all__ = []
+__all__ = ["WithLossCell", "WithEvalCell", "WithGradCell", "ForwardValueAndGrad", "TrainOneStepCell",
+           "DynamicLossScaleUpdateCell", "FixedLossScaleUpdateCell", "TrainOneStepWithLossScaleCell"]
