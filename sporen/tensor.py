@@ -4,7 +4,7 @@ import numbers
 import numpy as np
 
 from . import dtype as mstype
-from .dtype import Type, from_numpy_dtype, to_dtype
+from .dtype import from_numpy_dtype, to_dtype
 
 __all__ = ["Tensor", "Parameter", "ParameterTuple", "is_tensor", "from_numpy", "tensor"]
 
@@ -262,7 +262,7 @@ class Tensor:
         arr = self._array()
         shape = "[" + ", ".join(str(s) for s in arr.shape) + "]"
         if arr.ndim == 0:
-            body = " " + _format_array(arr)
+            body = " " + _format_scalar(arr)
         elif arr.size == 0:
             body = " []"
         elif arr.ndim == 1:
@@ -322,6 +322,14 @@ class Tensor:
     @property
     def device(self):
         return "CPU"
+
+
+def _format_scalar(arr):
+    """A 0-d value as MindSpore prints it: floats like C++'s default stream (%g), so 1.0 -> 1."""
+    v = arr.item()
+    if arr.dtype.kind == "f" or arr.dtype == mstype.bfloat16.np:
+        return f"{float(v):g}"
+    return str(v)
 
 
 def _format_array(arr):
@@ -395,7 +403,8 @@ class Parameter(Tensor):
             Tensor.init_data(self)
 
     def __repr__(self):
-        return f"Parameter (name={self.name}, shape={self.shape}, dtype={self.dtype}, requires_grad={self.requires_grad})"
+        return (f"Parameter (name={self.name}, shape={self.shape}, dtype={self.dtype}, "
+                f"requires_grad={self.requires_grad})")
 
     def __str__(self):
         return self.__repr__()

@@ -1,0 +1,261 @@
+"""Neural-network Primitive classes (``P.ReLU``, ``P.Conv2D``, ``P.MaxPool``, ``P.BatchNorm``, losses...)
+as specs over the functional ops."""
+from ... import dtype as mstype
+from .. import functional as F
+from ._base import spec
+
+_M = "nn_ops"
+
+
+def _unary(name, fn):
+    def call(self, x):
+        return getattr(F, fn)(x)
+    call.__name__ = "__call__"
+    spec(name, fn, call, io=(["x"], ["output"]), module=_M)
+
+
+for _name, _fn in [("ReLU", "relu"), ("ReLU6", "relu6"), ("Sigmoid", "sigmoid"), ("Tanh", "tanh"),
+                   ("Softsign", "softsign"), ("Mish", "mish"), ("SeLU", "selu"), ("HSwish", "hardswish"),
+                   ("HSigmoid", "hardsigmoid"), ("FastGeLU", "fast_gelu"), ("SiLU", "silu")]:
+    _unary(_name, _fn)
+
+spec("GeLU", "gelu", lambda self, x: F.gelu(x, approximate="tanh"), module=_M)
+spec("Softplus", "softplus", lambda self, x: F.softplus(x), module=_M)
+spec("Elu", "elu", lambda self, x: F.elu(x, self.alpha), attrs=(("alpha", 1.0),), module=_M)
+spec("CeLU", "celu", lambda self, x: F.celu(x, self.alpha), attrs=(("alpha", 1.0),), module=_M)
+spec("HShrink", "hardshrink", lambda self, x: F.hardshrink(x, self.lambd), attrs=(("lambd", 0.5),), module=_M)
+spec("SoftShrink", "softshrink", lambda self, x: F.softshrink(x, self.lambd), attrs=(("lambd", 0.5),),
+     module=_M)
+spec("PReLU", "prelu", lambda self, x, weight: F.prelu(x, weight), module=_M)
+
+
+def _softmax_axis(axis):
+    if isinstance(axis, (tuple, list)):
+        if len(axis) != 1:
+            raise ValueError(f"Softmax: 'axis' must be an int or a tuple of one int, got {axis}")
+        return int(axis[0])
+    return int(axis)
+
+
+spec("Softmax", "softmax", lambda self, x: F.softmax(x, _softmax_axis(self.axis)), attrs=(("axis", -1),),
+     module=_M)
+spec("LogSoftmax", "log_softmax", lambda self, x: F.log_softmax(x, _softmax_axis(self.axis)),
+     attrs=(("axis", -1),), module=_M)
+
+
+def _l2_normalize(self, x):
+    axis = self.axis
+    if isinstance(axis, (tuple, list)):
+        axis = tuple(axis)
+    sq = F.sum(F.mul(x, x), axis, True)
+    return F.div(x, F.sqrt(F.maximum(sq, self.epsilon)))
+
+
+spec("L2Normalize", ("sum", "mul", "div", "sqrt", "maximum"), _l2_normalize,
+     attrs=(("axis", 0), ("epsilon", 1e-4)), module=_M)
+spec("L2Loss", ("sum", "mul"), lambda self, x: F.mul(F.sum(F.mul(x, x)), 0.5), module=_M)
+
+
+# --- convolution and pooling -------------------------------------------------------------------
+def _pair(name, attr, v, n=2):
+    if isinstance(v, int) and not isinstance(v, bool):
+        return (v,) * n
+    v = tuple(v)
+    if len(v) == n + 2:  # MindSpore accepts (1, 1, h, w)
+        v = v[2:]
+    if len(v) != n or not all(isinstance(i, int) and i > 0 for i in v):
+        raise ValueError(f"{name}: '{attr}' must be a positive int or a tuple of {n}, got {v}")
+    return v
+
+
+def _same_pads(size, k, s, d):
+    """TensorFlow/MindSpore 'same' padding: (before, after) so that out = ceil(size / stride)."""
+    out = -(-size // s)
+    total = max((out - 1) * s + (k - 1) * d + 1 - size, 0)
+    return total // 2, total - total // 2
+
+
+def _check_conv2d(self):
+    self.__dict__["_kernel"] = _pair(self.name, "kernel_size", self.kernel_size)
+    self.__dict__["_stride"] = _pair(self.name, "stride", self.stride)
+    self.__dict__["_dilation"] = _pair(self.name, "dilation", self.dilation)
+    mode = self.pad_mode.lower()
+    if mode not in ("valid", "same", "pad"):
+        raise ValueError(f"{self.name}: 'pad_mode' must be 'valid', 'same' or 'pad', got {self.pad_mode!r}")
+    self.__dict__["_pad_mode"] = mode
+    pad = self.pad
+    if isinstance(pad, int):
+        pad = (pad,) * 4
+    if len(pad) != 4 or any(p < 0 for p in pad):
+        raise ValueError(f"{self.name}: 'pad' must be a non-negative int or a tuple of 4, got {self.pad}")
+    if mode != "pad" and any(pad):
+        raise ValueError(f"{self.name}: 'pad' must be 0 when 'pad_mode' is not 'pad', got {self.pad}")
+    self.__dict__["_pad4"] = tuple(pad)
+    if self.data_format != "NCHW":
+        raise ValueError(f"{self.name}: sporen supports data_format 'NCHW' only, got {self.data_format!r}")
+
+
+def _conv2d(self, x, weight):
+    if self._pad_mode == "pad":
+        return F.conv2d(x, weight, None, self._stride, "pad", self._pad4, self._dilation, self.group)
+    return F.conv2d(x, weight, None, self._stride, self._pad_mode, 0, self._dilation, self.group)
+
+
+spec("Conv2D", "conv2d", _conv2d,
+     attrs=(("out_channel", 1), ("kernel_size", 1), ("mode", 1), ("pad_mode", "valid"), ("pad", 0),
+            ("stride", 1), ("dilation", 1), ("group", 1), ("data_format", "NCHW")),
+     check=_check_conv2d, io=(["x", "w"], ["output"]), module=_M)
+
+
+def _check_pool(self):
+    self.__dict__["_kernel"] = _pair(self.name, "kernel_size", self.kernel_size)
+    self.__dict__["_stride"] = _pair(self.name, "strides", self.strides)
+    mode = self.pad_mode.lower()
+    if mode not in ("valid", "same"):
+        raise ValueError(f"{self.name}: 'pad_mode' must be 'valid' or 'same', got {self.pad_mode!r}")
+    self.__dict__["_pad_mode"] = mode
+    if self.data_format != "NCHW":
+        raise ValueError(f"{self.name}: sporen supports data_format 'NCHW' only, got {self.data_format!r}")
+
+
+def _pool_pads(self, x):
+    if self._pad_mode == "valid":
+        return 0, 0, 0, 0
+    top, bottom = _same_pads(x.shape[2], self._kernel[0], self._stride[0], 1)
+    left, right = _same_pads(x.shape[3], self._kernel[1], self._stride[1], 1)
+    return top, bottom, left, right
+
+
+def _max_pool(self, x):
+    top, bottom, left, right = _pool_pads(self, x)
+    if top or bottom or left or right:
+        x = F.pad(x, (left, right, top, bottom), value=float("-inf"))
+    return F.max_pool2d(x, self._kernel, self._stride)
+
+
+def _avg_pool(self, x):
+    top, bottom, left, right = _pool_pads(self, x)
+    if not (top or bottom or left or right):
+        return F.avg_pool2d(x, self._kernel, self._stride)
+    # 'same' averages over the window's real elements only: divide by a pooled mask
+    padded = F.pad(x, (left, right, top, bottom))
+    mask = F.pad(F.ones_like(x), (left, right, top, bottom))
+    return F.div(F.avg_pool2d(padded, self._kernel, self._stride), F.avg_pool2d(mask, self._kernel, self._stride))
+
+
+_POOL_ATTRS = (("kernel_size", 1), ("strides", 1), ("pad_mode", "valid"), ("data_format", "NCHW"))
+spec("MaxPool", ("max_pool2d", "pad"), _max_pool, attrs=_POOL_ATTRS, check=_check_pool, module=_M)
+spec("AvgPool", ("avg_pool2d", "pad", "ones_like", "div"), _avg_pool, attrs=_POOL_ATTRS, check=_check_pool,
+     module=_M)
+spec("AdaptiveAvgPool2D", "adaptive_avg_pool2d", lambda self, x: F.adaptive_avg_pool2d(x, self.output_size),
+     attrs=(("output_size", 1),), module=_M)
+
+
+# --- normalisation and dropout ----------------------------------------------------------------
+def _batch_norm(self, x, scale, bias, mean, variance):
+    axes = (0,) + tuple(range(2, x.ndim))
+    if self.is_training:
+        batch_mean = F.mean(x, axes)
+        batch_var = F.var(x, axes)
+    else:
+        batch_mean = mean
+        batch_var = variance
+    y = F.batch_norm(x, mean, variance, scale, bias, self.is_training, self.momentum, self.epsilon)
+    return y, batch_mean, batch_var, batch_mean, batch_var
+
+
+spec("BatchNorm", ("batch_norm", "mean", "var"), _batch_norm,
+     attrs=(("is_training", False), ("epsilon", 1e-5), ("momentum", 0.1), ("data_format", "NCHW")), module=_M)
+
+
+def _layer_norm(self, x, gamma, beta):
+    axis = self.begin_norm_axis % x.ndim
+    axes = tuple(range(axis, x.ndim))
+    mean = F.mean(x, axes, True)
+    var = F.var(x, axes, 0, True)
+    y = F.layer_norm(x, x.shape[axis:], gamma, beta, self.epsilon)
+    return y, mean, var
+
+
+spec("LayerNorm", ("layer_norm", "mean", "var"), _layer_norm,
+     attrs=(("begin_norm_axis", 1), ("begin_params_axis", 1), ("epsilon", 1e-7)), module=_M)
+
+
+def _check_keep_prob(self):
+    if not 0 < self.keep_prob <= 1:
+        raise ValueError(f"{self.name}: 'keep_prob' must be in (0, 1], got {self.keep_prob}")
+
+
+def _dropout(self, x):
+    mask = F.less(F.rand_like(x), self.keep_prob)
+    out = F.div(F.mul(x, F.cast(mask, x.dtype)), self.keep_prob)
+    return out, mask
+
+
+spec("Dropout", ("rand_like", "less", "cast", "mul", "div"), _dropout,
+     attrs=(("keep_prob", 0.5), ("Seed0", 0), ("Seed1", 0)), check=_check_keep_prob, module=_M)
+
+
+# --- losses -----------------------------------------------------------------------------------
+def _softmax_ce(self, logits, labels):
+    loss = F.neg(F.sum(F.mul(labels, F.log_softmax(logits, -1)), -1))
+    backprop = F.sub(F.softmax(logits, -1), labels)
+    return loss, backprop
+
+
+spec("SoftmaxCrossEntropyWithLogits", ("log_softmax", "softmax", "sum", "mul", "neg", "sub"), _softmax_ce,
+     module=_M)
+
+
+def _sparse_softmax_ce(self, logits, labels):
+    n, c = logits.shape
+    onehot = F.one_hot(labels, c, 1.0, 0.0)
+    onehot = F.cast(onehot, logits.dtype)
+    if self.is_grad:
+        return F.div(F.sub(F.softmax(logits, -1), onehot), n)
+    return F.mean(F.neg(F.sum(F.mul(onehot, F.log_softmax(logits, -1)), -1)))
+
+
+spec("SparseSoftmaxCrossEntropyWithLogits",
+     ("one_hot", "cast", "log_softmax", "softmax", "sum", "mul", "neg", "mean", "sub", "div"),
+     _sparse_softmax_ce, attrs=(("is_grad", False),), module=_M)
+spec("SigmoidCrossEntropyWithLogits", "binary_cross_entropy_with_logits",
+     lambda self, logits, labels: F.binary_cross_entropy_with_logits(logits, labels, reduction="none"),
+     module=_M)
+spec("BCEWithLogitsLoss", "binary_cross_entropy_with_logits",
+     lambda self, logits, label, weight, pos_weight: F.binary_cross_entropy_with_logits(
+         logits, label, weight, pos_weight, self.reduction),
+     attrs=(("reduction", "mean"),), module=_M)
+spec("BinaryCrossEntropy", "binary_cross_entropy",
+     lambda self, logits, labels, weight=None: F.binary_cross_entropy(logits, labels, weight, self.reduction),
+     attrs=(("reduction", "mean"),), module=_M)
+spec("SmoothL1Loss", "smooth_l1_loss",
+     lambda self, prediction, target: F.smooth_l1_loss(prediction, target, self.beta, self.reduction),
+     attrs=(("beta", 1.0), ("reduction", "none")), module=_M)
+spec("KLDivLoss", "kl_div", lambda self, logits, labels: F.kl_div(logits, labels, self.reduction),
+     attrs=(("reduction", "mean"),), module=_M)
+
+
+def _nll_loss(self, logits, labels, weight):
+    loss = F.nll_loss(logits, labels, weight, self.ignore_index, self.reduction)
+    total = F.sum(F.gather(weight, labels, 0))
+    return loss, total
+
+
+spec("NLLLoss", ("nll_loss", "gather", "sum"), _nll_loss,
+     attrs=(("reduction", "mean"), ("ignore_index", -100)), module=_M)
+
+
+# --- random -----------------------------------------------------------------------------------
+spec("StandardNormal", "standard_normal", lambda self, shape: F.standard_normal(tuple(shape)),
+     attrs=(("seed", 0), ("seed2", 0)), module="random_ops")
+
+
+def _uniform_real(self, shape):
+    return F.rand(*tuple(shape), dtype=mstype.float32)
+
+
+spec("UniformReal", "rand", _uniform_real, attrs=(("seed", 0), ("seed2", 0)), module="random_ops")
+spec("UniformInt", "randint",
+     lambda self, shape, minval, maxval: F.randint(int(minval), int(maxval), tuple(shape), dtype=mstype.int32),
+     attrs=(("seed", 0), ("seed2", 0)), module="random_ops")
