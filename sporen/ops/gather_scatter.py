@@ -1,0 +1,781 @@
+"""Gather/scatter primitives (gather, gather_elements, gather_nd, index_select, index_add,
+scatter_nd, tensor_scatter_update, tensor_scatter_elements), sort/topk/searchsorted, and the
+functions built on them: masks, diagonals, triangles, unique, nonzero.
+
+A gather's gradient is a scatter-add of dout into zeros and a scatter's gradient is a gather, so
+every pair differentiates again. Ops whose output shape depends on the values (unique, nonzero,
+argwhere, the index part of masked_select) are eager functions over the data, not primitives:
+their shape cannot be known from input shapes, so no shape rule could describe them."""
+import builtins
+import numbers
+
+import numpy as np
+
+from .. import dtype as mstype
+from ..tensor import Tensor, Parameter
+from . import _rules as R
+from ._helpers import check_bool, check_int, check_tensor
+from .registry import NOT_DIFFERENTIABLE, OPS, Aval, register
+
+__all__ = ["gather", "gather_elements", "gather_nd", "index_select", "index_add", "scatter", "scatter_add",
+           "scatter_nd", "tensor_scatter_update", "tensor_scatter_add", "tensor_scatter_sub",
+           "tensor_scatter_elements", "masked_fill", "masked_select", "sort", "argsort", "topk", "unique",
+           "unique_consecutive", "nonzero", "argwhere", "searchsorted", "bucketize", "diag", "diagonal",
+           "diag_embed", "tril", "triu", "trace"]
+
+_pyslice = builtins.slice
+_wrap = Tensor._wrap
+
+
+def _zeros(shape, like):
+    return _wrap(np.zeros(shape, like._data.dtype))
+
+
+def _check_index(name, index, argname="indices"):
+    check_tensor(name, index, argname)
+    if index.dtype.kind not in "iu":
+        raise TypeError(f"{name}: '{argname}' must be an int32 or int64 Tensor, got {index.dtype}")
+    return index
+
+
+def _index_error(name, exc):
+    return IndexError(f"{name}: {exc}")
+
+
+# --- gather / index_select / index_add ---------------------------------------------------------
+def _gather_kernel(x, indices, axis):
+    try:
+        return np.take(x, indices, axis=axis)
+    except IndexError as exc:
+        raise _index_error("gather", exc) from None
+
+
+def _gather_rule(x, indices, axis):
+    if indices.dtype.kind not in "iu":
+        raise TypeError(f"gather: 'input_indices' must be an integer tensor, got {indices.dtype}")
+    return Aval(x.shape[:axis] + indices.shape + x.shape[axis + 1:], x.dtype)
+
+
+def _gather_bprop(x, indices, out, dout, axis):
+    n = int(np.prod(indices.shape))
+    flat = OPS["reshape"](indices, shape=(n,))
+    g = OPS["reshape"](dout, shape=x.shape[:axis] + (n,) + x.shape[axis + 1:])
+    return (index_add_p(_zeros(x.shape, dout), flat, g, axis=axis), None)
+
+
+gather_p = register("gather", infer=_gather_rule, kernel=_gather_kernel, bprop=_gather_bprop, family="movement")
+
+
+def _batch_gather(params, indices, axis, b):
+    """gather with batch_dims b: out[B..., M..., I..., post] = params[B..., M..., idx[B..., I...], post]."""
+    pshape = params.shape
+    ishape = indices.shape
+    if ishape[:b] != pshape[:b]:
+        raise ValueError(f"gather: the first {b} dims of 'input_indices' {list(ishape)} must equal those of "
+                         f"'input_params' {list(pshape)}")
+    # move the gathered axis right after the batch dims, then gather_nd with (batch coords, index)
+    perm = tuple(range(b)) + (axis,) + tuple(i for i in range(b, len(pshape)) if i != axis)
+    moved = OPS["transpose"](params, perm=perm) if perm != tuple(range(len(pshape))) else params
+    coords = [_wrap(np.broadcast_to(np.arange(pshape[k]).reshape((-1,) + (1,) * (len(ishape) - k - 1)),
+                                    ishape).astype(np.int64)) for k in range(b)]
+    idx = OPS["cast"](indices, dtype=mstype.int64) if indices.dtype is not mstype.int64 else indices
+    full = OPS["stack"](*coords, idx, axis=len(ishape))
+    out = gather_nd_p(moved, full)  # B + I + M + post
+    nb, ni, nm = b, len(ishape) - b, axis - b
+    order = tuple(range(nb)) + tuple(range(nb + ni, nb + ni + nm)) + tuple(range(nb, nb + ni))
+    order += tuple(range(nb + ni + nm, out.ndim))
+    return OPS["transpose"](out, perm=order) if order != tuple(range(out.ndim)) else out
+
+
+def gather(input_params, input_indices, axis, batch_dims=0):
+    """Slices of ``input_params`` along ``axis`` at ``input_indices``; output shape
+    ``params.shape[:axis] + indices.shape[batch_dims:] + params.shape[axis+1:]``."""
+    check_tensor("gather", input_params, "input_params")
+    _check_index("gather", input_indices, "input_indices")
+    a = R.normalize_axis("gather", axis, input_params.ndim)
+    b = check_int("gather", batch_dims, "batch_dims")
+    if b < 0:
+        b += input_indices.ndim
+    if b < 0 or b > a or b > input_indices.ndim:
+        raise ValueError(f"gather: 'batch_dims' must be in [0, min(axis, indices.ndim)], got {batch_dims}")
+    if b:
+        return _batch_gather(input_params, input_indices, a, b)
+    return gather_p(input_params, input_indices, axis=a)
+
+
+def _index_select_rule(x, index, axis):
+    if index.dtype.kind not in "iu" or len(index.shape) > 1:
+        raise TypeError(f"index_select: 'index' must be a 1-D integer tensor, got {index.dtype}{list(index.shape)}")
+    return Aval(x.shape[:axis] + tuple(index.shape) + x.shape[axis + 1:], x.dtype)
+
+
+def _index_select_bprop(x, index, out, dout, axis):
+    return (index_add_p(_zeros(x.shape, dout), index, dout, axis=axis), None)
+
+
+index_select_p = register("index_select", infer=_index_select_rule, kernel=_gather_kernel,
+                          bprop=_index_select_bprop, family="movement")
+
+
+def index_select(input, axis, index):
+    """The entries of ``input`` at the 1-D ``index`` along ``axis``."""
+    check_tensor("index_select", input)
+    _check_index("index_select", index, "index")
+    if index.ndim > 1:
+        raise ValueError(f"index_select: 'index' must be 0-D or 1-D, got {index.ndim} dims")
+    a = R.normalize_axis("index_select", axis, input.ndim)
+    if index.ndim == 0:
+        index = OPS["reshape"](index, shape=(1,))
+    return index_select_p(input, index, axis=a)
+
+
+def _index_add_kernel(x, indices, y, axis):
+    out = x.copy()
+    try:
+        np.add.at(out, (_pyslice(None),) * axis + (indices,), y)
+    except IndexError as exc:
+        raise _index_error("index_add", exc) from None
+    return out
+
+
+def _index_add_rule(x, indices, y, axis):
+    want = x.shape[:axis] + tuple(indices.shape) + x.shape[axis + 1:]
+    if tuple(y.shape) != want:
+        raise ValueError(f"index_add: 'y' must have shape {list(want)}, got {list(y.shape)}")
+    return Aval(x.shape, R.check_same_dtype("index_add", x, y))
+
+
+def _index_add_bprop(x, indices, y, out, dout, axis):
+    return (dout, None, index_select_p(dout, indices, axis=axis))
+
+
+index_add_p = register("index_add", infer=_index_add_rule, kernel=_index_add_kernel, bprop=_index_add_bprop,
+                       family="movement")
+
+
+def _write_back(target, out):
+    """MindSpore's scatter/index ops on a Parameter update it in place; on a Tensor they only return."""
+    if isinstance(target, Parameter):
+        target._data = out._data
+    return out
+
+
+def index_add(x, indices, y, axis, use_lock=True, check_index_bound=True):
+    """Add ``y`` into ``x`` at the 1-D ``indices`` along ``axis`` (repeated indices add up)."""
+    check_tensor("index_add", x, "x")
+    _check_index("index_add", indices)
+    check_tensor("index_add", y, "y")
+    if indices.ndim != 1:
+        raise ValueError(f"index_add: 'indices' must be 1-D, got {indices.ndim} dims")
+    a = R.normalize_axis("index_add", axis, x.ndim)
+    if y.dtype is not x.dtype:
+        y = OPS["cast"](y, dtype=x.dtype)
+    _index_add_rule(Aval(x.shape, x.dtype), Aval(indices.shape, indices.dtype), Aval(y.shape, y.dtype), a)
+    return _write_back(x, index_add_p(x, indices, y, axis=a))
+
+
+# --- gather_elements / tensor_scatter_elements -------------------------------------------------
+def _crop_to(x, shape, axis):
+    if all(s == d or k == axis for k, (s, d) in enumerate(zip(shape, x.shape))):
+        return x
+    return x[tuple(_pyslice(None) if k == axis else _pyslice(0, s) for k, s in enumerate(shape))]
+
+
+def _gather_elements_kernel(x, index, dim):
+    try:
+        return np.take_along_axis(_crop_to(x, index.shape, dim), index, axis=dim)
+    except IndexError as exc:
+        raise _index_error("gather_elements", exc) from None
+
+
+def _gather_elements_rule(x, index, dim):
+    if len(index.shape) != len(x.shape):
+        raise ValueError(f"gather_elements: 'index' must have {len(x.shape)} dims like 'input', got {len(index.shape)}")
+    for k, (i, d) in enumerate(zip(index.shape, x.shape)):
+        if k != dim and i > d:
+            raise ValueError(f"gather_elements: 'index' shape {list(index.shape)} exceeds 'input' shape "
+                             f"{list(x.shape)} at dim {k}")
+    return Aval(index.shape, x.dtype)
+
+
+def _gather_elements_bprop(x, index, out, dout, dim):
+    return (tensor_scatter_elements_p(_zeros(x.shape, dout), index, dout, axis=dim, reduction="add"), None)
+
+
+gather_elements_p = register("gather_elements", infer=_gather_elements_rule, kernel=_gather_elements_kernel,
+                             bprop=_gather_elements_bprop, family="movement")
+
+
+def gather_elements(input, dim, index):
+    """``out[i][j] = input[index[i][j]][j]`` for dim 0 (and so on): numpy's ``take_along_axis``."""
+    check_tensor("gather_elements", input)
+    _check_index("gather_elements", index, "index")
+    d = R.normalize_axis("gather_elements", dim, input.ndim, "dim")
+    _gather_elements_rule(Aval(input.shape, input.dtype), Aval(index.shape, index.dtype), d)
+    return gather_elements_p(input, index, dim=d)
+
+
+def _element_coords(indices, axis):
+    coords = list(np.indices(indices.shape, sparse=True))
+    coords[axis] = indices
+    return tuple(coords)
+
+
+def _tse_kernel(x, indices, updates, axis, reduction):
+    out = x.copy()
+    coords = _element_coords(indices, axis)
+    try:
+        if reduction == "none":
+            out[coords] = updates
+        else:
+            np.add.at(out, coords, updates)
+    except IndexError as exc:
+        raise _index_error("tensor_scatter_elements", exc) from None
+    return out
+
+
+def _tse_rule(x, indices, updates, axis, reduction):
+    if tuple(indices.shape) != tuple(updates.shape):
+        raise ValueError(f"tensor_scatter_elements: 'updates' must have the shape of 'indices' "
+                         f"{list(indices.shape)}, got {list(updates.shape)}")
+    if len(indices.shape) != len(x.shape):
+        raise ValueError(f"tensor_scatter_elements: 'indices' must have {len(x.shape)} dims, got {len(indices.shape)}")
+    return Aval(x.shape, R.check_same_dtype("tensor_scatter_elements", x, updates))
+
+
+def _tse_bprop(x, indices, updates, out, dout, axis, reduction):
+    gu = gather_elements_p(dout, indices, dim=axis)
+    if reduction == "add":
+        return (dout, None, gu)
+    gx = tensor_scatter_elements_p(dout, indices, _zeros(updates.shape, dout), axis=axis, reduction="none")
+    return (gx, None, gu)
+
+
+tensor_scatter_elements_p = register("tensor_scatter_elements", infer=_tse_rule, kernel=_tse_kernel,
+                                     bprop=_tse_bprop, family="movement")
+
+
+def tensor_scatter_elements(input_x, indices, updates, axis=0, reduction="none"):
+    """Write (``reduction='none'``) or add (``'add'``) ``updates`` into ``input_x`` at ``indices``
+    along ``axis``: the inverse of ``gather_elements``."""
+    check_tensor("tensor_scatter_elements", input_x, "input_x")
+    _check_index("tensor_scatter_elements", indices)
+    check_tensor("tensor_scatter_elements", updates, "updates")
+    if reduction not in ("none", "add"):
+        raise ValueError(f"tensor_scatter_elements: 'reduction' must be 'none' or 'add', got {reduction!r}")
+    a = R.normalize_axis("tensor_scatter_elements", axis, input_x.ndim)
+    if updates.dtype is not input_x.dtype:
+        updates = OPS["cast"](updates, dtype=input_x.dtype)
+    _tse_rule(Aval(input_x.shape, input_x.dtype), Aval(indices.shape, indices.dtype),
+              Aval(updates.shape, updates.dtype), a, reduction)
+    return tensor_scatter_elements_p(input_x, indices, updates, axis=a, reduction=reduction)
+
+
+def scatter(input, axis, index, src):
+    """Write ``src`` into ``input`` at ``index`` along ``axis`` (out-of-place)."""
+    return tensor_scatter_elements(input, index, src, axis, "none")
+
+
+def scatter_add(input_x, indices, updates):
+    """Add ``updates`` (shape ``indices.shape + input_x.shape[1:]``) into the rows ``indices`` of
+    ``input_x``; a Parameter is updated in place, as in MindSpore."""
+    check_tensor("scatter_add", input_x, "input_x")
+    _check_index("scatter_add", indices)
+    check_tensor("scatter_add", updates, "updates")
+    want = tuple(indices.shape) + tuple(input_x.shape[1:])
+    if tuple(updates.shape) != want:
+        raise ValueError(f"scatter_add: 'updates' must have shape indices.shape + input_x.shape[1:] = "
+                         f"{list(want)}, got {list(updates.shape)}")
+    n = indices.size
+    flat = OPS["reshape"](indices, shape=(n,))
+    upd = OPS["reshape"](updates, shape=(n,) + tuple(input_x.shape[1:]))
+    if upd.dtype is not input_x.dtype:
+        upd = OPS["cast"](upd, dtype=input_x.dtype)
+    return _write_back(input_x, index_add_p(input_x, flat, upd, axis=0))
+
+
+# --- gather_nd / scatter_nd / tensor_scatter_update --------------------------------------------
+def _nd_index(indices):
+    return tuple(np.moveaxis(indices, -1, 0))
+
+
+def _gather_nd_kernel(x, indices):
+    try:
+        return x[_nd_index(indices)]
+    except IndexError as exc:
+        raise _index_error("gather_nd", exc) from None
+
+
+def _gather_nd_rule(x, indices):
+    k = indices.shape[-1] if indices.shape else 0
+    if not indices.shape or k > len(x.shape):
+        raise ValueError(f"gather_nd: the last dim of 'indices' {list(indices.shape)} must be at most the rank "
+                         f"{len(x.shape)} of 'input_x'")
+    return Aval(tuple(indices.shape[:-1]) + tuple(x.shape[k:]), x.dtype)
+
+
+def _gather_nd_bprop(x, indices, out, dout):
+    return (scatter_nd_p(indices, dout, shape=x.shape), None)
+
+
+gather_nd_p = register("gather_nd", infer=_gather_nd_rule, kernel=_gather_nd_kernel, bprop=_gather_nd_bprop,
+                       family="movement")
+
+
+def gather_nd(input_x, indices):
+    """``out[i...] = input_x[indices[i..., 0], indices[i..., 1], ...]``."""
+    check_tensor("gather_nd", input_x, "input_x")
+    _check_index("gather_nd", indices)
+    _gather_nd_rule(Aval(input_x.shape, input_x.dtype), Aval(indices.shape, indices.dtype))
+    return gather_nd_p(input_x, indices)
+
+
+def _scatter_nd_kernel(indices, updates, shape):
+    out = np.zeros(shape, updates.dtype)
+    try:
+        np.add.at(out, _nd_index(indices), updates)
+    except IndexError as exc:
+        raise _index_error("scatter_nd", exc) from None
+    return out
+
+
+def _scatter_nd_rule(indices, updates, shape):
+    k = indices.shape[-1] if indices.shape else 0
+    want = tuple(indices.shape[:-1]) + tuple(shape[k:])
+    if not indices.shape or k > len(shape) or tuple(updates.shape) != want:
+        raise ValueError(f"scatter_nd: 'updates' must have shape indices.shape[:-1] + shape[indices.shape[-1]:] "
+                         f"= {list(want)}, got {list(updates.shape)}")
+    return Aval(tuple(shape), updates.dtype)
+
+
+def _scatter_nd_bprop(indices, updates, out, dout, shape):
+    return (None, gather_nd_p(dout, indices))
+
+
+scatter_nd_p = register("scatter_nd", infer=_scatter_nd_rule, kernel=_scatter_nd_kernel,
+                        bprop=_scatter_nd_bprop, family="movement")
+
+
+def _nd_shape(name, shape):
+    if isinstance(shape, Tensor):
+        shape = shape.asnumpy().tolist()
+    if not isinstance(shape, (tuple, list)) or not shape:
+        raise TypeError(f"{name}: 'shape' must be a non-empty tuple of ints, got {shape!r}")
+    for s in shape:
+        if isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 0:
+            raise ValueError(f"{name}: 'shape' must hold non-negative ints, got {list(shape)}")
+    return tuple(int(s) for s in shape)
+
+
+def scatter_nd(indices, updates, shape):
+    """A zero tensor of ``shape`` with ``updates`` added at the N-d ``indices`` (repeats add up)."""
+    _check_index("scatter_nd", indices)
+    check_tensor("scatter_nd", updates, "updates")
+    shape = _nd_shape("scatter_nd", shape)
+    _scatter_nd_rule(Aval(indices.shape, indices.dtype), Aval(updates.shape, updates.dtype), shape)
+    return scatter_nd_p(indices, updates, shape=shape)
+
+
+def _tsu_kernel(x, indices, updates):
+    out = x.copy()
+    try:
+        out[_nd_index(indices)] = updates
+    except IndexError as exc:
+        raise _index_error("tensor_scatter_update", exc) from None
+    return out
+
+
+def _tsu_rule(x, indices, updates):
+    _scatter_nd_rule(indices, updates, x.shape)
+    return Aval(x.shape, R.check_same_dtype("tensor_scatter_update", x, updates))
+
+
+def _tsu_bprop(x, indices, updates, out, dout):
+    gx = tensor_scatter_update_p(dout, indices, _zeros(updates.shape, dout))
+    return (gx, None, gather_nd_p(dout, indices))
+
+
+tensor_scatter_update_p = register("tensor_scatter_update", infer=_tsu_rule, kernel=_tsu_kernel,
+                                   bprop=_tsu_bprop, family="movement")
+
+
+def _scatter_args(name, input_x, indices, updates):
+    check_tensor(name, input_x, "input_x")
+    _check_index(name, indices)
+    check_tensor(name, updates, "updates")
+    if updates.dtype is not input_x.dtype:
+        updates = OPS["cast"](updates, dtype=input_x.dtype)
+    _scatter_nd_rule(Aval(indices.shape, indices.dtype), Aval(updates.shape, updates.dtype), input_x.shape)
+    return updates
+
+
+def tensor_scatter_update(input_x, indices, updates):
+    """``input_x`` with the N-d ``indices`` replaced by ``updates``."""
+    updates = _scatter_args("tensor_scatter_update", input_x, indices, updates)
+    return tensor_scatter_update_p(input_x, indices, updates)
+
+
+def tensor_scatter_add(input_x, indices, updates):
+    """``input_x`` with ``updates`` added at the N-d ``indices``."""
+    updates = _scatter_args("tensor_scatter_add", input_x, indices, updates)
+    return OPS["add"](input_x, scatter_nd_p(indices, updates, shape=input_x.shape))
+
+
+def tensor_scatter_sub(input_x, indices, updates):
+    """``input_x`` with ``updates`` subtracted at the N-d ``indices``."""
+    updates = _scatter_args("tensor_scatter_sub", input_x, indices, updates)
+    return OPS["sub"](input_x, scatter_nd_p(indices, updates, shape=input_x.shape))
+
+
+# --- masks -------------------------------------------------------------------------------------
+def _bool_mask(name, mask):
+    check_tensor(name, mask, "mask")
+    if mask.dtype is not mstype.bool_:
+        raise TypeError(f"{name}: 'mask' must be a Bool tensor, got {mask.dtype}")
+    return mask
+
+
+def masked_fill(input_x, mask, value):
+    """``value`` where ``mask`` is True, ``input_x`` elsewhere (broadcasting)."""
+    check_tensor("masked_fill", input_x, "input_x")
+    _bool_mask("masked_fill", mask)
+    if isinstance(value, Tensor):
+        if value.ndim != 0:
+            raise ValueError(f"masked_fill: a Tensor 'value' must be 0-D, got shape {list(value.shape)}")
+        if value.dtype is not input_x.dtype:
+            value = OPS["cast"](value, dtype=input_x.dtype)
+    elif isinstance(value, (numbers.Number, np.generic)):
+        value = _wrap(np.array(value, input_x._data.dtype))
+    else:
+        raise TypeError(f"masked_fill: 'value' must be a number or a 0-D Tensor, got {type(value).__name__}")
+    return OPS["where"](mask, value, input_x)
+
+
+def masked_select(input, mask):
+    """The elements of ``input`` where ``mask`` is True, as a 1-D tensor (both are broadcast)."""
+    check_tensor("masked_select", input)
+    _bool_mask("masked_select", mask)
+    shape = R._broadcast_shapes("masked_select", input.shape, mask.shape)
+    x = input if input.shape == shape else OPS["broadcast_to"](input, shape=shape)
+    m = np.broadcast_to(mask.asnumpy(), shape)
+    if not shape:
+        x = OPS["reshape"](x, shape=(1,))
+        m = m.reshape(1)
+    coords = np.argwhere(m).astype(np.int64)  # data-dependent: computed eagerly, then a gather
+    return gather_nd_p(x, _wrap(coords))
+
+
+# --- sort, topk, searchsorted ------------------------------------------------------------------
+def _stable_argsort(x, axis, descending):
+    if not descending:
+        return np.argsort(x, axis=axis, kind="stable")
+    # reverse, sort ascending stably, reverse back: descending with ties in their original order
+    n = x.shape[axis]
+    rev = np.flip(x, axis)
+    idx = np.flip(np.argsort(rev, axis=axis, kind="stable"), axis)
+    return n - 1 - idx
+
+
+def _sort_kernel(x, axis, descending):
+    idx = _stable_argsort(x, axis, descending)
+    return np.take_along_axis(x, idx, axis=axis), idx.astype(np.int32)
+
+
+def _sort_rule(x, axis, descending):
+    return Aval(x.shape, x.dtype), Aval(x.shape, mstype.int32)
+
+
+def _sort_bprop(x, out, dout, axis, descending):
+    zeros = _zeros(x.shape, dout[0])
+    return (tensor_scatter_elements_p(zeros, out[1], dout[0], axis=axis, reduction="none"),)
+
+
+sort_p = register("sort", infer=_sort_rule, kernel=_sort_kernel, bprop=_sort_bprop, nout=2, family="movement")
+
+
+def sort(input_x, axis=-1, descending=False):
+    """``(values, indices)`` sorted along ``axis``; ties keep their order (stable); indices are int32."""
+    check_tensor("sort", input_x, "input_x")
+    a = R.normalize_axis("sort", axis, input_x.ndim)
+    check_bool("sort", descending, "descending")
+    if input_x.ndim == 0:
+        return input_x, _wrap(np.zeros((), np.int32))
+    return sort_p(input_x, axis=a, descending=bool(descending))
+
+
+def argsort(input, axis=-1, descending=False):
+    """The int32 indices that sort ``input`` along ``axis``."""
+    check_tensor("argsort", input)
+    return sort(input, axis, descending)[1]
+
+
+def _topk_kernel(x, k, dim, largest, sorted):
+    idx = _stable_argsort(x, dim, largest)
+    idx = np.take(idx, np.arange(k), axis=dim)
+    return np.take_along_axis(x, idx, axis=dim), idx.astype(np.int32)
+
+
+def _topk_rule(x, k, dim, largest, sorted):
+    if k > x.shape[dim]:
+        raise ValueError(f"topk: 'k' ({k}) must not exceed the size {x.shape[dim]} of dim {dim}")
+    shape = x.shape[:dim] + (k,) + x.shape[dim + 1:]
+    return Aval(shape, x.dtype), Aval(shape, mstype.int32)
+
+
+def _topk_bprop(x, out, dout, k, dim, largest, sorted):
+    zeros = _zeros(x.shape, dout[0])
+    return (tensor_scatter_elements_p(zeros, out[1], dout[0], axis=dim, reduction="none"),)
+
+
+topk_p = register("topk", infer=_topk_rule, kernel=_topk_kernel, bprop=_topk_bprop, nout=2, family="movement")
+
+
+def topk(input, k, dim=None, largest=True, sorted=True):
+    """The ``k`` largest (or smallest) entries along ``dim`` (the last by default) and their int32
+    indices; equal values come in index order."""
+    check_tensor("topk", input)
+    k = check_int("topk", k, "k", 0)
+    check_bool("topk", largest, "largest")
+    check_bool("topk", sorted, "sorted")
+    if input.ndim == 0:
+        if k > 1:
+            raise ValueError(f"topk: 'k' ({k}) must not exceed 1 for a 0-D input")
+        return input, _wrap(np.zeros((), np.int32))
+    d = R.normalize_axis("topk", -1 if dim is None else dim, input.ndim, "dim")
+    _topk_rule(Aval(input.shape, input.dtype), k, d, largest, sorted)
+    return topk_p(input, k=k, dim=d, largest=bool(largest), sorted=bool(sorted))
+
+
+def _searchsorted_kernel(seq, values, right, out_int32):
+    side = "right" if right else "left"
+    dt = np.int32 if out_int32 else np.int64
+    if seq.ndim == 1:
+        return np.searchsorted(seq, values, side=side).astype(dt)
+    lead = seq.shape[:-1]
+    s2 = seq.reshape(-1, seq.shape[-1])
+    v2 = values.reshape(-1, values.shape[-1])
+    out = np.empty(v2.shape, dt)
+    for i in range(s2.shape[0]):
+        out[i] = np.searchsorted(s2[i], v2[i], side=side)
+    return out.reshape(lead + values.shape[-1:])
+
+
+def _searchsorted_rule(seq, values, right, out_int32):
+    if len(seq.shape) > 1 and tuple(seq.shape[:-1]) != tuple(values.shape[:-1]):
+        raise ValueError(f"searchsorted: 'sorted_sequence' {list(seq.shape)} and 'values' {list(values.shape)} "
+                         f"must agree in all but the last dimension")
+    return Aval(values.shape, mstype.int32 if out_int32 else mstype.int64)
+
+
+searchsorted_p = register("searchsorted", infer=_searchsorted_rule, kernel=_searchsorted_kernel,
+                          bprop=NOT_DIFFERENTIABLE, family="movement")
+
+
+def searchsorted(sorted_sequence, values, *, out_int32=False, right=False, side=None, sorter=None):
+    """Insertion indices of ``values`` in ``sorted_sequence`` (along its last dim); ``right`` or
+    ``side='right'`` places equal values after; ``sorter`` gives the sorting permutation."""
+    check_tensor("searchsorted", sorted_sequence, "sorted_sequence")
+    if not isinstance(values, Tensor):
+        values = Tensor(values, sorted_sequence.dtype)
+    check_bool("searchsorted", out_int32, "out_int32")
+    check_bool("searchsorted", right, "right")
+    if side is not None:
+        if side not in ("left", "right"):
+            raise ValueError(f"searchsorted: 'side' must be 'left' or 'right', got {side!r}")
+        if right and side == "left":
+            raise ValueError("searchsorted: 'side' is 'left' but 'right' is True")
+        right = side == "right"
+    seq = sorted_sequence
+    if sorter is not None:
+        _check_index("searchsorted", sorter, "sorter")
+        seq = gather_elements_p(seq, sorter, dim=seq.ndim - 1)
+    if values.dtype is not seq.dtype:
+        d = mstype.promote(values.dtype, seq.dtype)
+        seq = OPS["cast"](seq, dtype=d) if seq.dtype is not d else seq
+        values = OPS["cast"](values, dtype=d) if values.dtype is not d else values
+    _searchsorted_rule(Aval(seq.shape, seq.dtype), Aval(values.shape, values.dtype), right, out_int32)
+    return searchsorted_p(seq, values, right=bool(right), out_int32=bool(out_int32))
+
+
+def bucketize(input, boundaries, *, right=False):
+    """The bucket of each element of ``input`` for the sorted ``boundaries`` (a list of numbers):
+    with right=False, ``boundaries[i-1] < x <= boundaries[i]`` gives i. Returns int32."""
+    check_tensor("bucketize", input)
+    if not isinstance(boundaries, (list, tuple)):
+        raise TypeError(f"bucketize: 'boundaries' must be a list of numbers, got {type(boundaries).__name__}")
+    check_bool("bucketize", right, "right")
+    b = Tensor(np.asarray(boundaries, dtype=np.float64).astype(input._data.dtype if input.dtype.kind == "f"
+                                                               else np.float64))
+    x = input if input.dtype is b.dtype else OPS["cast"](input, dtype=b.dtype)
+    flat = OPS["reshape"](x, shape=(x.size,)) if x.ndim != 1 else x
+    out = searchsorted_p(b, flat, right=bool(right), out_int32=True)
+    return OPS["reshape"](out, shape=input.shape) if input.ndim != 1 else out
+
+
+# --- data-dependent shapes: eager functions ----------------------------------------------------
+def unique(input):
+    """``(output, idx)``: the sorted unique elements of ``input`` and, for each input element, the
+    int32 position of its value in ``output`` (shaped like ``input``)."""
+    check_tensor("unique", input)
+    arr = input.asnumpy()
+    out, inv = np.unique(arr, return_inverse=True)
+    return _wrap(out), _wrap(inv.reshape(arr.shape).astype(np.int32))
+
+
+def unique_consecutive(input, return_idx=False, return_counts=False, axis=None):
+    """Collapse runs of equal consecutive elements (or slices along ``axis``); optionally also the
+    index of each input element's run and the length of each run."""
+    check_tensor("unique_consecutive", input)
+    check_bool("unique_consecutive", return_idx, "return_idx")
+    check_bool("unique_consecutive", return_counts, "return_counts")
+    arr = input.asnumpy()
+    if axis is None:
+        flat = arr.reshape(-1)
+        if flat.size == 0:
+            change = np.zeros(0, bool)
+        else:
+            change = np.concatenate([[True], flat[1:] != flat[:-1]])
+        out = flat[change]
+        run = np.cumsum(change) - 1
+        idx = run.reshape(arr.shape)
+        n = flat.size
+    else:
+        a = R.normalize_axis("unique_consecutive", axis, arr.ndim)
+        moved = np.moveaxis(arr, a, 0).reshape(arr.shape[a], -1)
+        n = moved.shape[0]
+        if n == 0:
+            change = np.zeros(0, bool)
+        else:
+            change = np.concatenate([[True], np.any(moved[1:] != moved[:-1], axis=1)])
+        out = np.take(arr, np.nonzero(change)[0], axis=a)
+        idx = np.cumsum(change) - 1
+    starts = np.nonzero(change)[0]
+    counts = np.diff(np.append(starts, n))
+    res = [_wrap(out)]
+    if return_idx:
+        res.append(_wrap(idx.astype(np.int64)))
+    if return_counts:
+        res.append(_wrap(counts.astype(np.int64)))
+    return res[0] if len(res) == 1 else tuple(res)
+
+
+def nonzero(input, as_tuple=False):
+    """Indices of the non-zero elements: an int64 ``(count, ndim)`` tensor, or with ``as_tuple`` one
+    1-D int64 tensor per dimension."""
+    check_tensor("nonzero", input)
+    check_bool("nonzero", as_tuple, "as_tuple")
+    arr = input.asnumpy()
+    if as_tuple:
+        if arr.ndim == 0:
+            return (_wrap(np.zeros(int(arr != 0), np.int64)),)
+        return tuple(_wrap(i.astype(np.int64)) for i in np.nonzero(arr))
+    return _wrap(np.argwhere(arr).astype(np.int64))
+
+
+def argwhere(input):
+    """Indices of the non-zero elements, an int64 ``(count, ndim)`` tensor."""
+    check_tensor("argwhere", input)
+    return _wrap(np.argwhere(input.asnumpy()).astype(np.int64))
+
+
+# --- diagonals and triangles -------------------------------------------------------------------
+def _diag_coords(n1, n2, offset):
+    if offset >= 0:
+        length = builtins.max(0, builtins.min(n1, n2 - offset))
+        rows = np.arange(length)
+        cols = rows + offset
+    else:
+        length = builtins.max(0, builtins.min(n1 + offset, n2))
+        cols = np.arange(length)
+        rows = cols - offset
+    return rows.astype(np.int64), cols.astype(np.int64)
+
+
+def diagonal(input, offset=0, dim1=0, dim2=1):
+    """The diagonal (``offset`` above the main one) of the planes ``dim1``/``dim2``, as the last dim."""
+    check_tensor("diagonal", input)
+    if input.ndim < 2:
+        raise ValueError(f"diagonal: 'input' must have at least 2 dims, got {input.ndim}")
+    offset = check_int("diagonal", offset, "offset")
+    a = R.normalize_axis("diagonal", dim1, input.ndim, "dim1")
+    b = R.normalize_axis("diagonal", dim2, input.ndim, "dim2")
+    if a == b:
+        raise ValueError(f"diagonal: 'dim1' and 'dim2' must differ, got {dim1} and {dim2}")
+    perm = tuple(i for i in range(input.ndim) if i not in (a, b)) + (a, b)
+    x = OPS["transpose"](input, perm=perm) if perm != tuple(range(input.ndim)) else input
+    rows, cols = _diag_coords(input.shape[a], input.shape[b], offset)
+    nb = input.ndim - 2
+    index = tuple(("s", 0, x.shape[k], 1) for k in range(nb)) + (("t", 0), ("t", 1))
+    return OPS["getitem"](x, _wrap(rows), _wrap(cols), index=index)
+
+
+def diag_embed(input, offset=0, dim1=-2, dim2=-1):
+    """Tensors whose (``dim1``, ``dim2``) planes have ``input``'s last dim on their ``offset`` diagonal."""
+    check_tensor("diag_embed", input)
+    offset = check_int("diag_embed", offset, "offset")
+    nd = input.ndim + 1
+    a = R.normalize_axis("diag_embed", dim1, nd, "dim1")
+    b = R.normalize_axis("diag_embed", dim2, nd, "dim2")
+    if a == b:
+        raise ValueError(f"diag_embed: 'dim1' and 'dim2' must differ, got {dim1} and {dim2}")
+    if input.ndim == 0:
+        raise ValueError("diag_embed: 'input' must have at least 1 dim")
+    n = input.shape[-1]
+    m = n + builtins.abs(offset)
+    batch = input.shape[:-1]
+    rows, cols = _diag_coords(m, m, offset)
+    zeros = _zeros(batch + (m, m), input)
+    index = tuple(("s", 0, s, 1) for s in batch) + (("t", 0), ("t", 1))
+    out = OPS["setitem"](zeros, input, _wrap(rows), _wrap(cols), index=index, accumulate=False)
+    # out has the plane as its last two dims; move them to (a, b)
+    rest = [i for i in range(nd) if i not in (a, b)]
+    perm = [0] * nd
+    for src, dst in enumerate(rest):
+        perm[dst] = src
+    perm[a] = nd - 2
+    perm[b] = nd - 1
+    perm = tuple(perm)
+    return OPS["transpose"](out, perm=perm) if perm != tuple(range(nd)) else out
+
+
+def diag(input):
+    """A tensor of shape ``input.shape * 2`` with ``input`` on its diagonal (a 1-D input gives a
+    diagonal matrix)."""
+    check_tensor("diag", input)
+    if input.ndim == 0:
+        raise ValueError("diag: 'input' must have at least 1 dim")
+    n = input.size
+    flat = OPS["reshape"](input, shape=(n,)) if input.ndim != 1 else input
+    mat = diag_embed(flat)
+    return OPS["reshape"](mat, shape=input.shape * 2) if input.ndim != 1 else mat
+
+
+def _triangle(name, input, diagonal, lower):
+    check_tensor(name, input)
+    if input.ndim < 2:
+        raise ValueError(f"{name}: 'input' must have at least 2 dims, got {input.ndim}")
+    k = check_int(name, diagonal, "diagonal")
+    n, m = input.shape[-2:]
+    ones = np.ones((n, m), bool)
+    mask = np.tril(ones, k) if lower else np.triu(ones, k)
+    zero = _wrap(np.zeros((), input._data.dtype))
+    return OPS["where"](_wrap(mask), input, zero)
+
+
+def tril(input, diagonal=0):
+    """The lower triangle (on and below the ``diagonal``-th diagonal) of the last two dims."""
+    return _triangle("tril", input, diagonal, True)
+
+
+def triu(input, diagonal=0):
+    """The upper triangle (on and above the ``diagonal``-th diagonal) of the last two dims."""
+    return _triangle("triu", input, diagonal, False)
+
+
+def trace(input):
+    """The sum of the main diagonal of a 2-D tensor."""
+    check_tensor("trace", input)
+    if input.ndim != 2:
+        raise ValueError(f"trace: 'input' must be 2-D, got {input.ndim} dims")
+    d = diagonal(input)
+    return OPS["reduce_sum"](d, axis=(0,), keepdims=False)
