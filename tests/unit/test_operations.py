@@ -1,0 +1,422 @@
+"""MindSpore's Primitive API (``ops.Primitive``, ``prim_attr_register``, ``constexpr``) and the operator
+classes of ``ops.operations`` (``P.MatMul(transpose_b=True)(x, w)``) against numpy references."""
+import numpy as np
+import pytest
+
+import sporen as ms
+from sporen import Tensor
+from sporen.ops import operations as P
+from sporen.ops.primitive import (Primitive, PrimitiveWithCheck, PrimitiveWithInfer, constexpr,
+                                  prim_attr_register)
+
+
+def _a(t):
+    return t.asnumpy() if isinstance(t, Tensor) else np.asarray(t)
+
+
+# --- Primitive --------------------------------------------------------------------------------
+def test_primitive_attrs_and_names():
+    p = Primitive("MyOp")
+    assert p.name == "MyOp"
+    assert p.attrs == {}
+    assert p.add_prim_attr("alpha", 0.5) is p
+    assert p.attrs["alpha"] == 0.5
+    assert p.alpha == 0.5  # attrs read as attributes, as in MindSpore
+    p.init_prim_io_names(inputs=["x", "y"], outputs=["output"])
+    assert p.attrs["input_names"] == ["x", "y"] and p.attrs["output_names"] == ["output"]
+    p.set_device("CPU")
+    assert p.attrs["primitive_target"] == "CPU"
+    p.del_prim_attr("alpha")
+    assert "alpha" not in p.get_attr_dict()
+    with pytest.raises(AttributeError, match="MyOp"):
+        _ = p.beta
+    with pytest.raises(ValueError, match="device_target"):
+        p.set_device("TPU")
+    with pytest.raises(TypeError, match="inputs"):
+        p.init_prim_io_names("x", ["y"])
+    with pytest.raises(NotImplementedError, match="MyOp"):
+        p(Tensor([1.0]))
+    assert repr(p) == "Prim[MyOp]"
+
+
+def test_prim_attr_register_records_constructor_arguments():
+    class Scale(Primitive):
+        @prim_attr_register
+        def __init__(self, factor=2.0, bias=0):
+            self.init_prim_io_names(inputs=["x"], outputs=["y"])
+
+        def __call__(self, x):
+            return x * self.factor + self.bias
+
+    s = Scale(3.0)
+    assert s.name == "Scale"
+    assert s.attrs["factor"] == 3.0 and s.attrs["bias"] == 0
+    assert s.init_attrs == {"factor": 3.0, "bias": 0}
+    assert repr(s) == "Prim[Scale]<factor=3.0, bias=0>"
+    np.testing.assert_allclose(_a(s(Tensor([1.0, 2.0]))), [3.0, 6.0])
+
+
+def test_primitive_with_infer_and_check():
+    class Double(PrimitiveWithInfer):
+        @prim_attr_register
+        def __init__(self):
+            pass
+
+        def infer_shape(self, x_shape):
+            return x_shape
+
+        def infer_dtype(self, x_dtype):
+            return x_dtype
+
+        def __call__(self, x):
+            return x + x
+
+    d = Double()
+    assert isinstance(d, Primitive) and d.name == "Double"
+    out = d.__infer__({"shape": (2,), "dtype": ms.float32, "value": None})
+    assert out["shape"] == (2,) and out["dtype"] is ms.float32 and out["value"] is None
+    np.testing.assert_allclose(_a(d(Tensor([1.0, 2.0]))), [2.0, 4.0])
+
+    class Checked(PrimitiveWithCheck):
+        @prim_attr_register
+        def __init__(self):
+            pass
+
+        def check_shape(self, shape):
+            if len(shape) != 1:
+                raise ValueError("Checked: 1-d only")
+
+    with pytest.raises(ValueError, match="1-d"):
+        Checked().__check__(Tensor(np.zeros((2, 2))))
+
+
+def test_constexpr_runs_on_python_values():
+    @constexpr
+    def double(n):
+        return n * 2
+
+    @constexpr(check=False)
+    def shape_tail(shape):
+        return shape[1:]
+
+    assert double(3) == 6
+    assert shape_tail((1, 2, 3)) == (2, 3)
+
+
+# --- operator classes ---------------------------------------------------------------------------
+RNG = np.random.default_rng(0)
+A = RNG.standard_normal((2, 3)).astype(np.float32)
+B = RNG.standard_normal((2, 3)).astype(np.float32)
+W = RNG.standard_normal((4, 3)).astype(np.float32)
+POS = np.abs(A) + 0.5
+IMG = RNG.standard_normal((1, 2, 5, 5)).astype(np.float32)
+KER = RNG.standard_normal((3, 2, 3, 3)).astype(np.float32)
+
+
+def _softmax(x, axis=-1):
+    e = np.exp(x - x.max(axis, keepdims=True))
+    return e / e.sum(axis, keepdims=True)
+
+
+def _conv2d_ref(x, w, stride=1, pad=(0, 0, 0, 0)):
+    x = np.pad(x, ((0, 0), (0, 0), (pad[0], pad[1]), (pad[2], pad[3])))
+    n, c, h, wd = x.shape
+    o, _, kh, kw = w.shape
+    oh = (h - kh) // stride + 1
+    ow = (wd - kw) // stride + 1
+    out = np.zeros((n, o, oh, ow), np.float64)
+    for i in range(oh):
+        for j in range(ow):
+            patch = x[:, :, i * stride:i * stride + kh, j * stride:j * stride + kw]
+            out[:, :, i, j] = np.einsum("nchw,ochw->no", patch, w)
+    return out.astype(np.float32)
+
+
+def _max_pool_ref(x, k, s):
+    n, c, h, w = x.shape
+    oh = (h - k) // s + 1
+    ow = (w - k) // s + 1
+    out = np.zeros((n, c, oh, ow), x.dtype)
+    for i in range(oh):
+        for j in range(ow):
+            out[:, :, i, j] = x[:, :, i * s:i * s + k, j * s:j * s + k].max((2, 3))
+    return out
+
+
+def _avg_pool_same_ref(x):
+    """3x3 stride-2 'same' average pooling: windows clipped at the border, divided by their real size."""
+    n, c, h, w = x.shape
+    oh = -(-h // 2)
+    ow = -(-w // 2)
+    pad_h = max((oh - 1) * 2 + 3 - h, 0)
+    pad_w = max((ow - 1) * 2 + 3 - w, 0)
+    top = pad_h // 2
+    left = pad_w // 2
+    out = np.zeros((n, c, oh, ow), np.float32)
+    for i in range(oh):
+        for j in range(ow):
+            r0 = max(i * 2 - top, 0)
+            r1 = min(i * 2 - top + 3, h)
+            c0 = max(j * 2 - left, 0)
+            c1 = min(j * 2 - left + 3, w)
+            out[:, :, i, j] = x[:, :, r0:r1, c0:c1].mean((2, 3))
+    return out
+
+
+# (class, ctor args, ctor kwargs, call inputs, reference)
+CASES = [
+    ("Add", (), {}, (A, B), lambda: A + B),
+    ("Sub", (), {}, (A, B), lambda: A - B),
+    ("Mul", (), {}, (A, 2.0), lambda: A * 2),
+    ("RealDiv", (), {}, (A, POS), lambda: A / POS),
+    ("Div", (), {}, (A, POS), lambda: A / POS),
+    ("Neg", (), {}, (A,), lambda: -A),
+    ("Exp", (), {}, (A,), lambda: np.exp(A)),
+    ("Log", (), {}, (POS,), lambda: np.log(POS)),
+    ("Sqrt", (), {}, (POS,), lambda: np.sqrt(POS)),
+    ("Rsqrt", (), {}, (POS,), lambda: 1 / np.sqrt(POS)),
+    ("Square", (), {}, (A,), lambda: A * A),
+    ("Abs", (), {}, (A,), lambda: np.abs(A)),
+    ("Pow", (), {}, (POS, 2.0), lambda: POS ** 2),
+    ("Maximum", (), {}, (A, B), lambda: np.maximum(A, B)),
+    ("Minimum", (), {}, (A, B), lambda: np.minimum(A, B)),
+    ("Equal", (), {}, (A, A), lambda: np.ones_like(A, bool)),
+    ("Less", (), {}, (A, B), lambda: A < B),
+    ("Greater", (), {}, (A, B), lambda: A > B),
+    ("GreaterEqual", (), {}, (A, B), lambda: A >= B),
+    ("LogicalNot", (), {}, (A > 0,), lambda: ~(A > 0)),
+    ("FloorDiv", (), {}, (A * 5, POS), lambda: np.floor_divide(A * 5, POS)),
+    ("FloorMod", (), {}, (A * 5, POS), lambda: np.mod(A * 5, POS)),
+    ("SquaredDifference", (), {}, (A, B), lambda: (A - B) ** 2),
+    ("Cast", (), {}, (A, ms.int32), lambda: A.astype(np.int32)),
+    ("Reshape", (), {}, (A, (3, 2)), lambda: A.reshape(3, 2)),
+    ("Transpose", (), {}, (A, (1, 0)), lambda: A.T),
+    ("ExpandDims", (), {}, (A, 0), lambda: A[None]),
+    ("Squeeze", (), {}, (A[None],), lambda: A),
+    ("Squeeze", (0,), {}, (A[None],), lambda: A),
+    ("Flatten", (), {}, (IMG,), lambda: IMG.reshape(1, -1)),
+    ("Concat", (), {"axis": 1}, ((A, B),), lambda: np.concatenate([A, B], 1)),
+    ("Concat", (), {}, ((A, B),), lambda: np.concatenate([A, B], 0)),
+    ("Stack", (), {"axis": 1}, ((A, B),), lambda: np.stack([A, B], 1)),
+    ("Split", (), {"axis": 1, "output_num": 3}, (A,), lambda: tuple(np.split(A, 3, 1))),
+    ("Tile", (), {}, (A, (2, 1)), lambda: np.tile(A, (2, 1))),
+    ("Gather", (), {}, (A, np.array([1, 0, 1]), 0), lambda: A[[1, 0, 1]]),
+    ("GatherD", (), {}, (A, 1, np.array([[0, 2], [1, 1]])),
+     lambda: np.take_along_axis(A, np.array([[0, 2], [1, 1]]), 1)),
+    ("GatherNd", (), {}, (A, np.array([[0, 1], [1, 2]])), lambda: A[[0, 1], [1, 2]]),
+    ("ScatterNd", (), {}, (np.array([[0], [2]]), np.array([1.0, 2.0], np.float32), (4,)),
+     lambda: np.array([1.0, 0, 2.0, 0], np.float32)),
+    ("OneHot", (), {}, (np.array([0, 2]), 3, Tensor(1.0), Tensor(0.0)),
+     lambda: np.eye(3, dtype=np.float32)[[0, 2]]),
+    ("MatMul", (), {}, (A, W.T), lambda: A @ W.T),
+    ("MatMul", (), {"transpose_b": True}, (A, W), lambda: A @ W.T),
+    ("MatMul", (True, False), {}, (A, B), lambda: A.T @ B),
+    ("BatchMatMul", (), {"transpose_b": True}, (np.stack([A, B]), np.stack([W, W])),
+     lambda: np.stack([A @ W.T, B @ W.T])),
+    ("ReduceSum", (), {}, (A, 1), lambda: A.sum(1)),
+    ("ReduceSum", (), {"keep_dims": True}, (A, 1), lambda: A.sum(1, keepdims=True)),
+    ("ReduceSum", (), {}, (A,), lambda: A.sum()),
+    ("ReduceSum", (), {}, (A, ()), lambda: A.sum()),
+    ("ReduceMean", (True,), {}, (A, (0, 1)), lambda: A.mean((0, 1), keepdims=True)),
+    ("ReduceMax", (), {}, (A, 0), lambda: A.max(0)),
+    ("ReduceMin", (), {}, (A, -1), lambda: A.min(-1)),
+    ("ReduceProd", (), {}, (A, 1), lambda: A.prod(1)),
+    ("ReduceAll", (), {}, (A > -10, 1), lambda: (A > -10).all(1)),
+    ("ReduceAny", (), {}, (A > 1, 1), lambda: (A > 1).any(1)),
+    ("Argmax", (), {}, (A,), lambda: A.argmax(-1).astype(np.int32)),
+    ("Argmax", (), {"axis": 0, "output_type": ms.int64}, (A,), lambda: A.argmax(0)),
+    ("Argmin", (), {}, (A,), lambda: A.argmin(-1).astype(np.int32)),
+    ("ArgMaxWithValue", (), {}, (A,), lambda: (A.argmax(0), A.max(0))),
+    ("ArgMinWithValue", (), {"axis": 1, "keep_dims": True}, (A,),
+     lambda: (A.argmin(1)[:, None], A.min(1, keepdims=True))),
+    ("CumSum", (), {}, (A, 1), lambda: A.cumsum(1)),
+    ("CumSum", (), {"exclusive": True}, (A, 1),
+     lambda: np.concatenate([np.zeros((2, 1), np.float32), A.cumsum(1)[:, :-1]], 1)),
+    ("CumSum", (), {"reverse": True}, (A, 1), lambda: A[:, ::-1].cumsum(1)[:, ::-1]),
+    ("Softmax", (), {}, (A,), lambda: _softmax(A)),
+    ("Softmax", (0,), {}, (A,), lambda: _softmax(A, 0)),
+    ("LogSoftmax", (), {}, (A,), lambda: np.log(_softmax(A))),
+    ("ReLU", (), {}, (A,), lambda: np.maximum(A, 0)),
+    ("ReLU6", (), {}, (A * 10,), lambda: np.clip(A * 10, 0, 6)),
+    ("Sigmoid", (), {}, (A,), lambda: 1 / (1 + np.exp(-A))),
+    ("Tanh", (), {}, (A,), lambda: np.tanh(A)),
+    ("GeLU", (), {}, (A,), lambda: 0.5 * A * (1 + np.tanh(np.sqrt(2 / np.pi) * (A + 0.044715 * A ** 3)))),
+    ("Elu", (), {}, (A,), lambda: np.where(A > 0, A, np.exp(A) - 1)),
+    ("Softplus", (), {}, (A,), lambda: np.log1p(np.exp(A))),
+    ("BiasAdd", (), {}, (IMG, np.array([1.0, -1.0], np.float32)),
+     lambda: IMG + np.array([1.0, -1.0], np.float32)[None, :, None, None]),
+    ("BiasAdd", (), {}, (A, np.array([1.0, 2.0, 3.0], np.float32)), lambda: A + np.float32([1.0, 2.0, 3.0])),
+    ("Conv2D", (3, 3), {}, (IMG, KER), lambda: _conv2d_ref(IMG, KER)),
+    ("Conv2D", (3, 3), {"pad_mode": "pad", "pad": 1, "stride": 2}, (IMG, KER),
+     lambda: _conv2d_ref(IMG, KER, 2, (1, 1, 1, 1))),
+    ("Conv2D", (3, 3), {"pad_mode": "same"}, (IMG, KER), lambda: _conv2d_ref(IMG, KER, 1, (1, 1, 1, 1))),
+    ("MaxPool", (), {"kernel_size": 2, "strides": 2}, (IMG,), lambda: _max_pool_ref(IMG, 2, 2)),
+    ("MaxPool", (), {"kernel_size": 3, "strides": 1, "pad_mode": "SAME"}, (IMG,),
+     lambda: _max_pool_ref(np.pad(IMG, ((0, 0), (0, 0), (1, 1), (1, 1)), constant_values=-np.inf), 3, 1)),
+    ("AvgPool", (), {"kernel_size": 2, "strides": 2}, (IMG,),
+     lambda: IMG[:, :, :4, :4].reshape(1, 2, 2, 2, 2, 2).mean((3, 5))),
+    ("AvgPool", (), {"kernel_size": 3, "strides": 2, "pad_mode": "same"}, (IMG,), lambda: _avg_pool_same_ref(IMG)),
+    ("Unstack", (), {"axis": 1}, (A,), lambda: tuple(A[:, i] for i in range(3))),
+    ("ReverseV2", ((1,),), {}, (A,), lambda: A[:, ::-1]),
+    ("CumProd", (), {}, (A, 0), lambda: A.cumprod(0)),
+    ("Meshgrid", (), {"indexing": "ij"}, ((A[0], B[1]),), lambda: tuple(np.meshgrid(A[0], B[1], indexing="ij"))),
+    ("Tril", (), {}, (A,), lambda: np.tril(A)),
+    ("IsNan", (), {}, (np.array([1.0, np.nan], np.float32),), lambda: np.array([False, True])),
+    ("L2Normalize", (), {"axis": 1}, (A,), lambda: A / np.sqrt(np.maximum((A * A).sum(1, keepdims=True), 1e-4))),
+    ("L2Loss", (), {}, (A,), lambda: np.float32((A * A).sum() / 2)),
+    ("Zeros", (), {}, ((2, 3), ms.float32), lambda: np.zeros((2, 3), np.float32)),
+    ("Ones", (), {}, ((2,), ms.int32), lambda: np.ones(2, np.int32)),
+    ("Fill", (), {}, (ms.float32, (2, 2), 3.0), lambda: np.full((2, 2), 3.0, np.float32)),
+    ("Eye", (), {}, (2, 3, ms.int32), lambda: np.eye(2, 3, dtype=np.int32)),
+    ("ZerosLike", (), {}, (A,), lambda: np.zeros_like(A)),
+    ("OnesLike", (), {}, (A,), lambda: np.ones_like(A)),
+    ("Select", (), {}, (A > 0, A, B), lambda: np.where(A > 0, A, B)),
+    ("Slice", (), {}, (A, (0, 1), (2, 2)), lambda: A[0:2, 1:3]),
+    ("StridedSlice", (), {}, (A, (0, 0), (2, 3), (1, 2)), lambda: A[0:2, 0:3:2]),
+    ("StridedSlice", (), {"shrink_axis_mask": 1}, (A, (1, 0), (2, 3), (1, 1)), lambda: A[1]),
+    ("TopK", (), {}, (A, 2), lambda: (-np.sort(-A, 1)[:, :2], np.argsort(-A, 1)[:, :2].astype(np.int32))),
+    ("Sort", (), {}, (A,), lambda: (np.sort(A, -1), np.argsort(A, -1).astype(np.int32))),
+    ("Sort", (), {"axis": 0, "descending": True}, (A,), lambda: (-np.sort(-A, 0), np.argsort(-A, 0).astype(np.int32))),
+    ("BroadcastTo", ((3, 2, 3),), {}, (A,), lambda: np.broadcast_to(A, (3, 2, 3))),
+    ("Pad", (((1, 0), (0, 2)),), {}, (A,), lambda: np.pad(A, ((1, 0), (0, 2)))),
+    ("AddN", (), {}, ((A, B, A),), lambda: A + B + A),
+    ("SoftmaxCrossEntropyWithLogits", (), {}, (A, _softmax(B)),
+     lambda: (-(_softmax(B) * np.log(_softmax(A))).sum(-1), _softmax(A) - _softmax(B))),
+    ("SparseSoftmaxCrossEntropyWithLogits", (), {}, (A, np.array([0, 2], np.int32)),
+     lambda: np.float32(-np.log(_softmax(A))[[0, 1], [0, 2]].mean())),
+    ("SigmoidCrossEntropyWithLogits", (), {}, (A, (B > 0).astype(np.float32)),
+     lambda: np.maximum(A, 0) - A * (B > 0) + np.log1p(np.exp(-np.abs(A)))),
+]
+
+
+def _to_input(v):
+    if isinstance(v, np.ndarray):
+        return Tensor(v)
+    if isinstance(v, tuple) and v and isinstance(v[0], np.ndarray):
+        return tuple(Tensor(a) for a in v)
+    return v
+
+
+def _check(out, expected, name):
+    if isinstance(expected, tuple):
+        assert isinstance(out, tuple) and len(out) == len(expected), f"{name}: expected {len(expected)} outputs"
+        for o, e in zip(out, expected):
+            _check(o, e, name)
+        return
+    got = _a(out)
+    expected = np.asarray(expected)
+    assert got.shape == expected.shape, f"{name}: shape {got.shape} != {expected.shape}"
+    if expected.dtype.kind in "biu":
+        assert got.dtype.kind == expected.dtype.kind, f"{name}: dtype {got.dtype} != {expected.dtype}"
+        np.testing.assert_array_equal(got, expected)
+    else:
+        assert got.dtype == expected.dtype, f"{name}: dtype {got.dtype} != {expected.dtype}"
+        np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("name, args, kwargs, inputs, ref", CASES,
+                         ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
+def test_operation_class(name, args, kwargs, inputs, ref):
+    if not hasattr(P, name):
+        pytest.skip(f"P.{name} needs ops sporen lacks: {P.missing().get(name)}")
+    prim = getattr(P, name)(*args, **kwargs)
+    out = prim(*[_to_input(v) for v in inputs])
+    _check(out, ref(), name)
+
+
+def test_operation_attrs_are_recorded_and_checked():
+    m = P.MatMul(transpose_b=True)
+    assert m.name == "MatMul"
+    assert m.transpose_a is False and m.transpose_b is True
+    assert m.attrs["transpose_b"] is True
+    assert repr(m) == "Prim[MatMul]<transpose_a=False, transpose_b=True>"
+    assert isinstance(m, Primitive)
+    r = P.ReduceSum(keep_dims=True)
+    assert repr(r) == "Prim[ReduceSum]<keep_dims=True, skip_mode=False>"
+    assert r.attrs["input_names"] == ["input_x", "axis"]
+    with pytest.raises(TypeError, match="keep_dims"):
+        P.ReduceSum(keep_dims=1)
+    with pytest.raises(TypeError, match="ReduceSum"):
+        P.ReduceSum(True, False, 3)
+    with pytest.raises(TypeError, match="output_type"):
+        P.Argmax(output_type=ms.float32)
+    assert P.Add().add_prim_attr("x", 1).attrs["x"] == 1
+
+
+def test_shape_rank_size_dtype():
+    x = Tensor(np.zeros((2, 3, 4), np.float16))
+    assert P.Shape()(x) == (2, 3, 4)
+    assert P.Rank()(x) == 3
+    assert P.Size()(x) == 24
+    assert P.DType()(x) is ms.float16
+    with pytest.raises(TypeError, match="Shape"):
+        P.Shape()([1, 2])
+
+
+def test_assign_ops_write_into_parameters():
+    p = ms.Parameter(Tensor(np.zeros(2, np.float32)), name="p")
+    out = P.Assign()(p, Tensor([1.0, 2.0]))
+    assert out is p
+    assert _a(p).tolist() == [1.0, 2.0]
+    P.AssignAdd()(p, Tensor([1.0, 1.0]))
+    assert _a(p).tolist() == [2.0, 3.0]
+    P.AssignSub()(p, Tensor([2.0, 2.0]))
+    assert _a(p).tolist() == [0.0, 1.0]
+    assert p.dtype is ms.float32
+
+
+def test_apply_momentum_matches_mindspore_formula():
+    var = ms.Parameter(Tensor(np.array([1.0, 2.0], np.float32)), name="var")
+    acc = ms.Parameter(Tensor(np.array([0.5, 0.5], np.float32)), name="acc")
+    grad = Tensor(np.array([0.1, -0.2], np.float32))
+    P.ApplyMomentum()(var, acc, Tensor(0.1), grad, Tensor(0.9))
+    acc_ref = np.array([0.5, 0.5]) * 0.9 + np.array([0.1, -0.2])
+    np.testing.assert_allclose(_a(acc), acc_ref, rtol=1e-6)
+    np.testing.assert_allclose(_a(var), np.array([1.0, 2.0]) - 0.1 * acc_ref, rtol=1e-6)
+
+
+def test_print_writes_tensors_as_mindspore_does(capsys):
+    P.Print()("Print Tensor x and Tensor y:", Tensor(np.ones([2, 1], np.int32)), Tensor(np.ones([2, 2], np.int32)))
+    assert capsys.readouterr().out == ("Print Tensor x and Tensor y:\n"
+                                       "Tensor(shape=[2, 1], dtype=Int32, value=\n[[1],\n [1]])\n"
+                                       "Tensor(shape=[2, 2], dtype=Int32, value=\n[[1, 1],\n [1, 1]])\n")
+
+
+def test_dropout_keeps_expectation_and_returns_mask():
+    if not hasattr(P, "Dropout"):
+        pytest.skip(f"P.Dropout needs {P.missing().get('Dropout')}")
+    x = Tensor(np.ones((200, 100), np.float32))
+    out, mask = P.Dropout(keep_prob=0.8)(x)
+    got = _a(out)
+    m = _a(mask)
+    assert m.dtype == np.bool_ and m.shape == (200, 100)
+    np.testing.assert_allclose(got[m], 1 / 0.8, rtol=1e-6)
+    assert (got[~m] == 0).all()
+    assert 0.75 < m.mean() < 0.85
+    with pytest.raises(ValueError, match="keep_prob"):
+        P.Dropout(keep_prob=0.0)
+
+
+def test_missing_classes_name_the_ops_they_need(capsys):
+    missing = P.missing()
+    for name, needs in missing.items():
+        assert needs, name
+        with pytest.raises(AttributeError, match="not available"):
+            getattr(P, name)
+    with capsys.disabled():
+        print(f"\nP classes available: {len([n for n in P.__all__ if n[0].isupper()])}; held back "
+              f"({len(missing)}): " + " ".join(f"{k}({','.join(v)})" for k, v in sorted(missing.items())))
+    with pytest.raises(AttributeError, match="no attribute"):
+        _ = P.NoSuchPrimitive
+
+
+def test_operations_gradients_flow():
+    x = Tensor(A)
+    w = Tensor(W)
+
+    def f(x, w):
+        return P.ReduceSum()(P.MatMul(transpose_b=True)(x, w))
+
+    gx, gw = ms.grad(f, grad_position=(0, 1))(x, w)
+    np.testing.assert_allclose(_a(gx), np.ones((2, 4), np.float32) @ W, rtol=1e-5)
+    np.testing.assert_allclose(_a(gw), np.ones((2, 4), np.float32).T @ A, rtol=1e-5)
