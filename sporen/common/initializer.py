@@ -21,6 +21,13 @@ def _fans(shape, name="initializer"):
     return shape[1] * receptive, shape[0] * receptive
 
 
+def _check_number(cls, name, value, positive=False):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{cls}: '{name}' must be a number, got {type(value).__name__}")
+    if positive and value <= 0:
+        raise ValueError(f"{cls}: '{name}' must be positive, got {value}")
+
+
 def _gain(nonlinearity, param=None):
     linear = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
               "conv_transpose3d", "sigmoid")
@@ -39,7 +46,12 @@ def _gain(nonlinearity, param=None):
 
 
 class Initializer:
-    """Base class: an initializer fills an array of a given shape (``_fill(shape, rng)``)."""
+    """Base class of initializers.
+
+    A built-in initializer computes its values in ``_fill(shape, rng)``. A user's subclass may,
+    as in MindSpore, override ``_initialize(self, arr)`` instead and write into the numpy array
+    ``arr`` in place. Randomness comes from the generator that ``set_seed`` resets.
+    """
 
     def __init__(self, **kwargs):
         self._kwargs = kwargs
@@ -47,10 +59,20 @@ class Initializer:
         self.dtype = mstype.float32
 
     def _fill(self, shape, rng):
-        raise NotImplementedError
+        if type(self)._initialize is Initializer._initialize:
+            raise NotImplementedError(f"{type(self).__name__}: an Initializer must define _initialize(arr)")
+        arr = np.zeros(shape, dtype=np.float64)
+        self._initialize(arr)
+        return arr
+
+    def _initialize(self, arr):
+        arr[...] = self._fill(arr.shape, RANDOM.generator)
 
     def __call__(self, arr):
-        arr[...] = self._fill(arr.shape, RANDOM.generator)
+        """Fill the numpy array ``arr`` in place."""
+        if not isinstance(arr, np.ndarray):
+            raise TypeError(f"{type(self).__name__}: 'arr' must be a numpy.ndarray, got {type(arr).__name__}")
+        self._initialize(arr)
 
     def init_data(self):
         return _materialize(self, self.shape, self.dtype.np)
@@ -90,6 +112,8 @@ class Normal(Initializer):
 
     def __init__(self, sigma=0.01, mean=0.0):
         super().__init__(sigma=sigma, mean=mean)
+        _check_number("Normal", "sigma", sigma, positive=True)
+        _check_number("Normal", "mean", mean)
         self.sigma = sigma
         self.mean = mean
 
@@ -102,6 +126,7 @@ class Uniform(Initializer):
 
     def __init__(self, scale=0.07):
         super().__init__(scale=scale)
+        _check_number("Uniform", "scale", scale, positive=True)
         self.scale = scale
 
     def _fill(self, shape, rng):
@@ -113,6 +138,9 @@ class TruncatedNormal(Initializer):
 
     def __init__(self, sigma=0.01, mean=0.0, a=-2.0, b=2.0):
         super().__init__(sigma=sigma, mean=mean, a=a, b=b)
+        _check_number("TruncatedNormal", "sigma", sigma, positive=True)
+        if not a < b:
+            raise ValueError(f"TruncatedNormal: 'a' must be less than 'b', got a={a}, b={b}")
         self.sigma, self.mean, self.a, self.b = sigma, mean, a, b
 
     def _fill(self, shape, rng):
@@ -216,6 +244,8 @@ class Dirac(Initializer):
 
     def __init__(self, groups=1):
         super().__init__(groups=groups)
+        if isinstance(groups, bool) or not isinstance(groups, int) or groups < 1:
+            raise ValueError(f"Dirac: 'groups' must be a positive int, got {groups!r}")
         self.groups = groups
 
     def _fill(self, shape, rng):
@@ -237,6 +267,9 @@ class Sparse(Initializer):
 
     def __init__(self, sparsity, sigma=0.01):
         super().__init__(sparsity=sparsity, sigma=sigma)
+        _check_number("Sparse", "sparsity", sparsity)
+        if not 0 <= sparsity <= 1:
+            raise ValueError(f"Sparse: 'sparsity' must be in [0, 1], got {sparsity}")
         self.sparsity, self.sigma = sparsity, sigma
 
     def _fill(self, shape, rng):
@@ -255,6 +288,7 @@ class VarianceScaling(Initializer):
 
     def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal"):
         super().__init__(scale=scale, mode=mode, distribution=distribution)
+        _check_number("VarianceScaling", "scale", scale, positive=True)
         if mode not in ("fan_in", "fan_out", "fan_avg"):
             raise ValueError(f"VarianceScaling: 'mode' must be fan_in, fan_out or fan_avg, got {mode!r}")
         if distribution not in ("uniform", "truncated_normal", "untruncated_normal"):
@@ -279,7 +313,8 @@ _BY_NAME = {
     "truncatednormal": TruncatedNormal, "xavier_uniform": XavierUniform, "xavieruniform": XavierUniform,
     "xavier_normal": XavierNormal, "xaviernormal": XavierNormal, "he_uniform": HeUniform,
     "heuniform": HeUniform, "he_normal": HeNormal, "henormal": HeNormal, "orthogonal": Orthogonal,
-    "identity": Identity, "dirac": Dirac, "variancescaling": VarianceScaling,
+    "identity": Identity, "dirac": Dirac, "variancescaling": VarianceScaling, "sparse": Sparse,
+    "constant": Constant,
 }
 
 
@@ -287,6 +322,8 @@ def _materialize(init, shape, np_dtype):
     rng = RANDOM.generator
     if isinstance(init, Initializer):
         data = init._fill(tuple(shape), rng)
+        if not isinstance(data, np.ndarray) or data.shape != tuple(shape):
+            data = np.broadcast_to(np.asarray(data), tuple(shape))
     elif isinstance(init, str):
         data = _by_name(init)._fill(tuple(shape), rng)
     elif isinstance(init, numbers.Number):
@@ -300,7 +337,10 @@ def _by_name(name):
     cls = _BY_NAME.get(name.lower())
     if cls is None:
         raise ValueError(f"initializer: unknown initializer name {name!r}; known: {sorted(_BY_NAME)}")
-    return cls()
+    try:
+        return cls()
+    except TypeError:
+        raise ValueError(f"initializer: {name!r} needs arguments; pass {cls.__name__}(...) instead") from None
 
 
 def initializer(init, shape=None, dtype=mstype.float32):

@@ -1,5 +1,7 @@
 """Cell: the base class of every layer and network (MindSpore's ``nn.Cell``)."""
-from collections import OrderedDict
+import time
+from collections import OrderedDict, namedtuple
+from typing import TypeVar
 
 from ..autodiff import tape as _tape
 from ..tensor import Parameter, Tensor
@@ -8,6 +10,8 @@ from ..ops.registry import Op
 __all__ = ["Cell"]
 
 _DEFAULT_PARAM_NAME = "Parameter"
+
+_IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
 
 class Cell:
@@ -18,7 +22,25 @@ class Cell:
     parameters are prefixed with the attribute name of the sub-cell (``conv1.weight``).
     """
 
+    IGNORE_LIST = ["_scope", "_cell_init_args", "_auto_prefix", "_cells", "_params", "_create_time",
+                   "_func_graph_flags", "_parameter_layout_dict", "_params_list", "_phase",
+                   "_forward_pre_hooks", "_forward_hooks", "_backward_hooks", "_backward_pre_hooks",
+                   "_buffers", "_flags"]
+    T_destination = TypeVar("T_destination", bound=dict)
+    total_instance_count = 0
+
     def __init__(self, auto_prefix=True, flags=None):
+        Cell.total_instance_count += 1
+        object.__setattr__(self, "_create_time", int(time.time() * 1e9))
+        object.__setattr__(self, "_non_persistent_buffers", set())
+        object.__setattr__(self, "_forward_pre_hooks_kwargs", set())
+        object.__setattr__(self, "_forward_hooks_kwargs", set())
+        object.__setattr__(self, "_state_dict_pre_hooks", OrderedDict())
+        object.__setattr__(self, "_state_dict_hooks", OrderedDict())
+        object.__setattr__(self, "_load_state_dict_pre_hooks", OrderedDict())
+        object.__setattr__(self, "_load_state_dict_post_hooks", OrderedDict())
+        object.__setattr__(self, "_mixed_precision_type", None)
+        object.__setattr__(self, "_broadcast_flag", False)
         object.__setattr__(self, "_params", OrderedDict())
         object.__setattr__(self, "_cells", OrderedDict())
         object.__setattr__(self, "_buffers", OrderedDict())
@@ -46,17 +68,24 @@ class Cell:
         cells = d["_cells"]
         if isinstance(value, Parameter):
             if value.name == _DEFAULT_PARAM_NAME or not value._inited_name:
-                value.name = name
+                value.name = d["_param_prefix"] + name
                 value._inited_name = True
             cells.pop(name, None)
             d.pop(name, None)
             params[name] = value
         elif isinstance(value, Cell):
+            if value is self:
+                raise ValueError(f"{type(self).__name__}: a cell cannot be its own sub-cell ('{name}')")
             params.pop(name, None)
             d.pop(name, None)
             cells[name] = value
             if self._auto_prefix:
-                value.update_parameters_name(name + ".")
+                value.update_parameters_name(d["_param_prefix"] + name + ".")
+        elif name in d["_buffers"]:
+            if value is not None and not isinstance(value, Tensor):
+                raise TypeError(f"{type(self).__name__}: buffer '{name}' must be a Tensor or None, got "
+                                f"{type(value).__name__}")
+            d["_buffers"][name] = value
         elif value is None and (name in params or name in cells):
             if name in params:
                 params[name] = None
@@ -81,6 +110,8 @@ class Cell:
                 return d["_params"][name]
             if name in d["_cells"]:
                 return d["_cells"][name]
+            if name in d["_buffers"]:
+                return d["_buffers"][name]
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     def __delattr__(self, name):
@@ -88,6 +119,9 @@ class Cell:
             del self._params[name]
         elif name in self._cells:
             del self._cells[name]
+        elif name in self._buffers:
+            del self._buffers[name]
+            self._non_persistent_buffers.discard(name)
         else:
             object.__delattr__(self, name)
 
@@ -120,7 +154,9 @@ class Cell:
         """Prefix the names of this cell's parameters (done when it becomes a sub-cell)."""
         if not isinstance(prefix, str):
             raise TypeError(f"update_parameters_name: 'prefix' must be a str, got {type(prefix).__name__}")
-        object.__setattr__(self, "_param_prefix", prefix + self._param_prefix)
+        cells = self.cells_and_names() if recurse else [("", self)]
+        for _, cell in cells:
+            object.__setattr__(cell, "_param_prefix", prefix + cell._param_prefix)
         for _, p in self.parameters_and_names(expand=recurse):
             p.name = prefix + p.name
 
@@ -210,22 +246,47 @@ class Cell:
 
     def __call__(self, *args, **kwargs):
         if self._forward_pre_hooks:
-            for hook in list(self._forward_pre_hooks.values()):
-                res = hook(self, args)
-                if res is not None:
-                    args = res if isinstance(res, tuple) else (res,)
-        if _tape.TAPES and type(self).bprop is not Cell.bprop:
+            args, kwargs = self._run_forward_pre_hooks(args, kwargs)
+        hooked = bool(_tape.TAPES) and bool(self._backward_hooks or self._backward_pre_hooks)
+        if hooked:
+            args, state = _wrap_inputs_for_backward_hooks(self, args)
+        if self._amp_dtype is not None and self._params:
+            out = _call_in_precision(self, args, kwargs)
+        elif _tape.TAPES and type(self).bprop is not Cell.bprop:
             out = _call_with_custom_bprop(self, args, kwargs)
         else:
             out = self.construct(*args, **kwargs)
+        if hooked:
+            out = _wrap_outputs_for_backward_hooks(self, out, state)
         if self._forward_hooks:
-            for hook in list(self._forward_hooks.values()):
-                res = hook(self, args, out)
+            for hid, hook in list(self._forward_hooks.items()):
+                if hid in self._forward_hooks_kwargs:
+                    res = hook(self, args, kwargs, out)
+                else:
+                    res = hook(self, args, out)
                 if res is not None:
                     out = res
-        if self._backward_hooks and _tape.TAPES:
-            out = _attach_backward_hooks(self, args, out)
         return out
+
+    def _run_forward_pre_hooks(self, args, kwargs):
+        for hid, hook in list(self._forward_pre_hooks.items()):
+            if hid in self._forward_pre_hooks_kwargs:
+                res = hook(self, args, kwargs)
+                if res is not None:
+                    if not (isinstance(res, tuple) and len(res) == 2 and isinstance(res[1], dict)):
+                        raise TypeError(f"{type(self).__name__}: a forward pre-hook registered with "
+                                        f"with_kwargs=True must return None or (args, kwargs)")
+                    args, kwargs = res
+                    args = args if isinstance(args, tuple) else (args,)
+            else:
+                res = hook(self, args)
+                if res is not None:
+                    args = res if isinstance(res, tuple) else (res,)
+        return args, kwargs
+
+    def run_construct(self, cast_inputs, kwargs):
+        """Run ``construct`` on already-prepared inputs (no hooks)."""
+        return self.construct(*cast_inputs, **kwargs)
 
     def bprop(self, *args):
         """Override as ``bprop(self, *inputs, out, dout)`` returning one gradient per input to
@@ -241,23 +302,38 @@ class Cell:
         table[hid] = fn
         return _HookHandle(table, hid)
 
-    def register_forward_pre_hook(self, hook_fn):
-        """``hook_fn(cell, inputs)`` runs before construct; it may return new inputs."""
-        return self._add_hook(self._forward_pre_hooks, hook_fn)
+    def register_forward_pre_hook(self, hook_fn, with_kwargs=False):
+        """``hook_fn(cell, inputs)`` runs before construct; it may return new inputs. With
+        ``with_kwargs=True`` it is ``hook_fn(cell, args, kwargs)`` and may return ``(args, kwargs)``."""
+        handle = self._add_hook(self._forward_pre_hooks, hook_fn)
+        if with_kwargs:
+            self._forward_pre_hooks_kwargs.add(handle._hid)
+        return handle
 
-    def register_forward_hook(self, hook_fn):
-        """``hook_fn(cell, inputs, output)`` runs after construct; it may return a new output."""
-        return self._add_hook(self._forward_hooks, hook_fn)
+    def register_forward_hook(self, hook_fn, with_kwargs=False):
+        """``hook_fn(cell, inputs, output)`` runs after construct; it may return a new output.
+        With ``with_kwargs=True`` it is ``hook_fn(cell, args, kwargs, output)``."""
+        handle = self._add_hook(self._forward_hooks, hook_fn)
+        if with_kwargs:
+            self._forward_hooks_kwargs.add(handle._hid)
+        return handle
+
+    def register_backward_pre_hook(self, hook_fn):
+        """``hook_fn(cell, grad_output)`` runs when the gradient of the cell's outputs is known,
+        before the cell's own backward; it may return a new ``grad_output`` tuple."""
+        return self._add_hook(self._backward_pre_hooks, hook_fn)
 
     def register_backward_hook(self, hook_fn):
-        """``hook_fn(cell, grad_input, grad_output)`` runs when the cell's gradient is computed; it
-        may return new input gradients."""
+        """``hook_fn(cell, grad_input, grad_output)`` runs once the gradients of the cell's inputs
+        (``grad_input``) are computed from those of its outputs (``grad_output``); it may return a
+        new ``grad_input`` tuple, which is what flows on to earlier cells (MindSpore 2.5)."""
         return self._add_hook(self._backward_hooks, hook_fn)
 
     # --- precision -----------------------------------------------------------------------------
     def to_float(self, dst_type):
         """Run this cell's computation in ``dst_type`` (float16, bfloat16 or float32): inputs are
-        cast on entry, as MindSpore's ``to_float`` does."""
+        cast on entry and every sub-cell's float parameters are cast when it runs, as MindSpore's
+        ``to_float`` does (the parameters themselves keep their dtype)."""
         from .. import dtype as mstype
         t = mstype.to_dtype(dst_type, "dst_type")
         if t not in (mstype.float16, mstype.bfloat16, mstype.float32):
@@ -276,14 +352,15 @@ class Cell:
 
     def __repr__(self):
         extra = self.extend_repr()
-        lines = []
+        head = type(self).__name__ + "<"
+        if not self._cells:
+            return head + extra + ">"
+        body = "\n"
+        if extra:
+            body += extra + "\n"
         for name, cell in self._cells.items():
-            sub = repr(cell).replace("\n", "\n  ")
-            lines.append(f"({name}): {sub}")
-        head = f"{type(self).__name__}<{extra}" if extra else f"{type(self).__name__}<"
-        if not lines:
-            return head + ">"
-        return head + "\n  " + "\n  ".join(lines) + "\n  >"
+            body += f"({name}): {cell!r}\n"
+        return head + body.replace("\n", "\n  ") + ">"
 
     # --- misc MindSpore API --------------------------------------------------------------------
     def set_inputs(self, *inputs, **kwargs):
@@ -353,6 +430,251 @@ class Cell:
         from ..ops.functional import cast
         return tuple(cast(x, dst_type) if isinstance(x, Tensor) and x.dtype.kind == "f" else x for x in inputs)
 
+    # --- properties MindSpore exposes --------------------------------------------------------
+    @property
+    def cls_name(self):
+        return type(self).__name__
+
+    @property
+    def create_time(self):
+        return self._create_time
+
+    @property
+    def cell_init_args(self):
+        return getattr(self, "_cell_init_args", "")
+
+    @property
+    def bprop_debug(self):
+        return False
+
+    @property
+    def enable_backward_hook(self):
+        return bool(self._backward_hooks or self._backward_pre_hooks)
+
+    @property
+    def jit_config_dict(self):
+        return dict(self._jit_config or {})
+
+    @property
+    def pipeline_stage(self):
+        return getattr(self, "_pipeline_stage", 0)
+
+    @pipeline_stage.setter
+    def pipeline_stage(self, value):
+        object.__setattr__(self, "_pipeline_stage", value)
+
+    @property
+    def parameter_layout_dict(self):
+        return {}
+
+    def get_scope(self):
+        return getattr(self, "_scope", None)
+
+    def update_cell_prefix(self):
+        """Set every sub-cell's parameter prefix to its path from this cell."""
+        for name, cell in self.cells_and_names():
+            object.__setattr__(cell, "_param_prefix", name)
+
+    def update_cell_type(self, cell_type):
+        object.__setattr__(self, "cell_type", cell_type)
+
+    def check_names(self):
+        """Raise ValueError when two parameters share a name."""
+        seen = set()
+        for p in self.get_parameters():
+            if p.name in seen:
+                raise ValueError(f"{type(self).__name__}: the parameter name '{p.name}' is used twice; "
+                                 f"give the parameters distinct names")
+            seen.add(p.name)
+
+    def check_names_and_refresh_name(self):
+        """Rename parameters to their paths when names collide, then check again."""
+        names = [p.name for p in self.get_parameters()]
+        if len(set(names)) < len(names):
+            for name, p in self.parameters_and_names():
+                p.name = name
+        self.check_names()
+
+    # --- buffers and state dicts ---------------------------------------------------------------
+    def register_buffer(self, name, tensor, persistent=True):
+        """Keep a non-parameter Tensor (e.g. running statistics) with the cell."""
+        if not isinstance(name, str) or not name or "." in name:
+            raise KeyError(f"register_buffer: 'name' must be a non-empty str without '.', got {name!r}")
+        if tensor is not None and not isinstance(tensor, Tensor):
+            raise TypeError(f"register_buffer: 'tensor' must be a Tensor or None, got {type(tensor).__name__}")
+        if name in self._params or name in self._cells or (name in self.__dict__ and name not in self._buffers):
+            raise KeyError(f"register_buffer: attribute '{name}' already exists")
+        self._buffers[name] = tensor
+        if persistent:
+            self._non_persistent_buffers.discard(name)
+        else:
+            self._non_persistent_buffers.add(name)
+
+    def get_buffer(self, target):
+        """The buffer at the dotted path ``target``."""
+        *path, name = target.split(".")
+        cell = self
+        for part in path:
+            if part not in cell._cells or cell._cells[part] is None:
+                raise AttributeError(f"{type(cell).__name__} has no sub-cell '{part}'")
+            cell = cell._cells[part]
+        if name not in cell._buffers:
+            raise AttributeError(f"'{target}' is not a buffer")
+        return cell._buffers[name]
+
+    def named_buffers(self, prefix="", recurse=True, remove_duplicate=True):
+        """Yield (name, buffer) pairs."""
+        seen = set()
+        cells = self.cells_and_names(name_prefix=prefix) if recurse else [(prefix, self)]
+        for cell_name, cell in cells:
+            for bname, b in cell._buffers.items():
+                if b is None or (remove_duplicate and id(b) in seen):
+                    continue
+                seen.add(id(b))
+                yield (cell_name + "." + bname if cell_name else bname), b
+
+    def buffers(self, recurse=True):
+        """Iterate over the buffers."""
+        for _, b in self.named_buffers(recurse=recurse):
+            yield b
+
+    def get_extra_state(self):
+        """Extra state for ``state_dict``; override together with ``set_extra_state``."""
+        raise RuntimeError(f"{type(self).__name__}: get_extra_state is not implemented; override it "
+                           f"together with set_extra_state")
+
+    def set_extra_state(self, state):
+        raise RuntimeError(f"{type(self).__name__}: set_extra_state is not implemented; override it "
+                           f"together with get_extra_state")
+
+    def _has_extra_state(self):
+        return type(self).get_extra_state is not Cell.get_extra_state
+
+    def register_state_dict_pre_hook(self, hook):
+        """``hook(cell, prefix, keep_vars)`` runs before ``state_dict`` collects this cell."""
+        return self._add_hook(self._state_dict_pre_hooks, hook)
+
+    def register_state_dict_post_hook(self, hook):
+        """``hook(cell, state_dict, prefix, local_metadata)`` runs after; it may return a new dict."""
+        return self._add_hook(self._state_dict_hooks, hook)
+
+    def register_load_state_dict_pre_hook(self, hook):
+        """``hook(cell, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
+        error_msgs)`` runs before ``load_state_dict`` loads this cell."""
+        return self._add_hook(self._load_state_dict_pre_hooks, hook)
+
+    def register_load_state_dict_post_hook(self, hook):
+        """``hook(cell, incompatible_keys)`` runs after ``load_state_dict``."""
+        return self._add_hook(self._load_state_dict_post_hooks, hook)
+
+    def state_dict(self, *args, destination=None, prefix="", keep_vars=False):
+        """An OrderedDict from path names to the parameters and persistent buffers."""
+        if destination is None:
+            destination = OrderedDict()
+        for hook in self._state_dict_pre_hooks.values():
+            hook(self, prefix, keep_vars)
+        for name, p in self._params.items():
+            if p is not None:
+                destination[prefix + name] = p
+        for name, b in self._buffers.items():
+            if b is not None and name not in self._non_persistent_buffers:
+                destination[prefix + name] = b
+        if self._has_extra_state():
+            destination[prefix + "_extra_state"] = self.get_extra_state()
+        for name, cell in self._cells.items():
+            if cell is not None:
+                cell.state_dict(destination=destination, prefix=prefix + name + ".", keep_vars=keep_vars)
+        for hook in self._state_dict_hooks.values():
+            res = hook(self, destination, prefix, {})
+            if res is not None:
+                destination = res
+        return destination
+
+    def load_state_dict(self, state_dict, strict=True):
+        """Copy values from ``state_dict`` into the parameters and buffers; returns
+        ``(missing_keys, unexpected_keys)``. With ``strict`` a mismatch raises RuntimeError."""
+        if not isinstance(state_dict, dict):
+            raise TypeError(f"load_state_dict: 'state_dict' must be a dict, got {type(state_dict).__name__}")
+        missing, unexpected, errors = [], [], []
+        used = set()
+        for cell_name, cell in self.cells_and_names():
+            prefix = cell_name + "." if cell_name else ""
+            for hook in cell._load_state_dict_pre_hooks.values():
+                hook(cell, state_dict, prefix, {}, strict, missing, unexpected, errors)
+            entries = [(n, p) for n, p in cell._params.items() if p is not None]
+            entries += [(n, b) for n, b in cell._buffers.items()
+                        if b is not None and n not in cell._non_persistent_buffers]
+            for name, target in entries:
+                key = prefix + name
+                if key not in state_dict:
+                    missing.append(key)
+                    continue
+                used.add(key)
+                value = state_dict[key]
+                try:
+                    if isinstance(target, Parameter):
+                        target.set_data(value if isinstance(value, Tensor) else Tensor(value))
+                    else:
+                        target.assign_value(value)
+                except (ValueError, TypeError) as exc:
+                    errors.append(f"'{key}': {exc}")
+            if cell._has_extra_state():
+                key = prefix + "_extra_state"
+                if key in state_dict:
+                    used.add(key)
+                    cell.set_extra_state(state_dict[key])
+                elif strict:
+                    missing.append(key)
+        unexpected.extend(k for k in state_dict if k not in used)
+        result = _IncompatibleKeys(missing, unexpected)
+        for _, cell in self.cells_and_names():
+            for hook in cell._load_state_dict_post_hooks.values():
+                hook(cell, result)
+        if strict and (missing or unexpected):
+            errors.insert(0, f"missing keys {missing}, unexpected keys {unexpected}")
+        if errors:
+            raise RuntimeError(f"load_state_dict for {type(self).__name__}: " + "; ".join(errors))
+        return result
+
+    # --- dtype, placement and parallel settings (single process, CPU) ---------------------------
+    def to(self, dtype):
+        """Cast every floating-point parameter to ``dtype``; returns self."""
+        from .. import dtype as mstype
+        t = mstype.to_dtype(dtype, "dtype")
+        if t.kind != "f":
+            raise ValueError(f"to: 'dtype' must be a floating-point type, got {t}")
+        for p in self.get_parameters():
+            if p.dtype.kind == "f" and p.dtype is not t:
+                p._data = p._array().astype(t.np)
+        return self
+
+    def to_empty(self, *, device=None):
+        return self
+
+    def set_mixed_precision_type(self, mixed_type, recurse=True):
+        cells = self.cells_and_names() if recurse else [("", self)]
+        for _, cell in cells:
+            object.__setattr__(cell, "_mixed_precision_type", mixed_type)
+        return self
+
+    def get_mixed_precision_type(self):
+        return self._mixed_precision_type
+
+    def parameters_broadcast_dict(self, recurse=True):
+        """The parameters to broadcast from rank 0 (all of them, except layer-wise parallel ones)."""
+        return OrderedDict((p.name, p) for p in self.get_parameters(expand=recurse)
+                           if not p.layerwise_parallel)
+
+    def set_broadcast_flag(self, mode=True):
+        object.__setattr__(self, "_broadcast_flag", bool(mode))
+        return self
+
+    def set_data_parallel(self):
+        return self
+
+    def offload(self, backward_prefetch="Auto"):
+        return self
+
 
 class _HookHandle:
     """Returned by the register_*_hook methods; ``remove()`` unregisters the hook."""
@@ -363,6 +685,23 @@ class _HookHandle:
 
     def remove(self):
         self._table.pop(self._hid, None)
+
+
+def _call_in_precision(cell, args, kwargs):
+    """Run construct with the cell's float parameters cast to its ``to_float`` type; the casts are
+    recorded, so gradients still reach the parameters in their own precision."""
+    from ..ops.functional import cast
+    t = cell._amp_dtype
+    saved = dict(cell._params)
+    try:
+        for name, p in saved.items():
+            if p is not None and p.dtype.kind == "f" and p.dtype is not t:
+                cell._params[name] = cast(p, t)
+        if _tape.TAPES and type(cell).bprop is not Cell.bprop:
+            return _call_with_custom_bprop(cell, args, kwargs)
+        return cell.construct(*args, **kwargs)
+    finally:
+        cell._params.update(saved)
 
 
 def _cast_inputs_hook(cell, args):
@@ -424,31 +763,94 @@ def _replace(out, it):
     return out
 
 
-class _BackwardHookOp(Op):
-    """Identity on the cell's outputs whose bprop calls the cell's backward hooks."""
+class _HookState:
+    """What the two halves of a cell's backward hooks share during one call."""
 
-    __slots__ = ("cell", "grad_input")
+    __slots__ = ("grad_output", "inputs_hooked", "n_inputs")
 
-    def __init__(self, cell):
-        Op.__init__(self, f"backward_hook[{type(cell).__name__}]", None, None, self._run, None, 1)
+    def __init__(self, inputs_hooked, n_inputs):
+        self.grad_output = None
+        self.inputs_hooked = inputs_hooked
+        self.n_inputs = n_inputs
+
+
+def _as_grad_tuple(res, n, cell, what):
+    res = res if isinstance(res, tuple) else (res,)
+    if len(res) != n:
+        raise ValueError(f"{type(cell).__name__}: a backward hook returned {len(res)} gradients for "
+                         f"{n} {what}")
+    return res
+
+
+class _BackwardHookOut(Op):
+    """Identity on the cell's outputs; its bprop sees the outputs' gradients (grad_output)."""
+
+    __slots__ = ("cell", "state")
+
+    def __init__(self, cell, state):
+        Op.__init__(self, f"backward_hook_out[{type(cell).__name__}]", None, None, self._run, None, 1)
         self.cell = cell
+        self.state = state
 
     def _run(self, *args):
-        *inputs, out, dout = args
-        grads = dout if isinstance(dout, tuple) else (dout,)
-        for hook in list(self.cell._backward_hooks.values()):
-            res = hook(self.cell, grads, grads)
+        n = len(args) - 2
+        dout = args[-1]
+        grads = tuple(dout[:n])
+        for hook in list(self.cell._backward_pre_hooks.values()):
+            res = hook(self.cell, grads)
             if res is not None:
-                grads = res if isinstance(res, tuple) else (res,)
+                grads = _as_grad_tuple(res, n, self.cell, "outputs")
+        self.state.grad_output = grads
+        if not self.state.inputs_hooked:
+            # no input of the cell is differentiated: the hooks still see the output gradients
+            for hook in list(self.cell._backward_hooks.values()):
+                hook(self.cell, (None,) * self.state.n_inputs, grads)
         return grads
 
 
-def _attach_backward_hooks(cell, args, out):
+class _BackwardHookIn(Op):
+    """Identity on the cell's inputs; its bprop runs the backward hooks with grad_input."""
+
+    __slots__ = ("cell", "state")
+
+    def __init__(self, cell, state):
+        Op.__init__(self, f"backward_hook_in[{type(cell).__name__}]", None, None, self._run, None, 1)
+        self.cell = cell
+        self.state = state
+
+    def _run(self, *args):
+        dout = args[-1]
+        grads = tuple(dout)
+        grad_output = self.state.grad_output if self.state.grad_output is not None else ()
+        for hook in list(self.cell._backward_hooks.values()):
+            res = hook(self.cell, grads, grad_output)
+            if res is not None:
+                grads = _as_grad_tuple(res, len(grads), self.cell, "inputs")
+        return grads
+
+
+def _wrap_inputs_for_backward_hooks(cell, args):
+    """Route the cell's float tensor inputs through an identity whose bprop runs the hooks."""
+    positions = [i for i, a in enumerate(args) if isinstance(a, Tensor) and a.dtype.kind in "fc"]
+    inputs = tuple(args[i] for i in positions)
+    hooked = any(id(x) in t.tracked for t in _tape.TAPES for x in inputs)
+    state = _HookState(hooked, len(inputs))
+    if not hooked:
+        return args, state
+    fresh = tuple(Tensor._wrap(x._data) for x in inputs)
+    _tape.record(_BackwardHookIn(cell, state), inputs, fresh, {})
+    args = list(args)
+    for i, f in zip(positions, fresh):
+        args[i] = f
+    return tuple(args), state
+
+
+def _wrap_outputs_for_backward_hooks(cell, out, state):
     outs = _flat_tensors(out)
     if not outs:
         return out
     fresh = tuple(Tensor._wrap(o._data) for o in outs)
-    _tape.record(_BackwardHookOp(cell), outs, fresh if len(fresh) > 1 else fresh[0], {})
+    _tape.record(_BackwardHookOut(cell, state), outs, fresh, {})
     if isinstance(out, Tensor):
         return fresh[0]
     return _replace(out, iter(fresh))
