@@ -100,9 +100,12 @@ class TrainOneStepWithLossScaleCell(TrainOneStepCell):
 
     def construct(self, *inputs):
         scaling = float(self.scale_sense._data.reshape(-1)[0])
-        loss, grads = forward_and_grads(self.network, inputs, self.weights, scaling)
+        # an overflow is expected now and then: it is detected below, not warned about
+        with np.errstate(over="ignore", invalid="ignore"):
+            loss, grads = forward_and_grads(self.network, inputs, self.weights, scaling)
         inv = 1.0 / scaling
-        grads = tuple(Tensor._wrap(g._data * np.asarray(inv, g._data.dtype)) for g in grads)
+        with np.errstate(over="ignore", invalid="ignore"):
+            grads = tuple(Tensor._wrap(g._data * np.asarray(inv, g._data.dtype)) for g in grads)
         grads = self.grad_reducer(grads)
         cond = self.get_overflow_status(None, grads)
         overflow = self.process_loss_scale(cond)
