@@ -24,7 +24,7 @@ bitwise_right_shift bitwise_xor bmm broadcast_to ceil cholesky cholesky_inverse 
 col2im conj copysign cos cosh count_nonzero cov cross cummax cummin cumprod deg2rad det diag diagflat
 diagonal diagonal_scatter diff digamma div divide dot dsplit eigvals eq equal erf erfc erfinv exp
 expm1 flip fliplr flipud float_power floor floor_divide fmax fmin fmod frac gather gather_elements
-gather_nd gcd ge geqrf ger greater greater_equal gt hardshrink heaviside histc hsplit hypot i0 igamma
+gather_nd gcd ge geqrf ger greater aminmax greater_equal gt hardshrink heaviside histc hsplit hypot i0 igamma
 igammac imag index_add index_fill index_put index_select inner inv inverse invert isclose isfinite
 isinf isnan isneginf isposinf isreal kthvalue lcm ldexp le lerp less less_equal lgamma log log10
 log1p log2 log_matrix_determinant logaddexp logaddexp2 logcumsumexp logdet logical_and logical_not
@@ -47,6 +47,7 @@ _RENAMED = {
     "arctan": "atan", "arccosh": "acosh", "arcsinh": "asinh", "arctanh": "atanh", "arctan2": "atan2",
     "eq": "equal", "ne": "not_equal", "gt": "greater", "ge": "greater_equal", "lt": "less",
     "le": "less_equal", "top_k": "topk", "soft_shrink": "softshrink", "reverse": "flip",
+    "inv": "reciprocal", "matrix_determinant": "det", "log_matrix_determinant": "slogdet",
 }
 
 _INPLACE_OPERATORS = {"__iadd__": "add", "__isub__": "sub", "__imul__": "mul", "__itruediv__": "div",
@@ -468,7 +469,36 @@ def expand(self, *size):
 
 def where(self, condition, y):
     """``Tensor.where(condition, y)``: this tensor where condition holds, else y."""
-    return F.where(condition, self, y)
+    if not isinstance(y, Tensor):
+        y = Tensor(y, self.dtype)
+    return F.select(condition, self, y)
+
+
+def approximate_equal(self, other, tolerance=1e-5):
+    """``|self - other| < tolerance``, elementwise."""
+    return F.less(F.abs(F.sub(self, other)), tolerance)
+
+
+def sum_to_size(self, *size):
+    """Sum this tensor down to ``size`` (the inverse of broadcasting to this tensor's shape)."""
+    size = tuple(_shape_args(size))
+    lead = self.ndim - len(size)
+    if lead < 0:
+        raise ValueError(f"Tensor.sum_to_size: 'size' {list(size)} has more dims than the tensor "
+                         f"{list(self.shape)}")
+    out = F.sum(self, tuple(range(lead))) if lead else self
+    axes = tuple(i for i, s in enumerate(size) if s == 1 and out.shape[i] != 1)
+    for i, s in enumerate(size):
+        if s != 1 and s != out.shape[i]:
+            raise ValueError(f"Tensor.sum_to_size: cannot sum shape {list(self.shape)} to {list(size)}")
+    if axes:
+        out = F.sum(out, axes, True)
+    return out
+
+
+def msort(self):
+    """Sorted along the first axis."""
+    return F.sort(self, 0)[0]
 
 
 def add(self, other, *, alpha=1):
@@ -560,7 +590,9 @@ _ADAPTERS = {
     "ptp": (ptp, ("amax", "amin", "sub")), "cumsum": (cumsum, ("cumsum", "reshape")),
     "trace": (trace, ("diagonal", "sum")), "repeat": (repeat, ("repeat_interleave",)),
     "expand": (expand, ("broadcast_to",)),
-    "where": (where, ("where",)), "add": (add, ("add", "mul")), "sub": (sub, ("sub", "mul")),
+    "where": (where, ("select",)), "approximate_equal": (approximate_equal, ("less", "abs", "sub")),
+    "sum_to_size": (sum_to_size, ("sum",)), "msort": (msort, ("sort",)),
+    "add": (add, ("add", "mul")), "sub": (sub, ("sub", "mul")),
     "itemset": (item_set, ()), "ndimension": (ndimension, ()),
     "is_floating_point": (is_floating_point, ()), "is_signed": (is_signed, ()),
     "is_complex": (is_complex, ()), "value": (value, ()),

@@ -143,6 +143,30 @@ def _max_pool_ref(x, k, s):
     return out
 
 
+def _cum_arg(x, better):
+    """Index of the running extreme along axis 1 (ties take the later index, as MindSpore does)."""
+    out = np.zeros(x.shape, np.int64)
+    for i in range(x.shape[0]):
+        best = 0
+        for j in range(x.shape[1]):
+            if better(x[i, j], x[i, best]):
+                best = j
+            out[i, j] = best
+    return out
+
+
+def _depth_to_space_ref(x, bs):
+    """TensorFlow's DepthToSpace (DCR): output[n, c, h*bs + i, w*bs + j] = x[n, (i*bs + j)*C' + c, h, w]."""
+    n, c, h, w = x.shape
+    co = c // (bs * bs)
+    out = np.zeros((n, co, h * bs, w * bs), x.dtype)
+    for i in range(bs):
+        for j in range(bs):
+            for k in range(co):
+                out[:, k, i::bs, j::bs] = x[:, (i * bs + j) * co + k]
+    return out
+
+
 def _avg_pool_same_ref(x):
     """3x3 stride-2 'same' average pooling: windows clipped at the border, divided by their real size."""
     n, c, h, w = x.shape
@@ -262,6 +286,38 @@ CASES = [
     ("Meshgrid", (), {"indexing": "ij"}, ((A[0], B[1]),), lambda: tuple(np.meshgrid(A[0], B[1], indexing="ij"))),
     ("Tril", (), {}, (A,), lambda: np.tril(A)),
     ("IsNan", (), {}, (np.array([1.0, np.nan], np.float32),), lambda: np.array([False, True])),
+    ("AddN", (), {}, ((A, B),), lambda: A + B),
+    ("DivNoNan", (), {}, (A, np.array([1.0, 0.0, 2.0], np.float32)),
+     lambda: np.stack([A[:, 0], np.zeros(2, np.float32), A[:, 2] / 2], 1)),
+    ("Xdivy", (), {}, (np.array([0.0, 2.0], np.float32), np.array([0.0, 4.0], np.float32)),
+     lambda: np.array([0.0, 0.5], np.float32)),
+    ("MulNoNan", (), {}, (np.array([np.inf, 2.0], np.float32), np.array([0.0, 4.0], np.float32)),
+     lambda: np.array([0.0, 8.0], np.float32)),
+    ("TruncateDiv", (), {}, (np.array([-7, 7], np.int32), np.array([2, 2], np.int32)),
+     lambda: np.array([-3, 3], np.int32)),
+    ("TruncateMod", (), {}, (np.array([-7.0, 7.0], np.float32), np.array([2.0, 2.0], np.float32)),
+     lambda: np.array([-1.0, 1.0], np.float32)),
+    ("ClipByValue", (), {}, (A, Tensor(-0.5), Tensor(0.5)), lambda: np.clip(A, -0.5, 0.5)),
+    ("SquareSumAll", (), {}, (A, B), lambda: (np.float32((A * A).sum()), np.float32((B * B).sum()))),
+    ("CountNonZero", (), {}, (np.array([[0, 1], [2, 0]], np.int32),), lambda: np.array(2, np.int64)),
+    ("Cummax", (), {"axis": 1}, (A,), lambda: (np.maximum.accumulate(A, 1), _cum_arg(A, np.greater_equal))),
+    ("NanToNum", (), {"nan": 1.0}, (np.array([np.nan, 2.0], np.float32),), lambda: np.array([1.0, 2.0], np.float32)),
+    ("Bucketize", (), {"boundaries": [0.0, 1.0]}, (A,),
+     lambda: np.digitize(A, [0.0, 1.0], right=False).astype(np.int32)),
+    ("Ger", (), {}, (A[0], B[1]), lambda: np.outer(A[0], B[1])),
+    ("DepthToSpace", (), {"block_size": 2}, (np.arange(16, dtype=np.float32).reshape(1, 4, 2, 2),),
+     lambda: _depth_to_space_ref(np.arange(16, dtype=np.float32).reshape(1, 4, 2, 2), 2)),
+    ("SpaceToDepth", (), {"block_size": 2},
+     (_depth_to_space_ref(np.arange(16, dtype=np.float32).reshape(1, 4, 2, 2), 2),),
+     lambda: np.arange(16, dtype=np.float32).reshape(1, 4, 2, 2)),
+    ("InplaceAdd", (), {"indices": (0, 1)}, (A, B), lambda: A + B),
+    ("InplaceUpdate", (), {"indices": 1}, (A, B[0]), lambda: np.stack([A[0], B[0]])),
+    ("MirrorPad", (), {}, (A, Tensor(np.array([[0, 0], [1, 1]]))), lambda: np.pad(A, ((0, 0), (1, 1)), mode="reflect")),
+    ("Expand", (), {}, (A[:1], (3, 3)), lambda: np.broadcast_to(A[:1], (3, 3))),
+    ("NonZero", (), {}, (np.array([[0, 1], [2, 0]], np.int32),), lambda: np.array([[0, 1], [1, 0]], np.int64)),
+    ("LinSpace", (), {}, (Tensor(0.0), Tensor(1.0), 5), lambda: np.linspace(0, 1, 5, dtype=np.float32)),
+    ("ResizeNearestNeighbor", (), {"size": (4, 6)}, (IMG[:, :, :2, :3],),
+     lambda: IMG[:, :, :2, :3][:, :, [0, 0, 1, 1]][:, :, :, [0, 0, 1, 1, 2, 2]]),
     ("L2Normalize", (), {"axis": 1}, (A,), lambda: A / np.sqrt(np.maximum((A * A).sum(1, keepdims=True), 1e-4))),
     ("L2Loss", (), {}, (A,), lambda: np.float32((A * A).sum() / 2)),
     ("Zeros", (), {}, ((2, 3), ms.float32), lambda: np.zeros((2, 3), np.float32)),

@@ -249,6 +249,14 @@ METHOD_CASES = [
     ("where", lambda x: x.where(x > 0, Tensor(0.0)), lambda x: np.where(x > 0, x, 0)),
     ("add(alpha)", lambda x: x.add(Tensor(1.0), alpha=2), lambda x: x + 2),
     ("matmul", lambda x: x.matmul(x.T), lambda x: x @ x.T),
+    ("where(scalar)", lambda x: x.where(x > 0, 5.0), lambda x: np.where(x > 0, x, np.float32(5))),
+    ("approximate_equal", lambda x: x.approximate_equal(x + 1e-7), lambda x: np.ones(x.shape, bool)),
+    ("sum_to_size", lambda x: x.sum_to_size(1, 3), lambda x: x.sum(0, keepdims=True)),
+    ("sum_to_size(lead)", lambda x: x.sum_to_size(3), lambda x: x.sum(0)),
+    ("msort", lambda x: x[::-1].msort() if hasattr(Tensor, "__getitem__") else x.msort(), lambda x: np.sort(x, 0)),
+    ("inv", lambda x: (x + 10).inv(), lambda x: 1 / (x + 10)),
+    ("aminmax", lambda x: x.aminmax(axis=1)[1], lambda x: x.max(1)),
+    ("expand(*size)", lambda x: x.expand(3, -1, 3), lambda x: np.broadcast_to(x, (3, 2, 3))),
 ]
 
 

@@ -192,3 +192,103 @@ def _scalar_to_tensor(self, x, dtype=mstype.float32):
 spec("ScalarToTensor", (), _scalar_to_tensor, module=_M)
 spec("TupleToArray", (), lambda self, x: Tensor(x), module=_M)
 spec("ScalarCast", (), lambda self, x, t: mstype.dtype_to_pytype(t)(x), module=_M)
+
+
+spec("Expand", "broadcast_to", lambda self, x, shape: F.broadcast_to(x, shape_arg(shape)), module=_M)
+spec("NonZero", "nonzero", lambda self, x: F.nonzero(x), module=_M)
+spec("TensorScatterSub", "tensor_scatter_sub",
+     lambda self, x, indices, updates: F.tensor_scatter_sub(x, indices, updates), module=_M)
+
+
+def _tril_indices(fn):
+    def call(self):
+        return getattr(F, fn)(self.row, self.col, self.offset, dtype=self.dtype)
+    call.__name__ = "__call__"
+    return call
+
+
+spec("TrilIndices", "tril_indices", _tril_indices("tril_indices"),
+     attrs=(("row", 1), ("col", 1), ("offset", 0), ("dtype", mstype.int32)), module=_M)
+spec("TriuIndices", "triu_indices", _tril_indices("triu_indices"),
+     attrs=(("row", 1), ("col", 1), ("offset", 0), ("dtype", mstype.int32)), module=_M)
+spec("UniqueConsecutive", "unique_consecutive",
+     lambda self, x: F.unique_consecutive(x, self.return_idx, self.return_counts, self.axis),
+     attrs=(("return_idx", False), ("return_counts", False), ("axis", None)), module=_M)
+
+
+def _diag_part(self, x):
+    if x.ndim != 2:
+        raise ValueError(f"DiagPart: sporen supports 2-d inputs, got {x.ndim} dims")
+    return F.diagonal(x)
+
+
+spec("DiagPart", "diagonal", _diag_part, module=_M)
+
+
+def _depth_to_space(self, x):
+    n, c, h, w = x.shape
+    bs = self.block_size
+    if c % (bs * bs):
+        raise ValueError(f"DepthToSpace: channels {c} must be divisible by block_size**2 = {bs * bs}")
+    y = F.reshape(x, (n, bs, bs, c // (bs * bs), h, w))
+    y = F.transpose(y, (0, 3, 4, 1, 5, 2))
+    return F.reshape(y, (n, c // (bs * bs), h * bs, w * bs))
+
+
+def _space_to_depth(self, x):
+    n, c, h, w = x.shape
+    bs = self.block_size
+    if h % bs or w % bs:
+        raise ValueError(f"SpaceToDepth: height {h} and width {w} must be divisible by block_size {bs}")
+    y = F.reshape(x, (n, c, h // bs, bs, w // bs, bs))
+    y = F.transpose(y, (0, 3, 5, 1, 2, 4))
+    return F.reshape(y, (n, c * bs * bs, h // bs, w // bs))
+
+
+def _check_block_size(self):
+    if isinstance(self.block_size, bool) or not isinstance(self.block_size, int) or self.block_size < 2:
+        raise ValueError(f"{self.name}: 'block_size' must be an int >= 2, got {self.block_size}")
+
+
+spec("DepthToSpace", ("reshape", "transpose"), _depth_to_space, attrs=(("block_size", 2),),
+     check=_check_block_size, module=_M)
+spec("SpaceToDepth", ("reshape", "transpose"), _space_to_depth, attrs=(("block_size", 2),),
+     check=_check_block_size, module=_M)
+
+
+def _mirror_pad(self, x, paddings):
+    pairs = paddings.tolist() if isinstance(paddings, Tensor) else paddings
+    flat = []
+    for before, after in reversed(pairs):
+        flat.extend([int(before), int(after)])
+    if self.mode != "REFLECT":
+        raise ValueError(f"MirrorPad: sporen supports mode 'REFLECT' only, got {self.mode!r}")
+    return F.pad(x, tuple(flat), mode="reflect")
+
+
+spec("MirrorPad", "pad", _mirror_pad, attrs=(("mode", "REFLECT"),), module=_M)
+
+
+def _rows(indices):
+    """Row indices of the Inplace* ops (an int or a tuple) as an (n, 1) index tensor."""
+    if isinstance(indices, int):
+        indices = (indices,)
+    return Tensor(np.array(indices, dtype=np.int64).reshape(-1, 1))
+
+
+def _inplace(fn):
+    def call(self, x, v):
+        rows = _rows(self.indices)
+        if v.ndim == x.ndim - 1:
+            v = F.expand_dims(v, 0)
+        return getattr(F, fn)(x, rows, v)
+    call.__name__ = "__call__"
+    return call
+
+
+spec("InplaceAdd", ("tensor_scatter_add", "expand_dims"), _inplace("tensor_scatter_add"),
+     attrs=(("indices", 0),), module=_M)
+spec("InplaceSub", ("tensor_scatter_sub", "expand_dims"), _inplace("tensor_scatter_sub"),
+     attrs=(("indices", 0),), module=_M)
+spec("InplaceUpdate", ("tensor_scatter_update", "expand_dims"), _inplace("tensor_scatter_update"),
+     attrs=(("indices", 0),), module=_M)

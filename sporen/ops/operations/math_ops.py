@@ -30,21 +30,20 @@ for _name, _fn in [
         ("Erfinv", "erfinv"), ("Lgamma", "lgamma"), ("Digamma", "digamma"), ("LogicalNot", "logical_not"),
         ("Invert", "bitwise_not"), ("IsNan", "isnan"), ("IsInf", "isinf"), ("IsFinite", "isfinite"),
         ("Conj", "conj"), ("Real", "real"), ("Imag", "imag"), ("Angle", "angle"), ("Sinc", "sinc"),
-        ("Log2", "log2"), ("Log10", "log10"), ("Exp2", "exp2")]:
+        ("Log2", "log2"), ("Log10", "log10"), ("Exp2", "exp2"), ("Rint", "round")]:
     _unary(_name, _fn)
 
 for _name, _fn in [
         ("Add", "add"), ("Sub", "sub"), ("Mul", "mul"), ("RealDiv", "div"), ("Div", "div"),
-        ("DivNoNan", "div_no_nan"), ("FloorDiv", "floor_divide"), ("FloorMod", "floor_mod"),
-        ("Mod", "fmod"), ("TruncateDiv", "truncate_div"), ("TruncateMod", "truncate_mod"),
+        ("FloorDiv", "floor_divide"), ("FloorMod", "floor_mod"), ("Mod", "fmod"), ("TruncateMod", "fmod"),
         ("Pow", "pow"), ("Maximum", "maximum"), ("Minimum", "minimum"), ("Equal", "equal"),
         ("NotEqual", "not_equal"), ("Less", "less"), ("LessEqual", "less_equal"),
         ("Greater", "greater"), ("GreaterEqual", "greater_equal"), ("LogicalAnd", "logical_and"),
         ("LogicalOr", "logical_or"), ("LogicalXor", "logical_xor"), ("BitwiseAnd", "bitwise_and"),
         ("BitwiseOr", "bitwise_or"), ("BitwiseXor", "bitwise_xor"), ("Atan2", "atan2"),
-        ("Xdivy", "xdivy"), ("Xlogy", "xlogy"), ("Hypot", "hypot"), ("Heaviside", "heaviside"),
+        ("Xlogy", "xlogy"), ("Hypot", "hypot"), ("Heaviside", "heaviside"),
         ("NextAfter", "nextafter"), ("Gcd", "gcd"), ("Lcm", "lcm"), ("Polar", "polar"),
-        ("Complex", "complex")]:
+        ("Complex", "complex"), ("TensorAdd", "add"), ("Ger", "ger")]:
     _binary(_name, _fn)
 
 
@@ -57,8 +56,41 @@ spec("SquaredDifference", ("sub", "mul"), _squared_difference, module=_M)
 spec("Lerp", "lerp", lambda self, start, end, weight: F.lerp(start, end, weight), module=_M)
 spec("Addcdiv", "addcdiv", lambda self, x, t1, t2, value: F.addcdiv(x, t1, t2, value), module=_M)
 spec("Addcmul", "addcmul", lambda self, x, t1, t2, value: F.addcmul(x, t1, t2, value), module=_M)
-spec("AddN", "addn", lambda self, x: F.addn(x), module=_M)
-spec("AccumulateNV2", "addn", lambda self, x: F.addn(x), module=_M)
+def _addn(self, xs):
+    if not isinstance(xs, (tuple, list)) or not xs:
+        raise TypeError(f"{self.name}: 'x' must be a non-empty tuple or list of Tensors, got {xs!r}")
+    out = xs[0]
+    for x in xs[1:]:
+        out = F.add(out, x)
+    return out
+
+
+spec("AddN", "add", _addn, module=_M)
+spec("AccumulateNV2", "add", _addn, module=_M)
+
+
+def _div_no_nan(self, x, y):
+    """x / y, and 0 where y is 0."""
+    zero = F.equal(y, 0)
+    q = F.div(x, F.select(zero, F.ones_like(y), y))
+    return F.select(zero, F.zeros_like(q), q)
+
+
+def _xdivy(self, x, y):
+    """x / y, and 0 where x is 0."""
+    zero = F.equal(x, 0)
+    q = F.div(x, F.select(zero, F.ones_like(y), y))
+    return F.select(zero, F.zeros_like(q), q)
+
+
+def _truncate_div(self, x, y):
+    q = F.trunc(F.div(x, y))
+    return F.cast(q, x.dtype) if x.dtype != q.dtype else q
+
+
+spec("DivNoNan", ("div", "select", "equal", "ones_like", "zeros_like"), _div_no_nan, module=_M)
+spec("Xdivy", ("div", "select", "equal", "ones_like", "zeros_like"), _xdivy, module=_M)
+spec("TruncateDiv", ("div", "trunc", "cast"), _truncate_div, module=_M)
 
 
 def _approx_equal(self, x, y):
@@ -180,8 +212,10 @@ spec("BatchMatMul", ("matmul", "swapaxes"), _matmul, attrs=(("transpose_a", Fals
      io=(["x1", "x2"], ["output"]), module=_M)
 spec("Einsum", "einsum", lambda self, inputs: F.einsum(self.equation, *inputs), attrs=(("equation", ""),),
      module=_M)
-spec("MatrixInverse", "inverse", lambda self, x: F.inverse(x), attrs=(("adjoint", False),), module=_M)
+spec("MatrixInverse", "matrix_inverse", lambda self, x: F.matrix_inverse(x, self.adjoint), attrs=(("adjoint", False),),
+     module=_M)
 spec("MatrixDeterminant", "det", lambda self, x: F.det(x), module=_M)
+spec("LogMatrixDeterminant", "slogdet", lambda self, x: tuple(F.slogdet(x)), module=_M)
 spec("Trace", "trace", lambda self, x: F.trace(x), module=_M)
 spec("Cross", "cross", lambda self, x1, x2: F.cross(x1, x2, self.dim), attrs=(("dim", -65530),), module=_M)
 
@@ -203,6 +237,80 @@ spec("BiasAdd", ("add", "reshape"), _bias_add, attrs=(("data_format", "NCHW"),),
 
 
 # --- clipping, comparisons with attrs -------------------------------------------------------
-spec("ClipByValue", "clip_by_value", lambda self, x, lo, hi: F.clip_by_value(x, lo, hi), module=_M)
+spec("ClipByValue", "clamp", lambda self, x, lo, hi: F.clamp(x, lo, hi), module=_M)
 spec("IsClose", "isclose", lambda self, x, y: F.isclose(x, y, self.rtol, self.atol, self.equal_nan),
      attrs=(("rtol", 1e-5), ("atol", 1e-8), ("equal_nan", True)), module=_M)
+
+
+def _mul_no_nan(self, x, y):
+    """x * y, and 0 where y is 0 (even where x is inf or nan)."""
+    return F.mul(F.select(F.equal(y, 0), F.zeros_like(x), x), y)
+
+
+spec("MulNoNan", ("mul", "select", "equal", "zeros_like"), _mul_no_nan, module=_M)
+
+
+def _square_sum_all(self, x, y):
+    return F.sum(F.mul(x, x)), F.sum(F.mul(y, y))
+
+
+spec("SquareSumAll", ("sum", "mul"), _square_sum_all, module=_M)
+
+
+def _count_nonzero(self, x):
+    from ... import dtype as mstype
+    dims = () if self.dims is None else self.dims
+    return F.count_nonzero(x, dims, False, mstype.int64)
+
+
+spec("CountNonZero", "count_nonzero", _count_nonzero, attrs=(("dims", None),), module=_M)
+
+
+def _cum_extreme(fn):
+    def call(self, x):
+        return tuple(getattr(F, fn)(x, self.axis))
+    call.__name__ = "__call__"
+    return call
+
+
+spec("Cummax", "cummax", _cum_extreme("cummax"), attrs=(("axis", 0),), module=_M)
+spec("Cummin", "cummin", _cum_extreme("cummin"), attrs=(("axis", 0),), module=_M)
+spec("NanToNum", "nan_to_num", lambda self, x: F.nan_to_num(x, self.nan, self.posinf, self.neginf),
+     attrs=(("nan", 0.0), ("posinf", None), ("neginf", None)), module=_M)
+
+
+def _bucketize(self, x):
+    from ... import dtype as mstype
+    return F.cast(F.bucketize(x, list(self.boundaries)), mstype.int32)
+
+
+spec("Bucketize", ("bucketize", "cast"), _bucketize, attrs=(("boundaries", ()),), module=_M)
+spec("Cdist", "cdist", lambda self, x1, x2: F.cdist(x1, x2, self.p), attrs=(("p", 2.0),), module=_M)
+
+
+def _search_sorted(self, sorted_sequence, values):
+    from ... import dtype as mstype
+    return F.searchsorted(sorted_sequence, values, out_int32=self.dtype == mstype.int32, right=self.right)
+
+
+def _int64():
+    from ... import dtype as mstype
+    return mstype.int64
+
+
+spec("SearchSorted", "searchsorted", _search_sorted, attrs=(("dtype", _int64()), ("right", False)), module=_M)
+spec("LpNorm", "norm", lambda self, x: F.norm(x, self.p, _norm_axis(self.axis), self.keep_dims),
+     attrs=(("axis", ()), ("p", 2), ("keep_dims", False), ("epsilon", 1e-12)), module=_M)
+
+
+def _norm_axis(axis):
+    if isinstance(axis, (tuple, list)):
+        return tuple(axis) if len(axis) != 1 else axis[0]
+    return axis
+
+
+def _lin_space(self, start, stop, num):
+    return F.linspace(start, stop, int(num))
+
+
+spec("LinSpace", "linspace", _lin_space, module=_M)

@@ -20,6 +20,8 @@ for _name, _fn in [("ReLU", "relu"), ("ReLU6", "relu6"), ("Sigmoid", "sigmoid"),
     _unary(_name, _fn)
 
 spec("GeLU", "gelu", lambda self, x: F.gelu(x, approximate="tanh"), module=_M)
+spec("Gelu", "gelu", lambda self, x: F.gelu(x, approximate="tanh"), module=_M)
+spec("FastGelu", "fast_gelu", lambda self, x: F.fast_gelu(x), module=_M)
 spec("Softplus", "softplus", lambda self, x: F.softplus(x), module=_M)
 spec("Elu", "elu", lambda self, x: F.elu(x, self.alpha), attrs=(("alpha", 1.0),), module=_M)
 spec("CeLU", "celu", lambda self, x: F.celu(x, self.alpha), attrs=(("alpha", 1.0),), module=_M)
@@ -259,3 +261,51 @@ spec("UniformReal", "rand", _uniform_real, attrs=(("seed", 0), ("seed2", 0)), mo
 spec("UniformInt", "randint",
      lambda self, shape, minval, maxval: F.randint(int(minval), int(maxval), tuple(shape), dtype=mstype.int32),
      attrs=(("seed", 0), ("seed2", 0)), module="random_ops")
+
+spec("SoftMarginLoss", "soft_margin_loss",
+     lambda self, logits, labels: F.soft_margin_loss(logits, labels, self.reduction),
+     attrs=(("reduction", "mean"),), module=_M)
+spec("MultiMarginLoss", "multi_margin_loss",
+     lambda self, x, target, weight=None: F.multi_margin_loss(x, target, self.p, self.margin, weight, self.reduction),
+     attrs=(("p", 1), ("margin", 1.0), ("reduction", "mean")), module=_M)
+spec("TripletMarginLoss", "triplet_margin_loss",
+     lambda self, x, positive, negative, margin: F.triplet_margin_loss(
+         x, positive, negative, float(margin), self.p, self.eps, self.swap, self.reduction),
+     attrs=(("p", 2), ("swap", False), ("eps", 1e-6), ("reduction", "mean")), module=_M)
+
+
+def _check_conv3d(self):
+    mode = self.pad_mode.lower()
+    if mode not in ("valid", "same", "pad"):
+        raise ValueError(f"Conv3D: 'pad_mode' must be 'valid', 'same' or 'pad', got {self.pad_mode!r}")
+    self.__dict__["_pad_mode"] = mode
+    if self.data_format != "NCDHW":
+        raise ValueError(f"Conv3D: sporen supports data_format 'NCDHW' only, got {self.data_format!r}")
+
+
+def _conv3d(self, x, weight):
+    stride = self.stride[2:] if isinstance(self.stride, tuple) and len(self.stride) == 5 else self.stride
+    dilation = self.dilation[2:] if isinstance(self.dilation, tuple) and len(self.dilation) == 5 else self.dilation
+    pad = self.pad if self._pad_mode == "pad" else 0
+    return F.conv3d(x, weight, None, stride, self._pad_mode, pad, dilation, self.group)
+
+
+spec("Conv3D", "conv3d", _conv3d,
+     attrs=(("out_channel", 1), ("kernel_size", 1), ("mode", 1), ("pad_mode", "valid"), ("pad", 0),
+            ("stride", 1), ("dilation", 1), ("group", 1), ("data_format", "NCDHW")),
+     check=_check_conv3d, module=_M)
+
+
+def _resize_nearest(self, x):
+    if self.align_corners:
+        raise ValueError("ResizeNearestNeighbor: sporen supports align_corners=False only")
+    return F.interpolate(x, tuple(self.size), mode="nearest")
+
+
+spec("ResizeNearestNeighbor", "interpolate", _resize_nearest, attrs=(("size", ()), ("align_corners", False)),
+     module=_M)
+spec("AdaptiveMaxPool2D", "adaptive_max_pool2d",
+     lambda self, x: tuple(F.adaptive_max_pool2d(x, self.output_size, True)), attrs=(("output_size", 1),),
+     module=_M)
+spec("AdaptiveAvgPool3D", "adaptive_avg_pool3d", lambda self, x: F.adaptive_avg_pool3d(x, self.output_size),
+     attrs=(("output_size", 1),), module=_M)

@@ -61,11 +61,36 @@ spec("Depend", (), lambda self, value, expr: value, module=_M)
 spec("StopGradient", "stop_gradient", lambda self, x: F.stop_gradient(x), module=_M)
 
 
-def _scatter_update(self, var, indices, updates):
-    return _write(var, F.scatter_update(var, indices, updates))
+def _scatter(fn, nd):
+    """MindSpore's Scatter*/ScatterNd* on a Parameter: compute with the tensor_scatter op, then
+    write into the Parameter (duplicate indices accumulate, as MindSpore's do)."""
+    def call(self, var, indices, updates):
+        if not isinstance(indices, Tensor):
+            indices = Tensor(indices)
+        if nd:
+            out = getattr(F, fn)(var, indices, updates)
+        else:
+            rows = F.reshape(indices, (-1, 1))
+            flat = F.reshape(updates, (-1,) + tuple(var.shape[1:]))
+            out = getattr(F, fn)(var, rows, flat)
+        return _write(var, out)
+    call.__name__ = "__call__"
+    return call
 
 
-spec("ScatterUpdate", "scatter_update", _scatter_update, attrs=(("use_locking", True),), module=_M)
+for _name, _fn, _nd in [("ScatterAdd", "tensor_scatter_add", False), ("ScatterSub", "tensor_scatter_sub", False),
+                        ("ScatterUpdate", "tensor_scatter_update", False),
+                        ("ScatterNdAdd", "tensor_scatter_add", True), ("ScatterNdSub", "tensor_scatter_sub", True),
+                        ("ScatterNdUpdate", "tensor_scatter_update", True)]:
+    spec(_name, (_fn, "reshape"), _scatter(_fn, _nd), attrs=(("use_locking", False),), module=_M)
+
+
+def _index_add(self, x, indices, y):
+    return _write(x, F.index_add(x, indices, y, self.axis))
+
+
+spec("IndexAdd", "index_add", _index_add, attrs=(("axis", 0), ("use_lock", True), ("check_index_bound", True)),
+     module=_M)
 
 
 def _apply_momentum(self, variable, accumulation, learning_rate, gradient, momentum):
