@@ -175,7 +175,7 @@ class _AvgPool(_Pool):
     def _avg(self, x, kernel, stride, padding, ceil, count_include_pad, divisor):
         if len(kernel) == 3:
             return F.avg_pool3d(x, kernel, stride, padding, ceil, count_include_pad, divisor or 0)
-        return F.avg_pool2d(x, kernel, stride, padding, ceil, count_include_pad, divisor)
+        return F.avg_pool2d(x, kernel, stride, padding, ceil, count_include_pad, divisor or 0)
 
     def _pool_nd(self, x, kernel, stride, padding):
         if self.pad_mode == "same":
