@@ -38,13 +38,23 @@ _ERF_NUM = (-2.72614225801306e-10, 2.77068142495902e-08, -2.10102402082508e-06,
             -1.60960333262415e-02)
 _ERF_DEN = (-1.45660718464996e-05, -2.13374055278905e-04, -1.68282697438203e-03,
             -7.37332916720468e-03, -1.42647390514189e-02)
-_math_erf = np.frompyfunc(math.erf, 1, 1)
-_math_erfc = np.frompyfunc(math.erfc, 1, 1)
+_erf_object = np.frompyfunc(math.erf, 1, 1)
+_erfc_object = np.frompyfunc(math.erfc, 1, 1)
+
+
+def _math_erf(x):
+    # frompyfunc gives objects (a Python float for 0-d input): back to a float64 array
+    return np.asarray(_erf_object(x), dtype=np.float64)
+
+
+def _math_erfc(x):
+    return np.asarray(_erfc_object(x), dtype=np.float64)
 
 
 def _erf_kernel(x):
+    x = np.asarray(x)
     if x.dtype == np.float64:
-        return _math_erf(x).astype(np.float64)
+        return _math_erf(x)
     xf = np.clip(x.astype(np.float32, copy=False), -4.0, 4.0)
     x2 = xf * xf
     p = np.full_like(x2, _ERF_NUM[0])
@@ -82,7 +92,7 @@ def _erfinv(x):
     xf = x.astype(np.float64)
     finite = np.abs(xf) < 1
     for _ in range(2):
-        err = _math_erf(np.where(finite, y, 0.0)).astype(np.float64) - xf
+        err = _math_erf(np.where(finite, y, 0.0)) - xf
         y = np.where(finite, y - err / (_TWO_OVER_SQRT_PI * np.exp(-y * y)), y)
     y = np.where(xf == 1, np.inf, np.where(xf == -1, -np.inf, y))
     return y.astype(x.dtype)
