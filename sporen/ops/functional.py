@@ -1,6 +1,7 @@
 """The ``ops.xxx`` functions: thin wrappers over the primitives, gathered from each family."""
 from . import elementwise as _elementwise
 from . import reduce as _reduce
+from . import activation as _activation
 from . import movement as _movement
 from . import gather_scatter as _gather_scatter
 from . import indexing as _indexing
@@ -12,7 +13,7 @@ from . import random as _random
 from . import composite as _composite
 
 __all__ = []
-for _m in (_elementwise, _reduce, _movement, _gather_scatter, _indexing, _creation, _linalg, _nn_ops, _loss_ops, _random, _composite):
+for _m in (_elementwise, _reduce, _activation, _movement, _gather_scatter, _indexing, _creation, _linalg, _nn_ops, _loss_ops, _random, _composite):
     for _name in _m.__all__:
         globals()[_name] = getattr(_m, _name)
         __all__.append(_name)
