@@ -1,4 +1,5 @@
 """Tensor and Parameter: a numpy array with a sporen dtype, gradients recorded by the tape."""
+import math
 import numbers
 
 import numpy as np
@@ -147,7 +148,10 @@ class Tensor:
 
     @property
     def size(self):
-        return int(np.prod(self.shape))
+        data = self._data
+        if data is None:
+            return math.prod(self._init[1])
+        return data.size
 
     @property
     def itemsize(self):
@@ -155,7 +159,7 @@ class Tensor:
 
     @property
     def nbytes(self):
-        return self.size * self.itemsize
+        return self.size * self._array().itemsize
 
     @property
     def strides(self):

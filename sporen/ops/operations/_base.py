@@ -21,11 +21,13 @@ class OpSpec:
     call:   ``call(self, *inputs)``: the operator (``self.<attr>`` holds each attr)
     check:  optional ``check(self)`` run after the attrs are set, to validate them
     io:     (input_names, output_names) recorded as MindSpore does
+    direct: (op name, arity) when the call is exactly that functional op: the class then calls it
+            with no lookup in between (the eager fast path)
     """
 
-    __slots__ = ("name", "needs", "attrs", "call", "check", "io", "doc", "module")
+    __slots__ = ("name", "needs", "attrs", "call", "check", "io", "doc", "module", "direct")
 
-    def __init__(self, name, needs, attrs, call, check, io, doc, module):
+    def __init__(self, name, needs, attrs, call, check, io, doc, module, direct=None):
         self.name = name
         self.needs = needs
         self.attrs = attrs
@@ -34,13 +36,14 @@ class OpSpec:
         self.io = io
         self.doc = doc
         self.module = module
+        self.direct = direct
 
 
-def spec(name, needs, call, attrs=(), check=None, io=None, doc=None, module="math_ops"):
+def spec(name, needs, call, attrs=(), check=None, io=None, doc=None, module="math_ops", direct=None):
     """Declare a Primitive class (see OpSpec)."""
     if isinstance(needs, str):
         needs = (needs,)
-    s = OpSpec(name, tuple(needs), tuple(attrs), call, check, io, doc, module)
+    s = OpSpec(name, tuple(needs), tuple(attrs), call, check, io, doc, module, direct)
     SPECS.append(s)
     return s
 
@@ -106,13 +109,29 @@ class OpPrimitive(Primitive):
             s.check(self)
 
 
+def _direct_call(fn, arity):
+    if arity == 1:
+        def __call__(self, x):
+            return fn(x)
+    elif arity == 2:
+        def __call__(self, x, y):
+            return fn(x, y)
+    else:
+        def __call__(self, *args):
+            return fn(*args)
+    return __call__
+
+
 def build(s):
     """Make the class of spec ``s``."""
+    call = s.call
+    if s.direct is not None:
+        call = _direct_call(getattr(F, s.direct[0]), s.direct[1])
     params = [inspect.Parameter(a, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=d) for a, d in s.attrs]
     body = {
         "_spec": s,
         "_signature": inspect.Signature(params),
-        "__call__": s.call,
+        "__call__": call,
         "__doc__": s.doc or f"MindSpore's ``ops.{s.name}``, computed with sporen's ops.",
         "__module__": "sporen.ops.operations." + s.module,
         "__qualname__": s.name,

@@ -7,17 +7,11 @@ _M = "math_ops"
 
 
 def _unary(name, fn):
-    def call(self, x):
-        return getattr(F, fn)(x)
-    call.__name__ = "__call__"
-    spec(name, fn, call, io=(["x"], ["y"]), module=_M)
+    spec(name, fn, None, io=(["x"], ["y"]), module=_M, direct=(fn, 1))
 
 
 def _binary(name, fn):
-    def call(self, x, y):
-        return getattr(F, fn)(x, y)
-    call.__name__ = "__call__"
-    spec(name, fn, call, io=(["x", "y"], ["output"]), module=_M)
+    spec(name, fn, None, io=(["x", "y"], ["output"]), module=_M, direct=(fn, 2))
 
 
 for _name, _fn in [

@@ -8,10 +8,7 @@ _M = "nn_ops"
 
 
 def _unary(name, fn):
-    def call(self, x):
-        return getattr(F, fn)(x)
-    call.__name__ = "__call__"
-    spec(name, fn, call, io=(["x"], ["output"]), module=_M)
+    spec(name, fn, None, io=(["x"], ["output"]), module=_M, direct=(fn, 1))
 
 
 for _name, _fn in [("ReLU", "relu"), ("ReLU6", "relu6"), ("Sigmoid", "sigmoid"), ("Tanh", "tanh"),
