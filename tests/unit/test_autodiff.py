@@ -121,14 +121,17 @@ def test_backward_hook_sees_and_changes_gradient():
 
     cell = Scale()
 
-    def hook(c, grad_in, grad_out):
-        seen.append(grad_out[0].asnumpy().copy())
-        return (grad_out[0] * 2,)
+    def hook(c, grad_input, grad_output):
+        # MindSpore: grad_input is the gradient w.r.t. the cell's inputs, grad_output w.r.t. its
+        # outputs; a returned tuple replaces grad_input
+        seen.append((grad_input[0].asnumpy().copy(), grad_output[0].asnumpy().copy()))
+        return (grad_output[0] * 2,)
 
     cell.register_backward_hook(hook)
     g = ms.grad(lambda x: ops.sum(cell(x) * 5))(t([1.0]))
-    np.testing.assert_allclose(seen[0], [5.0])
-    np.testing.assert_allclose(g.asnumpy(), [30.0])
+    np.testing.assert_allclose(seen[0][0], [15.0])
+    np.testing.assert_allclose(seen[0][1], [5.0])
+    np.testing.assert_allclose(g.asnumpy(), [10.0])
 
 
 def test_errors_name_the_argument():
