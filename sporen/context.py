@@ -6,7 +6,8 @@ __all__ = ["GRAPH_MODE", "PYNATIVE_MODE", "set_context", "get_context", "set_see
            "reset_auto_parallel_context", "set_ps_context", "get_ps_context", "reset_ps_context",
            "STRICT", "COMPATIBLE", "LAX", "set_algo_parameters", "get_algo_parameters",
            "reset_algo_parameters", "set_offload_context", "get_offload_context",
-           "set_device", "set_deterministic"]
+           "set_device", "set_deterministic", "manual_seed", "initial_seed", "seed", "get_rng_state",
+           "set_rng_state"]
 
 GRAPH_MODE = 0
 PYNATIVE_MODE = 1
@@ -119,6 +120,35 @@ def set_seed(seed):
 def get_seed():
     """The seed given to ``set_seed``, or None."""
     return RANDOM.seed
+
+
+def manual_seed(seed):
+    """Seed the default generator (MindSpore 2.3+'s ``manual_seed``; same effect as ``set_seed``)."""
+    set_seed(seed)
+
+
+def initial_seed():
+    """The seed of the default generator (0 when never seeded)."""
+    return RANDOM.seed if RANDOM.seed is not None else 0
+
+
+def seed():
+    """Seed the default generator from the OS entropy; returns the seed."""
+    s = int(np.random.SeedSequence().entropy % (2 ** 63))
+    set_seed(s)
+    return s
+
+
+def get_rng_state():
+    """The state of the default generator (pass it to ``set_rng_state`` to replay)."""
+    return RANDOM.generator.bit_generator.state
+
+
+def set_rng_state(state):
+    """Restore a state returned by ``get_rng_state``."""
+    if not isinstance(state, dict):
+        raise TypeError(f"set_rng_state: 'state' must come from get_rng_state(), got {type(state).__name__}")
+    RANDOM.generator.bit_generator.state = state
 
 
 class ParallelMode:

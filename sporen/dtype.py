@@ -8,7 +8,8 @@ __all__ = [
     "single", "double", "float_", "int_", "uint", "string", "type_none",
     "dtype_to_nptype", "pytype_to_dtype", "get_py_obj_dtype", "dtype_to_pytype", "to_dtype",
     "is_float", "is_int", "is_complex", "all_types", "number_type", "float_type", "int_type",
-    "uint_type", "QuantDtype",
+    "uint_type", "QuantDtype", "byte", "ubyte", "short", "ushort", "intc", "uintc", "intp", "uintp",
+    "long", "cfloat", "cdouble",
 ]
 
 
@@ -89,6 +90,17 @@ double = float64
 float_ = float32
 int_ = int64
 uint = uint32
+byte = int8
+ubyte = uint8
+short = int16
+ushort = uint16
+intc = int32
+uintc = uint32
+intp = int64
+uintp = uint64
+long = int64
+cfloat = complex64
+cdouble = complex128
 
 number_type = (int8, int16, int32, int64, uint8, uint16, uint32, uint64, float16, bfloat16,
                float32, float64, complex64, complex128)
