@@ -496,8 +496,8 @@ def load_checkpoint(ckpt_file_name, net=None, strict_load=False, filter_prefix=N
     if not isinstance(remove_redundancy, bool):
         raise TypeError(f"For 'load_checkpoint', the argument 'remove_redundancy' must be bool, "
                         f"but got {type(remove_redundancy).__name__}.")
+    _wait_async_save()  # a file being written in the background must be complete first
     path = _check_file_name_for_load(ckpt_file_name, format)
-    _wait_async_save()
     if format == "safetensors":
         parameter_dict = _load_safetensors(path, choice_func, crc_check)
     else:
