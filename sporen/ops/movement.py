@@ -292,6 +292,8 @@ def flatten(input, order="C", *, start_dim=1, end_dim=-1):
         raise ValueError(f"flatten: 'order' must be 'C' or 'F', got {order!r}")
     if input.ndim == 0:
         return reshape_p(input, shape=(1,))
+    if input.ndim == 1 and start_dim == 1 and end_dim == -1:
+        return input  # MindSpore's Flatten keeps dim 0, so a 1-D tensor is already flat
     s = _axis("flatten", start_dim, input.ndim, "start_dim")
     e = _axis("flatten", end_dim, input.ndim, "end_dim")
     if s > e:
