@@ -5,6 +5,7 @@ Three primitives carry every convolution: ``conv`` (x, w -> y), ``conv_transpose
 and ``conv_weight_grad`` (x, y -> w). They are the three partial derivatives of one trilinear form
 <conv(x, w), y>, so each one's bprop is written with the other two, and gradients of any order
 stay convolutions. Kernels lower to im2col (a strided view, one copy) plus one batched GEMM."""
+import functools
 import itertools
 
 import numpy as np
@@ -260,6 +261,57 @@ def _add_bias(name, y, bias):
     return add_p(y, b)
 
 
+def _hashable(v):
+    return tuple(v) if isinstance(v, list) else v
+
+
+@functools.lru_cache(maxsize=512)
+def _conv_attrs(name, nsp, xshape, wshape, stride, pad_mode, padding, dilation, groups):
+    """Check a conv's arguments against the shapes and normalise them to the primitive's attributes.
+    Cached on everything it reads, so a training loop pays for the checks once per layer."""
+    stride = _int_tuple(name, stride, nsp, "stride")
+    dilation = _int_tuple(name, dilation, nsp, "dilation")
+    if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)):
+        raise TypeError(f"{name}: 'groups' must be an int, got {type(groups).__name__}")
+    if groups < 1:
+        raise ValueError(f"{name}: 'groups' must be a positive int, got {groups}")
+    c = xshape[1]
+    o = wshape[0]
+    if c % groups or o % groups:
+        raise ValueError(f"{name}: the input channels {c} and output channels {o} must both be divisible "
+                         f"by 'groups' {groups}")
+    if wshape[1] * groups != c:
+        raise ValueError(f"{name}: 'weight' has {wshape[1]} input channels per group, so 'input' must "
+                         f"have {wshape[1] * groups} channels with groups={groups}, got {c}")
+    if not isinstance(pad_mode, str):
+        raise TypeError(f"{name}: 'pad_mode' must be a str, got {type(pad_mode).__name__}")
+    mode = pad_mode.lower()
+    ksize = wshape[2:]
+    if mode == "pad":
+        pads = _pad_pairs(name, padding, nsp)
+    elif mode in ("valid", "same"):
+        if padding != 0 and padding != (0,) * len(padding if isinstance(padding, tuple) else ()):
+            raise ValueError(f"{name}: 'padding' must be 0 when 'pad_mode' is '{pad_mode}', got {padding!r}; "
+                             f"use pad_mode='pad' for explicit padding")
+        if mode == "valid":
+            pads = ((0, 0),) * nsp
+        else:
+            pads = []
+            for i in range(nsp):
+                length = xshape[2 + i]
+                out = -(-length // stride[i])
+                total = max((out - 1) * stride[i] + dilation[i] * (ksize[i] - 1) + 1 - length, 0)
+                pads.append((total // 2, total - total // 2))  # the odd one goes to the end
+            pads = tuple(pads)
+    else:
+        raise ValueError(f"{name}: 'pad_mode' must be 'valid', 'same' or 'pad', got {pad_mode!r}")
+    for i in range(nsp):
+        if xshape[2 + i] + sum(pads[i]) < dilation[i] * (ksize[i] - 1) + 1:
+            raise ValueError(f"{name}: the kernel {list(ksize)} (dilation {list(dilation)}) is larger than the "
+                             f"padded input {[xshape[2 + j] + sum(pads[j]) for j in range(nsp)]}")
+    return dict(stride=stride, padding=pads, dilation=dilation, groups=int(groups))
+
+
 def _conv(name, nsp, input, weight, bias, stride, pad_mode, padding, dilation, groups):
     _check_input(name, input, nsp)
     check_tensor(name, weight, "weight")
@@ -270,47 +322,9 @@ def _conv(name, nsp, input, weight, bias, stride, pad_mode, padding, dilation, g
         raise TypeError(f"{name}: 'input' and 'weight' must have one dtype, got {input.dtype} and {weight.dtype}")
     if input.dtype.kind != "f":
         raise TypeError(f"{name}: 'input' must be a float tensor, got {input.dtype}")
-    stride = _int_tuple(name, stride, nsp, "stride")
-    dilation = _int_tuple(name, dilation, nsp, "dilation")
-    if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)):
-        raise TypeError(f"{name}: 'groups' must be an int, got {type(groups).__name__}")
-    if groups < 1:
-        raise ValueError(f"{name}: 'groups' must be a positive int, got {groups}")
-    c = input.shape[1]
-    o = weight.shape[0]
-    if c % groups or o % groups:
-        raise ValueError(f"{name}: the input channels {c} and output channels {o} must both be divisible "
-                         f"by 'groups' {groups}")
-    if weight.shape[1] * groups != c:
-        raise ValueError(f"{name}: 'weight' has {weight.shape[1]} input channels per group, so 'input' must "
-                         f"have {weight.shape[1] * groups} channels with groups={groups}, got {c}")
-    if not isinstance(pad_mode, str):
-        raise TypeError(f"{name}: 'pad_mode' must be a str, got {type(pad_mode).__name__}")
-    mode = pad_mode.lower()
-    ksize = weight.shape[2:]
-    if mode == "pad":
-        pads = _pad_pairs(name, padding, nsp)
-    elif mode in ("valid", "same"):
-        if padding != 0 and padding != (0,) * len(padding if isinstance(padding, (tuple, list)) else ()):
-            raise ValueError(f"{name}: 'padding' must be 0 when 'pad_mode' is '{pad_mode}', got {padding!r}; "
-                             f"use pad_mode='pad' for explicit padding")
-        if mode == "valid":
-            pads = ((0, 0),) * nsp
-        else:
-            pads = []
-            for i in range(nsp):
-                length = input.shape[2 + i]
-                out = -(-length // stride[i])
-                total = max((out - 1) * stride[i] + dilation[i] * (ksize[i] - 1) + 1 - length, 0)
-                pads.append((total // 2, total - total // 2))  # the odd one goes to the end
-            pads = tuple(pads)
-    else:
-        raise ValueError(f"{name}: 'pad_mode' must be 'valid', 'same' or 'pad', got {pad_mode!r}")
-    for i in range(nsp):
-        if input.shape[2 + i] + sum(pads[i]) < dilation[i] * (ksize[i] - 1) + 1:
-            raise ValueError(f"{name}: the kernel {list(ksize)} (dilation {list(dilation)}) is larger than the "
-                             f"padded input {[input.shape[2 + j] + sum(pads[j]) for j in range(nsp)]}")
-    y = conv_p(input, weight, stride=stride, padding=pads, dilation=dilation, groups=int(groups))
+    attrs = _conv_attrs(name, nsp, input.shape, weight.shape, _hashable(stride), pad_mode, _hashable(padding),
+                        _hashable(dilation), groups)
+    y = conv_p(input, weight, **attrs)
     return _add_bias(name, y, bias)
 
 

@@ -5,6 +5,7 @@ argmax positions); its adjoint ``max_pool_grad_grad`` gathers from them, and the
 other's bprop, so every order is exact. ``avg_pool`` and ``avg_pool_grad`` are adjoint linear maps,
 each the other's bprop. ``adaptive_max_pool`` reuses ``max_pool_grad``. Adaptive average pooling is
 a composite: one small matmul with an averaging matrix per spatial axis (or one mean when global)."""
+import functools
 import itertools
 
 import numpy as np
@@ -35,6 +36,7 @@ def _pool_out_len(length, k, s, d, lo, hi, ceil_mode):
     return out
 
 
+@functools.lru_cache(maxsize=512)
 def _pool_geometry(spatial, kernel_size, stride, padding, dilation, ceil_mode):
     out = tuple(_pool_out_len(spatial[i], kernel_size[i], stride[i], dilation[i], *padding[i], ceil_mode)
                 for i in range(len(spatial)))
@@ -44,12 +46,15 @@ def _pool_geometry(spatial, kernel_size, stride, padding, dilation, ceil_mode):
     return out, tuple((padding[i][0], need[i]) for i in range(len(spatial)))
 
 
+@functools.lru_cache(maxsize=512)
 def _taps(kernel_size, stride, dilation, out):
-    """For each kernel tap: (tap, slices of the padded input giving that tap of every window)."""
+    """For each kernel tap: (tap, index of the padded input giving that tap of every window)."""
+    result = []
     for taps in itertools.product(*[range(k) for k in kernel_size]):
         idx = tuple(slice(taps[i] * dilation[i], taps[i] * dilation[i] + stride[i] * (out[i] - 1) + 1, stride[i])
                     for i in range(len(taps)))
-        yield taps, (slice(None), slice(None)) + idx
+        result.append((taps, (slice(None), slice(None)) + idx))
+    return tuple(result)
 
 
 def _lowest(dtype):
