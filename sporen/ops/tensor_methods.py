@@ -669,6 +669,10 @@ def install():
         if not _has_all(needs):
             continue
         _set(name, fn)
+    from .tensor_methods_composite import COMPOSITES
+    for name, (fn, needs) in COMPOSITES.items():
+        if name not in BOUND and _has_all(needs):
+            _set(name, fn)
     for name in _INPLACE_METHODS:
         base = name[:-1]
         if name in _ADAPTERS or name in BOUND:

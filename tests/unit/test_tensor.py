@@ -257,6 +257,22 @@ METHOD_CASES = [
     ("inv", lambda x: (x + 10).inv(), lambda x: 1 / (x + 10)),
     ("aminmax", lambda x: x.aminmax(axis=1)[1], lambda x: x.max(1)),
     ("expand(*size)", lambda x: x.expand(3, -1, 3), lambda x: np.broadcast_to(x, (3, 2, 3))),
+    ("xdivy", lambda x: x.xdivy(Tensor(np.float32(2.0))), lambda x: x / np.float32(2.0)),
+    ("xdivy(0/0)", lambda x: (x * 0).xdivy(Tensor(np.float32(0.0))), lambda x: np.zeros_like(x)),
+    ("sgn", lambda x: x.sgn(), np.sign),
+    ("diff()", lambda x: x.diff(), lambda x: np.diff(x)),
+    ("diff(n,axis)", lambda x: x.diff(2, axis=1), lambda x: np.diff(x, 2, axis=1)),
+    ("take()", lambda x: x.take([0, 5, 9]), lambda x: np.take(x, [0, 5, 9], mode="clip")),
+    ("take(axis,wrap)", lambda x: x.take(Tensor([1, -1, 4]), axis=1, mode="wrap"),
+     lambda x: np.take(x, [1, -1, 4], axis=1, mode="wrap")),
+    ("matrix_power", lambda x: x.view(3, 2)[:2].matrix_power(3),
+     lambda x: np.linalg.matrix_power(x.reshape(3, 2)[:2], 3)),
+    ("kthvalue", lambda x: x.kthvalue(2, 1)[0], lambda x: np.sort(x, 1)[:, 1]),
+    ("diagflat", lambda x: x[0].diagflat(1), lambda x: np.diagflat(x[0], 1)),
+    ("resize(larger)", lambda x: x.resize(2, 4),
+     lambda x: np.concatenate([x.ravel(), np.zeros(2, np.float32)]).reshape(2, 4)),
+    ("resize(smaller)", lambda x: x.resize((4,)), lambda x: x.ravel()[:4]),
+    ("logit", lambda x: (x * 0.1 + 0.5).logit(), lambda x: np.log((x * 0.1 + 0.5) / (1 - (x * 0.1 + 0.5)))),
 ]
 
 
@@ -283,6 +299,36 @@ def test_max_with_indices_and_argmax_with_value():
     index, value = x.argmax_with_value(axis=0)
     assert _a(index).tolist() == X.argmax(0).tolist()
     assert _a(value).tolist() == X.max(0).tolist()
+
+
+def test_nan_aware_fmax_fmin():
+    if not hasattr(Tensor, "fmax"):
+        pytest.skip("fmax needs select/isnan")
+    a = Tensor(np.array([1.0, np.nan, np.nan, 5.0], np.float32))
+    b = Tensor(np.array([2.0, 3.0, np.nan, 4.0], np.float32))
+    np.testing.assert_array_equal(_a(a.fmax(b)), np.fmax(_a(a), _a(b)))
+    np.testing.assert_array_equal(_a(a.fmin(b)), np.fmin(_a(a), _a(b)))
+
+
+def test_random_methods_shapes_dtypes_and_ranges():
+    x = Tensor(np.zeros((200,), np.float32))
+    if hasattr(Tensor, "uniform_"):
+        u = x.copy().uniform_(2, 3)
+        assert u.dtype is ms.float32 and 2 <= _a(u).min() and _a(u).max() < 3
+    if hasattr(Tensor, "normal_"):
+        n = x.copy().normal_(10, 0.1)
+        assert abs(_a(n).mean() - 10) < 0.1
+    if hasattr(Tensor, "exponential_"):
+        e = x.copy().exponential_(2.0)
+        assert _a(e).min() >= 0 and 0.3 < _a(e).mean() < 0.7
+    if hasattr(Tensor, "random_"):
+        r = Tensor(np.zeros((200,), np.int32)).random_(3, 6)
+        assert r.dtype is ms.int32 and set(_a(r).tolist()) <= {3, 4, 5}
+    if hasattr(Tensor, "log_normal"):
+        assert (_a(x.log_normal()) > 0).all()
+    if hasattr(Tensor, "cauchy"):
+        c = x.cauchy(5.0, 0.001)
+        assert c.shape == (200,) and abs(np.median(_a(c)) - 5.0) < 0.01
 
 
 def test_copy_and_fill_return_new_tensors():

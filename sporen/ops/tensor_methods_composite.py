@@ -1,0 +1,205 @@
+"""Tensor methods MindSpore has that sporen computes from several ops (``Tensor.diff``, ``Tensor.take``,
+``Tensor.fmax``, ``Tensor.matrix_power``, the random fills...). ``tensor_methods`` binds each one
+whose ops exist; ``COMPOSITES`` maps a method name to (function, ops it needs)."""
+import math
+
+import numpy as np
+
+from ..tensor import Tensor
+from . import functional as F
+
+__all__ = ["COMPOSITES"]
+
+
+def xdivy(self, other):
+    """``self / other``, and 0 where self is 0."""
+    zero = F.equal(self, 0)
+    q = F.div(self, F.select(zero, F.ones_like(other) if isinstance(other, Tensor) else 1.0, other))
+    return F.select(zero, F.zeros_like(q), q)
+
+
+def _nan_aware(pick):
+    def method(self, other):
+        if not isinstance(other, Tensor):
+            other = Tensor(other, self.dtype)
+        picked = getattr(F, pick)(self, other)
+        return F.select(F.isnan(self), other, F.select(F.isnan(other), self, picked))
+    method.__name__ = "fmax" if pick == "maximum" else "fmin"
+    method.__doc__ = f"Elementwise {pick}; a NaN loses to a number (NaN only where both are NaN)."
+    return method
+
+
+def sgn(self):
+    """``sign`` for real tensors; ``x / |x|`` (0 at 0) for complex ones."""
+    if self.dtype.kind != "c":
+        return F.sign(self)
+    mag = F.abs(self)
+    zero = F.equal(mag, 0)
+    safe = F.cast(F.select(zero, F.ones_like(mag), mag), self.dtype)
+    out = F.div(self, safe)
+    return F.select(zero, F.zeros_like(out), out)
+
+
+def isreal(self):
+    """True where the element has no imaginary part."""
+    if self.dtype.kind != "c":
+        return F.ones_like(F.cast(self, "bool"))
+    return F.equal(F.imag(self), 0)
+
+
+def logit(self, eps=None):
+    """``log(x / (1 - x))``, with x clamped to [eps, 1 - eps] when eps is given."""
+    x = self
+    if eps is not None and eps >= 0:
+        x = F.clamp(x, eps, 1 - eps)
+    return F.log(F.div(x, F.sub(1, x)))
+
+
+def diff(self, n=1, axis=-1, prepend=None, append=None):
+    """The n-th forward difference along ``axis`` (NumPy's ``diff``)."""
+    if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+        raise ValueError(f"Tensor.diff: 'n' must be a non-negative int, got {n!r}")
+    x = self
+    parts = [t for t in (prepend, x, append) if t is not None]
+    if len(parts) > 1:
+        x = F.concat(tuple(parts), axis)
+    for _ in range(n):
+        size = x.shape[axis]
+        if size == 0:
+            break
+        x = F.sub(F.narrow(x, axis, 1, size - 1), F.narrow(x, axis, 0, size - 1))
+    return x
+
+
+def take(self, indices, axis=None, mode="clip"):
+    """Elements at ``indices`` (flattened when axis is None); out-of-range indices are clipped,
+    wrapped or refused as ``mode`` says ('clip', 'wrap', 'raise')."""
+    if mode not in ("clip", "wrap", "raise"):
+        raise ValueError(f"Tensor.take: 'mode' must be 'clip', 'wrap' or 'raise', got {mode!r}")
+    x = F.reshape(self, (-1,)) if axis is None else self
+    ax = 0 if axis is None else axis
+    n = x.shape[ax]
+    if not isinstance(indices, Tensor):
+        indices = Tensor(np.asarray(indices, dtype=np.int64))
+    if mode == "raise":
+        arr = indices.asnumpy()
+        if arr.size and (arr.min() < -n or arr.max() >= n):
+            raise IndexError(f"Tensor.take: an index is out of range for size {n}")
+        indices = F.remainder(indices, n)
+    elif mode == "wrap":
+        indices = F.remainder(indices, n)
+    else:
+        indices = F.clamp(indices, 0, n - 1)
+    return F.gather(x, indices, ax)
+
+
+def matrix_power(self, n):
+    """``self`` matrix-multiplied by itself n times (n < 0 uses the inverse)."""
+    if isinstance(n, bool) or not isinstance(n, int):
+        raise TypeError(f"Tensor.matrix_power: 'n' must be an int, got {type(n).__name__}")
+    x = self
+    if n < 0:
+        x = F.matrix_inverse(x)
+        n = -n
+    if n == 0:
+        eye = Tensor(np.broadcast_to(np.eye(self.shape[-1], dtype=self.dtype.np), self.shape).copy())
+        return eye
+    result = None
+    base = x
+    while n:
+        if n & 1:
+            result = base if result is None else F.matmul(result, base)
+        n >>= 1
+        if n:
+            base = F.matmul(base, base)
+    return result
+
+
+def kthvalue(self, k, dim=-1, keepdim=False):
+    """The k-th smallest value along ``dim`` and its index."""
+    values, indices = F.sort(self, dim)
+    v = F.narrow(values, dim, k - 1, 1)
+    i = F.narrow(indices, dim, k - 1, 1)
+    if not keepdim:
+        v = F.squeeze(v, dim)
+        i = F.squeeze(i, dim)
+    return v, i
+
+
+def diagflat(self, offset=0):
+    """A 2-d tensor with the flattened input on diagonal ``offset``."""
+    return F.diag_embed(F.reshape(self, (-1,)), offset)
+
+
+def inplace_update(self, v, indices):
+    """Rows ``indices`` replaced by ``v`` (MindSpore's ``Tensor.inplace_update``; returns a new tensor)."""
+    if isinstance(indices, int):
+        indices = (indices,)
+    if isinstance(indices, Tensor):
+        indices = indices.asnumpy()
+    rows = Tensor(np.asarray(indices, dtype=np.int64).reshape(-1, 1))
+    if v.ndim == self.ndim - 1:
+        v = F.expand_dims(v, 0)
+    return F.tensor_scatter_update(self, rows, v)
+
+
+def resize(self, *new_shape):
+    """A tensor of ``new_shape`` holding this tensor's elements in order, zero-filled when larger."""
+    shape = new_shape[0] if len(new_shape) == 1 and isinstance(new_shape[0], (tuple, list)) else new_shape
+    shape = tuple(int(s) for s in shape)
+    n = math.prod(shape)
+    flat = F.reshape(self, (-1,))
+    size = flat.shape[0]
+    if n > size:
+        flat = F.pad(flat, (0, n - size))
+    elif n < size:
+        flat = F.narrow(flat, 0, 0, n)
+    return F.reshape(flat, shape)
+
+
+# --- random samples shaped like the tensor ---------------------------------------------------
+def log_normal(self, mean=1.0, std=2.0):
+    """Samples of exp(N(mean, std^2)), shaped and typed like this tensor."""
+    return F.exp(F.add(F.mul(F.randn_like(self), std), mean))
+
+
+def cauchy(self, median=0.0, sigma=1.0):
+    """Samples of a Cauchy(median, sigma) distribution, shaped and typed like this tensor."""
+    u = F.rand_like(self)
+    return F.add(F.mul(F.tan(F.mul(F.sub(u, 0.5), math.pi)), sigma), median)
+
+
+def exponential_(self, lambd=1.0, *, generator=None):
+    """Fill with samples of Exp(lambd) in place; returns self."""
+    from .tensor_methods import _assign_result
+    u = F.rand_like(self)
+    return _assign_result(self, F.div(F.neg(F.log(F.sub(1, u))), lambd))
+
+
+def random_(self, from_=0, to=None, *, generator=None):
+    """Fill with integers drawn uniformly from [from_, to) in place (to: the dtype's limit)."""
+    from .tensor_methods import _assign_result
+    if to is None:
+        from_, to = (0, from_) if from_ else (0, 2 ** (min(self.dtype.itemsize * 8, 53) - 1))
+    return _assign_result(self, F.randint_like(self, from_, to, dtype=self.dtype))
+
+
+COMPOSITES = {
+    "xdivy": (xdivy, ("equal", "div", "select", "ones_like", "zeros_like")),
+    "fmax": (_nan_aware("maximum"), ("maximum", "select", "isnan")),
+    "fmin": (_nan_aware("minimum"), ("minimum", "select", "isnan")),
+    "sgn": (sgn, ("sign", "abs", "div", "select", "equal", "cast")),
+    "isreal": (isreal, ("ones_like", "cast", "equal", "imag")),
+    "logit": (logit, ("clamp", "log", "div", "sub")),
+    "diff": (diff, ("narrow", "sub", "concat")),
+    "take": (take, ("reshape", "gather", "remainder", "clamp")),
+    "matrix_power": (matrix_power, ("matmul", "matrix_inverse")),
+    "kthvalue": (kthvalue, ("sort", "narrow", "squeeze")),
+    "diagflat": (diagflat, ("diag_embed", "reshape")),
+    "inplace_update": (inplace_update, ("tensor_scatter_update", "expand_dims")),
+    "resize": (resize, ("reshape", "pad", "narrow")),
+    "log_normal": (log_normal, ("exp", "add", "mul", "randn_like")),
+    "cauchy": (cauchy, ("rand_like", "tan", "mul", "sub", "add")),
+    "exponential_": (exponential_, ("rand_like", "log", "sub", "neg", "div", "broadcast_to", "cast")),
+    "random_": (random_, ("randint_like", "broadcast_to", "cast")),
+}
