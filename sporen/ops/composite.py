@@ -1,3 +1,113 @@
-"""Composite ops (softmax, layer_norm, gelu, ...): fast eager kernels that graph mode expands into primitives."""
+"""Expansions of composite primitives (softmax, layer_norm, batch_norm, the fused cross-entropies)
+into simpler primitives. Eagerly each composite runs its own fast kernel; graph mode replaces a
+composite node by its expansion, so that fusion sees the elementwise ops and reductions inside.
+
+``EXPANSIONS[name](*inputs, **attrs)`` takes Tensors (concrete or symbolic) and the primitive's
+attributes, and returns what the primitive returns (a tuple when it has several outputs). Each
+expansion is checked against its primitive, values and gradients, in tests/ops/test_nn_ops_api.py.
+"""
+from ._helpers import tensor_like
+from .registry import OPS
 
 __all__ = []
+
+
+class _Prims:
+    def __getattr__(self, name):
+        return OPS[name]
+
+
+P = _Prims()
+
+
+def _c(value, like):
+    return tensor_like(value, like)
+
+
+def _shift_by_max(x, axis):
+    # the max only stabilises; it carries no gradient (softmax is shift-invariant)
+    return P.sub(x, P.stop_gradient(P.reduce_max(x, axis=axis, keepdims=True)))
+
+
+def expand_softmax(x, axis):
+    """exp(x - max) / sum(exp(x - max))."""
+    e = P.exp(_shift_by_max(x, axis))
+    return P.div(e, P.reduce_sum(e, axis=axis, keepdims=True))
+
+
+def expand_log_softmax(x, axis):
+    """(x - max) - log(sum(exp(x - max)))."""
+    shifted = _shift_by_max(x, axis)
+    return P.sub(shifted, P.log(P.reduce_sum(P.exp(shifted), axis=axis, keepdims=True)))
+
+
+def expand_layer_norm(x, gamma, beta, begin_norm_axis, begin_params_axis, epsilon):
+    """(y, mean, rstd) with y = (x - mean) * rsqrt(var + eps) * gamma + beta."""
+    axes = tuple(range(begin_norm_axis, x.ndim))
+    mean = P.reduce_mean(x, axis=axes, keepdims=True)
+    centred = P.sub(x, mean)
+    var = P.reduce_mean(P.square(centred), axis=axes, keepdims=True)
+    rstd = P.rsqrt(P.add(var, _c(epsilon, x)))
+    y = P.add(P.mul(P.mul(centred, rstd), gamma), beta)
+    return y, mean, rstd
+
+
+def expand_batch_norm(x, scale, bias, mean, var, training, epsilon):
+    """(y, mean, var): batch statistics (biased variance) in training, else the given ones."""
+    shape = (1, x.shape[1]) + (1,) * (x.ndim - 2)
+    if training:
+        axes = (0,) + tuple(range(2, x.ndim))
+        mean = P.reduce_mean(x, axis=axes, keepdims=False)
+        centred = P.sub(x, P.reshape(mean, shape=shape))
+        var = P.reduce_mean(P.square(centred), axis=axes, keepdims=False)
+    else:
+        centred = P.sub(x, P.reshape(mean, shape=shape))
+    k = P.mul(scale, P.rsqrt(P.add(var, _c(epsilon, var))))
+    y = P.add(P.mul(centred, P.reshape(k, shape=shape)), P.reshape(bias, shape=shape))
+    if not training:
+        # the primitive returns copies of the running statistics; identity keeps the graph honest
+        mean = P.add(mean, _c(0, mean))
+        var = P.add(var, _c(0, var))
+    return y, mean, var
+
+
+def expand_softmax_cross_entropy(logits, labels, axis):
+    """-sum(labels * log_softmax(logits)) over the class axis."""
+    log_p = expand_log_softmax(logits, (axis,))
+    return P.neg(P.reduce_sum(P.mul(labels, log_p), axis=(axis,), keepdims=False))
+
+
+def expand_sparse_softmax_cross_entropy(logits, labels, axis):
+    """-log_softmax(logits)[label] via a one-hot mask (0 for labels outside [0, C))."""
+    c = logits.shape[axis]
+    hot = P.one_hot(labels, _c(1, logits), _c(0, logits), depth=c, axis=axis)
+    log_p = expand_log_softmax(logits, (axis,))
+    return P.neg(P.reduce_sum(P.mul(hot, log_p), axis=(axis,), keepdims=False))
+
+
+def expand_sigmoid_cross_entropy(x, y):
+    """max(x, 0) - x * y + log1p(exp(-|x|))."""
+    relu = P.maximum(x, _c(0, x))
+    # -|x| as minimum(-x, x): at x = 0 the tie sends the gradient through -x, which with relu's
+    # tie (through x) gives the exact derivative sigmoid(0) - y
+    neg_abs = P.minimum(P.neg(x), x)
+    return P.add(P.sub(relu, P.mul(x, y)), P.log1p(P.exp(neg_abs)))
+
+
+EXPANSIONS = {
+    "softmax": expand_softmax,
+    "log_softmax": expand_log_softmax,
+    "layer_norm": expand_layer_norm,
+    "batch_norm": expand_batch_norm,
+    "softmax_cross_entropy": expand_softmax_cross_entropy,
+    "sparse_softmax_cross_entropy": expand_sparse_softmax_cross_entropy,
+    "sigmoid_cross_entropy": expand_sigmoid_cross_entropy,
+}
+
+
+def expand(name, *inputs, **attrs):
+    """Run the expansion of primitive ``name`` (ValueError if it has none)."""
+    fn = EXPANSIONS.get(name)
+    if fn is None:
+        raise ValueError(f"expand: primitive '{name}' has no expansion; expandable ones are {sorted(EXPANSIONS)}")
+    return fn(*inputs, **attrs)

@@ -208,7 +208,8 @@ def _check_number(name, v, argname, positive=False, minimum=None):
 
 def _softplus(z):
     """log(1 + exp(z)), stable for large |z|."""
-    return P.add(P.maximum(z, _c(0, z)), P.log1p(P.exp(P.neg(P.abs(z)))))
+    # -|z| as minimum(-z, z) so that the gradient at z = 0 is exactly sigmoid(0) (see composite.py)
+    return P.add(P.maximum(z, _c(0, z)), P.log1p(P.exp(P.minimum(P.neg(z), z))))
 
 
 # --- cross entropy and nll -----------------------------------------------------------------------
