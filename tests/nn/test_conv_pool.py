@@ -388,3 +388,21 @@ def test_lp_pool():
     x2 = np.abs(rand(1, 2, 4, 6))
     ref2 = np.cbrt(pool_ref(x2 ** 3, (2, 3), (2, 3), [(0, 0)] * 2, "avg") * 6)
     np.testing.assert_allclose(nn.LPPool2d(3, (2, 3))(Tensor(x2)).asnumpy(), ref2, rtol=1e-4)
+
+
+def test_pytorch_style_pools():
+    x = rand(2, 3, 7, 6)
+    mp = nn.MaxPool2dExt(3, padding=1)
+    assert mp.stride == (3, 3)
+    np.testing.assert_allclose(mp(Tensor(x)).asnumpy(), pool_ref(x, (3, 3), (3, 3), [(1, 1)] * 2, "max"))
+    ap = nn.AvgPool2dExt(2, 1, count_include_pad=False)
+    np.testing.assert_allclose(ap(Tensor(x)).asnumpy(), pool_ref(x, (2, 2), (1, 1), [(0, 0)] * 2, "avg"),
+                               rtol=1e-5, atol=1e-6)
+    x1 = rand(2, 3, 9)
+    np.testing.assert_allclose(nn.AvgPool1dExt(3)(Tensor(x1)).asnumpy(), pool_ref(x1, (3,), (3,), [(0, 0)], "avg"),
+                               rtol=1e-5, atol=1e-6)
+    x3 = rand(1, 2, 4, 4, 4)
+    np.testing.assert_allclose(nn.AvgPool3dExt(2)(Tensor(x3)).asnumpy(),
+                               pool_ref(x3, (2, 2, 2), (2, 2, 2), [(0, 0)] * 3, "avg"), rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="half"):
+        nn.MaxPool2dExt(2, padding=2)

@@ -447,3 +447,101 @@ def test_activation_argument_errors():
     with pytest.raises(ValueError, match="Softmax2d"):
         nn.Softmax2d()(Tensor(rand(2, 3)))
     np.testing.assert_allclose(nn.Softmax2d()(Tensor(np.zeros((2, 4, 1, 1), np.float32))).asnumpy(), 0.25)
+
+
+# --- PyTorch-style and math/image cells --------------------------------------------------------------
+def test_linear_matches_formula():
+    x = rand(4, 3)
+    lin = nn.Linear(3, 2)
+    assert [p.name for p in lin.get_parameters()] == ["weight", "bias"]
+    np.testing.assert_allclose(lin(Tensor(x)).asnumpy(), x @ lin.weight.asnumpy().T + lin.bias.asnumpy(),
+                               rtol=1e-5, atol=1e-6)
+    assert nn.Linear(3, 2, bias=False).bias is None
+    gw, gb = param_grads(lin, Tensor(x))
+    np.testing.assert_allclose(gw.asnumpy(), np.tile(x.sum(0), (2, 1)), rtol=1e-5)
+    with pytest.raises(ValueError, match="Linear: 'in_features'"):
+        nn.Linear(0, 2)
+
+
+def test_dense_bn_act_and_conv_bn_act():
+    net = nn.DenseBnAct(3, 4, has_bn=True, activation="relu")
+    assert [n for n, _ in net.cells_and_names()][1:] == ["dense", "batchnorm", "activation"]
+    out = net.set_train()(Tensor(rand(8, 3))).asnumpy()
+    assert out.min() >= 0 and out.shape == (8, 4)
+    leaky = nn.DenseBnAct(3, 2, activation="leakyrelu", alpha=0.5)
+    assert leaky.activation.alpha == 0.5
+    conv = nn.Conv2dBnAct(2, 3, 3, has_bn=True, activation="relu")
+    y = conv.set_train()(Tensor(rand(2, 2, 5, 5))).asnumpy()
+    assert y.shape == (2, 3, 5, 5) and y.min() >= 0
+    assert "conv.weight" in [p.name for p in conv.get_parameters()]
+
+
+def test_dropout_ext_and_layer_norm_ext_and_prelu_ext():
+    x = np.ones((100, 100), np.float32)
+    ms.set_seed(7)
+    y = nn.DropoutExt(0.25).set_train()(Tensor(x)).asnumpy()
+    assert abs((y == 0).mean() - 0.25) < 0.02
+    np.testing.assert_array_equal(nn.DropoutExt(0.25)(Tensor(x)).asnumpy(), x)
+    z = rand(2, 3, 4)
+    ln = nn.LayerNormExt(4)
+    assert [p.name for p in ln.get_parameters()] == ["weight", "bias"]
+    ref = (z - z.mean(-1, keepdims=True)) / np.sqrt(z.var(-1, keepdims=True) + 1e-5)
+    np.testing.assert_allclose(ln(Tensor(z)).asnumpy(), ref, rtol=1e-4, atol=1e-5)
+    pr = nn.PReLUExt(3, init=0.1)
+    assert pr.weight.name == "weight"
+    np.testing.assert_allclose(pr(Tensor(z)).asnumpy(), np.where(z >= 0, z, 0.1 * z), rtol=1e-6)
+    # dim=None picks 0 for a 3-D input and 1 for a 2-D one (the legacy rule)
+    for data, axis in ((z, 0), (z[0], 1)):
+        e = np.exp(data - data.max(axis, keepdims=True))
+        np.testing.assert_allclose(nn.LogSoftmaxExt()(Tensor(data)).asnumpy(), np.log(e / e.sum(axis, keepdims=True)),
+                                   rtol=1e-5, atol=1e-6)
+
+
+def test_sync_batch_norm_is_batch_norm_in_one_process():
+    x = rand(6, 3)
+    sbn = nn.SyncBatchNorm(3).set_train()
+    ref = (x - x.mean(0)) / np.sqrt(x.var(0) + 1e-5)
+    np.testing.assert_allclose(sbn(Tensor(x)).asnumpy(), ref, rtol=1e-4, atol=1e-5)
+
+
+def test_math_and_image_cells():
+    x = rand(3, 4)
+    np.testing.assert_array_equal(nn.Roll(1, 0)(Tensor(x)).asnumpy(), np.roll(x, 1, 0))
+    np.testing.assert_array_equal(nn.Roll((1, -1), (0, 1))(Tensor(x)).asnumpy(), np.roll(x, (1, -1), (0, 1)))
+    r = nn.Range(5)()
+    np.testing.assert_array_equal(r.asnumpy(), np.arange(5))
+    assert r.dtype == ms.int32
+    assert nn.Range(0.0, 1.0, 0.25)().dtype == ms.float32
+    np.testing.assert_allclose(nn.ReduceLogSumExp(1)(Tensor(x)).asnumpy(), np.log(np.exp(x).sum(1)), rtol=1e-5)
+    a = rand(2, 3, 4)
+    b = rand(2, 3, 4)
+    np.testing.assert_allclose(nn.MatMul(transpose_x2=True)(Tensor(a), Tensor(b)).asnumpy(),
+                               a @ b.transpose(0, 2, 1), rtol=1e-5, atol=1e-5)
+    m = rand(2, 3, 3) + 3 * np.eye(3, dtype=np.float32)
+    np.testing.assert_allclose(nn.MatDet()(Tensor(m)).asnumpy(), np.linalg.det(m), rtol=1e-4)
+    np.testing.assert_allclose(nn.MatInverse()(Tensor(m)).asnumpy(), np.linalg.inv(m), rtol=1e-4, atol=1e-5)
+    img = rand(2, 3, 8, 6)
+    crop = nn.CentralCrop(0.5)(Tensor(img)).asnumpy()
+    np.testing.assert_array_equal(crop, img[:, :, 2:6, 1:5])
+    with pytest.raises(ValueError, match="central_fraction"):
+        nn.CentralCrop(0.0)
+    dy, dx = nn.ImageGradients()(Tensor(img))
+    ref_dy = np.zeros_like(img)
+    ref_dy[:, :, :-1] = img[:, :, 1:] - img[:, :, :-1]
+    ref_dx = np.zeros_like(img)
+    ref_dx[..., :-1] = img[..., 1:] - img[..., :-1]
+    np.testing.assert_allclose(dy.asnumpy(), ref_dy, rtol=1e-6)
+    np.testing.assert_allclose(dx.asnumpy(), ref_dx, rtol=1e-6)
+
+
+def test_public_names_of_my_layer_files_exist():
+    names = ["Dense", "BiDense", "Linear", "Flatten", "Unflatten", "Identity", "Dropout", "Dropout1d", "Dropout2d",
+             "Dropout3d", "DropoutExt", "Dropout2dExt", "Pad", "ZeroPad2d", "ConstantPad1d", "ConstantPad2d",
+             "ConstantPad3d", "ReflectionPad1d", "ReflectionPad2d", "ReflectionPad3d", "ReplicationPad1d",
+             "ReplicationPad2d", "ReplicationPad3d", "Upsample", "Tril", "Triu", "Norm", "ClipByNorm",
+             "L1Regularizer", "OneHot", "Moments", "Roll", "Range", "ReduceLogSumExp", "MatMul", "MatDet",
+             "MatInverse", "CentralCrop", "ImageGradients", "PixelShuffle", "PixelUnshuffle", "ChannelShuffle",
+             "SequentialCell", "CellList", "CellDict", "Embedding", "EmbeddingExt", "DenseBnAct", "Conv2dBnAct",
+             "SyncBatchNorm", "LayerNormExt", "PReLUExt", "LogSoftmaxExt", "AvgPool1dExt", "AvgPool2dExt",
+             "AvgPool3dExt", "MaxPool2dExt"]
+    assert [n for n in names if not hasattr(nn, n)] == []

@@ -11,7 +11,7 @@ from .basic import _check_bool, _check_int, _check_number, _positive_int
 __all__ = ["ReLU", "ReLU6", "LeakyReLU", "ELU", "SeLU", "CELU", "GELU", "FastGelu", "SiLU", "Mish",
            "Sigmoid", "Tanh", "Softmax", "Softmax2d", "LogSoftmax", "Softmin", "Softplus", "Softsign",
            "HSwish", "HSigmoid", "Hardtanh", "HShrink", "SoftShrink", "Tanhshrink", "LogSigmoid",
-           "PReLU", "GLU", "Threshold", "RReLU", "get_activation"]
+           "PReLU", "PReLUExt", "LogSoftmaxExt", "GLU", "Threshold", "RReLU", "get_activation"]
 
 
 def _check_float_input(cls, x):
@@ -286,6 +286,39 @@ class PReLU(Cell):
 
     def construct(self, x):
         return F.prelu(x, self.w)
+
+
+class PReLUExt(Cell):
+    """The PyTorch-style PReLU (``mint.nn.PReLU``): a learnable ``weight`` of ``num_parameters``
+    slopes, all ``init`` at first."""
+
+    def __init__(self, num_parameters=1, init=0.25, dtype=None):
+        super().__init__()
+        self.num_parameters = _positive_int("PReLUExt", "num_parameters", num_parameters)
+        _check_number("PReLUExt", "init", init)
+        dt = mstype.float32 if dtype is None else dtype
+        self.weight = Parameter(initializer(float(init), (num_parameters,), dt), name="weight")
+
+    def construct(self, input):
+        return F.prelu(input, self.weight)
+
+    def extend_repr(self):
+        return f"num_parameters={self.num_parameters}"
+
+
+class LogSoftmaxExt(Cell):
+    """``log_softmax`` over ``dim``; with ``dim=None`` the legacy choice: 0 for 0-, 1- and 3-D
+    inputs, else 1."""
+
+    def __init__(self, dim=None):
+        super().__init__()
+        self.dim = None if dim is None else _check_int("LogSoftmaxExt", "dim", dim)
+
+    def construct(self, input):
+        dim = self.dim
+        if dim is None:
+            dim = 0 if input.ndim in (0, 1, 3) else 1
+        return F.log_softmax(input, dim)
 
 
 class GLU(Cell):

@@ -16,8 +16,8 @@ from ..cell import Cell
 __all__ = ["Dense", "BiDense", "Flatten", "Unflatten", "Identity", "Dropout", "Dropout1d", "Dropout2d",
            "Dropout3d", "Pad", "ZeroPad2d", "ConstantPad1d", "ConstantPad2d", "ConstantPad3d",
            "ReflectionPad1d", "ReflectionPad2d", "ReflectionPad3d", "ReplicationPad1d",
-           "ReplicationPad2d", "ReplicationPad3d", "Upsample", "Tril", "Triu", "Norm", "ClipByNorm",
-           "L1Regularizer", "OneHot", "Moments", "PixelShuffle", "PixelUnshuffle", "ChannelShuffle"]
+           "ReplicationPad2d", "ReplicationPad3d", "Upsample", "PixelShuffle", "PixelUnshuffle", "ChannelShuffle",
+           "Linear", "DenseBnAct", "DropoutExt", "Dropout2dExt"]
 
 
 # --- checks shared by the layer files -------------------------------------------------------------
@@ -199,6 +199,67 @@ class BiDense(Cell):
                 f"output_channels={self.out_channels}, has_bias={self.has_bias}")
 
 
+class Linear(Cell):
+    """The PyTorch-style fully connected layer (MindSpore 2.x ``nn.Linear``): ``x @ weight.T + bias``
+    with weight (out_features, in_features); default init as Dense's."""
+
+    def __init__(self, in_features, out_features, bias=True, weight_init=None, bias_init=None, dtype=None):
+        super().__init__()
+        self.in_features = _positive_int("Linear", "in_features", in_features)
+        self.out_features = _positive_int("Linear", "out_features", out_features)
+        self.has_bias = _check_bool("Linear", "bias", bias)
+        dt = mstype.float32 if dtype is None else dtype
+        if weight_init is None:
+            weight_init = HeUniform(math.sqrt(5))
+        self.weight = _make_param("Linear", weight_init, (out_features, in_features), dt, "weight")
+        self.bias = None
+        if bias:
+            if bias_init is None:
+                bias_init = Uniform(1 / math.sqrt(in_features))
+            self.bias = _make_param("Linear", bias_init, (out_features,), dt, "bias")
+
+    def construct(self, x):
+        shape = x.shape
+        if not shape or shape[-1] != self.in_features:
+            raise ValueError(f"Linear: the last dim of the input must be in_features={self.in_features}, "
+                             f"got shape {tuple(shape)}")
+        y = OPS["matmul"](F.reshape(x, (-1, self.in_features)), self.weight, transpose_a=False, transpose_b=True)
+        if self.has_bias:
+            y = F.add(y, self.bias)
+        return F.reshape(y, tuple(shape[:-1]) + (self.out_features,))
+
+    def extend_repr(self):
+        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.has_bias}"
+
+
+class DenseBnAct(Cell):
+    """Dense, then optionally BatchNorm1d, then an optional activation (sub-cells ``dense``,
+    ``batchnorm``, ``activation``)."""
+
+    def __init__(self, in_channels, out_channels, weight_init="normal", bias_init="zeros", has_bias=True,
+                 has_bn=False, momentum=0.9, eps=1e-5, activation=None, alpha=0.2, after_fake=True):
+        super().__init__()
+        self.dense = Dense(in_channels, out_channels, weight_init, bias_init, has_bias)
+        self.has_bn = _check_bool("DenseBnAct", "has_bn", has_bn)
+        self.has_act = activation is not None
+        if has_bn:
+            from .normalization import BatchNorm1d
+            self.batchnorm = BatchNorm1d(out_channels, eps, momentum)
+        if isinstance(activation, str) and activation.lower() == "leakyrelu":
+            from .activation import LeakyReLU
+            self.activation = LeakyReLU(alpha)
+        else:
+            self.activation = _activation("DenseBnAct", activation)
+
+    def construct(self, x):
+        x = self.dense(x)
+        if self.has_bn:
+            x = self.batchnorm(x)
+        if self.has_act:
+            x = self.activation(x)
+        return x
+
+
 # --- shape cells --------------------------------------------------------------------------------
 class Flatten(Cell):
     """Flatten the dims ``start_dim``..``end_dim`` into one (MindSpore 2.x: start_dim=1)."""
@@ -289,6 +350,25 @@ class Dropout(Cell):
         return f"p={self.p}"
 
 
+class DropoutExt(Cell):
+    """The PyTorch-style dropout: zero with probability ``p`` in training, scale the rest."""
+
+    def __init__(self, p=0.5):
+        super().__init__()
+        _check_number("DropoutExt", "p", p)
+        if not 0 <= p <= 1:
+            raise ValueError(f"DropoutExt: 'p' must be in [0, 1], got {p}")
+        self.p = float(p)
+
+    def construct(self, x):
+        if not self.training or self.p == 0:
+            return x
+        return F.dropout(x, p=self.p, training=True)
+
+    def extend_repr(self):
+        return f"p={self.p}"
+
+
 class _ChannelDropout(Cell):
     """Zero whole channels with probability ``p`` in training (Dropout1d/2d/3d)."""
 
@@ -330,6 +410,12 @@ class Dropout1d(_ChannelDropout):
 
 class Dropout2d(_ChannelDropout):
     """Channel dropout for (N, C, H, W) inputs."""
+
+    _ndims = (4,)
+
+
+class Dropout2dExt(_ChannelDropout):
+    """The PyTorch-style channel dropout for (N, C, H, W) inputs."""
 
     _ndims = (4,)
 
@@ -578,101 +664,9 @@ class ChannelShuffle(Cell):
         return F.reshape(F.transpose(y, perm), shape)
 
 
-# --- small math cells ---------------------------------------------------------------------------
-class Tril(Cell):
-    """The lower triangle of the last two dims: ``Tril()(x, k=0)``."""
+# the math and image cells live in basic_math.py (this file would pass ~800 lines); they are part
+# of this module's public names so that nn.layer picks them up
+from .basic_math import *  # noqa: E402,F401,F403
+from . import basic_math as _basic_math  # noqa: E402
 
-    def construct(self, x, k=0):
-        return F.tril(x, k)
-
-
-class Triu(Cell):
-    """The upper triangle of the last two dims: ``Triu()(x, k=0)``."""
-
-    def construct(self, x, k=0):
-        return F.triu(x, k)
-
-
-def _axis_tuple(cls, axis):
-    if isinstance(axis, numbers.Integral) and not isinstance(axis, bool):
-        return (int(axis),)
-    if isinstance(axis, (tuple, list)) and all(isinstance(a, numbers.Integral) and not isinstance(a, bool)
-                                               for a in axis):
-        return tuple(int(a) for a in axis)
-    raise TypeError(f"{cls}: 'axis' must be an int or a tuple of ints, got {axis!r}")
-
-
-class Norm(Cell):
-    """The Euclidean norm over ``axis`` (all dims when ``axis`` is ())."""
-
-    def __init__(self, axis=(), keep_dims=False):
-        super().__init__()
-        self.axis = _axis_tuple("Norm", axis)
-        self.keep_dims = _check_bool("Norm", "keep_dims", keep_dims)
-
-    def construct(self, x):
-        axis = self.axis if self.axis else None
-        return F.sqrt(F.sum(F.square(x), axis, self.keep_dims))
-
-    def extend_repr(self):
-        return f"axis={self.axis}, keep_dims={self.keep_dims}"
-
-
-class ClipByNorm(Cell):
-    """Scale ``x`` so that its L2 norm over ``axis`` is at most ``clip_norm``."""
-
-    def __init__(self, axis=None):
-        super().__init__()
-        self.axis = None if axis is None else _axis_tuple("ClipByNorm", axis)
-
-    def construct(self, x, clip_norm):
-        clip = clip_norm if isinstance(clip_norm, Tensor) else Tensor(clip_norm, x.dtype)
-        clip = F.cast(clip, x.dtype)
-        norm = F.sqrt(F.sum(F.square(x), self.axis, True))
-        # x * clip / max(norm, clip): unchanged when already within the norm
-        return F.div(F.mul(x, clip), F.maximum(norm, clip))
-
-
-class L1Regularizer(Cell):
-    """``scale * sum(|weights|)``."""
-
-    def __init__(self, scale):
-        super().__init__()
-        _check_number("L1Regularizer", "scale", scale)
-        if scale <= 0 or math.isinf(scale) or math.isnan(scale):
-            raise ValueError(f"L1Regularizer: 'scale' must be a positive finite number, got {scale}")
-        self.scale = float(scale)
-
-    def construct(self, weights):
-        return F.mul(F.sum(F.abs(weights)), Tensor(self.scale, weights.dtype))
-
-
-class OneHot(Cell):
-    """One-hot encoding of integer indices along ``axis``."""
-
-    def __init__(self, axis=-1, depth=1, on_value=1.0, off_value=0.0, dtype=mstype.float32):
-        super().__init__()
-        self.axis = _check_int("OneHot", "axis", axis)
-        self.depth = _positive_int("OneHot", "depth", depth)
-        self.on_value = Tensor(on_value, dtype)
-        self.off_value = Tensor(off_value, dtype)
-        self.dtype = mstype.to_dtype(dtype)
-
-    def construct(self, indices):
-        return F.one_hot(indices, self.depth, self.on_value, self.off_value, self.axis)
-
-
-class Moments(Cell):
-    """``(mean, variance)`` of ``x`` over ``axis`` (population variance)."""
-
-    def __init__(self, axis=None, keep_dims=None):
-        super().__init__()
-        self.axis = None if axis is None else _axis_tuple("Moments", axis)
-        self.keep_dims = bool(keep_dims)
-
-    def construct(self, x):
-        mean = F.mean(x, self.axis, True)
-        var = F.mean(F.square(F.sub(x, mean)), self.axis, self.keep_dims)
-        if not self.keep_dims:
-            mean = F.mean(x, self.axis, False)
-        return mean, var
+__all__ += _basic_math.__all__

@@ -10,7 +10,7 @@ from ...ops import functional as F
 from ..cell import Cell
 from .basic import _check_bool, _check_str, _int_tuple, _make_param, _non_negative_int, _positive_int
 
-__all__ = ["Conv1d", "Conv2d", "Conv3d", "Conv1dTranspose", "Conv2dTranspose", "Conv3dTranspose"]
+__all__ = ["Conv1d", "Conv2d", "Conv3d", "Conv1dTranspose", "Conv2dTranspose", "Conv3dTranspose", "Conv2dBnAct"]
 
 _PAD_MODES = ("same", "valid", "pad")
 
@@ -333,3 +333,34 @@ class Conv3dTranspose(_ConvTranspose):
         out = self._transpose(_conv_transpose3d, x, x.shape[2:], self.kernel_size, self.stride,
                               self.dilation, self.output_padding)
         return self._add_bias(out)
+
+
+class Conv2dBnAct(Cell):
+    """Conv2d, then optionally BatchNorm2d, then an optional activation (sub-cells ``conv``,
+    ``batchnorm``, ``activation``)."""
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, pad_mode="same", padding=0, dilation=1,
+                 group=1, has_bias=False, weight_init="normal", bias_init="zeros", has_bn=False, momentum=0.997,
+                 eps=1e-5, activation=None, alpha=0.2, after_fake=True):
+        super().__init__()
+        self.conv = Conv2d(in_channels, out_channels, kernel_size, stride, pad_mode, padding, dilation, group,
+                           has_bias, weight_init, bias_init)
+        self.has_bn = _check_bool("Conv2dBnAct", "has_bn", has_bn)
+        self.has_act = activation is not None
+        if has_bn:
+            from .normalization import BatchNorm2d
+            self.batchnorm = BatchNorm2d(out_channels, eps, momentum)
+        if isinstance(activation, str) and activation.lower() == "leakyrelu":
+            from .activation import LeakyReLU
+            self.activation = LeakyReLU(alpha)
+        else:
+            from .basic import _activation
+            self.activation = _activation("Conv2dBnAct", activation)
+
+    def construct(self, x):
+        x = self.conv(x)
+        if self.has_bn:
+            x = self.batchnorm(x)
+        if self.has_act:
+            x = self.activation(x)
+        return x

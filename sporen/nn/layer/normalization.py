@@ -8,8 +8,8 @@ from ...ops.registry import OPS
 from ..cell import Cell
 from .basic import _check_bool, _check_number, _make_param, _positive_int
 
-__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LayerNorm", "GroupNorm", "InstanceNorm1d",
-           "InstanceNorm2d", "InstanceNorm3d"]
+__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "SyncBatchNorm", "LayerNorm", "LayerNormExt", "GroupNorm",
+           "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d"]
 
 
 class _BatchNorm(Cell):
@@ -98,6 +98,20 @@ class BatchNorm3d(_BatchNorm):
                          moving_var_init, use_batch_statistics, data_format, dtype)
 
 
+class SyncBatchNorm(_BatchNorm):
+    """Batch normalisation whose statistics are reduced over all devices; in one process it is
+    BatchNorm over (N, C) or (N, C, H, W) inputs."""
+
+    _ndims = (2, 4)
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.9, affine=True, gamma_init="ones", beta_init="zeros",
+                 moving_mean_init="zeros", moving_var_init="ones", use_batch_statistics=None, process_groups=None,
+                 dtype=mstype.float32):
+        super().__init__(num_features, eps, momentum, affine, gamma_init, beta_init, moving_mean_init,
+                         moving_var_init, use_batch_statistics, "NCHW", dtype)
+        self.process_groups = process_groups
+
+
 class LayerNorm(Cell):
     """Normalise over the dims from ``begin_norm_axis`` on, scale by gamma and shift by beta
     (of shape ``normalized_shape``, applied from ``begin_params_axis``). MindSpore's epsilon is 1e-7."""
@@ -142,6 +156,35 @@ class LayerNorm(Cell):
     def extend_repr(self):
         return (f"normalized_shape={self.normalized_shape}, begin_norm_axis={self.begin_norm_axis}, "
                 f"begin_params_axis={self.begin_params_axis}, gamma{self.gamma}, beta={self.beta}")
+
+
+class LayerNormExt(Cell):
+    """The PyTorch-style layer norm (``mint.nn.LayerNorm``): parameters ``weight`` and ``bias`` of
+    shape ``normalized_shape``, eps 1e-5."""
+
+    def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True, dtype=None):
+        super().__init__()
+        if isinstance(normalized_shape, numbers.Integral) and not isinstance(normalized_shape, bool):
+            normalized_shape = (int(normalized_shape),)
+        if not isinstance(normalized_shape, (tuple, list)):
+            raise TypeError(f"LayerNormExt: 'normalized_shape' must be an int or a tuple of ints, got "
+                            f"{type(normalized_shape).__name__}")
+        self.normalized_shape = tuple(_positive_int("LayerNormExt", "normalized_shape", s) for s in normalized_shape)
+        self.eps = float(_check_number("LayerNormExt", "eps", eps))
+        self.elementwise_affine = _check_bool("LayerNormExt", "elementwise_affine", elementwise_affine)
+        dt = mstype.float32 if dtype is None else dtype
+        self.weight = None
+        self.bias = None
+        if elementwise_affine:
+            self.weight = _make_param("LayerNormExt", "ones", self.normalized_shape, dt, "weight")
+            if bias:
+                self.bias = _make_param("LayerNormExt", "zeros", self.normalized_shape, dt, "bias")
+
+    def construct(self, input):
+        return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def extend_repr(self):
+        return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
 
 
 class GroupNorm(Cell):

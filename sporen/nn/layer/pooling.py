@@ -15,7 +15,8 @@ from .basic import _check_bool, _check_number, _check_str, _int_tuple, _non_nega
 
 __all__ = ["MaxPool1d", "MaxPool2d", "MaxPool3d", "AvgPool1d", "AvgPool2d", "AvgPool3d", "AdaptiveAvgPool1d",
            "AdaptiveAvgPool2d", "AdaptiveAvgPool3d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d",
-           "AdaptiveMaxPool3d", "LPPool1d", "LPPool2d"]
+           "AdaptiveMaxPool3d", "LPPool1d", "LPPool2d", "AvgPool1dExt", "AvgPool2dExt", "AvgPool3dExt",
+           "MaxPool2dExt"]
 
 
 def _pool_padding(cls, padding, n, pad_mode):
@@ -348,3 +349,85 @@ class LPPool2d(Cell):
 
     def construct(self, x):
         return F.lp_pool2d(x, self.norm_type, self.kernel_size, self.stride, self.ceil_mode)
+
+
+# --- PyTorch-style pooling (mint.nn): stride defaults to the kernel size, explicit padding -------------
+class _PoolExt(Cell):
+    _n = 2
+
+    def __init__(self, kernel_size, stride, padding, ceil_mode):
+        super().__init__()
+        cls = type(self).__name__
+        self.kernel_size = _int_tuple(cls, "kernel_size", kernel_size, self._n)
+        self.stride = self.kernel_size if stride is None else _int_tuple(cls, "stride", stride, self._n)
+        self.padding = _pool_padding(cls, padding, self._n, "pad")
+        for k, p in zip(self.kernel_size, self.padding):
+            if p > k // 2:
+                raise ValueError(f"{cls}: 'padding' {self.padding} must be at most half of 'kernel_size' "
+                                 f"{self.kernel_size}")
+        self.ceil_mode = _check_bool(cls, "ceil_mode", ceil_mode)
+
+    def extend_repr(self):
+        return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
+                f"ceil_mode={self.ceil_mode}")
+
+
+class AvgPool2dExt(_PoolExt):
+    """``mint.nn.AvgPool2d``."""
+
+    _n = 2
+
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+                 divisor_override=None):
+        super().__init__(kernel_size, stride, padding, ceil_mode)
+        self.count_include_pad = _check_bool("AvgPool2dExt", "count_include_pad", count_include_pad)
+        self.divisor_override = divisor_override
+
+    def construct(self, input):
+        return F.avg_pool2d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                            self.count_include_pad, self.divisor_override or 0)
+
+
+class AvgPool3dExt(_PoolExt):
+    """``mint.nn.AvgPool3d``."""
+
+    _n = 3
+
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+                 divisor_override=None):
+        super().__init__(kernel_size, stride, padding, ceil_mode)
+        self.count_include_pad = _check_bool("AvgPool3dExt", "count_include_pad", count_include_pad)
+        self.divisor_override = divisor_override
+
+    def construct(self, input):
+        return F.avg_pool3d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                            self.count_include_pad, self.divisor_override or 0)
+
+
+class AvgPool1dExt(_PoolExt):
+    """``mint.nn.AvgPool1d``."""
+
+    _n = 1
+
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+        super().__init__(kernel_size, stride, padding, ceil_mode)
+        self.count_include_pad = _check_bool("AvgPool1dExt", "count_include_pad", count_include_pad)
+
+    def construct(self, input):
+        return F.avg_pool1d(input, self.kernel_size[0], self.stride[0], self.padding[0], self.ceil_mode,
+                            self.count_include_pad)
+
+
+class MaxPool2dExt(_PoolExt):
+    """``mint.nn.MaxPool2d``."""
+
+    _n = 2
+
+    def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False, ceil_mode=False):
+        super().__init__(kernel_size, stride, padding, ceil_mode)
+        self.dilation = _int_tuple("MaxPool2dExt", "dilation", dilation, 2)
+        self.return_indices = _check_bool("MaxPool2dExt", "return_indices", return_indices)
+
+    def construct(self, input):
+        return F.max_pool2d(input, self.kernel_size, self.stride, self.padding, self.dilation, self.return_indices,
+                            self.ceil_mode)
