@@ -154,9 +154,20 @@ _EXTRAS = {
     "sporen.common": _common_extras,
     "sporen.ops.composite": _composite_extras,
     "sporen.ops.functional": _functional_extras,
-    "sporen.ops": lambda: {"MultitypeFuncGraph": MultitypeFuncGraph, "HyperMap": HyperMap, "Map": Map,
-                           "depend": depend},
+    "sporen.ops": lambda: _ops_extras(),
 }
+
+
+def _ops_extras():
+    """``ops.Primitive``, ``ops.constexpr`` and the ``ops.Add``-style classes, for as long as
+    sporen.ops does not export them itself."""
+    from ..ops import operations, primitive
+    extras = {"MultitypeFuncGraph": MultitypeFuncGraph, "HyperMap": HyperMap, "Map": Map, "depend": depend}
+    for name in primitive.__all__:
+        extras[name] = getattr(primitive, name)
+    for name in operations.__all__:
+        extras[name] = getattr(operations, name)
+    return extras
 
 
 def attach():

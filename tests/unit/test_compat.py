@@ -65,6 +65,10 @@ def test_aliases_for_modules_laid_out_differently(installed):
     assert C.GradOperation is sporen.ops.GradOperation
     x = sporen.Tensor([1.0])
     assert F.depend(x, None) is x
+    from mindspore import ops
+    assert ops.Primitive is Primitive
+    assert ops.MatMul is sporen.ops.operations.MatMul
+    np.testing.assert_allclose(ops.Add()(x, x).asnumpy(), [2.0])
 
 
 def test_missing_module_error_names_what_sporen_lacks(installed):
