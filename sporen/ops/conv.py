@@ -13,6 +13,7 @@ from numpy.lib.stride_tricks import as_strided
 
 from ..tensor import Tensor
 from ._helpers import check_tensor
+from .linalg import gemm
 from .registry import OPS, Aval, register
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose2d", "conv3d_transpose"]
@@ -88,10 +89,10 @@ def _conv_kernel(x, w, stride, padding, dilation, groups):
     ck = (c // groups) * _prod(ksize)
     cols = _im2col(xp, ksize, stride, dilation, out)
     if groups == 1:
-        y = np.matmul(w.reshape(o, ck), cols.reshape(n, ck, p))  # (N, O, P): already NCHW
+        y = gemm(w.reshape(o, ck), cols.reshape(n, ck, p))  # (N, O, P): already NCHW
     else:
         cols = cols.reshape(n, groups, ck, p)
-        y = np.matmul(w.reshape(groups, o // groups, ck), cols)  # (N, G, O/G, P)
+        y = gemm(w.reshape(groups, o // groups, ck), cols)  # (N, G, O/G, P)
     return y.reshape((n, o) + out)
 
 
@@ -137,7 +138,7 @@ def _conv_transpose_kernel(y, w, stride, padding, dilation, groups, output_paddi
     p = _prod(ysp)
     # col = W^T dy: (N, G, Cg*K, P), then col2im scatters each kernel tap back (one add per tap)
     wm = w.reshape(groups, o // groups, cg * _prod(ksize))
-    cols = np.matmul(np.swapaxes(wm, 1, 2), y.reshape(n, groups, o // groups, p))
+    cols = gemm(np.swapaxes(wm, 1, 2), y.reshape(n, groups, o // groups, p))
     cols = cols.reshape((n, groups * cg) + tuple(ksize) + tuple(ysp))
     full = tuple((ysp[i] - 1) * stride[i] + dilation[i] * (ksize[i] - 1) + 1 + output_padding[i]
                  for i in range(nsp))
@@ -181,7 +182,7 @@ def _conv_weight_grad_kernel(x, y, stride, padding, dilation, groups, kernel_siz
     cols = _im2col(xp, kernel_size, stride, dilation, ysp).reshape(n, groups, ck, p)
     ym = y.reshape(n, groups, o // groups, p)
     # per image (O/G, P) x (P, Cg*K) with the transposed operand passed to BLAS as is, then sum images
-    dw = np.matmul(ym, np.swapaxes(cols, -1, -2)).sum(axis=0, dtype=x.dtype)
+    dw = gemm(ym, np.swapaxes(cols, -1, -2)).sum(axis=0)
     return dw.reshape((o, c // groups) + tuple(kernel_size))
 
 

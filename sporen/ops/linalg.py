@@ -7,6 +7,7 @@ other product is a composite of them and of movement/reduction primitives, so gr
 from those primitives' bprops."""
 import numpy as np
 
+from .. import dtype as mstype
 from ..tensor import Tensor
 from ._helpers import binary_args, check_tensor, unbroadcast
 from .registry import OPS, Aval, register
@@ -19,6 +20,17 @@ _wrap = Tensor._wrap
 
 
 # --- primitives ------------------------------------------------------------------------------------
+_HALF = (np.dtype(np.float16), np.dtype(mstype.bfloat16.np))
+
+
+def gemm(a, b):
+    """``np.matmul`` that keeps the input dtype: half precision runs in float32 through BLAS (numpy
+    has no half-precision BLAS, and returns float32 for bfloat16) and is rounded back once."""
+    if a.dtype in _HALF:
+        return np.matmul(a.astype(np.float32), b.astype(np.float32)).astype(a.dtype)
+    return np.matmul(a, b)
+
+
 def _shape_str(s):
     return str(list(s))
 
@@ -43,7 +55,7 @@ def _matmul_kernel(a, b, transpose_a=False, transpose_b=False):
         a = a.T
     if transpose_b:
         b = b.T
-    return np.matmul(a, b)
+    return gemm(a, b)
 
 
 def _matmul_bprop(a, b, out, dout, transpose_a=False, transpose_b=False):
@@ -88,7 +100,7 @@ def _batch_matmul_kernel(a, b, transpose_a=False, transpose_b=False):
         a = np.swapaxes(a, -1, -2)
     if transpose_b:
         b = np.swapaxes(b, -1, -2)
-    return np.matmul(a, b)
+    return gemm(a, b)
 
 
 def _batch_matmul_bprop(a, b, out, dout, transpose_a=False, transpose_b=False):

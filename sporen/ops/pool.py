@@ -58,11 +58,12 @@ def _taps(kernel_size, stride, dilation, out):
 
 
 def _lowest(dtype):
-    if dtype.kind == "f":
-        return -np.inf
+    """The padding value of max pooling: below every value of ``dtype``."""
+    if dtype.kind in "iu":
+        return np.iinfo(dtype).min
     if dtype.kind == "b":
         return False
-    return np.iinfo(dtype).min
+    return -np.inf  # floats, and ml_dtypes' bfloat16 (numpy kind 'V')
 
 
 def _pool_rule(name):

@@ -300,3 +300,17 @@ def test_pool_errors():
         ops.avg_pool2d(x, 2, divisor_override=1.5)
     with pytest.raises(ValueError, match="'output_size' must hold positive ints"):
         ops.adaptive_avg_pool2d(x, (0, 2))
+
+
+@pytest.mark.parametrize("dtype", [ms.float16, ms.bfloat16])
+def test_conv_half_precision_keeps_its_dtype(dtype):
+    x = rng.standard_normal((1, 2, 5, 5)).astype(np.float32)
+    w = rng.standard_normal((3, 2, 3, 3)).astype(np.float32)
+    y = ops.conv2d(ms.Tensor(x, dtype), ms.Tensor(w, dtype), pad_mode="same")
+    assert y.dtype == dtype
+    want = ops.conv2d(ms.Tensor(x), ms.Tensor(w), pad_mode="same").asnumpy()
+    np.testing.assert_allclose(y.asnumpy().astype(np.float32), want, rtol=5e-2, atol=1e-1)
+    g = ms.grad(lambda a, b: ops.sum(ops.conv2d(a, b)), grad_position=(0, 1))(ms.Tensor(x, dtype), ms.Tensor(w, dtype))
+    assert g[0].dtype == dtype and g[1].dtype == dtype
+    assert ops.max_pool2d(ms.Tensor(x, dtype), 2).dtype == dtype
+    assert ops.avg_pool2d(ms.Tensor(x, dtype), 2).dtype == dtype

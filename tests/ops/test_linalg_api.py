@@ -216,3 +216,14 @@ def test_inverse_det_slogdet():
     # gradient of log|det| is the inverse transpose
     g = ms.grad(lambda m: ops.sum(ops.slogdet(m)[1]))(x)
     np.testing.assert_allclose(g.asnumpy(), np.swapaxes(np.linalg.inv(x.asnumpy()), -1, -2), rtol=1e-8)
+
+
+@pytest.mark.parametrize("dtype", [ms.float16, ms.bfloat16])
+def test_half_precision_keeps_its_dtype(dtype):
+    a = rng.standard_normal((3, 4)).astype(np.float32)
+    b = rng.standard_normal((2, 4, 5)).astype(np.float32)
+    got = ops.matmul(ms.Tensor(a, dtype), ms.Tensor(b, dtype))
+    assert got.dtype == dtype
+    np.testing.assert_allclose(got.asnumpy().astype(np.float32), a @ b, rtol=5e-2, atol=5e-2)
+    got2 = ops.mm(ms.Tensor(a, dtype), ms.Tensor(b[0], dtype))
+    assert got2.dtype == dtype
