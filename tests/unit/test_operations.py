@@ -477,3 +477,16 @@ def test_operations_gradients_flow():
     gx, gw = ms.grad(f, grad_position=(0, 1))(x, w)
     np.testing.assert_allclose(_a(gx), np.ones((2, 4), np.float32) @ W, rtol=1e-5)
     np.testing.assert_allclose(_a(gw), np.ones((2, 4), np.float32).T @ A, rtol=1e-5)
+
+
+def test_operation_instances_copy_and_pickle():
+    import copy
+    import pickle
+
+    m = P.MatMul(transpose_b=True)
+    for clone in (copy.deepcopy(m), pickle.loads(pickle.dumps(m))):
+        assert type(clone) is P.MatMul
+        assert clone.transpose_b is True and clone.attrs["transpose_b"] is True
+        np.testing.assert_allclose(_a(clone(Tensor(A), Tensor(W))), A @ W.T, rtol=1e-5)
+    from sporen.ops.operations.math_ops import MatMul
+    assert MatMul is P.MatMul

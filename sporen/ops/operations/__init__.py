@@ -8,6 +8,7 @@ from . import _base
 from . import math_ops, array_ops, nn_ops, other_ops  # noqa: F401  (each declares its specs)
 
 __all__ = []
+_SUBMODULES = {"math_ops": math_ops, "array_ops": array_ops, "nn_ops": nn_ops, "other_ops": other_ops}
 _HELD_BACK = {}  # class name -> the ops it needs that sporen lacks
 
 
@@ -21,6 +22,8 @@ def _build_all():
             continue
         cls = _base.build(s)
         globals()[s.name] = cls
+        # also in its submodule (MindSpore's layout: operations.math_ops.MatMul), which pickle uses
+        setattr(_SUBMODULES[s.module], s.name, cls)
         __all__.append(s.name)
 
 

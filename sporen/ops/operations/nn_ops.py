@@ -247,17 +247,17 @@ spec("NLLLoss", ("nll_loss", "gather", "sum"), _nll_loss,
 
 # --- random -----------------------------------------------------------------------------------
 spec("StandardNormal", "standard_normal", lambda self, shape: F.standard_normal(tuple(shape)),
-     attrs=(("seed", 0), ("seed2", 0)), module="random_ops")
+     attrs=(("seed", 0), ("seed2", 0)), module=_M)
 
 
 def _uniform_real(self, shape):
     return F.rand(*tuple(shape), dtype=mstype.float32)
 
 
-spec("UniformReal", "rand", _uniform_real, attrs=(("seed", 0), ("seed2", 0)), module="random_ops")
+spec("UniformReal", "rand", _uniform_real, attrs=(("seed", 0), ("seed2", 0)), module=_M)
 spec("UniformInt", "randint",
      lambda self, shape, minval, maxval: F.randint(int(minval), int(maxval), tuple(shape), dtype=mstype.int32),
-     attrs=(("seed", 0), ("seed2", 0)), module="random_ops")
+     attrs=(("seed", 0), ("seed2", 0)), module=_M)
 
 spec("SoftMarginLoss", "soft_margin_loss",
      lambda self, logits, labels: F.soft_margin_loss(logits, labels, self.reduction),

@@ -24,7 +24,7 @@ def _print(self, *inputs):
     return None
 
 
-spec("Print", (), _print, module="debug_ops")
+spec("Print", (), _print, module=_M)
 
 
 def _write(variable, value):
