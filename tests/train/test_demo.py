@@ -1,0 +1,67 @@
+"""The demo's pieces: the shipped data, LeNet-5, a short real training run, and the CLI."""
+import io
+
+import numpy as np
+
+import sporen as ms
+from sporen import cli, nn
+from sporen.data import fashion_mnist_subset
+from sporen.demo import LeNet5, evaluate, load_demo_data
+
+
+def test_shipped_subset_is_real_fashion_mnist():
+    d = fashion_mnist_subset()
+    assert d["train_images"].shape == (12000, 28, 28) and d["train_images"].dtype == np.uint8
+    assert d["test_images"].shape == (2000, 28, 28)
+    # every class present, roughly balanced, as in Fashion-MNIST
+    counts = np.bincount(d["train_labels"], minlength=10)
+    assert counts.min() > 1000 and counts.max() < 1400
+    # real images: background pixels are 0, mean intensity near Fashion-MNIST's 0.286
+    assert abs(d["train_images"].mean() / 255 - 0.286) < 0.01
+
+
+def test_lenet_parameter_names_and_shapes_match_mindspore():
+    net = LeNet5()
+    shapes = {name: p.shape for name, p in net.parameters_and_names()}
+    assert shapes == {"conv1.weight": (6, 1, 5, 5), "conv2.weight": (16, 6, 5, 5),
+                      "fc1.weight": (120, 400), "fc1.bias": (120,), "fc2.weight": (84, 120),
+                      "fc2.bias": (84,), "fc3.weight": (10, 84), "fc3.bias": (10,)}
+
+
+def test_short_training_run_learns():
+    ms.set_seed(0)
+    train_x, train_y, test_x, test_y = load_demo_data()
+    net = LeNet5()
+    loss_fn = nn.SoftmaxCrossEntropyWithLogits(sparse=True, reduction="mean")
+    opt = nn.Momentum(net.trainable_params(), learning_rate=0.01, momentum=0.9)
+    step = nn.TrainOneStepCell(nn.WithLossCell(net, loss_fn), opt)
+    step.set_train(True)
+    losses = []
+    for i in range(120):
+        xb = ms.Tensor(train_x[i * 32:(i + 1) * 32])
+        yb = ms.Tensor(train_y[i * 32:(i + 1) * 32])
+        losses.append(float(step(xb, yb).asnumpy()))
+    assert np.mean(losses[-20:]) < np.mean(losses[:20]) - 0.5
+    acc = evaluate(net, test_x[:500], test_y[:500])
+    assert acc > 0.55
+
+
+def test_cli_info_and_help(capsys):
+    assert cli.main(["info"]) == 0
+    assert "sporen" in capsys.readouterr().out
+    assert cli.main([]) == 2
+
+
+def test_cli_rejects_bad_epochs(capsys):
+    assert cli.main(["demo", "--epochs", "0"]) == 2
+    assert "--epochs" in capsys.readouterr().err
+
+
+def test_demo_prints_progress_and_accuracy():
+    from sporen.demo import train_demo
+    buf = io.StringIO()
+    # one short epoch on the real data: checks the loop and its report, not the final accuracy
+    acc = train_demo(epochs=1, batch_size=256, learning_rate=0.05, out=buf)
+    text = buf.getvalue()
+    assert "epoch 1/1" in text and "test accuracy" in text
+    assert 0.3 < acc <= 1.0
