@@ -467,6 +467,26 @@ class Cell:
     def parameter_layout_dict(self):
         return {}
 
+    # graph-compilation and parallel bookkeeping that PyNative on one device does not use
+    compile_cache = frozenset()
+    compiled = False
+    phase_cache = {}
+    parallel_parameter_merge_net_dict = {}
+    parallel_parameter_name_list = ()
+    pipeline_segment = None
+
+    @property
+    def compile_phase(self):
+        return self.phase
+
+    @property
+    def exist_names(self):
+        return {p.name for p in self.get_parameters()}
+
+    @property
+    def exist_objs(self):
+        return {id(p) for p in self.get_parameters()}
+
     def get_scope(self):
         return getattr(self, "_scope", None)
 

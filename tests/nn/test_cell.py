@@ -294,3 +294,14 @@ def test_assigning_a_tensor_to_a_parameter_attribute_sets_its_data():
     dense.weight = t(np.ones((2, 2)))
     assert isinstance(dense.weight, Parameter)
     np.testing.assert_array_equal(dense.weight.asnumpy(), np.ones((2, 2)))
+
+
+def test_every_cell_method_and_property_of_the_checklist():
+    names = (open("/work/shared/api/mindspore.nn.Cell.methods.txt").read().split()
+             + open("/work/shared/api/mindspore.nn.Cell.properties.txt").read().split())
+    not_built = {"get_sub_cell", "global_cells", "register_parameter_forward_hook", "register_saved_tensors_hooks"}
+    cell = nn.Cell()
+    assert [n for n in names if n not in not_built and not hasattr(cell, n)] == []
+    net = Net()
+    assert "block.dense.weight" in net.exist_names
+    assert net.compile_phase == "predict"

@@ -545,3 +545,42 @@ def test_public_names_of_my_layer_files_exist():
              "SyncBatchNorm", "LayerNormExt", "PReLUExt", "LogSoftmaxExt", "AvgPool1dExt", "AvgPool2dExt",
              "AvgPool3dExt", "MaxPool2dExt"]
     assert [n for n in names if not hasattr(nn, n)] == []
+
+
+def test_unfold_extracts_patches_in_tensorflow_order():
+    x = rand(2, 3, 5, 6)
+    out = nn.Unfold([1, 2, 3, 1], [1, 2, 1, 1], [1, 1, 2, 1])(Tensor(x)).asnumpy()
+    kh, kw, sh, sw, rh, rw = 2, 3, 2, 1, 1, 2
+    oh = (5 - rh * (kh - 1) - 1) // sh + 1
+    ow = (6 - rw * (kw - 1) - 1) // sw + 1
+    ref = np.zeros((2, kh * kw * 3, oh, ow), np.float32)
+    for i in range(kh):
+        for j in range(kw):
+            for c in range(3):
+                ref[:, (i * kw + j) * 3 + c] = x[:, c, i * rh:i * rh + sh * (oh - 1) + 1:sh,
+                                                 j * rw:j * rw + sw * (ow - 1) + 1:sw]
+    np.testing.assert_array_equal(out, ref)
+    same = nn.Unfold([1, 3, 3, 1], [1, 2, 2, 1], [1, 1, 1, 1], "same")(Tensor(x))
+    assert same.shape == (2, 27, 3, 3)
+    with pytest.raises(ValueError, match="ksizes"):
+        nn.Unfold([2, 2], [1, 1, 1, 1], [1, 1, 1, 1])
+
+
+def test_time_distributed_applies_layer_per_step():
+    x = rand(4, 5, 3)
+    dense = nn.Dense(3, 2)
+    out = nn.TimeDistributed(dense, time_axis=1)(Tensor(x)).asnumpy()
+    np.testing.assert_allclose(out, x @ dense.weight.asnumpy().T + dense.bias.asnumpy(), rtol=1e-5, atol=1e-6)
+    assert out.shape == (4, 5, 2)
+
+
+def test_embedding_lookup_with_max_norm():
+    table = np.arange(12, dtype=np.float32).reshape(4, 3)
+    emb = nn.EmbeddingLookup(4, 3, param_init=Tensor(table), max_norm=5.0)
+    assert emb.embedding_table.name == "embedding_table"
+    ids = np.array([[0, 3]], np.int32)
+    rows = table[ids]
+    norms = np.linalg.norm(rows, axis=-1, keepdims=True)
+    np.testing.assert_allclose(emb(Tensor(ids)).asnumpy(), rows * 5.0 / np.maximum(norms, 5.0), rtol=1e-5)
+    with pytest.raises(ValueError, match="target"):
+        nn.EmbeddingLookup(4, 3, target="GPU")

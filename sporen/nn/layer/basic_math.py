@@ -11,7 +11,8 @@ from ...tensor import Tensor
 from ..cell import Cell
 
 __all__ = ["Tril", "Triu", "Norm", "ClipByNorm", "L1Regularizer", "OneHot", "Moments", "Roll", "Range",
-           "ReduceLogSumExp", "MatMul", "MatDet", "MatInverse", "CentralCrop", "ImageGradients"]
+           "ReduceLogSumExp", "MatMul", "MatDet", "MatInverse", "CentralCrop", "ImageGradients", "Unfold",
+           "TimeDistributed"]
 
 
 def _check_bool(cls, name, value):
@@ -256,3 +257,65 @@ class ImageGradients(Cell):
         dx = F.pad(dx, (0, 1), mode="constant", value=0)
         return dy, dx
 
+
+
+class Unfold(Cell):
+    """Image patches (TensorFlow's extract_image_patches): (N, C, H, W) -> (N, kh*kw*C, out_h, out_w),
+    the depth ordered (row, col, channel). ``ksizes``, ``strides`` and ``rates`` are [1, r, c, 1]."""
+
+    def __init__(self, ksizes, strides, rates, padding="valid"):
+        super().__init__()
+        self.ksizes = self._four("ksizes", ksizes)
+        self.strides = self._four("strides", strides)
+        self.rates = self._four("rates", rates)
+        if not isinstance(padding, str) or padding.lower() not in ("same", "valid"):
+            raise ValueError(f"Unfold: 'padding' must be 'same' or 'valid', got {padding!r}")
+        self.padding = padding.lower()
+
+    @staticmethod
+    def _four(name, value):
+        if (not isinstance(value, (tuple, list)) or len(value) != 4 or value[0] != 1 or value[3] != 1
+                or any(isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1 for v in value)):
+            raise ValueError(f"Unfold: '{name}' must be [1, row, col, 1] with positive ints, got {value!r}")
+        return tuple(int(v) for v in value)
+
+    def construct(self, x):
+        if x.ndim != 4:
+            raise ValueError(f"Unfold: the input must be 4-D, got shape {tuple(x.shape)}")
+        kh, kw = self.ksizes[1:3]
+        sh, sw = self.strides[1:3]
+        rh, rw = self.rates[1:3]
+        n, c, h, w = x.shape
+        if self.padding == "same":
+            pads = ()
+            for size, k, s, r in ((w, kw, sw, rw), (h, kh, sh, rh)):
+                out = -(-size // s)
+                total = max((out - 1) * s + r * (k - 1) + 1 - size, 0)
+                pads += (total // 2, total - total // 2)
+            x = F.pad(x, pads, mode="constant", value=0)
+            h, w = x.shape[2:]
+        out_h = (h - rh * (kh - 1) - 1) // sh + 1
+        out_w = (w - rw * (kw - 1) - 1) // sw + 1
+        cols = F.unfold(x, (kh, kw), (rh, rw), 0, (sh, sw))
+        cols = F.reshape(cols, (n, c, kh * kw, out_h, out_w))
+        cols = F.transpose(cols, (0, 2, 1, 3, 4))
+        return F.reshape(cols, (n, kh * kw * c, out_h, out_w))
+
+
+class TimeDistributed(Cell):
+    """Apply ``layer`` to every step along ``time_axis`` and stack the results there."""
+
+    def __init__(self, layer, time_axis, reshape_with_axis=None):
+        super().__init__()
+        if not isinstance(layer, Cell) and not callable(layer):
+            raise TypeError(f"TimeDistributed: 'layer' must be a Cell or a Primitive, got {type(layer).__name__}")
+        self.layer = layer
+        self.time_axis = _check_int("TimeDistributed", "time_axis", time_axis)
+        self.reshape_with_axis = (None if reshape_with_axis is None
+                                  else _check_int("TimeDistributed", "reshape_with_axis", reshape_with_axis))
+
+    def construct(self, inputs):
+        axis = self.time_axis % inputs.ndim
+        steps = F.unstack(inputs, axis)
+        outputs = [self.layer(step) for step in steps]
+        return F.stack(outputs, axis)

@@ -11,7 +11,7 @@ from ...tensor import Parameter, Tensor
 from ..cell import Cell
 from .basic import _check_bool, _make_param, _positive_int
 
-__all__ = ["Embedding", "EmbeddingExt"]
+__all__ = ["Embedding", "EmbeddingExt", "EmbeddingLookup"]
 
 
 class Embedding(Cell):
@@ -99,3 +99,31 @@ class EmbeddingExt(Cell):
     def extend_repr(self):
         return (f"num_embeddings={self.num_embeddings}, embedding_dim={self.embedding_dim}, "
                 f"padding_idx={self.padding_idx}")
+
+
+class EmbeddingLookup(Cell):
+    """A lookup table ``embedding_table`` (vocab_size, embedding_size) for host-side or sharded
+    lookups in MindSpore; here one device, so a plain lookup. ``max_norm`` clips the looked-up rows'
+    L2 norms (outputs only; the table is not changed)."""
+
+    def __init__(self, vocab_size, embedding_size, param_init="normal", target="CPU", slice_mode="batch_slice",
+                 manual_shapes=None, max_norm=None, sparse=True, vocab_cache_size=0, dtype=mstype.float32):
+        super().__init__()
+        self.vocab_size = _positive_int("EmbeddingLookup", "vocab_size", vocab_size)
+        self.embedding_size = _positive_int("EmbeddingLookup", "embedding_size", embedding_size)
+        if target not in ("CPU", "DEVICE"):
+            raise ValueError(f"EmbeddingLookup: 'target' must be 'CPU' or 'DEVICE', got {target!r}")
+        self.target = target
+        self.slice_mode = slice_mode
+        self.sparse = sparse
+        self.max_norm = max_norm
+        self.embedding_table = _make_param("EmbeddingLookup", param_init, (vocab_size, embedding_size), dtype,
+                                           "embedding_table")
+
+    def construct(self, indices):
+        out = F.embedding(indices, self.embedding_table)
+        if self.max_norm is None:
+            return out
+        norm = F.sqrt(F.sum(F.square(out), -1, True))
+        limit = Tensor(float(self.max_norm), out.dtype)
+        return F.mul(out, F.div(limit, F.maximum(norm, limit)))
