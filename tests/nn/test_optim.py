@@ -598,3 +598,82 @@ def test_clip_by_global_norm():
         clip_by_global_norm(Tensor(a))
     with pytest.raises(ValueError):
         clip_by_global_norm((Tensor(a),), clip_norm=0.0)
+
+
+# --- the other optimizers of the checklist -------------------------------------------------------
+def test_ftrl_matches_formula():
+    params = make_params()
+    p0 = initial(params)
+    grads = make_grads(params)
+    lr, l1, l2, power = 0.1, 0.01, 0.02, -0.5
+    opt = nn.FTRL(params, initial_accum=0.1, learning_rate=lr, lr_power=power, l1=l1, l2=l2)
+    w = [x.astype(np.float64) for x in p0]
+    acc = [np.full_like(x, 0.1) for x in w]
+    lin = [np.zeros_like(x) for x in w]
+    expected = []
+    for gs in grads:
+        for i, g in enumerate(gs):
+            new_acc = acc[i] + g * g
+            lin[i] = lin[i] + g - (new_acc ** -power - acc[i] ** -power) / lr * w[i]
+            quad = new_acc ** -power / lr + 2 * l2
+            w[i] = np.where(np.abs(lin[i]) > l1, (np.sign(lin[i]) * l1 - lin[i]) / quad, 0.0)
+            acc[i] = new_acc
+        expected.append([x.copy() for x in w])
+    check(run(opt, params, grads), expected, rtol=1e-4, atol=1e-6)
+    assert opt.moments[0].name == "moments.fc.weight" and opt.linear[0].name == "linear.fc.weight"
+    with pytest.raises(ValueError, match="dynamic learning rate"):
+        nn.FTRL(params, learning_rate=[0.1, 0.2])
+    with pytest.raises(ValueError, match="lr_power"):
+        nn.FTRL(params, lr_power=0.5)
+
+
+def test_proximal_adagrad_matches_formula():
+    params = make_params()
+    p0 = initial(params)
+    grads = make_grads(params)
+    lr, l1, l2 = f32(0.1), 0.05, 0.1
+    opt = nn.ProximalAdagrad(params, accum=0.1, learning_rate=0.1, l1=l1, l2=l2)
+    w = [x.astype(np.float64) for x in p0]
+    acc = [np.full_like(x, 0.1) for x in w]
+    expected = []
+    for gs in grads:
+        for i, g in enumerate(gs):
+            acc[i] = acc[i] + g * g
+            v = w[i] - lr * g / np.sqrt(acc[i])
+            w[i] = np.sign(v) / (1 + lr * l2) * np.maximum(np.abs(v) - lr * l1, 0)
+        expected.append([x.copy() for x in w])
+    check(run(opt, params, grads), expected)
+
+
+def test_lazy_adam_with_dense_gradients_is_adam():
+    a = make_params()
+    b = make_params()
+    grads = make_grads(a)
+    check(run(nn.LazyAdam(a, learning_rate=0.01), a, grads), run(nn.Adam(b, learning_rate=0.01), b, grads), rtol=0)
+
+
+def test_lars_wraps_momentum():
+    params = make_params(shapes=((3, 4), (4,)), names=("fc.weight", "fc.bias"))
+    p0 = initial(params)
+    grads = make_grads(params)
+    inner = nn.Momentum(params, learning_rate=0.1, momentum=0.9, weight_decay=0.01)
+    opt = nn.LARS(inner, epsilon=1e-5, coefficient=0.02)
+    w = [x.astype(np.float64) for x in p0]
+    v = [np.zeros_like(x) for x in w]
+    mom = f32(0.9)
+    expected = []
+    for gs in grads:
+        for i, g in enumerate(gs):
+            g = g.astype(np.float64)
+            if i == 0:  # the weight: LARS-scaled, with weight decay folded in
+                wn, gn = np.linalg.norm(w[i]), np.linalg.norm(g)
+                trust = 0.02 * wn / (gn + 0.01 * wn + 1e-5)
+                g = trust * (g + 0.01 * w[i])
+            v[i] = mom * v[i] + g  # the bias: filtered out of LARS and no longer decayed
+            w[i] = w[i] - f32(0.1) * v[i]
+        expected.append([x.copy() for x in w])
+    check(run(opt, params, grads), expected)
+    assert opt.lars_flag == (True, False)
+    assert not inner.exec_weight_decay
+    with pytest.raises(TypeError, match="optimizer"):
+        nn.LARS(params)

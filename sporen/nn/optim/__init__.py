@@ -2,12 +2,15 @@
 from .optimizer import Optimizer
 from .sgd import SGD
 from .momentum import Momentum
-from .adam import Adam, AdamWeightDecay
+from .adam import Adam, AdamWeightDecay, LazyAdam
 from .rmsprop import RMSProp
 from .ada_grad import Adagrad
 from .adadelta import Adadelta
 from .adamax import AdaMax
 from .lamb import Lamb
+from .ftrl import FTRL
+from .proximal_ada_grad import ProximalAdagrad
+from .lars import LARS
 
 __all__ = ["Optimizer", "SGD", "Momentum", "Adam", "AdamWeightDecay", "RMSProp", "Adagrad", "Adadelta",
-           "AdaMax", "Lamb"]
+           "AdaMax", "Lamb", "LazyAdam", "FTRL", "ProximalAdagrad", "LARS"]

@@ -8,7 +8,7 @@ from ...tensor import Parameter
 from ._check import check_bool, check_open_range, check_positive_float
 from .optimizer import Optimizer
 
-__all__ = ["Adam", "AdamWeightDecay"]
+__all__ = ["Adam", "AdamWeightDecay", "LazyAdam"]
 
 
 def apply_adam(param, m, v, grad, lr, beta1, beta2, eps, beta1_power, beta2_power, use_nesterov, work):
@@ -177,3 +177,13 @@ class AdamWeightDecay(Optimizer):
             apply_adam_weight_decay(p._data, self.moments1[i]._data, self.moments2[i]._data, g._data, lrs[i],
                                     self.beta1, self.beta2, self.eps, _f32(wds[i]), self._work_buffer(i))
         return True
+
+
+class LazyAdam(Adam):
+    """Lazy Adam (MindSpore's ``nn.LazyAdam``): with dense gradients, as here, it is Adam; the lazy
+    variant only differs for sparse (row) gradients, which sporen does not produce."""
+
+    def __init__(self, params, learning_rate=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, use_locking=False,
+                 use_nesterov=False, weight_decay=0.0, loss_scale=1.0):
+        super().__init__(params, learning_rate, beta1, beta2, eps, use_locking, use_nesterov, weight_decay,
+                         loss_scale)

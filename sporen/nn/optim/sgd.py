@@ -14,6 +14,10 @@ def apply_sgd(param, accum, stat, grad, lr, momentum, dampening, weight_decay, n
     g = grad + weight_decay * param; with momentum: v = g on the first step (stat > 0, then
     stat = 0), else v = momentum * v + (1 - dampening) * g; g = g + momentum * v (Nesterov) or v;
     param -= lr * g."""
+    if momentum <= 0 and weight_decay <= 0:
+        np.multiply(grad, lr, out=work, casting="same_kind")
+        param -= work
+        return
     np.copyto(work, grad, casting="same_kind")
     if weight_decay > 0:
         work += param * np.asarray(weight_decay, param.dtype)
