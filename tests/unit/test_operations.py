@@ -155,6 +155,18 @@ def _cum_arg(x, better):
     return out
 
 
+def _max_pool_argmax_ref(x):
+    """Flat index (h * W + w) of each 2x2/2 window's maximum."""
+    n, c, h, w = x.shape
+    out = np.zeros((n, c, h // 2, w // 2), np.int32)
+    for i in range(h // 2):
+        for j in range(w // 2):
+            win = x[:, :, 2 * i:2 * i + 2, 2 * j:2 * j + 2].reshape(n, c, 4)
+            k = win.argmax(-1)
+            out[:, :, i, j] = (2 * i + k // 2) * w + 2 * j + k % 2
+    return out
+
+
 def _depth_to_space_ref(x, bs):
     """TensorFlow's DepthToSpace (DCR): output[n, c, h*bs + i, w*bs + j] = x[n, (i*bs + j)*C' + c, h, w]."""
     n, c, h, w = x.shape
@@ -319,6 +331,17 @@ CASES = [
     ("LinSpace", (), {}, (Tensor(0.0), Tensor(1.0), 5), lambda: np.linspace(0, 1, 5, dtype=np.float32)),
     ("ResizeNearestNeighbor", (), {"size": (4, 6)}, (IMG[:, :, :2, :3],),
      lambda: IMG[:, :, :2, :3][:, :, [0, 0, 1, 1]][:, :, :, [0, 0, 1, 1, 2, 2]]),
+    ("UnsortedSegmentSum", (), {},
+     (np.arange(8, dtype=np.float32).reshape(4, 2), np.array([0, 2, 0, -1], np.int32), 3),
+     lambda: np.array([[4.0, 6.0], [0.0, 0.0], [2.0, 3.0]], np.float32)),
+    ("EmbeddingLookup", (), {}, (W, np.array([[3, 4], [5, 3]], np.int32), 2), lambda: W[np.array([[1, 2], [3, 1]])]),
+    ("Padding", (), {"pad_dim_size": 3}, (A[:, :1],),
+     lambda: np.concatenate([A[:, :1], np.zeros((2, 2), np.float32)], 1)),
+    ("FloatStatus", (), {}, (np.array([1.0, np.inf], np.float32),), lambda: np.array([1.0], np.float32)),
+    ("FloatStatus", (), {}, (A,), lambda: np.array([0.0], np.float32)),
+    ("IdentityN", (), {}, ((A, B),), lambda: (A, B)),
+    ("MaxPoolWithArgmax", (), {"kernel_size": 2, "strides": 2}, (IMG,),
+     lambda: (_max_pool_ref(IMG, 2, 2), _max_pool_argmax_ref(IMG))),
     ("L2Normalize", (), {"axis": 1}, (A,), lambda: A / np.sqrt(np.maximum((A * A).sum(1, keepdims=True), 1e-4))),
     ("L2Loss", (), {}, (A,), lambda: np.float32((A * A).sum() / 2)),
     ("Zeros", (), {}, ((2, 3), ms.float32), lambda: np.zeros((2, 3), np.float32)),
@@ -490,3 +513,76 @@ def test_operation_instances_copy_and_pickle():
         np.testing.assert_allclose(_a(clone(Tensor(A), Tensor(W))), A @ W.T, rtol=1e-5)
     from sporen.ops.operations.math_ops import MatMul
     assert MatMul is P.MatMul
+
+
+def _param(v, name):
+    return ms.Parameter(Tensor(np.array(v, np.float32)), name=name)
+
+
+def test_optimizer_kernels_match_their_formulas():
+    g = np.array([0.1, -0.2], np.float32)
+    var, m, v = _param([1.0, 2.0], "var"), _param([0.1, 0.1], "m"), _param([0.2, 0.2], "v")
+    P.AdamWeightDecay()(var, m, v, Tensor(0.01), Tensor(0.9), Tensor(0.999), Tensor(1e-8), Tensor(0.1), Tensor(g))
+    m_ref = 0.9 * 0.1 + 0.1 * g
+    v_ref = 0.999 * 0.2 + 0.001 * g * g
+    var_ref = np.array([1.0, 2.0]) - 0.01 * (m_ref / (np.sqrt(v_ref) + 1e-8) + 0.1 * np.array([1.0, 2.0]))
+    np.testing.assert_allclose(_a(m), m_ref, rtol=1e-6)
+    np.testing.assert_allclose(_a(v), v_ref, rtol=1e-6)
+    np.testing.assert_allclose(_a(var), var_ref, rtol=1e-6)
+
+    var, acc = _param([1.0, 2.0], "var"), _param([0.5, 0.5], "acc")
+    P.ApplyAdagrad()(var, acc, Tensor(0.1), Tensor(g))
+    np.testing.assert_allclose(_a(acc), 0.5 + g * g, rtol=1e-6)
+    np.testing.assert_allclose(_a(var), np.array([1.0, 2.0]) - 0.1 * g / np.sqrt(0.5 + g * g), rtol=1e-6)
+
+    var, ms_, mom = _param([1.0, 2.0], "var"), _param([0.5, 0.5], "ms"), _param([0.1, 0.1], "mom")
+    P.ApplyRMSProp()(var, ms_, mom, Tensor(0.01), Tensor(g), 0.9, 0.8, 1e-6)
+    ms_ref = 0.9 * 0.5 + 0.1 * g * g
+    mom_ref = 0.8 * 0.1 + 0.01 * g / np.sqrt(ms_ref + 1e-6)
+    np.testing.assert_allclose(_a(var), np.array([1.0, 2.0]) - mom_ref, rtol=1e-6)
+
+
+def test_sgd_kernel_first_step_then_momentum():
+    param, accum, stat = _param([1.0, 1.0], "p"), _param([0.0, 0.0], "a"), _param([1.0], "s")
+    g = Tensor(np.array([0.5, -0.5], np.float32))
+    sgd = P.SGD(dampening=0.1, weight_decay=0.0, nesterov=False)
+    sgd(param, g, Tensor(0.1), accum, Tensor(0.9), stat)
+    np.testing.assert_allclose(_a(accum), [0.5, -0.5])  # the first step takes the gradient as is
+    np.testing.assert_allclose(_a(param), [0.95, 1.05], rtol=1e-6)
+    assert _a(stat).tolist() == [0.0]
+    sgd(param, g, Tensor(0.1), accum, Tensor(0.9), stat)
+    acc2 = 0.9 * np.array([0.5, -0.5]) + 0.9 * np.array([0.5, -0.5])
+    np.testing.assert_allclose(_a(accum), acc2, rtol=1e-6)
+    np.testing.assert_allclose(_a(param), np.array([0.95, 1.05]) - 0.1 * acc2, rtol=1e-6)
+
+
+@pytest.mark.parametrize("pad_mode, stride", [("valid", 1), ("same", 2), ("pad", 2), ("same", 1)])
+def test_conv2d_backprop_input_is_the_gradient_of_conv2d(pad_mode, stride):
+    if not hasattr(P, "Conv2DBackpropInput"):
+        pytest.skip(f"needs {P.missing().get('Conv2DBackpropInput')}")
+    x = Tensor(RNG.standard_normal((1, 2, 7, 6)).astype(np.float32))
+    w = Tensor(KER)
+    kwargs = {"pad_mode": pad_mode, "stride": stride}
+    if pad_mode == "pad":
+        kwargs["pad"] = (1, 0, 2, 1)
+    conv = P.Conv2D(3, 3, **kwargs)
+    y = conv(x, w)
+    dout = Tensor(RNG.standard_normal(y.shape).astype(np.float32))
+    expected = ms.grad(lambda x: (conv(x, w) * dout).sum())(x)
+    got = P.Conv2DBackpropInput(3, 3, **kwargs)(dout, w, x.shape)
+    np.testing.assert_allclose(_a(got), _a(expected), rtol=1e-4, atol=1e-5)
+
+
+def test_random_operation_classes():
+    perm = P.Randperm(max_length=6, pad=-1)(Tensor(np.array([4], np.int32)))
+    got = _a(perm)
+    assert got.dtype == np.int32 and got.shape == (6,)
+    assert sorted(got[:4].tolist()) == [0, 1, 2, 3] and got[4:].tolist() == [-1, -1]
+    samples = P.Multinomial()(Tensor(np.array([[0.0, 1.0, 0.0]], np.float32)), 5)
+    assert _a(samples).tolist() == [[1, 1, 1, 1, 1]]
+    u = P.UniformReal()((100,))
+    assert u.shape == (100,) and u.dtype is ms.float32 and 0 <= _a(u).min() and _a(u).max() < 1
+    n = P.StandardNormal()((2000,))
+    assert abs(_a(n).mean()) < 0.1 and abs(_a(n).std() - 1) < 0.1
+    i = P.UniformInt()((50,), Tensor(2, ms.int32), Tensor(5, ms.int32))
+    assert set(_a(i).tolist()) <= {2, 3, 4}

@@ -123,9 +123,6 @@ spec("MaskedSelect", "masked_select", lambda self, x, mask: F.masked_select(x, m
 spec("Meshgrid", "meshgrid", lambda self, inputs: tuple(F.meshgrid(*inputs, indexing=self.indexing)),
      attrs=(("indexing", "xy"),), module=_M)
 spec("Unique", "unique", lambda self, x: tuple(F.unique(x)), module=_M)
-spec("UnsortedSegmentSum", "unsorted_segment_sum",
-     lambda self, x, segment_ids, num_segments: F.unsorted_segment_sum(x, segment_ids, int(num_segments)),
-     module=_M)
 spec("Identity", (), lambda self, x: x, module=_M)
 
 
@@ -292,3 +289,45 @@ spec("InplaceSub", ("tensor_scatter_sub", "expand_dims"), _inplace("tensor_scatt
      attrs=(("indices", 0),), module=_M)
 spec("InplaceUpdate", ("tensor_scatter_update", "expand_dims"), _inplace("tensor_scatter_update"),
      attrs=(("indices", 0),), module=_M)
+
+spec("SparseGatherV2", "gather", _gather, attrs=(("batch_dims", 0),), module=_M)
+spec("DynamicShape", (), lambda self, x: Tensor(np.array(_check_tensor("DynamicShape", x).shape, dtype=np.int64)),
+     module=_M)
+
+
+def _embedding_lookup(self, params, indices, offset):
+    return F.gather(params, F.sub(indices, int(offset)), 0)
+
+
+spec("EmbeddingLookup", ("gather", "sub"), _embedding_lookup, module=_M)
+
+
+def _unsorted_segment_sum(self, x, segment_ids, num_segments):
+    """Sum the rows of x that share a segment id; ids outside [0, num_segments) are dropped (sent to
+    an extra segment that is cut off)."""
+    n = int(num_segments)
+    if hasattr(F, "unsorted_segment_sum"):
+        return F.unsorted_segment_sum(x, segment_ids, n)
+    ids = segment_ids
+    bad = F.logical_or(F.less(ids, 0), F.greater_equal(ids, n))
+    ids = F.select(bad, F.full_like(ids, n), ids)
+    rest = tuple(x.shape[ids.ndim:])
+    flat_ids = F.reshape(ids, (-1, 1))
+    flat_x = F.reshape(x, (-1,) + rest)
+    out = F.tensor_scatter_add(Tensor(np.zeros((n + 1,) + rest, dtype=x.dtype.np)), flat_ids, flat_x)
+    return F.narrow(out, 0, 0, n)
+
+
+spec("UnsortedSegmentSum", ("tensor_scatter_add", "select", "full_like", "logical_or", "less", "greater_equal",
+                            "reshape", "narrow"), _unsorted_segment_sum, module=_M)
+
+
+def _padding(self, x):
+    """Pad the last dimension (of size 1) with zeros up to pad_dim_size."""
+    if x.shape[-1] != 1:
+        raise ValueError(f"Padding: the last dimension of 'x' must be 1, got {x.shape[-1]}")
+    pads = (0, self.pad_dim_size - 1) + (0, 0) * (x.ndim - 1)
+    return F.pad(x, pads)
+
+
+spec("Padding", "pad", _padding, attrs=(("pad_dim_size", 8),), module=_M)

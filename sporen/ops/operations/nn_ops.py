@@ -306,3 +306,67 @@ spec("AdaptiveMaxPool2D", "adaptive_max_pool2d",
      module=_M)
 spec("AdaptiveAvgPool3D", "adaptive_avg_pool3d", lambda self, x: F.adaptive_avg_pool3d(x, self.output_size),
      attrs=(("output_size", 1),), module=_M)
+
+
+
+def _randperm(self, n):
+    n = int(n.item()) if hasattr(n, "item") else int(n)
+    if n > self.max_length:
+        raise ValueError(f"Randperm: 'n' {n} must not exceed 'max_length' {self.max_length}")
+    perm = F.cast(F.randperm(n), self.dtype)
+    if self.max_length > n:
+        perm = F.pad(perm, (0, self.max_length - n), value=self.pad)
+    return perm
+
+
+spec("Randperm", ("randperm", "cast", "pad"), _randperm,
+     attrs=(("max_length", 1), ("pad", -1), ("dtype", mstype.int32)), module=_M)
+spec("Multinomial", "multinomial",
+     lambda self, x, num_samples: F.cast(F.multinomial(x, int(num_samples), True), self.dtype),
+     attrs=(("seed", 0), ("seed2", 0), ("dtype", mstype.int32)), module=_M)
+spec("RandomCategorical", "random_categorical",
+     lambda self, logits, num_sample, seed=0: F.random_categorical(logits, int(num_sample), seed, self.dtype),
+     attrs=(("dtype", mstype.int64),), module=_M)
+spec("Bernoulli", "bernoulli", lambda self, x, p: F.bernoulli(x, p), attrs=(("seed", -1), ("offset", 0)),
+     module=_M)
+
+
+def _max_pool_with_argmax(self, x):
+    if self._pad_mode != "valid":
+        raise ValueError("MaxPoolWithArgmax: sporen supports pad_mode 'valid' only")
+    out, idx = F.max_pool2d(x, self._kernel, self._stride, 0, 1, True)
+    return out, F.cast(idx, mstype.int32)
+
+
+spec("MaxPoolWithArgmax", ("max_pool2d", "cast"), _max_pool_with_argmax, attrs=_POOL_ATTRS, check=_check_pool,
+     module=_M)
+
+
+def _conv2d_transpose(self, dout, weight, input_size):
+    """The gradient of Conv2D with respect to its input: a full transposed convolution, cropped by
+    the forward padding and zero-extended to ``input_size``."""
+    n, c, h, w = (int(v) for v in (input_size.tolist() if hasattr(input_size, "tolist") else input_size))
+    kh, kw = weight.shape[2], weight.shape[3]
+    sh, sw = self._stride
+    dh, dw = self._dilation
+    if self._pad_mode == "same":
+        top, _ = _same_pads(h, kh, sh, dh)
+        left, _ = _same_pads(w, kw, sw, dw)
+    elif self._pad_mode == "pad":
+        top, _, left, _ = self._pad4
+    else:
+        top = left = 0
+    full = F.conv_transpose2d(dout, weight, None, self._stride, 0, 0, self.group, self._dilation)
+    fh, fw = full.shape[2], full.shape[3]
+    if fh - top < h or fw - left < w:
+        full = F.pad(full, (0, max(w + left - fw, 0), 0, max(h + top - fh, 0)))
+    full = F.narrow(F.narrow(full, 2, top, h), 3, left, w)
+    return full
+
+
+_CONV_T_ATTRS = (("out_channel", 1), ("kernel_size", 1), ("pad_mode", "valid"), ("pad", 0), ("pad_list", None),
+                 ("mode", 1), ("stride", 1), ("dilation", 1), ("group", 1), ("data_format", "NCHW"))
+spec("Conv2DBackpropInput", ("conv_transpose2d", "pad", "narrow"), _conv2d_transpose, attrs=_CONV_T_ATTRS,
+     check=_check_conv2d, module=_M)
+spec("Conv2DTranspose", ("conv_transpose2d", "pad", "narrow"), _conv2d_transpose, attrs=_CONV_T_ATTRS,
+     check=_check_conv2d, module=_M)

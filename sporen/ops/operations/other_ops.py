@@ -133,3 +133,82 @@ def _adam(self, var, m, v, beta1_power, beta2_power, lr, beta1, beta2, epsilon, 
 
 spec("Adam", ("add", "sub", "mul", "div", "sqrt"), _adam,
      attrs=(("use_locking", False), ("use_nesterov", False)), module=_M)
+
+
+def _adam_weight_decay(self, var, m, v, lr, beta1, beta2, epsilon, decay, gradient):
+    """AdamWeightDecay: Adam's moments, then var -= lr * (m / (sqrt(v) + eps) + decay * var)."""
+    m_new = F.add(F.mul(m, beta1), F.mul(gradient, F.sub(1.0, beta1)))
+    v_new = F.add(F.mul(v, beta2), F.mul(F.mul(gradient, gradient), F.sub(1.0, beta2)))
+    update = F.add(F.div(m_new, F.add(F.sqrt(v_new), epsilon)), F.mul(var, decay))
+    _write(m, m_new)
+    _write(v, v_new)
+    _write(var, F.sub(var, F.mul(update, lr)))
+    return var, m, v
+
+
+spec("AdamWeightDecay", ("add", "sub", "mul", "div", "sqrt"), _adam_weight_decay,
+     attrs=(("use_locking", False),), module=_M)
+
+
+def _apply_adagrad(self, var, accum, lr, grad):
+    """accum += grad^2 (when update_slots); var -= lr * grad / sqrt(accum)."""
+    if self.update_slots:
+        _write(accum, F.add(accum, F.mul(grad, grad)))
+    _write(var, F.sub(var, F.div(F.mul(grad, lr), F.sqrt(accum))))
+    return var, accum
+
+
+spec("ApplyAdagrad", ("add", "sub", "mul", "div", "sqrt"), _apply_adagrad,
+     attrs=(("update_slots", True),), module=_M)
+
+
+def _apply_rms_prop(self, var, mean_square, moment, learning_rate, grad, decay, momentum, epsilon):
+    """ms = decay*ms + (1-decay)*g^2; mom = momentum*mom + lr*g/sqrt(ms + eps); var -= mom."""
+    ms_new = F.add(F.mul(mean_square, decay), F.mul(F.mul(grad, grad), F.sub(1.0, decay)))
+    mom_new = F.add(F.mul(moment, momentum), F.div(F.mul(grad, learning_rate), F.sqrt(F.add(ms_new, epsilon))))
+    _write(mean_square, ms_new)
+    _write(moment, mom_new)
+    return _write(var, F.sub(var, mom_new))
+
+
+spec("ApplyRMSProp", ("add", "sub", "mul", "div", "sqrt"), _apply_rms_prop, attrs=(("use_locking", False),),
+     module=_M)
+
+
+def _sgd(self, parameters, gradient, learning_rate, accum, momentum, stat):
+    """MindSpore's SGD kernel: weight decay, momentum with dampening (the first step, flagged by
+    ``stat`` > 0, takes the gradient as the accumulation), optional Nesterov."""
+    g = gradient
+    if self.weight_decay != 0:
+        g = F.add(g, F.mul(parameters, self.weight_decay))
+    if float(momentum) > 0:
+        if float(stat) > 0:
+            acc = g
+        else:
+            acc = F.add(F.mul(accum, momentum), F.mul(g, 1.0 - self.dampening))
+        _write(accum, acc)
+        g = F.add(g, F.mul(acc, momentum)) if self.nesterov else acc
+    _write(stat, F.mul(stat, 0))
+    return _write(parameters, F.sub(parameters, F.mul(g, learning_rate)))
+
+
+spec("SGD", ("add", "sub", "mul"), _sgd, attrs=(("dampening", 0.0), ("weight_decay", 0.0), ("nesterov", False)),
+     module=_M)
+
+
+def _float_status(self, x):
+    """[1.] when x holds an inf or nan, else [0.] (float32)."""
+    bad = F.logical_not(F.all(F.isfinite(x)))
+    return F.reshape(F.cast(bad, "float32"), (1,))
+
+
+spec("FloatStatus", ("logical_not", "all", "isfinite", "cast", "reshape"), _float_status, module=_M)
+spec("IdentityN", (), lambda self, x: tuple(x) if isinstance(x, (tuple, list)) else x, module=_M)
+
+
+def _partial(self, fn, *args):
+    import functools
+    return functools.partial(fn, *args)
+
+
+spec("Partial", (), _partial, module=_M)
