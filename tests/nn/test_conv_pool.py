@@ -406,3 +406,37 @@ def test_pytorch_style_pools():
                                pool_ref(x3, (2, 2, 2), (2, 2, 2), [(0, 0)] * 3, "avg"), rtol=1e-5, atol=1e-6)
     with pytest.raises(ValueError, match="half"):
         nn.MaxPool2dExt(2, padding=2)
+
+
+def numeric_input_grad(fn, x, r, eps=1e-6):
+    """Central differences of sum(fn(x) * r) in float64."""
+    g = np.zeros_like(x)
+    for idx in np.ndindex(*x.shape):
+        xp = x.copy()
+        xp[idx] += eps
+        xm = x.copy()
+        xm[idx] -= eps
+        g[idx] = ((fn(Tensor(xp)).asnumpy() * r).sum() - (fn(Tensor(xm)).asnumpy() * r).sum()) / (2 * eps)
+    return g
+
+
+@pytest.mark.parametrize("make", [
+    lambda: nn.Conv2d(2, 3, 3, stride=2, has_bias=True, dtype=ms.float64),
+    lambda: nn.Conv2d(2, 2, (2, 3), pad_mode="pad", padding=(1, 0, 2, 1), group=2, dtype=ms.float64),
+    lambda: nn.Conv2dTranspose(2, 3, 3, stride=2, dtype=ms.float64),
+    lambda: nn.Conv2dTranspose(2, 2, 2, stride=3, dtype=ms.float64),
+    lambda: nn.Conv2dTranspose(2, 2, 3, stride=2, pad_mode="pad", padding=(1, 0, 0, 1), output_padding=1,
+                               dtype=ms.float64),
+    lambda: nn.Conv1d(2, 3, 4, stride=2, has_bias=True, dtype=ms.float64),
+    lambda: nn.MaxPool2d(3, 2, pad_mode="same"),
+    lambda: nn.AvgPool2d(3, 2, pad_mode="same"),
+    lambda: nn.AvgPool1d(2, 2, pad_mode="same"),
+])
+def test_input_gradients_match_central_differences(make):
+    net = make()
+    shape = (1, 2, 9) if isinstance(net, (nn.Conv1d, nn.AvgPool1d)) else (1, 2, 5, 4)
+    x = RNG.normal(size=shape)
+    out = net(Tensor(x))
+    r = RNG.normal(size=out.shape)
+    g = ms.grad(lambda a: ops.sum(net(a) * Tensor(r)))(Tensor(x))
+    np.testing.assert_allclose(g.asnumpy(), numeric_input_grad(net, x, r), rtol=1e-6, atol=1e-7)

@@ -142,3 +142,30 @@ def test_group_norm_and_instance_norm():
     assert nn.InstanceNorm3d(3)(Tensor(rand(1, 3, 2, 2, 2))).shape == (1, 3, 2, 2, 2)
     with pytest.raises(ValueError, match="4-D"):
         inorm(Tensor(rand(2, 6, 3)))
+
+
+def numeric_input_grad(fn, x, r, eps=1e-6):
+    g = np.zeros_like(x)
+    for idx in np.ndindex(*x.shape):
+        xp = x.copy()
+        xp[idx] += eps
+        xm = x.copy()
+        xm[idx] -= eps
+        g[idx] = ((fn(Tensor(xp)).asnumpy() * r).sum() - (fn(Tensor(xm)).asnumpy() * r).sum()) / (2 * eps)
+    return g
+
+
+@pytest.mark.parametrize("make,shape", [
+    (lambda: nn.BatchNorm2d(2, use_batch_statistics=True, gamma_init=1.5, dtype=ms.float64), (3, 2, 2, 2)),
+    (lambda: nn.BatchNorm1d(3, dtype=ms.float64), (4, 3)),
+    (lambda: nn.LayerNorm((4,), begin_norm_axis=1, begin_params_axis=2, gamma_init=2.0, dtype=ms.float64), (2, 3, 4)),
+    (lambda: nn.GroupNorm(2, 4, dtype=ms.float64), (2, 4, 3)),
+    (lambda: nn.InstanceNorm1d(2, dtype=ms.float64), (2, 2, 5)),
+])
+def test_input_gradients_match_central_differences(make, shape):
+    net = make()
+    x = RNG.normal(size=shape) * 2 + 1
+    r = RNG.normal(size=shape)
+    g = ms.grad(lambda a: ops.sum(net(a) * Tensor(r)))(Tensor(x))
+    # the statistics update is a side effect; the output does not depend on it here
+    np.testing.assert_allclose(g.asnumpy(), numeric_input_grad(net, x, r), rtol=1e-5, atol=1e-7)
