@@ -19,7 +19,8 @@ from .registry import NOT_DIFFERENTIABLE, OPS, Aval, register
 
 __all__ = ["max_pool2d", "max_pool3d", "avg_pool1d", "avg_pool2d", "avg_pool3d",
            "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d",
-           "adaptive_max_pool1d", "adaptive_max_pool2d", "lp_pool1d", "lp_pool2d"]
+           "adaptive_max_pool1d", "adaptive_max_pool2d", "adaptive_max_pool3d", "lp_pool1d", "lp_pool2d",
+           "max_unpool1d", "max_unpool2d", "max_unpool3d"]
 
 _wrap = Tensor._wrap
 
@@ -498,3 +499,59 @@ def lp_pool1d(x, norm_type, kernel_size, stride=None, ceil_mode=False):
 def lp_pool2d(x, norm_type, kernel_size, stride=None, ceil_mode=False):
     """2-D power-average pooling (``ops.lp_pool2d``)."""
     return _lp_pool("lp_pool2d", 2, x, norm_type, kernel_size, stride, ceil_mode)
+
+
+def adaptive_max_pool3d(input, output_size, return_indices=False):
+    """3-D adaptive max pooling of (N, C, D, H, W) or (C, D, H, W) (``ops.adaptive_max_pool3d``)."""
+    return _adaptive_max("adaptive_max_pool3d", 3, input, output_size, return_indices)
+
+
+def _max_unpool(name, nsp, x, indices, kernel_size, stride, padding, output_size):
+    check_tensor(name, x, "x")
+    check_tensor(name, indices, "indices")
+    if x.ndim not in (nsp + 1, nsp + 2):
+        raise ValueError(f"{name}: 'x' must be {nsp + 1}-D or {nsp + 2}-D, got shape {list(x.shape)}")
+    if indices.shape != x.shape:
+        raise ValueError(f"{name}: 'indices' {list(indices.shape)} must have the shape of 'x' {list(x.shape)}")
+    if indices.dtype.kind not in "iu":
+        raise TypeError(f"{name}: 'indices' must be an int32 or int64 tensor, got {indices.dtype}")
+    ks = _int_tuple(name, kernel_size, nsp, "kernel_size")
+    st = ks if stride is None or stride == 0 else _int_tuple(name, stride, nsp, "stride")
+    pad = _int_tuple(name, padding, nsp, "padding", minimum=0)
+    spatial = tuple((x.shape[-nsp + i] - 1) * st[i] - 2 * pad[i] + ks[i] for i in range(nsp))
+    if output_size is not None and tuple(output_size) != ():
+        want = tuple(int(v) for v in output_size)[-nsp:]
+        for i in range(nsp):
+            if not spatial[i] - st[i] < want[i] < spatial[i] + st[i]:
+                raise ValueError(f"{name}: 'output_size' {list(output_size)} must be within one stride of the "
+                                 f"default size {list(spatial)}")
+        spatial = want
+    unbatched = x.ndim == nsp + 1
+    if unbatched:
+        x = OPS["reshape"](x, shape=(1,) + x.shape)
+        indices = OPS["reshape"](indices, shape=(1,) + indices.shape)
+    if indices.dtype is not mstype.int64:
+        indices = OPS["cast"](indices, dtype=mstype.int64)
+    plane = _prod(spatial)
+    if indices.size and (int(indices._data.min()) < 0 or int(indices._data.max()) >= plane):
+        raise ValueError(f"{name}: 'indices' must be in [0, {plane - 1}] for the output size {list(spatial)}")
+    out = max_pool_grad_p(x, indices, input_shape=tuple(x.shape[:2]) + spatial)
+    if unbatched:
+        out = OPS["reshape"](out, shape=out.shape[1:])
+    return out
+
+
+def max_unpool1d(x, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """The inverse of max_pool1d: each value goes back to its argmax, zeros elsewhere (``ops.max_unpool1d``)."""
+    return _max_unpool("max_unpool1d", 1, x, indices, kernel_size, stride, padding, output_size)
+
+
+def max_unpool2d(x, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """The inverse of max_pool2d: (N, C, H, W) values scattered to their ``indices`` (flat positions in
+    the output plane) of an (H-1)*s - 2p + k sized output (``ops.max_unpool2d``)."""
+    return _max_unpool("max_unpool2d", 2, x, indices, kernel_size, stride, padding, output_size)
+
+
+def max_unpool3d(x, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """The inverse of max_pool3d (``ops.max_unpool3d``)."""
+    return _max_unpool("max_unpool3d", 3, x, indices, kernel_size, stride, padding, output_size)

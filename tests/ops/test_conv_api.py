@@ -314,3 +314,37 @@ def test_conv_half_precision_keeps_its_dtype(dtype):
     assert g[0].dtype == dtype and g[1].dtype == dtype
     assert ops.max_pool2d(ms.Tensor(x, dtype), 2).dtype == dtype
     assert ops.avg_pool2d(ms.Tensor(x, dtype), 2).dtype == dtype
+
+
+def test_max_unpool_inverts_max_pool(F):
+    import torch
+    x = T(2, 3, 7, 6)
+    y, idx = ops.max_pool2d(x, 2, 2, return_indices=True)
+    u = ops.max_unpool2d(y, idx, 2, 2, output_size=(7, 6))
+    tu = F.max_unpool2d(tt(y), torch.tensor(idx.asnumpy()), 2, 2, output_size=(7, 6))
+    np.testing.assert_array_equal(u.asnumpy(), tu.numpy())
+    assert ops.max_unpool2d(y, idx, 2).shape == (2, 3, 6, 6)
+    # the gradient picks each value back from where it was put
+    cot = rng.standard_normal((2, 3, 7, 6))
+    g = ms.grad(lambda a: ops.sum(ops.max_unpool2d(a, idx, 2, 2, output_size=(7, 6)) * ms.Tensor(cot)))(
+        ops.cast(y, ms.float64))
+    want = np.take_along_axis(cot.reshape(2, 3, -1), idx.asnumpy().reshape(2, 3, -1), axis=2).reshape(y.shape)
+    np.testing.assert_allclose(g.asnumpy(), want, rtol=1e-12)
+    x1 = T(1, 1, 1, 8)
+    y1, i1 = ops.max_pool2d(x1, (1, 2), return_indices=True)
+    u1 = ops.max_unpool1d(ops.reshape(y1, (1, 1, 4)), ops.reshape(i1, (1, 1, 4)), 2)
+    kept = np.where(u1.asnumpy() != 0, x1.asnumpy().reshape(1, 1, 8), 0)
+    np.testing.assert_array_equal(u1.asnumpy(), kept)
+    assert np.count_nonzero(u1.asnumpy()) == 4
+    with pytest.raises(ValueError, match="'indices' must be in"):
+        ops.max_unpool2d(y, idx, 1)
+    with pytest.raises(ValueError, match="within one stride"):
+        ops.max_unpool2d(y, idx, 2, 2, output_size=(9, 6))
+
+
+def test_adaptive_max_pool3d_matches_torch(F):
+    x = T(1, 2, 5, 6, 7)
+    y, i = ops.adaptive_max_pool3d(x, (2, 3, 4), True)
+    ty, ti = F.adaptive_max_pool3d(tt(x), (2, 3, 4), True)
+    np.testing.assert_array_equal(y.asnumpy(), ty.numpy())
+    np.testing.assert_array_equal(i.asnumpy(), ti.numpy())
