@@ -558,3 +558,41 @@ def test_transformer_matches_torch():
     want = ref(torch.from_numpy(src), torch.from_numpy(tgt), tgt_mask=torch.from_numpy(tgt_mask))
     out = model(_t(src), _t(tgt), tgt_mask=_t(tgt_mask))
     np.testing.assert_allclose(out.asnumpy(), want.detach().numpy(), rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("norm_first", [False, True])
+def test_encoder_layer_gradient_matches_central_differences(norm_first):
+    rng = np.random.default_rng(18)
+    layer = nn.TransformerEncoderLayer(4, 2, dim_feedforward=6, dropout=0.0, norm_first=norm_first, dtype=ms.float64)
+    x = rng.standard_normal((3, 2, 4))
+    r = rng.standard_normal((3, 2, 4))
+    kpm = np.array([[False, False, True], [False, False, False]])
+    params = layer.trainable_params()
+
+    def loss(xt):
+        return (layer(xt, src_key_padding_mask=ms.Tensor(kpm)) * _t(r, ms.float64)).sum()
+
+    gx, gw = ms.grad(loss, grad_position=0, weights=params)(_t(x, ms.float64))
+    p = _params(layer)
+    eps = 1e-6
+    picker = np.random.default_rng(0)
+    for param, g in zip(params, gw):
+        value = p[param.name]
+        for k in picker.choice(value.size, size=min(6, value.size), replace=False):
+            i = np.unravel_index(k, value.shape)
+            old = value[i]
+            value[i] = old + eps
+            up = (ref_encoder_layer(p, x, 2, norm_first, kpm=kpm) * r).sum()
+            value[i] = old - eps
+            down = (ref_encoder_layer(p, x, 2, norm_first, kpm=kpm) * r).sum()
+            value[i] = old
+            np.testing.assert_allclose(g.asnumpy()[i], (up - down) / (2 * eps), rtol=1e-5, atol=1e-7,
+                                       err_msg=param.name)
+    # and the input gradient, one element
+    xp = x.copy()
+    xp[1, 0, 2] += eps
+    xm = x.copy()
+    xm[1, 0, 2] -= eps
+    numeric = ((ref_encoder_layer(p, xp, 2, norm_first, kpm=kpm) - ref_encoder_layer(p, xm, 2, norm_first, kpm=kpm))
+               * r).sum() / (2 * eps)
+    np.testing.assert_allclose(gx.asnumpy()[1, 0, 2], numeric, rtol=1e-5, atol=1e-7)
