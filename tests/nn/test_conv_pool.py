@@ -440,3 +440,20 @@ def test_input_gradients_match_central_differences(make):
     r = RNG.normal(size=out.shape)
     g = ms.grad(lambda a: ops.sum(net(a) * Tensor(r)))(Tensor(x))
     np.testing.assert_allclose(g.asnumpy(), numeric_input_grad(net, x, r), rtol=1e-6, atol=1e-7)
+
+
+def test_max_unpool_inverts_max_pool():
+    x = rand(2, 3, 4, 6)
+    out, idx = nn.MaxPool2d(2, 2, return_indices=True)(Tensor(x))
+    restored = nn.MaxUnpool2d(2)(out, idx).asnumpy()
+    mask = np.zeros_like(x).reshape(2, 3, -1)
+    np.put_along_axis(mask, idx.asnumpy().reshape(2, 3, -1).astype(np.int64), 1, axis=-1)
+    np.testing.assert_array_equal(restored, np.where(mask.reshape(x.shape) == 1, x, 0))
+    x1 = rand(1, 2, 8)
+    out1, idx1 = nn.MaxPool1d(2, 2, return_indices=True)(Tensor(x1))
+    r1 = nn.MaxUnpool1d(2)(out1, idx1).asnumpy()
+    assert r1.shape == x1.shape and np.allclose(np.sort(r1[r1 != 0]), np.sort(out1.asnumpy().ravel()))
+    x3 = rand(1, 1, 2, 4, 4)
+    out3, idx3 = nn.MaxPool3d(2, 2, return_indices=True)(Tensor(x3))
+    r3 = nn.MaxUnpool3d(2)(out3, idx3).asnumpy()
+    assert r3.shape == x3.shape and np.isclose(r3.sum(), out3.asnumpy().sum(), rtol=1e-5)

@@ -584,3 +584,16 @@ def test_embedding_lookup_with_max_norm():
     np.testing.assert_allclose(emb(Tensor(ids)).asnumpy(), rows * 5.0 / np.maximum(norms, 5.0), rtol=1e-5)
     with pytest.raises(ValueError, match="target"):
         nn.EmbeddingLookup(4, 3, target="GPU")
+
+
+def test_lrn_matches_formula():
+    x = rand(2, 7, 3, 2)
+    lrn = nn.LRN(depth_radius=2, bias=2.0, alpha=0.5, beta=0.75)
+    sq = x.astype(np.float64) ** 2
+    ref = np.zeros_like(sq)
+    for c in range(7):
+        window = sq[:, max(0, c - 2):c + 3].sum(1)
+        ref[:, c] = x[:, c] / (2.0 + 0.5 * window) ** 0.75
+    np.testing.assert_allclose(lrn(Tensor(x)).asnumpy(), ref, rtol=1e-5, atol=1e-6)
+    g = ms.grad(lambda a: ops.sum(lrn(a)))(Tensor(x))
+    assert g.shape == x.shape and np.isfinite(g.asnumpy()).all()

@@ -12,7 +12,7 @@ from ..cell import Cell
 
 __all__ = ["Tril", "Triu", "Norm", "ClipByNorm", "L1Regularizer", "OneHot", "Moments", "Roll", "Range",
            "ReduceLogSumExp", "MatMul", "MatDet", "MatInverse", "CentralCrop", "ImageGradients", "Unfold",
-           "TimeDistributed"]
+           "TimeDistributed", "LRN"]
 
 
 def _check_bool(cls, name, value):
@@ -319,3 +319,32 @@ class TimeDistributed(Cell):
         steps = F.unstack(inputs, axis)
         outputs = [self.layer(step) for step in steps]
         return F.stack(outputs, axis)
+
+
+class LRN(Cell):
+    """Local response normalisation across channels of (N, C, H, W):
+    ``x / (bias + alpha * sum of x^2 over channels c-r..c+r) ** beta``."""
+
+    def __init__(self, depth_radius=5, bias=1.0, alpha=1.0, beta=0.5, norm_region="ACROSS_CHANNELS"):
+        super().__init__()
+        self.depth_radius = _check_int("LRN", "depth_radius", depth_radius)
+        if depth_radius < 0:
+            raise ValueError(f"LRN: 'depth_radius' must be non-negative, got {depth_radius}")
+        self.bias = float(_check_number("LRN", "bias", bias))
+        self.alpha = float(_check_number("LRN", "alpha", alpha))
+        self.beta = float(_check_number("LRN", "beta", beta))
+        if norm_region != "ACROSS_CHANNELS":
+            raise ValueError(f"LRN: 'norm_region' must be 'ACROSS_CHANNELS', got {norm_region!r}")
+        self.norm_region = norm_region
+
+    def construct(self, x):
+        if x.ndim != 4:
+            raise ValueError(f"LRN: the input must be 4-D, got shape {tuple(x.shape)}")
+        r = self.depth_radius
+        n, c, h, w = x.shape
+        # windowed channel sums as differences of a cumulative sum over the zero-padded channels
+        sq = F.pad(F.square(x), (0, 0, 0, 0, r + 1, r), mode="constant", value=0)
+        cs = F.cumsum(sq, 1)
+        window = F.sub(F.slice(cs, [0, 2 * r + 1, 0, 0], [n, c, h, w]), F.slice(cs, [0, 0, 0, 0], [n, c, h, w]))
+        scale = F.add(F.mul(window, self.alpha), self.bias)
+        return F.div(x, F.pow(scale, self.beta))

@@ -16,7 +16,7 @@ from .basic import _check_bool, _check_number, _check_str, _int_tuple, _non_nega
 __all__ = ["MaxPool1d", "MaxPool2d", "MaxPool3d", "AvgPool1d", "AvgPool2d", "AvgPool3d", "AdaptiveAvgPool1d",
            "AdaptiveAvgPool2d", "AdaptiveAvgPool3d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d",
            "AdaptiveMaxPool3d", "LPPool1d", "LPPool2d", "AvgPool1dExt", "AvgPool2dExt", "AvgPool3dExt",
-           "MaxPool2dExt"]
+           "MaxPool2dExt", "MaxUnpool1d", "MaxUnpool2d", "MaxUnpool3d"]
 
 
 def _pool_padding(cls, padding, n, pad_mode):
@@ -431,3 +431,43 @@ class MaxPool2dExt(_PoolExt):
     def construct(self, input):
         return F.max_pool2d(input, self.kernel_size, self.stride, self.padding, self.dilation, self.return_indices,
                             self.ceil_mode)
+
+
+# --- unpooling -------------------------------------------------------------------------------------
+class _MaxUnpool(Cell):
+    """The partial inverse of max pooling: values go back to the flat positions ``indices`` that
+    max pooling with ``return_indices=True`` gave; everything else is zero."""
+
+    _n = 2
+
+    def __init__(self, kernel_size, stride=None, padding=0):
+        super().__init__()
+        cls = type(self).__name__
+        self.kernel_size = _int_tuple(cls, "kernel_size", kernel_size, self._n)
+        self.stride = self.kernel_size if stride is None else _int_tuple(cls, "stride", stride, self._n)
+        self.padding = _pool_padding(cls, padding, self._n, "pad")
+
+    def construct(self, x, indices, output_size=None):
+        fn = {1: F.max_unpool1d, 2: F.max_unpool2d, 3: F.max_unpool3d}[self._n]
+        return fn(x, indices, self.kernel_size, self.stride, self.padding, output_size)
+
+    def extend_repr(self):
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class MaxUnpool1d(_MaxUnpool):
+    """Inverse of MaxPool1d over (N, C, L) or (C, L)."""
+
+    _n = 1
+
+
+class MaxUnpool2d(_MaxUnpool):
+    """Inverse of MaxPool2d over (N, C, H, W) or (C, H, W)."""
+
+    _n = 2
+
+
+class MaxUnpool3d(_MaxUnpool):
+    """Inverse of MaxPool3d over (N, C, D, H, W) or (C, D, H, W)."""
+
+    _n = 3
