@@ -17,6 +17,16 @@ ALIASES = {
     "mindspore.ops.op_info_register": "sporen.ops.primitive",
     "mindspore.ops.function": "sporen.ops.functional",
     "mindspore.nn.layer.basic": "sporen.nn.layer.basic",
+    # functions MindSpore keeps in small modules and sporen exports at the top level
+    "mindspore.common.api": "sporen",
+    "mindspore.common.seed": "sporen",
+    "mindspore.common.jit_config": "sporen",
+    "mindspore.common.mutable": "sporen",
+    # MindSpore 1.x transform modules, still imported by many scripts
+    "mindspore.dataset.vision.c_transforms": "sporen.dataset.vision",
+    "mindspore.dataset.vision.py_transforms": "sporen.dataset.vision",
+    "mindspore.dataset.transforms.c_transforms": "sporen.dataset.transforms",
+    "mindspore.dataset.transforms.py_transforms": "sporen.dataset.transforms",
 }
 
 

@@ -172,7 +172,7 @@ def _assign_result(self, result):
     """Make ``self`` hold ``result`` (same shape, self's dtype kept); returns self."""
     if not isinstance(result, Tensor):
         result = Tensor(result, self.dtype)
-    if result._data.dtype != self._array().dtype:
+    if result.dtype is not self.dtype:
         result = F.cast(result, self.dtype)
     if result.shape != self.shape:
         result = F.broadcast_to(result, self.shape)
@@ -319,7 +319,7 @@ def fill(self, value):
     """A new tensor of this shape and dtype filled with ``value`` (MindSpore returns a new tensor)."""
     if isinstance(value, Tensor):
         value = value.item()
-    return Tensor._wrap(np.full(self.shape, value, dtype=self._array().dtype))
+    return Tensor._wrap(np.full(self.shape, value, dtype=self.dtype.np))
 
 
 def fill_(self, value):
@@ -329,24 +329,28 @@ def fill_(self, value):
 
 def zero_(self):
     """Set every element to 0 in place; returns self."""
-    return _assign_result(self, Tensor._wrap(np.zeros(self.shape, dtype=self._array().dtype)))
+    return _assign_result(self, Tensor._wrap(np.zeros(self.shape, dtype=self.dtype.np)))
 
 
 def new_zeros(self, size, dtype=None):
-    return Tensor._wrap(np.zeros(_size(size), dtype=(mstype.to_dtype(dtype).np if dtype else self._array().dtype)))
+    return Tensor._wrap(np.zeros(_size(size), dtype=_np_dtype(self, dtype)))
 
 
 def new_ones(self, size, dtype=None):
-    return Tensor._wrap(np.ones(_size(size), dtype=(mstype.to_dtype(dtype).np if dtype else self._array().dtype)))
+    return Tensor._wrap(np.ones(_size(size), dtype=_np_dtype(self, dtype)))
 
 
 def new_full(self, size, fill_value, *, dtype=None):
-    npd = mstype.to_dtype(dtype).np if dtype else self._array().dtype
+    npd = _np_dtype(self, dtype)
     return Tensor._wrap(np.full(_size(size), fill_value, dtype=npd))
 
 
 def new_empty(self, size, *, dtype=None, device=None):
     return new_zeros(self, size, dtype)
+
+
+def _np_dtype(self, dtype):
+    return mstype.to_dtype(dtype).np if dtype is not None else self.dtype.np
 
 
 def _size(size):

@@ -65,6 +65,9 @@ def test_aliases_for_modules_laid_out_differently(installed):
     assert C.GradOperation is sporen.ops.GradOperation
     x = sporen.Tensor([1.0])
     assert F.depend(x, None) is x
+    from mindspore.common.seed import set_seed
+    assert set_seed is sporen.set_seed
+    assert sporen.__spec__.name == "sporen"
     from mindspore import ops
     assert ops.Primitive is Primitive
     assert ops.MatMul is sporen.ops.operations.MatMul
