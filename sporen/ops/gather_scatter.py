@@ -21,7 +21,8 @@ __all__ = ["gather", "gather_elements", "gather_nd", "index_select", "index_add"
            "scatter_nd", "tensor_scatter_update", "tensor_scatter_add", "tensor_scatter_sub",
            "tensor_scatter_elements", "masked_fill", "masked_select", "sort", "argsort", "topk", "unique",
            "unique_consecutive", "nonzero", "argwhere", "searchsorted", "bucketize", "diag", "diagonal",
-           "diag_embed", "tril", "triu", "trace"]
+           "diag_embed", "tril", "triu", "trace", "slice_scatter", "select_scatter", "diagonal_scatter",
+           "index_fill", "scatter_nd_add", "scatter_nd_sub", "scatter_nd_update", "scatter_update"]
 
 _pyslice = builtins.slice
 _wrap = Tensor._wrap
@@ -779,3 +780,99 @@ def trace(input):
         raise ValueError(f"trace: 'input' must be 2-D, got {input.ndim} dims")
     d = diagonal(input)
     return OPS["reduce_sum"](d, axis=(0,), keepdims=False)
+
+
+# --- out-of-place writes into slices, selections and diagonals ---------------------------------
+def _setitem_out_of_place(name, input, index, src):
+    """``input`` with ``input[index] = src`` as a new tensor (differentiable in both)."""
+    from .indexing import _normalize, _target_shape, setitem_p
+    check_tensor(name, input)
+    check_tensor(name, src, "src")
+    desc, tensors = _normalize(index, input.shape, name)
+    target = _target_shape(input.shape, input._data.dtype, desc, [t.shape for t in tensors])
+    if tuple(src.shape) != tuple(target):
+        raise ValueError(f"{name}: 'src' must have shape {list(target)}, got {list(src.shape)}")
+    if src.dtype is not input.dtype:
+        src = OPS["cast"](src, dtype=input.dtype)
+    return setitem_p(input, src, *tensors, index=desc, accumulate=False)
+
+
+def slice_scatter(input, src, axis=0, start=None, end=None, step=1):
+    """``input`` with ``src`` written into ``input[..., start:end:step, ...]`` along ``axis``."""
+    check_tensor("slice_scatter", input)
+    a = R.normalize_axis("slice_scatter", axis, input.ndim)
+    index = (_pyslice(None),) * a + (_pyslice(start, end, step),)
+    return _setitem_out_of_place("slice_scatter", input, index, src)
+
+
+def select_scatter(input, src, axis, index):
+    """``input`` with ``src`` written into the slice ``index`` of ``axis``."""
+    check_tensor("select_scatter", input)
+    a = R.normalize_axis("select_scatter", axis, input.ndim)
+    i = check_int("select_scatter", index, "index")
+    return _setitem_out_of_place("select_scatter", input, (_pyslice(None),) * a + (i,), src)
+
+
+def diagonal_scatter(input, src, offset=0, dim1=0, dim2=1):
+    """``input`` with ``src`` written onto the diagonal that ``diagonal(input, offset, dim1, dim2)``
+    reads."""
+    check_tensor("diagonal_scatter", input)
+    offset = check_int("diagonal_scatter", offset, "offset")
+    a = R.normalize_axis("diagonal_scatter", dim1, input.ndim, "dim1")
+    b = R.normalize_axis("diagonal_scatter", dim2, input.ndim, "dim2")
+    if a == b:
+        raise ValueError(f"diagonal_scatter: 'dim1' and 'dim2' must differ, got {dim1} and {dim2}")
+    rows, cols = _diag_coords(input.shape[a], input.shape[b], offset)
+    index = [_pyslice(None)] * input.ndim
+    index[a] = rows
+    index[b] = cols
+    # numpy puts the diagonal first when the two index arrays are not adjacent, last (at a) when they are
+    if builtins.abs(a - b) != 1:
+        src = OPS["transpose"](src, perm=(src.ndim - 1,) + tuple(range(src.ndim - 1)))
+    elif src.ndim > 1:
+        lo = builtins.min(a, b)
+        perm = tuple(range(lo)) + (src.ndim - 1,) + tuple(range(lo, src.ndim - 1))
+        src = OPS["transpose"](src, perm=perm)
+    return _setitem_out_of_place("diagonal_scatter", input, tuple(index), src)
+
+
+def index_fill(x, axis, index, value):
+    """``x`` with the entries at ``index`` along ``axis`` set to ``value`` (a number or 0-D Tensor)."""
+    check_tensor("index_fill", x, "x")
+    _check_index("index_fill", index, "index")
+    a = R.normalize_axis("index_fill", axis, x.ndim)
+    from .indexing import _normalize, _target_shape, setitem_p
+    desc, tensors = _normalize((_pyslice(None),) * a + (index,), x.shape, "index_fill")
+    if isinstance(value, Tensor):
+        if value.ndim != 0:
+            raise ValueError(f"index_fill: a Tensor 'value' must be 0-D, got shape {list(value.shape)}")
+        v = value if value.dtype is x.dtype else OPS["cast"](value, dtype=x.dtype)
+    elif isinstance(value, (numbers.Number, np.generic)):
+        v = _wrap(np.array(value, x._data.dtype))
+    else:
+        raise TypeError(f"index_fill: 'value' must be a number or a 0-D Tensor, got {type(value).__name__}")
+    _target_shape(x.shape, x._data.dtype, desc, [t.shape for t in tensors])
+    return setitem_p(x, v, *tensors, index=desc, accumulate=False)
+
+
+def scatter_nd_add(input_x, indices, updates, use_locking=False):
+    """Add ``updates`` at the N-d ``indices`` of ``input_x`` (a Parameter is updated in place)."""
+    return _write_back(input_x, tensor_scatter_add(input_x, indices, updates))
+
+
+def scatter_nd_sub(input_x, indices, updates, use_locking=False):
+    """Subtract ``updates`` at the N-d ``indices`` of ``input_x`` (a Parameter is updated in place)."""
+    return _write_back(input_x, tensor_scatter_sub(input_x, indices, updates))
+
+
+def scatter_nd_update(input_x, indices, updates, use_locking=True):
+    """Write ``updates`` at the N-d ``indices`` of ``input_x`` (a Parameter is updated in place)."""
+    return _write_back(input_x, tensor_scatter_update(input_x, indices, updates))
+
+
+def scatter_update(input_x, indices, updates):
+    """Write ``updates`` (shape ``indices.shape + input_x.shape[1:]``) into the rows ``indices``
+    of ``input_x`` (a Parameter is updated in place)."""
+    _check_index("scatter_update", indices)
+    nd = OPS["reshape"](indices, shape=tuple(indices.shape) + (1,))
+    return _write_back(input_x, tensor_scatter_update(input_x, nd, updates))

@@ -3,6 +3,7 @@ padding, flip/roll/tile, and the shape functions built on them (squeeze, flatten
 
 Gather/scatter, sorting, masks and diagonals live in ``gather_scatter.py``."""
 import builtins
+import math
 import numbers
 
 import numpy as np
@@ -63,9 +64,9 @@ def _promoted(tensors):
 
 # --- reshape and broadcast_to ------------------------------------------------------------------
 def _reshape_rule(x, shape):
-    if int(np.prod(shape)) != int(np.prod(x.shape)):
+    if math.prod(shape) != math.prod(x.shape):
         raise ValueError(f"reshape: cannot reshape a tensor of shape {list(x.shape)} "
-                         f"({int(np.prod(x.shape))} elements) to {list(shape)}")
+                         f"({math.prod(x.shape)} elements) to {list(shape)}")
     return Aval(shape, x.dtype)
 
 
@@ -102,12 +103,13 @@ def reshape(input, shape):
             shape = tuple(shape.tolist())
         else:
             raise TypeError(f"reshape: 'shape' must be a tuple of ints, got {type(shape).__name__}")
-    shape = _resolve_shape("reshape", shape, input.size)
+    size = math.prod(input.shape)
+    shape = _resolve_shape("reshape", shape, size)
     if shape == input.shape:
         return input
-    if int(np.prod(shape)) != input.size:
+    if math.prod(shape) != size:
         raise ValueError(f"reshape: cannot reshape a tensor of shape {list(input.shape)} "
-                         f"({input.size} elements) to {list(shape)}")
+                         f"({size} elements) to {list(shape)}")
     return reshape_p(input, shape=shape)
 
 
@@ -173,6 +175,9 @@ transpose_p = register("transpose", infer=_transpose_rule, kernel=lambda x, perm
 
 
 def _perm(name, perm, ndim, argname):
+    if type(perm) is tuple and len(perm) == ndim and all(type(p) is int for p in perm) \
+            and set(perm) == set(range(ndim)):
+        return perm  # the common case: already a permutation of non-negative axes
     perm = _int_tuple(name, perm, argname)
     if len(perm) != ndim:
         raise ValueError(f"{name}: '{argname}' must have {ndim} entries (one per axis), got {perm}")

@@ -362,3 +362,43 @@ def test_diagonals_and_triangles():
     check(g, np.tril(np.ones((3, 4))) + 2 * np.eye(3, 4, 1))
     g = ms.grad(lambda t: ops.sum(ops.diag_embed(t) * T(A((3, 3), np.float64))))(T(np.ones(3)))
     check(g, [0, 4, 8])
+
+
+# --- out-of-place scatters into slices and diagonals; in-place Parameter scatters ---------------
+def test_slice_select_diagonal_scatter_and_index_fill():
+    x = A((3, 4))
+    src = np.full((3, 2), -1.0, np.float32)
+    want = x.copy()
+    want[:, 1::2] = src
+    check(ops.slice_scatter(T(x), T(src), 1, 1, None, 2), want)
+    want = x.copy()
+    want[-1] = [9, 9, 9, 9]
+    check(ops.select_scatter(T(x), T(np.full(4, 9.0, np.float32)), 0, -1), want)
+    with pytest.raises(ValueError, match="select_scatter: 'src' must have shape \\[4\\]"):
+        ops.select_scatter(T(x), T(np.ones(3, np.float32)), 0, 0)
+    y = A((2, 3, 4))
+    for off, d1, d2 in [(0, 0, 1), (1, 1, 2), (-1, 2, 0), (0, 0, 2)]:
+        src = -np.diagonal(y, off, d1, d2) - 1  # differs from every value it replaces
+        got = ops.diagonal_scatter(T(y), T(src), off, d1, d2).asnumpy()
+        np.testing.assert_array_equal(np.diagonal(got, off, d1, d2), src)
+        assert np.count_nonzero(got != y) == src.size  # nothing but the diagonal changed
+    check(ops.index_fill(T(x), -1, T([0, 3]), 0.5), np.where([True, False, False, True], 0.5, x))
+    g = ms.grad(lambda s: ops.sum(ops.slice_scatter(T(x), s, 1, 0, 2) * T(A((3, 4)))))(
+        T(np.ones((3, 2), np.float32)))
+    check(g, A((3, 4))[:, :2])
+
+
+def test_parameter_scatters_update_in_place():
+    p = ms.Parameter(T(np.zeros((3, 2), np.float32)), name="p")
+    ops.scatter_nd_add(p, T(np.array([[0, 1], [0, 1]])), T(np.array([1.0, 2.0], np.float32)))
+    check(p, [[0, 3], [0, 0], [0, 0]])
+    ops.scatter_nd_sub(p, T(np.array([[0, 1]])), T(np.array([1.0], np.float32)))
+    check(p, [[0, 2], [0, 0], [0, 0]])
+    ops.scatter_nd_update(p, T(np.array([[2]])), T(np.array([[7.0, 8.0]], np.float32)))
+    check(p, [[0, 2], [0, 0], [7, 8]])
+    out = ops.scatter_update(p, T(np.array([1])), T(np.array([[5.0, 6.0]], np.float32)))
+    check(p, [[0, 2], [5, 6], [7, 8]])
+    check(out, p.asnumpy())
+    t = T(np.zeros((2,), np.float32))
+    ops.scatter_nd_add(t, T(np.array([[0]])), T(np.array([1.0], np.float32)))
+    check(t, [0, 0])  # a plain Tensor is not modified: only Parameters are updated in place
