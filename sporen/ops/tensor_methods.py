@@ -4,6 +4,8 @@ itself stays small and knows nothing of the op table).
 Binding happens when ``sporen.ops`` is imported: a method whose op does not exist (yet) is simply
 not bound, so ops added later make their methods appear with no edit here. ``unbound()`` lists the
 MindSpore Tensor methods that are still missing."""
+import numbers
+
 import numpy as np
 
 from .. import dtype as mstype
@@ -69,14 +71,18 @@ def _reflected(fn):
     return r
 
 
+_COMPARABLE = (Tensor, numbers.Number, np.generic, np.ndarray)
+
+
 def _eq(self, other):
-    if other is None:
+    # MindSpore answers False (not a tensor) for None, strings and other non-numbers
+    if not isinstance(other, _COMPARABLE):
         return False
     return F.equal(self, other)
 
 
 def _ne(self, other):
-    if other is None:
+    if not isinstance(other, _COMPARABLE):
         return True
     return F.not_equal(self, other)
 
@@ -168,14 +174,17 @@ def _rebind_on_tapes(self, result):
             tape.tracked.add(sid)
 
 
-def _assign_result(self, result):
-    """Make ``self`` hold ``result`` (same shape, self's dtype kept); returns self."""
+def _assign_result(self, result, keep=True):
+    """Make ``self`` hold ``result``; returns self. With ``keep`` (the ``add_``-style methods) self's
+    shape and dtype stay, as in MindSpore's in-place ops; without it (``x += y``) self takes the
+    result's dtype and shape, so values match MindSpore's ``x = x + y``."""
     if not isinstance(result, Tensor):
         result = Tensor(result, self.dtype)
-    if result.dtype is not self.dtype:
-        result = F.cast(result, self.dtype)
-    if result.shape != self.shape:
-        result = F.broadcast_to(result, self.shape)
+    if keep:
+        if result.dtype is not self.dtype:
+            result = F.cast(result, self.dtype)
+        if result.shape != self.shape:
+            result = F.broadcast_to(result, self.shape)
     if _tape.TAPES:
         _rebind_on_tapes(self, result)
     self._data = result._data
@@ -186,7 +195,7 @@ def _inplace_operator(name):
     fn = _op(name)
 
     def op(self, other):
-        return _assign_result(self, fn(self, other))
+        return _assign_result(self, fn(self, other), keep=False)
     op.__name__ = name
     return op
 
@@ -518,18 +527,22 @@ def sub(self, other, *, alpha=1):
 
 
 def item_set(self, *args):
-    """``Tensor.itemset(*args)``: set one element, as numpy's ``itemset``; returns self."""
+    """``Tensor.itemset(*args)``: a new tensor with one element set (numpy's ``itemset``); this
+    tensor is unchanged, as in MindSpore."""
+    if not args or len(args) > 2:
+        raise TypeError(f"Tensor.itemset: expected (value) or (index, value), got {len(args)} arguments")
     arr = self._array().copy()
     if len(args) == 1:
+        if arr.size != 1:
+            raise IndexError("Tensor.itemset: a single value can only be set in a tensor of one element")
         arr.reshape(-1)[0] = args[0]
+    elif isinstance(args[0], int):
+        arr.reshape(-1)[args[0]] = args[1]
     else:
-        idx = args[0]
-        if isinstance(idx, int):
-            arr.reshape(-1)[idx] = args[1]
-        else:
-            arr[tuple(idx)] = args[1]
-    self._data = arr
-    return self
+        if len(args[0]) != arr.ndim:
+            raise ValueError(f"Tensor.itemset: the index {args[0]} must have {arr.ndim} entries")
+        arr[tuple(args[0])] = args[1]
+    return Tensor._wrap(arr)
 
 
 def ndimension(self):

@@ -99,6 +99,8 @@ def test_comparison_with_none_and_hash():
     x = _x()
     assert (x == None) is False  # noqa: E711  (MindSpore answers False, not a tensor)
     assert (x != None) is True  # noqa: E711
+    assert (x == "abc") is False
+    assert (x != [1, 2]) is True
     assert hash(x) == id(x)
     assert len({x, _x()}) == 2
 
@@ -114,16 +116,39 @@ def test_inplace_operators_keep_identity_and_dtype():
     x -= 1
     x /= 2
     np.testing.assert_allclose(_a(alias), ((X + 1) * 2 - 1) / 2)
+    # the values are MindSpore's `x = x + y`: the result's dtype and shape
     i = Tensor(np.array([1, 2], np.int32))
-    i += 1.5  # an int tensor stays int in place
-    assert i.dtype is ms.int32
-    assert _a(i).tolist() == [2, 3]
+    alias = i
+    i += 1.5
+    assert i is alias and i.dtype is ms.float32
+    assert _a(i).tolist() == [2.5, 3.5]
     y = Tensor(np.zeros((2, 3), np.float32))
-    y += Tensor([1.0, 2.0, 3.0])  # broadcast into self's shape
+    y += Tensor([1.0, 2.0, 3.0])
     assert _a(y).tolist() == [[1, 2, 3], [1, 2, 3]]
+    z = Tensor([1.0, 2.0, 3.0])
+    z += Tensor(np.ones((2, 3), np.float32))
+    assert z.shape == (2, 3)
+
+
+def test_inplace_methods_keep_dtype_and_shape():
+    i = Tensor(np.array([1, 2], np.int32))
+    assert i.add_(1.5) is i
+    assert i.dtype is ms.int32 and _a(i).tolist() == [2, 3]
+    y = Tensor(np.zeros((2, 3), np.float32))
+    y.add_(Tensor([1.0, 2.0, 3.0]))
+    assert y.shape == (2, 3)
     with pytest.raises(ValueError):
-        z = Tensor([1.0, 2.0, 3.0])
-        z += Tensor(np.ones((2, 3), np.float32))
+        Tensor([1.0, 2.0, 3.0]).add_(Tensor(np.ones((2, 3), np.float32)))
+
+
+def test_itemset_returns_a_new_tensor():
+    x = Tensor(np.array([[1, 2, 3], [4, 5, 6]], np.float32))
+    y = x.itemset((0, 1), 4)
+    assert _a(y).tolist() == [[1, 4, 3], [4, 5, 6]]
+    assert _a(x).tolist() == [[1, 2, 3], [4, 5, 6]]
+    assert _a(x.itemset(5, 0)).tolist() == [[1, 2, 3], [4, 5, 0]]
+    with pytest.raises(IndexError):
+        x.itemset(7)
 
 
 def test_inplace_methods():
