@@ -28,6 +28,8 @@ class Cell:
                    "_buffers", "_flags"]
     T_destination = TypeVar("T_destination", bound=dict)
     total_instance_count = 0
+    # a layer that sets this runs with its parameters' own dtype under to_float (and casts itself)
+    _keep_params_dtype = False
 
     def __init__(self, auto_prefix=True, flags=None):
         Cell.total_instance_count += 1
@@ -712,6 +714,9 @@ def _call_in_precision(cell, args, kwargs):
     recorded, so gradients still reach the parameters in their own precision."""
     from ..ops.functional import cast
     t = cell._amp_dtype
+    if cell._keep_params_dtype:
+        # e.g. batch norm: its running statistics must be updated in place, in their own dtype
+        return cell.construct(*args, **kwargs)
     saved = dict(cell._params)
     try:
         for name, p in saved.items():

@@ -169,3 +169,18 @@ def test_input_gradients_match_central_differences(make, shape):
     g = ms.grad(lambda a: ops.sum(net(a) * Tensor(r)))(Tensor(x))
     # the statistics update is a side effect; the output does not depend on it here
     np.testing.assert_allclose(g.asnumpy(), numeric_input_grad(net, x, r), rtol=1e-5, atol=1e-7)
+
+
+def test_batch_norm_under_to_float_keeps_float32_statistics():
+    net = nn.SequentialCell([nn.Dense(3, 4), nn.BatchNorm1d(4)]).to_float(ms.float16)
+    net.set_train()
+    x = rand(8, 3)
+    out = net(Tensor(x))
+    assert out.dtype == ms.float16
+    bn = net[1]
+    assert bn.moving_mean.dtype == ms.float32
+    # the running mean moved towards the batch mean of the dense output
+    h = x @ net[0].weight.asnumpy().T + net[0].bias.asnumpy()
+    np.testing.assert_allclose(bn.moving_mean.asnumpy(), 0.1 * h.mean(0), rtol=2e-2, atol=2e-3)
+    grads = ms.grad(lambda a: ops.sum(net(a)), None, net.trainable_params())(Tensor(x))
+    assert all(g.dtype == ms.float32 for g in grads)

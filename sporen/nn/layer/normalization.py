@@ -21,6 +21,7 @@ class _BatchNorm(Cell):
     """
 
     _ndims = ()
+    _keep_params_dtype = True
 
     def __init__(self, num_features, eps=1e-5, momentum=0.9, affine=True, gamma_init="ones", beta_init="zeros",
                  moving_mean_init="zeros", moving_var_init="ones", use_batch_statistics=None, data_format="NCHW",
@@ -61,8 +62,13 @@ class _BatchNorm(Cell):
             raise ValueError(f"{type(self).__name__}: the input has {x.shape[1]} channels, expected "
                              f"num_features={self.num_features}")
         training = self.training if self.use_batch_statistics is None else self.use_batch_statistics
-        return F.batch_norm(x, self.moving_mean, self.moving_variance, self.gamma, self.beta, training=training,
-                            momentum=self.momentum, eps=self.eps)
+        in_dtype = x.dtype
+        if in_dtype is not self.gamma.dtype:
+            # mixed precision: normalise in the parameters' precision, return the input's
+            x = F.cast(x, self.gamma.dtype)
+        y = F.batch_norm(x, self.moving_mean, self.moving_variance, self.gamma, self.beta, training=training,
+                         momentum=self.momentum, eps=self.eps)
+        return y if y.dtype is in_dtype else F.cast(y, in_dtype)
 
     def extend_repr(self):
         return (f"num_features={self.num_features}, eps={self.eps}, momentum={self.momentum}, gamma={self.gamma}, "
