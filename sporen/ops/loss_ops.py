@@ -13,7 +13,8 @@ from .registry import NOT_DIFFERENTIABLE, OPS, Aval, register
 __all__ = ["cross_entropy", "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
            "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "kl_div", "soft_margin_loss",
            "margin_ranking_loss", "hinge_embedding_loss", "cosine_embedding_loss", "triplet_margin_loss",
-           "multi_margin_loss", "multilabel_margin_loss", "multilabel_soft_margin_loss", "gaussian_nll_loss"]
+           "multi_margin_loss", "multilabel_margin_loss", "multilabel_soft_margin_loss", "gaussian_nll_loss",
+           "ctc_loss"]
 
 _wrap = Tensor._wrap
 
@@ -614,3 +615,5 @@ def gaussian_nll_loss(x, target, var, full=False, eps=1e-6, reduction="mean"):
         loss = P.add(loss, _c(0.5 * math.log(2 * math.pi), loss))
     return _reduce(loss, reduction)
 
+
+from .ctc import ctc_loss  # noqa: E402  (the CTC primitives live in ctc.py)

@@ -373,3 +373,54 @@ def test_loss_cell_trains_a_parameter():
         _, g = ms.value_and_grad(step, None, [w])()
         w.set_data(T(w.asnumpy() - 0.5 * g[0].asnumpy()))
     assert step().asnumpy() < first * 0.7
+
+
+# --- CTC ---------------------------------------------------------------------------------------------
+def _ctc_inputs():
+    logits = rand(12, 3, 5, seed=11).astype(np.float64)
+    targets = np.array([[1, 2, 2, 4], [3, 1, 0, 0], [4, 4, 4, 1]])
+    return logits, targets, np.array([12, 9, 10]), np.array([4, 2, 3])
+
+
+def test_ctc_loss_matches_torch_values_and_gradients():
+    torch = pytest.importorskip("torch")
+    logits, targets, il, tl = _ctc_inputs()
+    for reduction in ("none", "mean", "sum"):
+        tz = torch.tensor(logits, requires_grad=True)
+        want = torch.nn.functional.ctc_loss(tz.log_softmax(-1), torch.tensor(targets), torch.tensor(il),
+                                            torch.tensor(tl), blank=0, reduction=reduction)
+        want.backward(torch.ones_like(want))
+
+        def f(z, reduction=reduction):
+            return ops.ctc_loss(ops.log_softmax(z, -1), T(targets), T(il), T(tl), 0, reduction)[0]
+        value, grad = ms.value_and_grad(f)(T(logits))
+        np.testing.assert_allclose(value.asnumpy(), want.detach().numpy(), rtol=1e-7, err_msg=reduction)
+        np.testing.assert_allclose(grad.asnumpy(), tz.grad.numpy(), rtol=1e-6, atol=1e-9, err_msg=reduction)
+
+
+def test_ctc_loss_outputs_cell_and_errors():
+    logits, targets, il, tl = _ctc_inputs()
+    lp = T(special.log_softmax(logits, -1).astype(np.float32))
+    nll, log_alpha = ops.ctc_loss(lp, T(targets), tuple(il), tuple(tl), reduction="none")
+    assert nll.shape == (3,) and log_alpha.shape == (3, 12, 9)
+    # the loss is -logsumexp of the last two forward variables at each sample's last step
+    la = log_alpha.asnumpy()
+    for b in range(3):
+        end = 2 * tl[b]
+        np.testing.assert_allclose(-np.logaddexp(la[b, il[b] - 1, end], la[b, il[b] - 1, end - 1]), nll.asnumpy()[b],
+                                   rtol=1e-5)
+    cell = nn.CTCLoss()
+    np.testing.assert_allclose(cell(lp, T(targets), T(il), T(tl)).asnumpy(), (nll.asnumpy() / tl).mean(), rtol=1e-5)
+    short = T(np.array([1, 9, 10]))
+    inf_loss, _ = ops.ctc_loss(lp, T(targets), short, T(tl), reduction="none")
+    assert np.isinf(inf_loss.asnumpy()[0])
+    zeroed, _ = ops.ctc_loss(lp, T(targets), short, T(tl), reduction="none", zero_infinity=True)
+    assert zeroed.asnumpy()[0] == 0.0
+    with pytest.raises(ValueError, match="ctc_loss: 'log_probs' must be 3-D"):
+        ops.ctc_loss(T(rand(3, 4)), T(targets), T(il), T(tl))
+    with pytest.raises(ValueError, match="ctc_loss: 'blank' must be an int in \\[0, 5\\)"):
+        ops.ctc_loss(lp, T(targets), T(il), T(tl), blank=5)
+    with pytest.raises(ValueError, match="ctc_loss: 'input_lengths' must have shape \\[3\\]"):
+        ops.ctc_loss(lp, T(targets), T(il[:2]), T(tl))
+    with pytest.raises(TypeError, match="ctc_loss: 'targets' must be an int32 or int64 tensor"):
+        ops.ctc_loss(lp, T(targets.astype(np.float32)), T(il), T(tl))

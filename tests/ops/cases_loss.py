@@ -63,3 +63,88 @@ CASES = [
          dtypes=("float32",), grad=False),
     Case("multilabel_margin_mask", [np.array([1, 2, -1])], ref_ml_mask, dtypes=("float32",), grad=False),
 ]
+
+
+# --- CTC: references by enumerating every alignment path (tiny T and C) ---------------------------
+def _collapse(path, blank):
+    out = []
+    prev = None
+    for k in path:
+        if k != prev and k != blank:
+            out.append(k)
+        prev = k
+    return out
+
+
+def ref_ctc_nll(lp, targets, input_lengths, target_lengths, blank, zero_infinity=False):
+    import itertools
+    t_max, n, c = lp.shape
+    out = np.zeros(n)
+    for b in range(n):
+        tl = int(target_lengths[b])
+        il = int(input_lengths[b])
+        want = list(targets[b, :tl])
+        total = -np.inf
+        for path in itertools.product(range(c), repeat=il):
+            if _collapse(path, blank) == want:
+                total = np.logaddexp(total, sum(lp[t, b, k] for t, k in enumerate(path)))
+        out[b] = -total
+        if zero_infinity and np.isinf(out[b]):
+            out[b] = 0.0
+    return out
+
+
+def ref_ctc_grad(lp, targets, input_lengths, target_lengths, blank, zero_infinity):
+    lp = lp.astype(np.float64)
+    g = np.zeros(lp.shape)
+    eps = 1e-6
+    for idx in np.ndindex(lp.shape):
+        up = lp.copy()
+        up[idx] += eps
+        down = lp.copy()
+        down[idx] -= eps
+        diff = (ref_ctc_nll(up, targets, input_lengths, target_lengths, blank)
+                - ref_ctc_nll(down, targets, input_lengths, target_lengths, blank)) / (2 * eps)
+        g[idx] = diff[idx[1]]
+    return g
+
+
+def ref_ctc_alpha(lp, targets, input_lengths, target_lengths, blank):
+    t_max, n, _ = lp.shape
+    s_max = targets.shape[1]
+    out = np.full((n, t_max, 2 * s_max + 1), -np.inf)
+    for b in range(n):
+        tl = int(target_lengths[b])
+        ext = [blank]
+        for k in targets[b, :tl]:
+            ext += [int(k), blank]
+        for t in range(t_max):
+            for s in range(len(ext)):
+                if t == 0:
+                    if s < 2:
+                        out[b, 0, s] = lp[0, b, ext[s]]
+                    continue
+                acc = out[b, t - 1, s]
+                if s >= 1:
+                    acc = np.logaddexp(acc, out[b, t - 1, s - 1])
+                if s >= 2 and ext[s] != blank and ext[s] != ext[s - 2]:
+                    acc = np.logaddexp(acc, out[b, t - 1, s - 2])
+                out[b, t, s] = acc + lp[t, b, ext[s]]
+    return out
+
+
+def log_probs(shape):
+    return lambda rng, dt: special.log_softmax(rng.standard_normal(shape), axis=-1).astype(dt)
+
+
+_CTC_INPUTS = [log_probs((4, 3, 3)), np.array([[1, 2], [1, 1], [2, 0]]), np.array([4, 3, 4]), np.array([2, 2, 1])]
+_CTC_ATTRS = {"blank": 0, "zero_infinity": False}
+CASES += [
+    Case("ctc_loss", _CTC_INPUTS, ref_ctc_nll, attrs=_CTC_ATTRS, grad=(0,)),
+    Case("ctc_loss", [log_probs((3, 2, 3)), np.array([[2, 2], [1, 0]]), np.array([3, 2]), np.array([2, 0])],
+         ref_ctc_nll, attrs={"blank": 0, "zero_infinity": True}, grad=(0,), name="repeat_and_empty"),
+    Case("ctc_loss", [log_probs((4, 2, 3)), np.array([[0, 1], [1, 1]]), np.array([4, 4]), np.array([2, 2])],
+         ref_ctc_nll, attrs={"blank": 2, "zero_infinity": False}, grad=(0,), name="blank2"),
+    Case("ctc_loss_grad", _CTC_INPUTS, ref_ctc_grad, attrs=_CTC_ATTRS, grad=False, rtol=1e-5, atol=1e-6),
+    Case("ctc_log_alpha", _CTC_INPUTS, ref_ctc_alpha, attrs={"blank": 0}, grad=False),
+]
