@@ -12,6 +12,7 @@ positions (numpy defines ``x[mask]`` as ``x[mask.nonzero()]``), so the output sh
 the shapes of the inputs. Tensors used as indices are op inputs, never attributes."""
 import builtins
 import numbers
+import sys
 
 import numpy as np
 
@@ -176,11 +177,22 @@ def _build(index, arrays):
     return out
 
 
+_TARGETS = {}
+
+
 def _target_shape(shape, np_dtype, index, index_shapes):
-    """Shape of ``x[index]`` from shapes alone: index a zero-stride view, which reads no data."""
-    dummy = np.broadcast_to(np.zeros((), np_dtype), shape)
-    arrays = [np.zeros(s, np.intp) for s in index_shapes]
-    return dummy[_build(index, arrays)].shape
+    """Shape of ``x[index]`` from shapes alone: index a zero-stride view, which reads no data.
+    Cached: the result depends only on the shapes and the description."""
+    key = (tuple(shape), index, tuple(tuple(s) for s in index_shapes))
+    out = _TARGETS.get(key)
+    if out is None:
+        dummy = np.broadcast_to(np.zeros((), np.int8), shape)
+        arrays = [np.zeros(s, np.intp) for s in index_shapes]
+        out = dummy[_build(index, arrays)].shape
+        if len(_TARGETS) > 4096:
+            _TARGETS.clear()
+        _TARGETS[key] = out
+    return out
 
 
 # --- getitem -----------------------------------------------------------------------------------
@@ -326,11 +338,34 @@ def _value_tensor(value, target):
                     f"{type(value).__name__}")
 
 
+def _exclusively_owned(arr):
+    """True when no other Tensor, view or user variable can see ``arr``: then a write in place is
+    invisible to everyone else and saves a copy of the whole array."""
+    return arr.base is None and arr.flags.writeable and sys.getrefcount(arr) <= _EXCLUSIVE_REFS
+
+
+def _calibrate_exclusive_refs():
+    # the references an unshared array has at the check, counted through the same call path
+    # (the Tensor's _data, the caller's local, the helper's argument, getrefcount's argument), so
+    # the threshold follows the interpreter rather than a hard-coded number
+    holder = _wrap(np.zeros(1))
+    arr = holder._data
+    return _count_refs(arr)
+
+
+def _count_refs(arr):
+    return sys.getrefcount(arr)
+
+
+_EXCLUSIVE_REFS = _calibrate_exclusive_refs()
+
+
 def tensor_setitem(input, index, value):
-    """``input[index] = value``, in place as in MindSpore: ``input`` is rebound to a new array (the
-    old array is never written, so Tensors sharing it are unaffected). Under an active gradient tape
-    the write is recorded as a ``setitem`` op whose output is ``input`` itself; earlier tape entries
-    are renamed to a Tensor holding the old value, so gradients flow through both versions."""
+    """``input[index] = value``, in place as in MindSpore. The array is written directly only when
+    nothing else can see it; otherwise ``input`` is rebound to an updated copy (Tensors, views and
+    numpy arrays sharing the old array are unaffected). Under an active gradient tape the write is
+    recorded as a ``setitem`` op whose output is ``input`` itself; earlier tape entries are renamed
+    to a Tensor holding the old value, so gradients flow through both versions."""
     if not isinstance(input, Tensor):
         raise TypeError(f"setitem: 'input' must be a Tensor, got {type(input).__name__}")
     if input._data is None:
@@ -338,17 +373,27 @@ def tensor_setitem(input, index, value):
     desc, tensors = _normalize(index, input.shape, "setitem")
     v = _value_tensor(value, input)
     target = _target_shape(input.shape, input._data.dtype, desc, [t.shape for t in tensors])
-    if v.ndim > len(target):
-        extra = v.ndim - len(target)
-        if any(s != 1 for s in v.shape[:extra]):
-            raise ValueError(f"setitem: a value of shape {list(v.shape)} cannot be assigned to an indexed "
-                             f"region of shape {list(target)}")
-        v = OPS["reshape"](v, shape=v.shape[extra:])
-    _setitem_rule(Aval(input.shape, input.dtype), Aval(v.shape, v.dtype),
-                  *[Aval(t.shape, t.dtype) for t in tensors], index=desc, accumulate=False)
+    vshape = v.shape
+    if vshape != target and vshape != ():
+        if len(vshape) > len(target):
+            extra = len(vshape) - len(target)
+            if any(d != 1 for d in vshape[:extra]):
+                _value_shape_error(vshape, target)
+            v = OPS["reshape"](v, shape=vshape[extra:])
+            vshape = v.shape
+        try:
+            ok = np.broadcast_shapes(vshape, target) == target
+        except ValueError:
+            ok = False
+        if not ok:
+            _value_shape_error(vshape, target)
     arrays = [t._data for t in tensors]
     if not _tape.TAPES:
-        input._data = _setitem_kernel(input._data, v._data, *arrays, index=desc, accumulate=False)
+        arr = input._data
+        if _exclusively_owned(arr):
+            arr[_build(desc, arrays)] = v._data
+        else:
+            input._data = _setitem_kernel(arr, v._data, *arrays, index=desc, accumulate=False)
         return input
     old = _wrap(input._data)
     for tape in _tape.TAPES:
@@ -356,6 +401,11 @@ def tensor_setitem(input, index, value):
     input._data = _setitem_kernel(old._data, v._data, *arrays, index=desc, accumulate=False)
     _tape.record(setitem_p, (old, v) + tuple(tensors), input, {"index": desc, "accumulate": False})
     return input
+
+
+def _value_shape_error(vshape, target):
+    raise ValueError(f"setitem: a value of shape {list(vshape)} cannot be assigned to an indexed region "
+                     f"of shape {list(target)}")
 
 
 # The lead binds these in tensor_methods.py too; binding here makes indexing work wherever this

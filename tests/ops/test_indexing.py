@@ -402,3 +402,22 @@ def test_parameter_scatters_update_in_place():
     t = T(np.zeros((2,), np.float32))
     ops.scatter_nd_add(t, T(np.array([[0]])), T(np.array([1.0], np.float32)))
     check(t, [0, 0])  # a plain Tensor is not modified: only Parameters are updated in place
+
+
+def test_setitem_writes_in_place_only_when_nothing_else_sees_the_array():
+    x = ops.zeros((4, 3))
+    arr = x._data
+    del arr  # the test's own reference would make the array shared
+    before = id(x._data)
+    x[1] = 2.0
+    assert id(x._data) == before  # no copy of an unshared array
+    check(x[1], [2, 2, 2])
+    view = x[2]  # a numpy view of x's array: the next write must copy
+    x[2] = 7.0
+    check(view, [0, 0, 0])
+    check(x[2], [7, 7, 7])
+    user = np.ones((2,), np.float32)
+    t = ms.Tensor(user)  # shares the user's array
+    t[0] = 5.0
+    check(t, [5, 1])
+    assert user[0] == 1.0
