@@ -597,3 +597,15 @@ def test_lrn_matches_formula():
     np.testing.assert_allclose(lrn(Tensor(x)).asnumpy(), ref, rtol=1e-5, atol=1e-6)
     g = ms.grad(lambda a: ops.sum(lrn(a)))(Tensor(x))
     assert g.shape == x.shape and np.isfinite(g.asnumpy()).all()
+
+
+def test_matrix_diag_cells():
+    v = rand(2, 3)
+    np.testing.assert_array_equal(nn.MatrixDiag()(Tensor(v)).asnumpy(), np.stack([np.diag(r) for r in v]))
+    m = rand(2, 3, 4)
+    np.testing.assert_array_equal(nn.MatrixDiagPart()(Tensor(m)).asnumpy(), np.stack([np.diag(a) for a in m]))
+    d = rand(2, 3)
+    ref = m.copy()
+    for b in range(2):
+        ref[b][np.arange(3), np.arange(3)] = d[b]
+    np.testing.assert_allclose(nn.MatrixSetDiag()(Tensor(m), Tensor(d)).asnumpy(), ref, rtol=1e-6)

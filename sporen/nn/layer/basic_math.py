@@ -12,7 +12,7 @@ from ..cell import Cell
 
 __all__ = ["Tril", "Triu", "Norm", "ClipByNorm", "L1Regularizer", "OneHot", "Moments", "Roll", "Range",
            "ReduceLogSumExp", "MatMul", "MatDet", "MatInverse", "CentralCrop", "ImageGradients", "Unfold",
-           "TimeDistributed", "LRN"]
+           "TimeDistributed", "LRN", "MatrixDiag", "MatrixDiagPart", "MatrixSetDiag"]
 
 
 def _check_bool(cls, name, value):
@@ -348,3 +348,31 @@ class LRN(Cell):
         window = F.sub(F.slice(cs, [0, 2 * r + 1, 0, 0], [n, c, h, w]), F.slice(cs, [0, 0, 0, 0], [n, c, h, w]))
         scale = F.add(F.mul(window, self.alpha), self.bias)
         return F.div(x, F.pow(scale, self.beta))
+
+
+class MatrixDiag(Cell):
+    """Diagonal matrices from the last dim: (..., K) -> (..., K, K)."""
+
+    def construct(self, input_x):
+        return F.diag_embed(input_x)
+
+
+class MatrixDiagPart(Cell):
+    """The main diagonals of the last two dims: (..., M, N) -> (..., min(M, N))."""
+
+    def construct(self, input_x):
+        return F.diagonal(input_x, 0, -2, -1)
+
+
+class MatrixSetDiag(Cell):
+    """Replace the main diagonals of the last two dims of ``input_x`` by ``diagonal``."""
+
+    def construct(self, input_x, diagonal):
+        m, n = input_x.shape[-2:]
+        k = min(m, n)
+        if tuple(diagonal.shape) != tuple(input_x.shape[:-2]) + (k,):
+            raise ValueError(f"MatrixSetDiag: 'diagonal' must have shape {tuple(input_x.shape[:-2]) + (k,)}, "
+                             f"got {tuple(diagonal.shape)}")
+        off = Tensor(1.0 - np.eye(m, n, dtype=input_x.dtype.np))
+        placed = F.pad(F.diag_embed(diagonal), (0, n - k, 0, m - k), mode="constant", value=0)
+        return F.add(F.mul(input_x, off), placed)
