@@ -1,6 +1,6 @@
 """Linear algebra: the matmul/batch_matmul primitives and the matrix products built on them (mm,
-bmm, dot, inner, outer, tensor_dot, einsum, addmm and friends, kron, cross), plus the dense
-matrix functions (inverse, det, slogdet).
+bmm, dot, inner, outer, tensor_dot, einsum, addmm and friends, kron, cross), plus (re-exported
+from linalg_matrix.py) the dense matrix functions.
 
 Only ``matmul`` (2-D) and ``batch_matmul`` (N-D, broadcasting batch dims) carry a GEMM; every
 other product is a composite of them and of movement/reduction primitives, so gradients come
@@ -13,8 +13,7 @@ from ._helpers import binary_args, check_tensor, unbroadcast
 from .registry import OPS, Aval, register
 
 __all__ = ["matmul", "mm", "bmm", "batch_dot", "dot", "inner", "outer", "ger", "tensor_dot", "einsum",
-           "addmm", "addmv", "addbmm", "baddbmm", "addr", "mv", "vecdot", "kron", "cross",
-           "inverse", "matrix_inverse", "det", "matrix_determinant", "slogdet", "logdet"]
+           "addmm", "addmv", "addbmm", "baddbmm", "addr", "mv", "vecdot", "kron", "cross"]
 
 _wrap = Tensor._wrap
 
@@ -661,114 +660,8 @@ def einsum(equation, *operands):
     return _transpose(x, [lx.index(c) for c in out])
 
 
-# --- matrix functions ----------------------------------------------------------------------------
-def _square_rule(name):
-    def rule(x):
-        if len(x.shape) < 2 or x.shape[-1] != x.shape[-2]:
-            raise ValueError(f"{name}: 'input' must be a batch of square matrices (..., n, n), got "
-                             f"shape {_shape_str(x.shape)}")
-        if x.dtype.kind not in "fc":
-            raise TypeError(f"{name}: 'input' must be a float or complex tensor, got {x.dtype}")
-        return Aval(x.shape, x.dtype)
-    rule.__name__ = f"square[{name}]"
-    return rule
+# the dense matrix functions (inverse, det, solve, decompositions) live in linalg_matrix.py
+from . import linalg_matrix as _linalg_matrix  # noqa: E402
+from .linalg_matrix import *  # noqa: E402,F401,F403
 
-
-def _inverse_kernel(x):
-    return np.linalg.inv(x).astype(x.dtype, copy=False)
-
-
-def _inverse_bprop(x, out, dout):
-    # d(X^-1) = -X^-1 dX X^-1  =>  dX = -X^-T dout X^-T
-    from .elementwise import neg_p
-    t = batch_matmul_p(out, dout, transpose_a=True, transpose_b=False)
-    return (neg_p(batch_matmul_p(t, out, transpose_a=False, transpose_b=True)),)
-
-
-matrix_inverse_p = register("matrix_inverse", infer=_square_rule("matrix_inverse"), kernel=_inverse_kernel,
-                            bprop=_inverse_bprop, family="linalg")
-
-
-def inverse(input):
-    """Inverse of a (batch of) square matrices (MindSpore's ``ops.inverse``)."""
-    check_tensor("inverse", input)
-    _square_rule("inverse")(Aval(input.shape, input.dtype))
-    return matrix_inverse_p(input)
-
-
-def matrix_inverse(x, adjoint=False):
-    """Inverse (of the adjoint when ``adjoint``) of square matrices (``ops.matrix_inverse``)."""
-    check_tensor("matrix_inverse", x, "x")
-    _square_rule("matrix_inverse")(Aval(x.shape, x.dtype))
-    if adjoint:
-        x = _transpose(x, list(range(x.ndim - 2)) + [x.ndim - 1, x.ndim - 2])
-    return matrix_inverse_p(x)
-
-
-def _det_rule(x):
-    _square_rule("det")(x)
-    return Aval(x.shape[:-2], x.dtype)
-
-
-def _det_kernel(x):
-    return np.asarray(np.linalg.det(x)).astype(x.dtype, copy=False)
-
-
-def _det_bprop(x, out, dout):
-    # d det(X) = det(X) tr(X^-1 dX)  =>  dX = dout * det * X^-T
-    from .elementwise import mul_p
-    scale = _reshape(mul_p(dout, out), out.shape + (1, 1))
-    inv_t = _transpose(matrix_inverse_p(x), list(range(x.ndim - 2)) + [x.ndim - 1, x.ndim - 2])
-    return (mul_p(scale, inv_t),)
-
-
-matrix_determinant_p = register("matrix_determinant", infer=_det_rule, kernel=_det_kernel, bprop=_det_bprop,
-                                family="linalg")
-
-
-def det(input):
-    """Determinant of (a batch of) square matrices (MindSpore's ``ops.det``)."""
-    check_tensor("det", input)
-    _det_rule(Aval(input.shape, input.dtype))
-    return matrix_determinant_p(input)
-
-
-def matrix_determinant(input):
-    """Determinant of square matrices (MindSpore's ``ops.matrix_determinant``)."""
-    return det(input)
-
-
-def _slogdet_rule(x):
-    _square_rule("slogdet")(x)
-    a = Aval(x.shape[:-2], x.dtype)
-    return a, a
-
-
-def _slogdet_kernel(x):
-    sign, logabs = np.linalg.slogdet(x)
-    return np.asarray(sign).astype(x.dtype, copy=False), np.asarray(logabs).astype(x.dtype, copy=False)
-
-
-def _slogdet_bprop(x, out, dout):
-    # d log|det X| = tr(X^-1 dX); the sign is piecewise constant
-    from .elementwise import mul_p
-    g = _reshape(dout[1], out[1].shape + (1, 1))
-    inv_t = _transpose(matrix_inverse_p(x), list(range(x.ndim - 2)) + [x.ndim - 1, x.ndim - 2])
-    return (mul_p(g, inv_t),)
-
-
-log_matrix_determinant_p = register("log_matrix_determinant", infer=_slogdet_rule, kernel=_slogdet_kernel,
-                                    bprop=_slogdet_bprop, nout=2, family="linalg")
-
-
-def slogdet(input):
-    """``(sign, log|det|)`` of square matrices (MindSpore's ``ops.slogdet``)."""
-    check_tensor("slogdet", input)
-    _slogdet_rule(Aval(input.shape, input.dtype))
-    return log_matrix_determinant_p(input)
-
-
-def logdet(input):
-    """``log(det(input))``: NaN where the determinant is negative (MindSpore's ``ops.logdet``)."""
-    from .elementwise import log_p
-    return log_p(det(input))
+__all__ += _linalg_matrix.__all__

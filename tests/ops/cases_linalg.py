@@ -59,3 +59,39 @@ CASES += [
          [lambda rng, dt: np.array([[0.0, 2.0], [3.0, 1.0]], dt)], lambda x: tuple(np.linalg.slogdet(x)),
          rtol=1e-5, atol=1e-5, name="negative_det"),
 ]
+
+
+def spd(shape):
+    """Symmetric positive-definite matrices."""
+    def make(rng, dt):
+        a = rng.standard_normal(shape)
+        return (a @ np.swapaxes(a, -1, -2) + shape[-1] * np.eye(shape[-1])).astype(dt)
+    return make
+
+
+def ref_solve(a, b, adjoint=False):
+    if adjoint:
+        a = np.swapaxes(a, -1, -2)
+    return np.linalg.solve(a, b)
+
+
+def ref_svd(x):
+    u, s, vh = np.linalg.svd(x, full_matrices=False)
+    return s, u, np.swapaxes(vh, -1, -2)
+
+
+CASES += [
+    Case("matrix_solve", [well_conditioned((3, 3)), (3, 2)], ref_solve, rtol=1e-5, atol=1e-5),
+    Case("matrix_solve", [well_conditioned((2, 4, 4)), (2, 4, 1)], ref_solve, attrs={"adjoint": True},
+         rtol=1e-5, atol=1e-5),
+    Case("cholesky", [spd((3, 3))], np.linalg.cholesky, rtol=1e-5, atol=1e-5),
+    Case("cholesky", [spd((2, 4, 4))], np.linalg.cholesky, rtol=1e-5, atol=1e-5),
+    Case("qr", [(4, 3)], lambda x, mode: np.linalg.qr(x, mode=mode), attrs={"mode": "reduced"}, rtol=1e-5, atol=1e-5),
+    Case("qr", [(2, 3, 3)], lambda x, mode: np.linalg.qr(x, mode=mode), attrs={"mode": "reduced"},
+         rtol=1e-5, atol=1e-5),
+    Case("qr", [(2, 3)], lambda x, mode: np.linalg.qr(x, mode=mode), attrs={"mode": "complete"},
+         rtol=1e-5, atol=1e-5, grad=False, name="wide_complete"),
+    Case("svd", [(4, 3)], ref_svd, rtol=1e-5, atol=1e-5),
+    Case("svd", [(2, 3, 5)], ref_svd, rtol=1e-5, atol=1e-5),
+    Case("svd", [(3, 3)], ref_svd, rtol=1e-5, atol=1e-5),
+]

@@ -227,3 +227,69 @@ def test_half_precision_keeps_its_dtype(dtype):
     np.testing.assert_allclose(got.asnumpy().astype(np.float32), a @ b, rtol=5e-2, atol=5e-2)
     got2 = ops.mm(ms.Tensor(a, dtype), ms.Tensor(b[0], dtype))
     assert got2.dtype == dtype
+
+
+def _spd(n, batch=()):
+    a = rng.standard_normal(batch + (n, n))
+    return a @ np.swapaxes(a, -1, -2) + n * np.eye(n)
+
+
+def test_cholesky_family():
+    a = _spd(3, (2,))
+    low = ops.cholesky(ms.Tensor(a))
+    np.testing.assert_allclose(low.asnumpy(), np.linalg.cholesky(a), rtol=1e-10)
+    up = ops.cholesky(ms.Tensor(a), upper=True)
+    np.testing.assert_allclose(up.asnumpy(), np.swapaxes(np.linalg.cholesky(a), -1, -2), rtol=1e-10)
+    b = rng.standard_normal((2, 3, 4))
+    np.testing.assert_allclose(ops.cholesky_solve(ms.Tensor(b), low).asnumpy(), np.linalg.solve(a, b), rtol=1e-9)
+    np.testing.assert_allclose(ops.cholesky_solve(ms.Tensor(b), up, upper=True).asnumpy(), np.linalg.solve(a, b),
+                               rtol=1e-9)
+    np.testing.assert_allclose(ops.cholesky_inverse(low).asnumpy(), np.linalg.inv(a), rtol=1e-9)
+    np.testing.assert_allclose(ops.cholesky_inverse(up, upper=True).asnumpy(), np.linalg.inv(a), rtol=1e-9)
+    with pytest.raises(TypeError, match="'upper' must be a bool"):
+        ops.cholesky(ms.Tensor(a), upper=1)
+
+
+def test_cholesky_gradient_of_logdet_is_the_inverse():
+    # log det A = 2 sum log diag(L): its gradient is A^-1 (A symmetric)
+    a = ms.Tensor(_spd(4))
+    eye = ms.Tensor(np.eye(4))
+    g = ms.grad(lambda m: 2 * ops.sum(ops.log(ops.sum(ops.cholesky(m) * eye, 1))))(a)
+    np.testing.assert_allclose(g.asnumpy(), np.linalg.inv(a.asnumpy()), rtol=1e-8)
+
+
+def test_matrix_solve_and_power():
+    a = _spd(3)
+    b = rng.standard_normal((3, 2))
+    np.testing.assert_allclose(ops.matrix_solve(ms.Tensor(a), ms.Tensor(b)).asnumpy(), np.linalg.solve(a, b),
+                               rtol=1e-10)
+    with pytest.raises(ValueError, match="does not fit 'matrix'"):
+        ops.matrix_solve(ms.Tensor(a), ms.Tensor(rng.standard_normal((4, 2))))
+    for n in (0, 1, 3, 6, -1, -3):
+        np.testing.assert_allclose(ops.matrix_power(ms.Tensor(a), n).asnumpy(), np.linalg.matrix_power(a, n),
+                                   rtol=1e-9)
+    with pytest.raises(TypeError, match="'n' must be an int"):
+        ops.matrix_power(ms.Tensor(a), 1.5)
+
+
+def test_qr_svd_pinv():
+    a = rng.standard_normal((2, 5, 3))
+    q, r = ops.qr(ms.Tensor(a))
+    assert q.shape == (2, 5, 3) and r.shape == (2, 3, 3)
+    np.testing.assert_allclose(q.asnumpy() @ r.asnumpy(), a, atol=1e-12)
+    q, r = ops.qr(ms.Tensor(a), mode="complete")
+    assert q.shape == (2, 5, 5) and r.shape == (2, 5, 3)
+    with pytest.raises(ValueError, match="'mode' must be 'reduced' or 'complete'"):
+        ops.qr(ms.Tensor(a), mode="r2")
+    s, u, v = ops.svd(ms.Tensor(a))
+    assert s.shape == (2, 3) and u.shape == (2, 5, 3) and v.shape == (2, 3, 3)
+    np.testing.assert_allclose((u.asnumpy() * s.asnumpy()[:, None, :]) @ np.swapaxes(v.asnumpy(), -1, -2), a,
+                               atol=1e-12)
+    np.testing.assert_allclose(ops.svd(ms.Tensor(a), compute_uv=False).asnumpy(), np.linalg.svd(a)[1], rtol=1e-12)
+    s, u, v = ops.svd(ms.Tensor(a), full_matrices=True)
+    assert u.shape == (2, 5, 5) and v.shape == (2, 3, 3)
+    np.testing.assert_allclose(ops.pinv(ms.Tensor(a)).asnumpy(), np.linalg.pinv(a), atol=1e-12)
+    # the nuclear norm's gradient is U V^T
+    g = ms.grad(lambda m: ops.sum(ops.svd(m, compute_uv=False)))(ms.Tensor(a))
+    uu, _, vh = np.linalg.svd(a, full_matrices=False)
+    np.testing.assert_allclose(g.asnumpy(), uu @ vh, rtol=1e-9, atol=1e-12)
