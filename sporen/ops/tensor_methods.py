@@ -227,11 +227,16 @@ def view_as(self, other):
     return F.reshape(self, other.shape)
 
 
-def transpose(self, *axes):
-    """``Tensor.transpose(*axes)``: no axes reverses them."""
+def transpose(self, *axes, dim0=None, dim1=None):
+    """``Tensor.transpose(*axes)`` (no axes reverses them), or MindSpore 2.x's other form
+    ``transpose(dim0, dim1)``: two dims of a tensor that has more or fewer than 2 are swapped."""
+    if dim0 is not None or dim1 is not None:
+        return swapaxes(self, dim0, dim1)
     axes = _shape_args(axes)
     if not axes:
         axes = tuple(range(self.ndim - 1, -1, -1))
+    elif len(axes) == 2 and self.ndim != 2:
+        return swapaxes(self, axes[0], axes[1])
     return F.transpose(self, tuple(axes))
 
 
@@ -244,12 +249,18 @@ def expand_dims(self, axis):
     return F.expand_dims(self, axis)
 
 
-def squeeze(self, axis=None):
-    return F.squeeze(self, axis)
+def squeeze(self, axis=None, *, dim=None):
+    return F.squeeze(self, axis if dim is None else dim)
 
 
-def flatten(self, order="C", *, start_dim=0, end_dim=-1):
-    """``Tensor.flatten(order='C', *, start_dim=0, end_dim=-1)``."""
+def flatten(self, order="C", *args, start_dim=0, end_dim=-1):
+    """``Tensor.flatten(order='C', *, start_dim=0, end_dim=-1)``, or MindSpore 2.x's other form
+    ``flatten(start_dim=0, end_dim=-1)`` with the dims given by position."""
+    if isinstance(order, int) and not isinstance(order, bool):
+        start_dim = order
+        order = "C"
+        if args:
+            end_dim = args[0]
     if order not in ("C", "F"):
         raise ValueError(f"Tensor.flatten: 'order' must be 'C' or 'F', got {order!r}")
     x = self
@@ -376,21 +387,38 @@ def reshape_as(self, other):
     return F.reshape(self, other.shape)
 
 
-def sum_(self, axis=None, dtype=None, keepdims=False, initial=None):
-    """``Tensor.sum(axis=None, dtype=None, keepdims=False, initial=None)``."""
+def _alias(value, alias):
+    """MindSpore 2.x methods take two spellings (axis/dim, keepdims/keepdim): the one given wins."""
+    return value if alias is None else alias
+
+
+def sum_(self, axis=None, dtype=None, keepdims=False, initial=None, *, dim=None, keepdim=None):
+    """``Tensor.sum(axis=None, dtype=None, keepdims=False, initial=None)``, or the 2.x form
+    ``sum(dim=None, keepdim=False, *, dtype=None)`` (a bool second argument is keepdim)."""
+    if isinstance(dtype, bool):
+        keepdims, dtype = dtype, None
+    axis = _alias(axis, dim)
+    keepdims = _alias(keepdims, keepdim)
     out = F.sum(self, _axis(axis), keepdims, dtype=dtype)
     if initial is not None:
         out = F.add(out, initial)
     return out
 
 
-def mean(self, axis=None, keep_dims=False):
-    """``Tensor.mean(axis=None, keep_dims=False)``."""
-    return F.mean(self, _axis(axis), keep_dims)
+def mean(self, axis=None, keep_dims=False, *, dim=None, keepdim=None, dtype=None):
+    """``Tensor.mean(axis=None, keep_dims=False)``, or the 2.x form ``mean(dim, keepdim, *, dtype)``."""
+    x = self if dtype is None else F.cast(self, dtype)
+    return F.mean(x, _axis(_alias(axis, dim)), _alias(keep_dims, keepdim))
 
 
 def _extreme(name, amax_name):
-    def method(self, axis=None, keepdims=False, *, initial=None, where=None, return_indices=False):
+    def method(self, axis=None, keepdims=False, *, initial=None, where=None, return_indices=False,
+               dim=None, keepdim=None):
+        if isinstance(axis, Tensor):  # the 2.x form max(other): elementwise
+            return getattr(F, "maximum" if name == "max" else "minimum")(self, axis)
+        if dim is not None:  # the 2.x form max(dim, keepdim): (values, indices)
+            return getattr(F, name)(self, dim, _alias(keepdims, keepdim))
+        keepdims = _alias(keepdims, keepdim)
         if return_indices:
             return getattr(F, name)(self, axis, keepdims, initial=initial, where=where)
         if initial is None and where is None:
@@ -409,12 +437,12 @@ def _axis(axis):
     return axis
 
 
-def argmax(self, axis=None, keepdims=False):
-    return F.argmax(self, axis, keepdims)
+def argmax(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+    return F.argmax(self, _alias(axis, dim), _alias(keepdims, keepdim))
 
 
-def argmin(self, axis=None, keepdims=False):
-    return F.argmin(self, axis, keepdims)
+def argmin(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+    return F.argmin(self, _alias(axis, dim), _alias(keepdims, keepdim))
 
 
 def argmax_with_value(self, axis=0, keep_dims=False):
@@ -427,40 +455,49 @@ def argmin_with_value(self, axis=0, keep_dims=False):
     return index, values
 
 
-def prod(self, axis=None, keep_dims=False, dtype=None):
+def prod(self, axis=None, keep_dims=False, dtype=None, *, dim=None, keepdim=None):
     x = self if dtype is None else F.cast(self, dtype)
-    return F.prod(x, _axis(axis), keep_dims)
+    return F.prod(x, _axis(_alias(axis, dim)), _alias(keep_dims, keepdim))
 
 
-def all_(self, axis=None, keep_dims=False):
-    return F.all(self, _axis(axis), keep_dims)
+def all_(self, axis=None, keep_dims=False, *, dim=None, keepdim=None):
+    return F.all(self, _axis(_alias(axis, dim)), _alias(keep_dims, keepdim))
 
 
-def any_(self, axis=None, keep_dims=False):
-    return F.any(self, _axis(axis), keep_dims)
+def any_(self, axis=None, keep_dims=False, *, dim=None, keepdim=None):
+    return F.any(self, _axis(_alias(axis, dim)), _alias(keep_dims, keepdim))
 
 
-def amax(self, axis=None, keepdims=False, *, initial=None, where=None):
-    return F.amax(self, _axis(axis), keepdims, initial=initial, where=where)
+def amax(self, axis=None, keepdims=False, *, initial=None, where=None, dim=None, keepdim=None):
+    return F.amax(self, _axis(_alias(axis, dim)), _alias(keepdims, keepdim), initial=initial,
+                  where=where)
 
 
-def amin(self, axis=None, keepdims=False, *, initial=None, where=None):
-    return F.amin(self, _axis(axis), keepdims, initial=initial, where=where)
+def amin(self, axis=None, keepdims=False, *, initial=None, where=None, dim=None, keepdim=None):
+    return F.amin(self, _axis(_alias(axis, dim)), _alias(keepdims, keepdim), initial=initial,
+                  where=where)
 
 
-def std(self, axis=None, ddof=0, keepdims=False):
-    return F.std(self, _axis(axis), ddof=ddof, keepdims=keepdims)
+def std(self, axis=None, ddof=0, keepdims=False, *, dim=None, correction=None, keepdim=None):
+    """``Tensor.std(axis=None, ddof=0, keepdims=False)``, or ``std(dim=None, *, correction=1, keepdim=False)``."""
+    if dim is not None or correction is not None or keepdim is not None:
+        ddof = 1 if correction is None else correction
+    return F.std(self, _axis(_alias(axis, dim)), ddof=ddof, keepdims=_alias(keepdims, keepdim))
 
 
-def var(self, axis=None, ddof=0, keepdims=False):
-    return F.var(self, _axis(axis), ddof=ddof, keepdims=keepdims)
+def var(self, axis=None, ddof=0, keepdims=False, *, dim=None, correction=None, keepdim=None):
+    """``Tensor.var(axis=None, ddof=0, keepdims=False)``, or ``var(dim=None, *, correction=1, keepdim=False)``."""
+    if dim is not None or correction is not None or keepdim is not None:
+        ddof = 1 if correction is None else correction
+    return F.var(self, _axis(_alias(axis, dim)), ddof=ddof, keepdims=_alias(keepdims, keepdim))
 
 
 def ptp(self, axis=None, keepdims=False):
     return F.sub(F.amax(self, _axis(axis), keepdims), F.amin(self, _axis(axis), keepdims))
 
 
-def cumsum(self, axis=None, dtype=None):
+def cumsum(self, axis=None, dtype=None, *, dim=None):
+    axis = _alias(axis, dim)
     x = self if axis is not None else F.reshape(self, (-1,))
     return F.cumsum(x, 0 if axis is None else axis, dtype=dtype)
 
