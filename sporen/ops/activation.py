@@ -7,7 +7,7 @@ import numpy as np
 
 from . import _rules as R
 from ._helpers import check_tensor
-from .elementwise import (_const, _sigmoid_kernel, abs_p, add_p, cast_p, div_p, exp_p, greater_p,
+from .elementwise import (_const, _in_place_safe, _sigmoid_kernel, abs_p, add_p, cast_p, div_p, exp_p, greater_p,
                           maximum_p, minimum_p, mul_p, sigmoid_p, sub_p, tanh_p, where_p)
 from .elementwise_math import _erf_kernel, erf_p, expm1_p, log1p_p
 from .registry import OPS, register
@@ -73,9 +73,13 @@ def relu6(x):
 
 
 # --- gelu ---------------------------------------------------------------------------------------------
+@_in_place_safe
 def _gelu_kernel(x):
-    half = x.dtype.type(0.5)
-    return half * x * (1 + _erf_kernel(x * x.dtype.type(_SQRT_HALF)))
+    out = _erf_kernel(x * x.dtype.type(_SQRT_HALF))
+    out += 1
+    out *= x
+    out *= x.dtype.type(0.5)
+    return out
 
 
 def _gelu_bprop(x, out, dout):
@@ -85,10 +89,18 @@ def _gelu_bprop(x, out, dout):
     return (mul_p(dout, add_p(cdf, mul_p(x, pdf))),)
 
 
+@_in_place_safe
 def _gelu_tanh_kernel(x):
-    k = x.dtype.type(_TANH_K)
-    c = x.dtype.type(_TANH_C)
-    return x.dtype.type(0.5) * x * (1 + np.tanh(k * (x + c * x * x * x)))
+    inner = x * x
+    inner *= x.dtype.type(_TANH_C)
+    inner += 1
+    inner *= x
+    inner *= x.dtype.type(_TANH_K)
+    out = np.tanh(inner, out=inner)
+    out += 1
+    out *= x
+    out *= x.dtype.type(0.5)
+    return out
 
 
 def _gelu_tanh_bprop(x, out, dout):
@@ -128,8 +140,11 @@ def fast_gelu(x):
 
 
 # --- silu ----------------------------------------------------------------------------------------
+@_in_place_safe
 def _silu_kernel(x):
-    return x * _sigmoid_kernel(x)
+    out = _sigmoid_kernel(x)
+    out *= x
+    return out
 
 
 def _silu_bprop(x, out, dout):

@@ -148,10 +148,23 @@ tanh_p = register("tanh", infer=R.float_unary("tanh"), kernel=np.tanh, bprop=_ta
                   expr="tanh({0})", family="elementwise")
 
 
+def _in_place_safe(kernel):
+    """Let a kernel that works in place (``out=``) accept 0-d input, for which numpy's ufuncs
+    return immutable scalars: it runs on a 1-element view instead."""
+    def wrapped(x):
+        if x.ndim == 0:
+            return kernel(x.reshape(1)).reshape(())
+        return kernel(x)
+    wrapped.__name__ = kernel.__name__
+    return wrapped
+
+
+@_in_place_safe
 def _sigmoid_kernel(x):
-    # exp of a negative magnitude only, so no overflow for large |x|
+    # exp of a negative magnitude only, so no overflow for large |x|; one division, in place
     e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+    denominator = 1 + e
+    return np.divide(np.where(x >= 0, x.dtype.type(1), e), denominator, out=denominator)
 
 
 def _sigmoid_bprop(x, out, dout):

@@ -55,15 +55,20 @@ def _erf_kernel(x):
     x = np.asarray(x)
     if x.dtype == np.float64:
         return _math_erf(x)
-    xf = np.clip(x.astype(np.float32, copy=False), -4.0, 4.0)
+    xf = np.clip(x, -4.0, 4.0, dtype=np.float32)
     x2 = xf * xf
+    # Horner's rule in place: two polynomials in x^2, no temporaries per step
     p = np.full_like(x2, _ERF_NUM[0])
     for c in _ERF_NUM[1:]:
-        p = p * x2 + np.float32(c)
+        p *= x2
+        p += np.float32(c)
     q = np.full_like(x2, _ERF_DEN[0])
     for c in _ERF_DEN[1:]:
-        q = q * x2 + np.float32(c)
-    return (xf * p / q).astype(x.dtype, copy=False)
+        q *= x2
+        q += np.float32(c)
+    p *= xf
+    p /= q
+    return p.astype(x.dtype, copy=False)
 
 
 def _erfc_kernel(x):
