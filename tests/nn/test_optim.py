@@ -677,3 +677,77 @@ def test_lars_wraps_momentum():
     assert not inner.exec_weight_decay
     with pytest.raises(TypeError, match="optimizer"):
         nn.LARS(params)
+
+
+def test_rprop_matches_formula():
+    params = make_params()
+    p0 = initial(params)
+    rng = np.random.default_rng(5)
+    # signs that repeat and flip, so every branch (grow, shrink, keep) is taken
+    grads = [[np.sign(rng.normal(size=p.shape)).astype(np.float32) * rng.uniform(0.5, 1.5, size=p.shape)
+              .astype(np.float32) for p in params] for _ in range(5)]
+    opt = nn.Rprop(params, learning_rate=0.1, etas=(0.5, 1.2), step_sizes=(1e-3, 0.15))
+    w = [x.astype(np.float64) for x in p0]
+    prev = [np.zeros_like(x) for x in w]
+    size = [np.full_like(x, f32(0.1)) for x in w]
+    expected = []
+    for gs in grads:
+        for i, g in enumerate(gs):
+            s = np.sign(g * prev[i])
+            factor = np.where(s > 0, f32(1.2), np.where(s < 0, 0.5, 1.0))
+            size[i] = np.clip(size[i] * factor, 1e-3, 0.15)
+            g_used = np.where(s < 0, 0.0, g)
+            w[i] = w[i] - np.sign(g_used) * size[i]
+            prev[i] = g_used
+        expected.append([x.copy() for x in w])
+    check(run(opt, params, grads), expected)
+    with pytest.raises(ValueError, match="etaplus"):
+        nn.Rprop(params, etas=(0.5, 0.9))
+
+
+def test_asgd_matches_formula():
+    params = make_params()
+    p0 = initial(params)
+    grads = make_grads(params)
+    lr, lambd, alpha, t0 = f32(0.1), 1e-2, 0.75, 2.0
+    opt = nn.ASGD(params, learning_rate=0.1, lambd=lambd, alpha=alpha, t0=t0)
+    w = [x.astype(np.float64) for x in p0]
+    ax = [np.zeros_like(x) for x in w]
+    eta = [lr for _ in w]
+    mu = [1.0 for _ in w]
+    expected = []
+    for t, gs in enumerate(grads, start=1):
+        for i, g in enumerate(gs):
+            w[i] = w[i] * (1 - lambd * eta[i]) - eta[i] * g
+            ax[i] = ax[i] + (w[i] - ax[i]) * mu[i] if mu[i] != 1 else w[i].copy()
+            eta[i] = lr / (1 + lambd * lr * t) ** alpha
+            mu[i] = 1 / max(1.0, t - t0)
+        expected.append([x.copy() for x in w])
+    check(run(opt, params, grads), expected)
+    np.testing.assert_allclose(opt.ax[0].asnumpy(), ax[0], rtol=1e-5)
+    assert opt.ax[0].name == "ax_.fc.weight" and opt.mu[0].name == "mu_fc.weight"
+
+
+def test_user_defined_optimizer_with_the_public_api():
+    class MySGD(nn.Optimizer):
+        def __init__(self, params, learning_rate):
+            super().__init__(learning_rate, params, weight_decay=0.1)
+
+        def construct(self, gradients):
+            gradients = self.decay_weight(gradients)
+            lr = self.get_lr()
+            for p, g in zip(self.parameters, gradients):
+                p.set_data(p - lr * g)
+            return True
+
+    params = make_params(shapes=((2,), (2,)), names=("w", "bn.gamma"))
+    p0 = initial(params)
+    opt = MySGD(params, learning_rate=[0.5, 0.25])
+    g = np.ones(2, np.float32)
+    opt((Tensor(g), Tensor(g)))
+    opt((Tensor(g), Tensor(g)))
+    w = p0[0].astype(np.float64)
+    for lr in (0.5, 0.25):
+        w = w - lr * (g + 0.1 * w)
+    np.testing.assert_allclose(params[0].asnumpy(), w, rtol=1e-6)
+    np.testing.assert_allclose(params[1].asnumpy(), p0[1] - 0.75 * g, rtol=1e-6)  # gamma: no decay

@@ -11,6 +11,9 @@ from .lamb import Lamb
 from .ftrl import FTRL
 from .proximal_ada_grad import ProximalAdagrad
 from .lars import LARS
+from .rprop import Rprop
+from .asgd import ASGD
 
 __all__ = ["Optimizer", "SGD", "Momentum", "Adam", "AdamWeightDecay", "RMSProp", "Adagrad", "Adadelta",
-           "AdaMax", "Lamb", "LazyAdam", "FTRL", "ProximalAdagrad", "LARS"]
+           "AdaMax", "Lamb", "LazyAdam", "FTRL", "ProximalAdagrad", "LARS", "Rprop",
+           "ASGD"]
