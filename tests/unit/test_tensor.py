@@ -312,6 +312,17 @@ METHOD_CASES = [
     ("flatten(start_dim)", lambda x: x.view(1, 2, 3).flatten(1), lambda x: x.reshape(1, 6)),
     ("flatten(start,end)", lambda x: x.view(1, 2, 3).flatten(0, 1), lambda x: x.reshape(2, 3)),
     ("squeeze(dim)", lambda x: x.view(1, 2, 3).squeeze(dim=0), lambda x: x),
+    ("gather(indices,axis)", lambda x: x.gather(Tensor([2, 0]), 1), lambda x: x[:, [2, 0]]),
+    ("gather(dim,index)", lambda x: x.gather(1, Tensor(np.array([[0, 0], [2, 1]]))),
+     lambda x: np.take_along_axis(x, np.array([[0, 0], [2, 1]]), 1)),
+    ("scatter_add(indices,updates)", lambda x: x.scatter_add(Tensor(np.array([[0, 1], [0, 1]])), Tensor([1.0, 2.0])),
+     lambda x: x + np.float32([[0, 3, 0], [0, 0, 0]])),
+    ("scatter_add(dim,index,src)",
+     lambda x: x.scatter_add(1, Tensor(np.array([[0, 0], [2, 2]])), Tensor(np.ones((2, 2), np.float32))),
+     lambda x: x + np.float32([[2, 0, 0], [0, 0, 2]])),
+    ("index_add(dim,index,source)",
+     lambda x: x.index_add(0, Tensor(np.array([1], np.int32)), Tensor(np.ones((1, 3), np.float32)), alpha=2),
+     lambda x: x + np.float32([[0, 0, 0], [2, 2, 2]])),
     ("logit", lambda x: (x * 0.1 + 0.5).logit(), lambda x: np.log((x * 0.1 + 0.5) / (1 - (x * 0.1 + 0.5)))),
 ]
 
