@@ -524,40 +524,6 @@ def where(self, condition, y):
     return F.select(condition, self, y)
 
 
-def _is_dim(v):
-    return isinstance(v, int) and not isinstance(v, bool)
-
-
-def gather(self, *args, **kwargs):
-    """``Tensor.gather(input_indices, axis, batch_dims=0)``, or the 2.x form ``gather(dim, index)``
-    (gathering along dim, as ``gather_elements``)."""
-    if len(args) == 2 and _is_dim(args[0]) and isinstance(args[1], Tensor) and not kwargs:
-        return F.gather_elements(self, args[0], args[1])
-    if "dim" in kwargs and "index" in kwargs:
-        return F.gather_elements(self, kwargs["dim"], kwargs["index"])
-    return F.gather(self, *args, **kwargs)
-
-
-def scatter_add(self, *args, **kwargs):
-    """``Tensor.scatter_add(indices, updates)`` (a new tensor, as ``tensor_scatter_add``), or the
-    2.x form ``scatter_add(dim, index, src)``."""
-    if len(args) == 3 and _is_dim(args[0]):
-        return F.tensor_scatter_elements(self, args[1], args[2], args[0], "add")
-    if "dim" in kwargs:
-        return F.tensor_scatter_elements(self, kwargs["index"], kwargs["src"], kwargs["dim"], "add")
-    return F.tensor_scatter_add(self, *args, **kwargs)
-
-
-def index_add(self, *args, alpha=1, **kwargs):
-    """``Tensor.index_add(indices, y, axis, ...)``, or the 2.x form ``index_add(dim, index, source, *, alpha=1)``."""
-    if len(args) == 3 and _is_dim(args[0]):
-        dim, index, source = args
-        if alpha != 1:
-            source = F.mul(source, alpha)
-        return F.index_add(self, index, source, dim)
-    return F.index_add(self, *args, **kwargs)
-
-
 def approximate_equal(self, other, tolerance=1e-5):
     """``|self - other| < tolerance``, elementwise."""
     return F.less(F.abs(F.sub(self, other)), tolerance)
@@ -678,9 +644,6 @@ _ADAPTERS = {
     "ptp": (ptp, ("amax", "amin", "sub")), "cumsum": (cumsum, ("cumsum", "reshape")),
     "trace": (trace, ("diagonal", "sum")), "repeat": (repeat, ("repeat_interleave",)),
     "expand": (expand, ("broadcast_to",)),
-    "gather": (gather, ("gather", "gather_elements")),
-    "scatter_add": (scatter_add, ("tensor_scatter_add", "tensor_scatter_elements")),
-    "index_add": (index_add, ("index_add", "mul")),
     "where": (where, ("select",)), "approximate_equal": (approximate_equal, ("less", "abs", "sub")),
     "sum_to_size": (sum_to_size, ("sum",)), "msort": (msort, ("sort",)),
     "add": (add, ("add", "mul")), "sub": (sub, ("sub", "mul")),
@@ -760,7 +723,10 @@ def install():
         if not _has_all(needs):
             continue
         _set(name, fn)
-    from .tensor_methods_composite import COMPOSITES
+    from .tensor_methods_composite import COMPOSITES, OVERLOADS
+    for name, (fn, needs) in OVERLOADS.items():
+        if _has_all(needs):
+            _set(name, fn)
     for name, (fn, needs) in COMPOSITES.items():
         if name not in BOUND and _has_all(needs):
             _set(name, fn)

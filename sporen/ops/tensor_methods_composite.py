@@ -1,6 +1,7 @@
 """Tensor methods MindSpore has that sporen computes from several ops (``Tensor.diff``, ``Tensor.take``,
 ``Tensor.fmax``, ``Tensor.matrix_power``, the random fills...). ``tensor_methods`` binds each one
-whose ops exist; ``COMPOSITES`` maps a method name to (function, ops it needs)."""
+whose ops exist; ``COMPOSITES`` maps a method name to (function, ops it needs) and fills gaps,
+``OVERLOADS`` replaces direct bindings where MindSpore 2.x accepts a second form."""
 import math
 
 import numpy as np
@@ -8,7 +9,42 @@ import numpy as np
 from ..tensor import Tensor
 from . import functional as F
 
-__all__ = ["COMPOSITES"]
+__all__ = ["COMPOSITES", "OVERLOADS"]
+
+
+# --- methods with two MindSpore 2.x forms (these replace the direct binding of the op) -----------
+def _is_dim(v):
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def gather(self, *args, **kwargs):
+    """``Tensor.gather(input_indices, axis, batch_dims=0)``, or the 2.x form ``gather(dim, index)``
+    (gathering along dim, as ``gather_elements``)."""
+    if len(args) == 2 and _is_dim(args[0]) and isinstance(args[1], Tensor) and not kwargs:
+        return F.gather_elements(self, args[0], args[1])
+    if "dim" in kwargs and "index" in kwargs:
+        return F.gather_elements(self, kwargs["dim"], kwargs["index"])
+    return F.gather(self, *args, **kwargs)
+
+
+def scatter_add(self, *args, **kwargs):
+    """``Tensor.scatter_add(indices, updates)`` (a new tensor, as ``tensor_scatter_add``), or the
+    2.x form ``scatter_add(dim, index, src)``."""
+    if len(args) == 3 and _is_dim(args[0]):
+        return F.tensor_scatter_elements(self, args[1], args[2], args[0], "add")
+    if "dim" in kwargs:
+        return F.tensor_scatter_elements(self, kwargs["index"], kwargs["src"], kwargs["dim"], "add")
+    return F.tensor_scatter_add(self, *args, **kwargs)
+
+
+def index_add(self, *args, alpha=1, **kwargs):
+    """``Tensor.index_add(indices, y, axis, ...)``, or the 2.x form ``index_add(dim, index, source, *, alpha=1)``."""
+    if len(args) == 3 and _is_dim(args[0]):
+        dim, index, source = args
+        if alpha != 1:
+            source = F.mul(source, alpha)
+        return F.index_add(self, index, source, dim)
+    return F.index_add(self, *args, **kwargs)
 
 
 def xdivy(self, other):
@@ -183,6 +219,12 @@ def random_(self, from_=0, to=None, *, generator=None):
         from_, to = (0, from_) if from_ else (0, 2 ** (min(self.dtype.itemsize * 8, 53) - 1))
     return _assign_result(self, F.randint_like(self, from_, to, dtype=self.dtype))
 
+
+OVERLOADS = {
+    "gather": (gather, ("gather", "gather_elements")),
+    "scatter_add": (scatter_add, ("tensor_scatter_add", "tensor_scatter_elements")),
+    "index_add": (index_add, ("index_add", "mul")),
+}
 
 COMPOSITES = {
     "xdivy": (xdivy, ("equal", "div", "select", "ones_like", "zeros_like")),
