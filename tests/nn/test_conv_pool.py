@@ -457,3 +457,61 @@ def test_max_unpool_inverts_max_pool():
     out3, idx3 = nn.MaxPool3d(2, 2, return_indices=True)(Tensor(x3))
     r3 = nn.MaxUnpool3d(2)(out3, idx3).asnumpy()
     assert r3.shape == x3.shape and np.isclose(r3.sum(), out3.asnumpy().sum(), rtol=1e-5)
+
+
+def test_against_torch_where_semantics_coincide():
+    torch = pytest.importorskip("torch")
+    tf = torch.nn.functional
+    x = rand(2, 4, 9, 8)
+    conv = nn.Conv2d(4, 6, 3, stride=2, pad_mode="pad", padding=1, dilation=2, group=2, has_bias=True)
+    want = tf.conv2d(torch.from_numpy(x), torch.from_numpy(conv.weight.asnumpy()),
+                     torch.from_numpy(conv.bias.asnumpy()), stride=2, padding=1, dilation=2, groups=2)
+    np.testing.assert_allclose(conv(Tensor(x)).asnumpy(), want.numpy(), rtol=1e-4, atol=1e-4)
+    tconv = nn.Conv2dTranspose(4, 2, 3, stride=2, pad_mode="pad", padding=1, output_padding=1, group=2)
+    want = tf.conv_transpose2d(torch.from_numpy(x), torch.from_numpy(tconv.weight.asnumpy()), stride=2, padding=1,
+                               output_padding=1, groups=2)
+    np.testing.assert_allclose(tconv(Tensor(x)).asnumpy(), want.numpy(), rtol=1e-4, atol=1e-4)
+    for ceil in (False, True):
+        mp = nn.MaxPool2d(3, 2, pad_mode="pad", padding=1, ceil_mode=ceil)
+        want = tf.max_pool2d(torch.from_numpy(x), 3, 2, 1, ceil_mode=ceil)
+        np.testing.assert_allclose(mp(Tensor(x)).asnumpy(), want.numpy())
+        for include in (False, True):
+            ap = nn.AvgPool2d(3, 2, pad_mode="pad", padding=1, ceil_mode=ceil, count_include_pad=include)
+            want = tf.avg_pool2d(torch.from_numpy(x), 3, 2, 1, ceil_mode=ceil, count_include_pad=include)
+            np.testing.assert_allclose(ap(Tensor(x)).asnumpy(), want.numpy(), rtol=1e-5, atol=1e-6)
+    want = tf.adaptive_avg_pool2d(torch.from_numpy(x), (4, 3))
+    np.testing.assert_allclose(nn.AdaptiveAvgPool2d((4, 3))(Tensor(x)).asnumpy(), want.numpy(), rtol=1e-5, atol=1e-6)
+    want = tf.lp_pool2d(torch.from_numpy(np.abs(x)), 2, 2)
+    np.testing.assert_allclose(nn.LPPool2d(2, 2)(Tensor(np.abs(x))).asnumpy(), want.numpy(), rtol=1e-5)
+
+
+def test_small_cnn_learns():
+    ms.set_seed(0)
+    rng = np.random.default_rng(0)
+    # two classes: a bright top half or a bright bottom half
+    labels = rng.integers(0, 2, 32)
+    images = rng.normal(scale=0.3, size=(32, 1, 8, 8)).astype(np.float32)
+    for i, c in enumerate(labels):
+        images[i, 0, :4] += 1.0 - c
+        images[i, 0, 4:] += c
+    net = nn.SequentialCell([nn.Conv2d(1, 4, 3, has_bias=True), nn.BatchNorm2d(4), nn.ReLU(), nn.MaxPool2d(2, 2),
+                             nn.Flatten(), nn.Dense(64, 2)])
+    net.set_train()
+    onehot = Tensor(np.eye(2, dtype=np.float32)[labels])
+    x = Tensor(images)
+
+    def loss_fn(a):
+        logp = ops.log_softmax(net(a), -1)
+        return -ops.mean(ops.sum(logp * onehot, -1))
+
+    step = ms.value_and_grad(loss_fn, None, net.trainable_params())
+    losses = []
+    for _ in range(30):
+        loss, grads = step(x)
+        losses.append(float(loss.asnumpy()))
+        for p, g in zip(net.trainable_params(), grads):
+            p.set_data(p.asnumpy() - 0.1 * g.asnumpy())
+    assert losses[-1] < 0.3 * losses[0]
+    net.set_train(False)
+    pred = net(x).asnumpy().argmax(-1)
+    assert (pred == labels).mean() > 0.9
