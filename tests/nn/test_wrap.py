@@ -198,3 +198,15 @@ def test_dynamic_loss_scale_cell_never_below_one():
         net = nn.WithLossCell(Linear(), MSE())
         nn.TrainOneStepWithLossScaleCell(net, nn.SGD(net.trainable_params()),
                                          scale_sense=Tensor(np.ones((2,), np.float32)))
+
+
+def test_parameter_update():
+    p = Parameter(np.zeros(3, np.float32), name="p")
+    update = nn.ParameterUpdate(p)
+    value = Tensor(np.array([1.0, 2.0, 3.0], np.float32))
+    assert update(value) is value
+    np.testing.assert_array_equal(p.asnumpy(), [1.0, 2.0, 3.0])
+    with pytest.raises(ValueError):
+        update(Tensor(np.ones(2, np.float32)))
+    with pytest.raises(TypeError, match="Parameter"):
+        nn.ParameterUpdate(value)

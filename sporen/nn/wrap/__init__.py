@@ -1,6 +1,8 @@
 """sporen.nn.wrap: training wrappers and loss scaling (MindSpore's ``nn.wrap``)."""
-from .cell_wrapper import (WithLossCell, WithEvalCell, WithGradCell, ForwardValueAndGrad, TrainOneStepCell)
+from .cell_wrapper import (WithLossCell, WithEvalCell, WithGradCell, ForwardValueAndGrad, TrainOneStepCell,
+                           ParameterUpdate)
 from .loss_scale import DynamicLossScaleUpdateCell, FixedLossScaleUpdateCell, TrainOneStepWithLossScaleCell
 
 __all__ = ["WithLossCell", "WithEvalCell", "WithGradCell", "ForwardValueAndGrad", "TrainOneStepCell",
-           "DynamicLossScaleUpdateCell", "FixedLossScaleUpdateCell", "TrainOneStepWithLossScaleCell"]
+           "ParameterUpdate", "DynamicLossScaleUpdateCell", "FixedLossScaleUpdateCell",
+           "TrainOneStepWithLossScaleCell"]

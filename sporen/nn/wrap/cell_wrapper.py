@@ -8,10 +8,11 @@ import numpy as np
 from ... import dtype as mstype
 from ...autodiff import tape as _tape
 from ...autodiff.api import run_and_differentiate
-from ...tensor import ParameterTuple, Tensor
+from ...tensor import Parameter, ParameterTuple, Tensor
 from ..cell import Cell
 
-__all__ = ["WithLossCell", "WithEvalCell", "WithGradCell", "ForwardValueAndGrad", "TrainOneStepCell"]
+__all__ = ["WithLossCell", "WithEvalCell", "WithGradCell", "ForwardValueAndGrad", "TrainOneStepCell",
+           "ParameterUpdate"]
 
 
 def _check_cell(value, argname, where):
@@ -214,3 +215,19 @@ class TrainOneStepCell(Cell):
 
 def _identity(grads):
     return grads
+
+
+class ParameterUpdate(Cell):
+    """``cell(x)`` assigns ``x`` to ``param`` (same shape; cast to its dtype) and returns ``x``
+    (MindSpore's ``nn.ParameterUpdate``)."""
+
+    def __init__(self, param):
+        super().__init__(auto_prefix=False)
+        if not isinstance(param, Parameter):
+            raise TypeError(f"For 'ParameterUpdate', the argument 'param' must be a Parameter, "
+                            f"but got {type(param).__name__}.")
+        self._param = param
+
+    def construct(self, x):
+        self._param.set_data(x)
+        return x
