@@ -75,8 +75,8 @@ class _Pool(Cell):
         return x, False
 
     def extend_repr(self):
-        return (f"kernel_size={self.kernel_size}, stride={self.stride}, pad_mode={self.pad_mode}, "
-                f"padding={self.padding}, ceil_mode={self.ceil_mode}")
+        # MindSpore's pooling layers print these three
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, pad_mode={self.pad_mode.upper()}"
 
 
 class _MaxPool(_Pool):
