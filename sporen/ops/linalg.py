@@ -484,7 +484,7 @@ def cross(input, other, dim=None):
     if x.shape[d] != 3 or y.shape[d] != 3:
         raise ValueError(f"cross: dimension {d} of 'input' {_shape_str(x.shape)} and 'other' "
                          f"{_shape_str(y.shape)} must have size 3")
-    eps = np.zeros((3, 3, 3), dtype=x._data.dtype)
+    eps = np.zeros((3, 3, 3), dtype=x.dtype.np)
     eps[0, 1, 2] = eps[1, 2, 0] = eps[2, 0, 1] = 1
     eps[0, 2, 1] = eps[2, 1, 0] = eps[1, 0, 2] = -1
     # outer product along dim: x_j * y_k, then contract (j, k) with eps_ijk
@@ -575,7 +575,7 @@ def _take_diagonal(x, lab):
         mask_shape = [1] * x.ndim
         mask_shape[i] = n
         mask_shape[j] = n
-        mask = _wrap(np.eye(n, dtype=x._data.dtype).reshape(mask_shape))
+        mask = _wrap(np.eye(n, dtype=x.dtype.np).reshape(mask_shape))
         x = _sum(mul_p(x, mask), (j,))
         lab = lab[:j] + lab[j + 1:]
 

@@ -24,7 +24,7 @@ def _bmm(a, b, ta=False, tb=False):
 
 
 def _const(array, like):
-    return _wrap(np.asarray(array, dtype=like._data.dtype))
+    return _wrap(np.asarray(array, dtype=like.dtype.np))
 
 
 # --- inverse and determinants -------------------------------------------------------------------
@@ -251,7 +251,7 @@ def matrix_power(input, n):
         raise ValueError(f"matrix_power: 'input' must be a batch of square matrices, got {_shape_str(input.shape)}")
     n = int(n)
     if n == 0:
-        eye = np.broadcast_to(np.eye(input.shape[-1], dtype=input._data.dtype), input.shape)
+        eye = np.broadcast_to(np.eye(input.shape[-1], dtype=input.dtype.np), input.shape)
         return _wrap(np.ascontiguousarray(eye))
     base = matrix_inverse_p(input) if n < 0 else input
     n = abs(n)
@@ -381,7 +381,7 @@ def svd(input, full_matrices=False, compute_uv=True):
     _svd_rule(Aval(input.shape, input.dtype))
     if full_matrices and compute_uv:
         u, s, vh = np.linalg.svd(input.asnumpy(), full_matrices=True)
-        d = input._data.dtype
+        d = input.dtype.np
         return (_wrap(s.astype(d, copy=False)), _wrap(u.astype(d, copy=False)),
                 _wrap(np.ascontiguousarray(np.swapaxes(vh, -1, -2)).astype(d, copy=False)))
     s, u, v = svd_p(input)
@@ -398,14 +398,15 @@ def pinv(x, *, atol=None, rtol=None, hermitian=False):
     s, u, v = svd(x)
     m, n = x.shape[-2:]
     if rtol is None:
-        rtol = 0.0 if atol is not None and atol > 0 else float(np.finfo(x._data.dtype).eps) * max(m, n)
-    smax = s.asnumpy().max(axis=-1, keepdims=True) if s.size else np.zeros(s.shape[:-1] + (1,))
-    cut = np.maximum(atol or 0.0, rtol * smax)
-    keep = s.asnumpy() > cut
-    # 1/s where kept, 0 elsewhere; the cut-off itself is a constant (it has no gradient)
-    from .elementwise import where_p
-    mask = _wrap(keep)
-    safe = where_p(mask, s, _const(1.0, s))
-    s_inv = mul_p(div_p(_const(1.0, s), safe), _const(keep, s))
+        rtol = 0.0 if atol is not None and atol > 0 else float(np.finfo(x.dtype.np).eps) * max(m, n)
+    from .elementwise import greater_p, maximum_p, where_p
+    from .registry import OPS
+    # the cut-off max(atol, rtol * s_max) only selects which values are kept: no gradient through it
+    smax = OPS["stop_gradient"](OPS["reduce_max"](s, axis=(s.ndim - 1,), keepdims=True))
+    cut = maximum_p(mul_p(smax, _const(rtol, s)), _const(atol or 0.0, s))
+    keep = greater_p(s, cut)
+    one = _const(1.0, s)
+    zero = _const(0.0, s)
+    s_inv = where_p(keep, div_p(one, where_p(keep, s, one)), zero)
     vs = mul_p(v, _reshape(s_inv, s_inv.shape[:-1] + (1, s_inv.shape[-1])))
     return _bmm(vs, u, tb=True)

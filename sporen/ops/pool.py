@@ -377,7 +377,7 @@ def _adaptive_avg(name, nsp, x, output_size):
         axis = x.ndim - nsp + i
         if sizes[i] == spatial[i]:
             continue
-        m = _wrap(_averaging_matrix(spatial[i], sizes[i], x._data.dtype))
+        m = _wrap(_averaging_matrix(spatial[i], sizes[i], x.dtype.np))
         lead = y.shape[:axis]
         rest = y.shape[axis + 1:]
         y2 = OPS["reshape"](y, shape=(_prod(lead), spatial[i], _prod(rest)))
@@ -487,7 +487,7 @@ def _lp_pool(name, nsp, x, norm_type, kernel_size, stride, ceil_mode):
         raise ValueError(f"{name}: 'norm_type' must not be 0")
     avg = _avg_pool(name, nsp, pow(x, p), ks, stride, 0, ceil_mode, True, 0)
     # the window sum: a window mean times the window area
-    total = mul_p(avg, _wrap(np.array(_prod(ks), dtype=x._data.dtype)))
+    total = mul_p(avg, _wrap(np.array(_prod(ks), dtype=x.dtype.np)))
     return pow(total, 1.0 / p)
 
 
@@ -533,7 +533,8 @@ def _max_unpool(name, nsp, x, indices, kernel_size, stride, padding, output_size
     if indices.dtype is not mstype.int64:
         indices = OPS["cast"](indices, dtype=mstype.int64)
     plane = _prod(spatial)
-    if indices.size and (int(indices._data.min()) < 0 or int(indices._data.max()) >= plane):
+    data = getattr(indices, "_data", None)
+    if type(data) is np.ndarray and data.size and (int(data.min()) < 0 or int(data.max()) >= plane):
         raise ValueError(f"{name}: 'indices' must be in [0, {plane - 1}] for the output size {list(spatial)}")
     out = max_pool_grad_p(x, indices, input_shape=tuple(x.shape[:2]) + spatial)
     if unbatched:
