@@ -3,11 +3,9 @@ cells (MindSpore's ``nn.layer.basic``). Also the argument checks the other layer
 import math
 import numbers
 
-import numpy as np
 
 from ... import dtype as mstype
 from ...common.initializer import HeUniform, Initializer, Uniform, initializer
-from ...context import RANDOM
 from ...ops import functional as F
 from ...ops.registry import OPS
 from ...tensor import Parameter, Tensor
@@ -388,15 +386,8 @@ class _ChannelDropout(Cell):
                              f"got shape {tuple(x.shape)}")
         if not self.training or self.p == 0:
             return x
-        shape = tuple(x.shape)
-        spatial = max(self._ndims) - 2
-        mask_shape = shape[:len(shape) - spatial] + (1,) * spatial
-        if self.p == 1:
-            keep = np.zeros(mask_shape, dtype=x.dtype.np)
-        else:
-            keep = (RANDOM.generator.random(mask_shape) >= self.p).astype(x.dtype.np) / x.dtype.np.type(
-                self.keep_prob)
-        return F.mul(x, Tensor._wrap(keep))
+        # the mask is drawn by a primitive, so a compiled graph draws a new one every step
+        return self._dropout(x, p=self.p, training=True)
 
     def extend_repr(self):
         return f"p={self.p}"
@@ -407,23 +398,33 @@ class Dropout1d(_ChannelDropout):
 
     _ndims = (2, 3)
 
+    @staticmethod
+    def _dropout(x, p, training):
+        return F.dropout1d(x, p, training)
+
 
 class Dropout2d(_ChannelDropout):
     """Channel dropout for (N, C, H, W) inputs."""
 
     _ndims = (4,)
 
+    @staticmethod
+    def _dropout(x, p, training):
+        return F.dropout2d(x, p, training)
 
-class Dropout2dExt(_ChannelDropout):
+
+class Dropout2dExt(Dropout2d):
     """The PyTorch-style channel dropout for (N, C, H, W) inputs."""
-
-    _ndims = (4,)
 
 
 class Dropout3d(_ChannelDropout):
     """Channel dropout for (N, C, D, H, W) inputs."""
 
     _ndims = (5,)
+
+    @staticmethod
+    def _dropout(x, p, training):
+        return F.dropout3d(x, p, training)
 
 
 # --- padding ------------------------------------------------------------------------------------
