@@ -282,7 +282,8 @@ class PReLU(Cell):
                 raise ValueError(f"PReLU: 'w' must be 1-D with {channel} values, got shape {tuple(w.shape)}")
         else:
             raise TypeError(f"PReLU: 'w' must be a number, a list/tuple or a Tensor, got {type(w).__name__}")
-        self.w = Parameter(w, name="w")
+        # MindSpore names this parameter "a" (checkpoints store prelu.a)
+        self.w = Parameter(w, name="a")
 
     def construct(self, x):
         return F.prelu(x, self.w)
