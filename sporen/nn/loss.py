@@ -156,7 +156,7 @@ class SoftmaxCrossEntropyWithLogits(LossBase):
             if labels.shape != logits.shape[:-1]:
                 raise ValueError(f"{self.cls_name}: 'labels' must have shape {list(logits.shape[:-1])}, got "
                                  f"{list(labels.shape)}")
-            x = sparse_softmax_cross_entropy_p(logits, labels, axis=axis)
+            x = sparse_softmax_cross_entropy_p(logits, labels, axis=axis, ignore_index=-1, reduction="none")
         else:
             if labels.shape != logits.shape:
                 raise ValueError(f"{self.cls_name}: 'labels' must have the logits' shape {list(logits.shape)}, "

@@ -77,12 +77,42 @@ def expand_softmax_cross_entropy(logits, labels, axis):
     return P.neg(P.reduce_sum(P.mul(labels, log_p), axis=(axis,), keepdims=False))
 
 
-def expand_sparse_softmax_cross_entropy(logits, labels, axis):
-    """-log_softmax(logits)[label] via a one-hot mask (0 for labels outside [0, C))."""
+def _valid_and_hot(logits, labels, axis, ignore_index):
     c = logits.shape[axis]
     hot = P.one_hot(labels, _c(1, logits), _c(0, logits), depth=c, axis=axis)
+    in_range = P.reduce_sum(hot, axis=(axis,), keepdims=False)
+    valid = P.mul(in_range, P.cast(P.not_equal(labels, _c(ignore_index, labels)), dtype=logits.dtype))
+    return valid, hot
+
+
+def _reduce_counted(loss, valid, reduction):
+    if reduction == "none":
+        return loss
+    axes = tuple(range(loss.ndim))
+    total = P.reduce_sum(loss, axis=axes, keepdims=False)
+    if reduction == "sum":
+        return total
+    return P.div(total, P.reduce_sum(valid, axis=axes, keepdims=False))
+
+
+def expand_sparse_softmax_cross_entropy(logits, labels, axis, ignore_index, reduction):
+    """-log_softmax(logits)[label] via a one-hot mask, zero for ignored or out-of-range labels,
+    then reduced ('mean' over the counted labels)."""
+    valid, hot = _valid_and_hot(logits, labels, axis, ignore_index)
     log_p = expand_log_softmax(logits, (axis,))
-    return P.neg(P.reduce_sum(P.mul(hot, log_p), axis=(axis,), keepdims=False))
+    loss = P.mul(P.neg(P.reduce_sum(P.mul(hot, log_p), axis=(axis,), keepdims=False)), valid)
+    return _reduce_counted(loss, valid, reduction)
+
+
+def expand_sparse_softmax_cross_entropy_grad(logits, labels, dout, axis, ignore_index, reduction):
+    """(softmax(logits) - one_hot(labels)) * valid * dout (/ count for 'mean')."""
+    valid, hot = _valid_and_hot(logits, labels, axis, ignore_index)
+    if reduction == "mean":
+        valid = P.div(valid, P.reduce_sum(valid, axis=tuple(range(valid.ndim)), keepdims=False))
+    w = P.mul(valid, dout)
+    shape = list(w.shape)
+    shape.insert(axis, 1)
+    return P.mul(P.sub(expand_softmax(logits, (axis,)), hot), P.reshape(w, shape=tuple(shape)))
 
 
 def expand_sigmoid_cross_entropy(x, y):
@@ -101,6 +131,7 @@ EXPANSIONS = {
     "batch_norm": expand_batch_norm,
     "softmax_cross_entropy": expand_softmax_cross_entropy,
     "sparse_softmax_cross_entropy": expand_sparse_softmax_cross_entropy,
+    "sparse_softmax_cross_entropy_grad": expand_sparse_softmax_cross_entropy_grad,
     "sigmoid_cross_entropy": expand_sigmoid_cross_entropy,
 }
 

@@ -32,8 +32,8 @@ def _c(value, like):
 
 
 def _log_softmax_np(x, axis):
-    shifted = x - np.max(x, axis=axis, keepdims=True)
-    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+    shifted = x - x.max(axis=axis, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
 
 
 def _expand(t, axis, ndim):
@@ -71,7 +71,7 @@ softmax_cross_entropy_p = register("softmax_cross_entropy", infer=_sce_rule, ker
                                    bprop=_sce_bprop, family="nn")
 
 
-def _sparse_sce_rule(logits, labels, axis):
+def _sparse_sce_rule(logits, labels, axis, ignore_index, reduction):
     if logits.dtype.kind != "f":
         raise TypeError(f"sparse_softmax_cross_entropy: 'logits' must be a float tensor, got {logits.dtype}")
     if labels.dtype.kind not in "iu":
@@ -80,32 +80,102 @@ def _sparse_sce_rule(logits, labels, axis):
     if labels.shape != want:
         raise ValueError(f"sparse_softmax_cross_entropy: 'labels' must have shape {list(want)}, got "
                          f"{list(labels.shape)}")
-    return Aval(want, logits.dtype)
+    return Aval(want if reduction == "none" else (), logits.dtype)
 
 
-def _sparse_sce_kernel(logits, labels, axis):
-    """-log_softmax(logits)[label]; 0 where the label is outside [0, C) (ignored targets)."""
+def _pick(x, index, axis):
+    """x[..., index, ...] along ``axis`` (one entry per position of ``index``)."""
+    if axis == x.ndim - 1:
+        flat = x.reshape(-1, x.shape[-1])
+        return flat[np.arange(flat.shape[0]), index.reshape(-1)].reshape(index.shape)
+    return np.squeeze(np.take_along_axis(x, np.expand_dims(index, axis), axis=axis), axis=axis)
+
+
+def _valid_labels(labels, c, ignore_index):
+    return (labels >= 0) & (labels < c) & (labels != ignore_index)
+
+
+def _sparse_sce_kernel(logits, labels, axis, ignore_index, reduction):
+    """-log_softmax(logits)[label], 0 for ignored labels and labels outside [0, C); 'mean'
+    divides the sum by the number of counted labels."""
     c = logits.shape[axis]
-    valid = (labels >= 0) & (labels < c)
+    valid = _valid_labels(labels, c, ignore_index)
     safe = np.where(valid, labels, 0)
-    log_p = _log_softmax_np(logits, axis)
-    picked = np.take_along_axis(log_p, np.expand_dims(safe, axis), axis=axis)
-    loss = -np.squeeze(picked, axis=axis)
+    shifted = logits - logits.max(axis=axis, keepdims=True)
+    lse = np.log(np.exp(shifted).sum(axis=axis))
+    loss = lse - _pick(shifted, safe, axis)
     loss *= valid
-    return loss
+    if reduction == "none":
+        return loss
+    total = loss.sum(dtype=logits.dtype)
+    if reduction == "sum":
+        return total
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (total / logits.dtype.type(np.count_nonzero(valid))).astype(logits.dtype)
 
 
-def _sparse_sce_bprop(logits, labels, out, dout, axis):
-    c = logits.shape[axis]
-    hot = P.one_hot(labels, _c(1, logits), _c(0, logits), depth=c, axis=axis)
-    valid = P.reduce_sum(hot, axis=(axis,), keepdims=True)
-    probs = P.softmax(logits, axis=(axis,))
-    g = _expand(dout, axis, logits.ndim)
-    return P.mul(g, P.sub(P.mul(probs, valid), hot)), None
+def _sparse_sce_bprop(logits, labels, out, dout, axis, ignore_index, reduction):
+    return sparse_softmax_cross_entropy_grad_p(logits, labels, dout, axis=axis, ignore_index=ignore_index,
+                                               reduction=reduction), None
 
 
 sparse_softmax_cross_entropy_p = register("sparse_softmax_cross_entropy", infer=_sparse_sce_rule,
                                           kernel=_sparse_sce_kernel, bprop=_sparse_sce_bprop, family="nn")
+
+
+def _sparse_sce_grad_rule(logits, labels, dout, axis, ignore_index, reduction):
+    return Aval(logits.shape, logits.dtype)
+
+
+def _sparse_sce_grad_kernel(logits, labels, dout, axis, ignore_index, reduction):
+    """(softmax(logits) - one_hot(labels)) * valid * dout (divided by the count for 'mean'), in
+    one pass over the logits: the backward of the fused loss."""
+    c = logits.shape[axis]
+    valid = _valid_labels(labels, c, ignore_index)
+    grad = np.exp(logits - logits.max(axis=axis, keepdims=True))
+    grad /= grad.sum(axis=axis, keepdims=True)
+    safe = np.where(valid, labels, 0)
+    if axis == logits.ndim - 1:
+        flat = grad.reshape(-1, c)
+        flat[np.arange(flat.shape[0]), safe.reshape(-1)] -= 1
+    else:
+        idx = np.expand_dims(safe, axis)
+        np.put_along_axis(grad, idx, np.take_along_axis(grad, idx, axis=axis) - 1, axis=axis)
+    if reduction == "none":
+        scale = np.where(valid, dout, 0).astype(logits.dtype)
+    else:
+        scale = valid * dout
+        if reduction == "mean":
+            with np.errstate(invalid="ignore", divide="ignore"):
+                scale = scale / logits.dtype.type(np.count_nonzero(valid))
+        scale = scale.astype(logits.dtype, copy=False)
+    grad *= np.expand_dims(scale, axis)
+    return grad
+
+
+def _sparse_sce_grad_bprop(logits, labels, dout, out, ddx, axis, ignore_index, reduction):
+    # grad = (softmax - hot) * w with w = valid * dout (/ count); differentiate w.r.t. logits
+    # (through the softmax) and dout
+    c = logits.shape[axis]
+    hot = P.one_hot(labels, _c(1, logits), _c(0, logits), depth=c, axis=axis)
+    valid = P.mul(P.reduce_sum(hot, axis=(axis,), keepdims=False),
+                  P.cast(P.not_equal(labels, _c(ignore_index, labels)), dtype=logits.dtype))
+    if reduction == "mean":
+        count = P.reduce_sum(valid, axis=tuple(range(valid.ndim)), keepdims=False)
+        valid = P.div(valid, count)
+    w = P.mul(valid, dout)
+    probs = P.softmax(logits, axis=(axis,))
+    v = P.mul(ddx, _expand(w, axis, logits.ndim))
+    dlogits = P.mul(probs, P.sub(v, P.reduce_sum(P.mul(v, probs), axis=(axis,), keepdims=True)))
+    per_row = P.mul(P.reduce_sum(P.mul(ddx, P.sub(probs, hot)), axis=(axis,), keepdims=False), valid)
+    if reduction != "none":
+        per_row = P.reduce_sum(per_row, axis=tuple(range(per_row.ndim)), keepdims=False)
+    return dlogits, None, per_row
+
+
+sparse_softmax_cross_entropy_grad_p = register("sparse_softmax_cross_entropy_grad", infer=_sparse_sce_grad_rule,
+                                               kernel=_sparse_sce_grad_kernel, bprop=_sparse_sce_grad_bprop,
+                                               family="nn")
 
 
 def _sig_ce_rule(x, y):
@@ -286,16 +356,9 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     if target.dtype.kind in "iu":
         _check_index_target(name, input, target, axis)
         if weight is None and smoothing == 0.0:
-            loss = sparse_softmax_cross_entropy_p(input, target, axis=axis)
-            if reduction == "none" and not 0 <= ignore_index < c:
-                return loss
-            valid = P.cast(P.not_equal(target, _c(ignore_index, target)), dtype=loss.dtype)
-            loss = P.mul(loss, valid)
-            if reduction == "mean":
-                axes = tuple(range(loss.ndim))
-                return P.div(P.reduce_sum(loss, axis=axes, keepdims=False),
-                             P.reduce_sum(valid, axis=axes, keepdims=False))
-            return _reduce(loss, reduction)
+            # the common case is one fused primitive forward and one backward
+            return sparse_softmax_cross_entropy_p(input, target, axis=axis, ignore_index=int(ignore_index),
+                                                  reduction=reduction)
         log_p = P.log_softmax(input, axis=(axis,))
         return _nll_indices(name, log_p, target, weight, ignore_index, reduction, smoothing, axis)
     if target.dtype.kind != "f":

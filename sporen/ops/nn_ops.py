@@ -65,8 +65,8 @@ def _softmax_rule(x, axis):
 def _softmax_kernel(x, axis):
     if x.size == 0:
         return x.copy()
-    e = np.exp(x - np.max(x, axis=axis, keepdims=True))
-    e /= np.sum(e, axis=axis, keepdims=True)
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    e /= e.sum(axis=axis, keepdims=True)
     return e
 
 
@@ -82,8 +82,8 @@ softmax_p = register("softmax", infer=_softmax_rule, kernel=_softmax_kernel, bpr
 def _log_softmax_kernel(x, axis):
     if x.size == 0:
         return x.copy()
-    shifted = x - np.max(x, axis=axis, keepdims=True)
-    shifted -= np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+    shifted = x - x.max(axis=axis, keepdims=True)
+    shifted -= np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
     return shifted
 
 
@@ -149,9 +149,13 @@ def _layer_norm_kernel(x, gamma, beta, begin_norm_axis, begin_params_axis, epsil
     dt = x.dtype
     xc = x.astype(_compute_dtype(x), copy=False)
     axes = tuple(range(begin_norm_axis, x.ndim))
-    mean = np.mean(xc, axis=axes, keepdims=True)
+    inv_n = 1.0 / max(int(np.prod(x.shape[begin_norm_axis:])), 1)
+    # sum * (1/n) rather than mean(): numpy's mean has a Python-level wrapper, costly on small inputs
+    mean = xc.sum(axis=axes, keepdims=True)
+    mean *= inv_n
     centred = xc - mean
-    var = np.mean(np.square(centred), axis=axes, keepdims=True)
+    var = np.square(centred).sum(axis=axes, keepdims=True)
+    var *= inv_n
     rstd = 1.0 / np.sqrt(var + epsilon)
     y = centred
     y *= rstd
@@ -276,9 +280,9 @@ def _batch_norm_kernel(x, scale, bias, mean, var, training, epsilon):
     shape = _bn_shape(x)
     if training:
         axes = _bn_axes(x.ndim)
-        mean = np.mean(xc, axis=axes)
+        mean = xc.mean(axis=axes)
         centred = xc - mean.reshape(shape)
-        var = np.mean(np.square(centred), axis=axes)
+        var = np.square(centred).mean(axis=axes)
     else:
         centred = xc - mean.reshape(shape)
     k = scale / np.sqrt(var + epsilon)

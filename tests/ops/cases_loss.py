@@ -17,14 +17,37 @@ def ref_sce(logits, target, axis):
     return -np.sum(target * special.log_softmax(logits.astype(np.float64), axis=axis), axis=axis)
 
 
-def ref_sparse_sce(logits, target, axis):
+def _per_row_sparse(logits, target, axis, ignore_index):
     log_p = special.log_softmax(logits.astype(np.float64), axis=axis)
     moved = np.moveaxis(log_p, axis, -1)
     out = np.zeros(target.shape)
+    valid = np.zeros(target.shape)
     for pos in np.ndindex(target.shape):
         k = target[pos]
-        out[pos] = -moved[pos + (k,)] if 0 <= k < moved.shape[-1] else 0.0
-    return out
+        if 0 <= k < moved.shape[-1] and k != ignore_index:
+            out[pos] = -moved[pos + (k,)]
+            valid[pos] = 1
+    return out, valid
+
+
+def ref_sparse_sce(logits, target, axis, ignore_index, reduction):
+    out, valid = _per_row_sparse(logits, target, axis, ignore_index)
+    if reduction == "none":
+        return out
+    return out.sum() if reduction == "sum" else out.sum() / valid.sum()
+
+
+def ref_sparse_sce_grad(logits, target, dout, axis, ignore_index, reduction):
+    probs = special.softmax(logits.astype(np.float64), axis=axis)
+    _, valid = _per_row_sparse(logits, target, axis, ignore_index)
+    moved = np.moveaxis(probs, axis, -1).copy()
+    for pos in np.ndindex(target.shape):
+        if valid[pos]:
+            moved[pos + (target[pos],)] -= 1
+    w = valid * dout
+    if reduction == "mean":
+        w = w / valid.sum()
+    return np.moveaxis(moved * w[..., None], -1, axis)
 
 
 def ref_sigmoid_ce(x, y):
@@ -49,11 +72,24 @@ CASES = [
     Case("softmax_cross_entropy", [(2, 3, 4), probs((2, 3, 4), 1)], ref_sce, attrs={"axis": 1}),
     Case("softmax_cross_entropy", [(6,), probs((6,), 0)], ref_sce, attrs={"axis": 0}),
     Case("softmax_cross_entropy", [(3, 4), (3, 4)], ref_sce, attrs={"axis": 1}, name="unnormalised_labels"),
-    Case("sparse_softmax_cross_entropy", [(4, 5), labels((4,), 0, 5)], ref_sparse_sce, attrs={"axis": 1}),
-    Case("sparse_softmax_cross_entropy", [(2, 3, 4), labels((2, 4), 0, 3)], ref_sparse_sce, attrs={"axis": 1}),
-    Case("sparse_softmax_cross_entropy", [(5,), np.array(3)], ref_sparse_sce, attrs={"axis": 0}),
-    Case("sparse_softmax_cross_entropy", [(4, 3), np.array([0, -100, 2, 7])], ref_sparse_sce, attrs={"axis": 1},
-         name="ignored_labels"),
+    Case("sparse_softmax_cross_entropy", [(4, 5), labels((4,), 0, 5)], ref_sparse_sce,
+         attrs={"axis": 1, "ignore_index": -100, "reduction": "none"}),
+    Case("sparse_softmax_cross_entropy", [(2, 3, 4), labels((2, 4), 0, 3)], ref_sparse_sce,
+         attrs={"axis": 1, "ignore_index": -100, "reduction": "mean"}),
+    Case("sparse_softmax_cross_entropy", [(5,), np.array(3)], ref_sparse_sce,
+         attrs={"axis": 0, "ignore_index": -100, "reduction": "none"}),
+    Case("sparse_softmax_cross_entropy", [(4, 3), np.array([0, -100, 2, 7])], ref_sparse_sce,
+         attrs={"axis": 1, "ignore_index": -100, "reduction": "none"}, name="ignored_labels"),
+    Case("sparse_softmax_cross_entropy", [(5, 3), np.array([0, 1, 2, 1, 1])], ref_sparse_sce,
+         attrs={"axis": 1, "ignore_index": 1, "reduction": "mean"}, name="ignore_in_range"),
+    Case("sparse_softmax_cross_entropy", [(5, 3), np.array([0, 1, 2, 1, -1])], ref_sparse_sce,
+         attrs={"axis": 1, "ignore_index": -100, "reduction": "sum"}),
+    Case("sparse_softmax_cross_entropy_grad", [(4, 5), labels((4,), 0, 5), (4,)], ref_sparse_sce_grad,
+         attrs={"axis": 1, "ignore_index": -100, "reduction": "none"}),
+    Case("sparse_softmax_cross_entropy_grad", [(5, 3), np.array([0, 1, 2, 1, 1]), ()], ref_sparse_sce_grad,
+         attrs={"axis": 1, "ignore_index": 1, "reduction": "mean"}),
+    Case("sparse_softmax_cross_entropy_grad", [(2, 3, 4), labels((2, 4), 0, 3), ()], ref_sparse_sce_grad,
+         attrs={"axis": 1, "ignore_index": -100, "reduction": "sum"}),
     Case("sigmoid_cross_entropy", [(3, 4), lambda rng, dt: rng.random((3, 4)).astype(dt)], ref_sigmoid_ce),
     Case("sigmoid_cross_entropy", [(), lambda rng, dt: np.array(1.0, dt)], ref_sigmoid_ce),
     Case("sigmoid_cross_entropy", [lambda rng, dt: np.array([-50.0, 0.0, 50.0], dt),
