@@ -40,14 +40,20 @@ def _pad_array(x, padding, value=0):
     return np.pad(x, ((0, 0), (0, 0)) + tuple(padding), constant_values=value)
 
 
-def _im2col(xp, ksize, stride, dilation, out):
-    """(N, C, *k, *out) view of the padded input, made contiguous: the GEMM's (C*K, P) operand per
-    image. The view costs nothing; the one copy is the im2col."""
+def _im2col(xp, ksize, stride, dilation, out, batch_inside=False):
+    """The padded input's windows made contiguous: (N, C, *k, *out), the GEMM's (C*K, P) operand
+    per image; or with ``batch_inside`` (C, *k, N, *out), one (C*K, N*P) operand for all images.
+    The strided view costs nothing; the one copy is the im2col."""
     nsp = len(ksize)
     st = xp.strides
-    shape = xp.shape[:2] + tuple(ksize) + tuple(out)
-    strides = (st[:2] + tuple(st[2 + i] * dilation[i] for i in range(nsp))
-               + tuple(st[2 + i] * stride[i] for i in range(nsp)))
+    taps = tuple(st[2 + i] * dilation[i] for i in range(nsp))
+    steps = tuple(st[2 + i] * stride[i] for i in range(nsp))
+    if batch_inside:
+        shape = (xp.shape[1],) + tuple(ksize) + (xp.shape[0],) + tuple(out)
+        strides = (st[1],) + taps + (st[0],) + steps
+    else:
+        shape = xp.shape[:2] + tuple(ksize) + tuple(out)
+        strides = st[:2] + taps + steps
     view = as_strided(xp, shape, strides, writeable=False)
     return np.ascontiguousarray(view)
 
@@ -78,6 +84,9 @@ def _conv_rule(x, w, stride, padding, dilation, groups):
     return Aval((x.shape[0], o) + out, x.dtype)
 
 
+_SMALL_PLANE = 1024  # output pixels per image below which the images share one GEMM
+
+
 def _conv_kernel(x, w, stride, padding, dilation, groups):
     n, c = x.shape[:2]
     o = w.shape[0]
@@ -87,6 +96,12 @@ def _conv_kernel(x, w, stride, padding, dilation, groups):
                 for i in range(len(ksize)))
     p = _prod(out)
     ck = (c // groups) * _prod(ksize)
+    if groups == 1 and p < _SMALL_PLANE and n > 1:
+        # small feature maps: one GEMM over every image beats N thin ones; the output transpose
+        # back to NCHW is cheap next to the im2col
+        cols = _im2col(xp, ksize, stride, dilation, out, batch_inside=True)
+        y = gemm(w.reshape(o, ck), cols.reshape(ck, n * p)).reshape(o, n, p)
+        return np.ascontiguousarray(y.transpose(1, 0, 2)).reshape((n, o) + out)
     cols = _im2col(xp, ksize, stride, dilation, out)
     if groups == 1:
         y = gemm(w.reshape(o, ck), cols.reshape(n, ck, p))  # (N, O, P): already NCHW
