@@ -443,8 +443,13 @@ def column_stack(tensors):
 
 
 def _split_kernel(x, axis, sizes):
-    bounds = np.cumsum(sizes)[:-1]
-    return tuple(np.split(x, bounds, axis=axis))
+    lead = (_pyslice(None),) * axis
+    parts = []
+    start = 0
+    for s in sizes:
+        parts.append(x[lead + (_pyslice(start, start + s),)])
+        start += s
+    return tuple(parts)
 
 
 def _split_rule(x, axis, sizes):

@@ -24,13 +24,18 @@ _NP_PAD_MODES = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}
 
 def _pad_kernel(x, paddings, mode, value):
     if mode == "constant":
+        # negative pads crop; positive pads fill a new array around a copy of the rest
+        # (np.full + one slice assignment is several times faster than np.pad for small tensors)
         crop = tuple(_pyslice(-lo if lo < 0 else 0, d + hi if hi < 0 else d)
                      for (lo, hi), d in zip(paddings, x.shape))
         x = x[crop]
-        pos = [(builtins.max(lo, 0), builtins.max(hi, 0)) for lo, hi in paddings]
-        if not any(lo or hi for lo, hi in pos):
-            return x.copy() if not x.flags.writeable else x
-        return np.pad(x, pos, mode="constant", constant_values=np.array(value, x.dtype))
+        shape = tuple(d + builtins.max(lo, 0) + builtins.max(hi, 0) for (lo, hi), d in zip(paddings, x.shape))
+        if shape == x.shape:
+            return x
+        out = np.full(shape, value, x.dtype)
+        out[tuple(_pyslice(builtins.max(lo, 0), builtins.max(lo, 0) + d)
+                  for (lo, hi), d in zip(paddings, x.shape))] = x
+        return out
     return np.pad(x, paddings, mode=_NP_PAD_MODES[mode])
 
 

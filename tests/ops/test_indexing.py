@@ -421,3 +421,17 @@ def test_setitem_writes_in_place_only_when_nothing_else_sees_the_array():
     t[0] = 5.0
     check(t, [5, 1])
     assert user[0] == 1.0
+
+
+def test_grad_through_mask_and_array_indices_in_getitem_and_setitem():
+    xv = np.arange(1.0, 7.0).reshape(2, 3)
+
+    def f(t, w):
+        y = t * 1
+        y[:, T([0, 2])] = w  # w (2,) broadcast over the rows
+        return ops.sum(y[y > 2.5] ** 2)
+
+    gx, gw = ms.grad(f, (0, 1))(T(xv), T(np.array([3.0, 1.0])))
+    # final y = [[3, 2, 1], [3, 5, 1]]; entries > 2.5: y00, y10 (both w0 = 3) and y11 = 5
+    check(gx, [[0, 0, 0], [0, 10, 0]])
+    check(gw, [2 * 3.0 * 2, 0.0])
