@@ -153,8 +153,14 @@ def _conv_transpose_kernel(y, w, stride, padding, dilation, groups, output_paddi
     p = _prod(ysp)
     # col = W^T dy: (N, G, Cg*K, P), then col2im scatters each kernel tap back (one add per tap)
     wm = w.reshape(groups, o // groups, cg * _prod(ksize))
-    cols = gemm(np.swapaxes(wm, 1, 2), y.reshape(n, groups, o // groups, p))
-    cols = cols.reshape((n, groups * cg) + tuple(ksize) + tuple(ysp))
+    if groups == 1 and p < _SMALL_PLANE and n > 1:
+        # small feature maps: one GEMM over every image, cols laid out (C, *k, N, *out)
+        ym = np.ascontiguousarray(y.reshape(n, o, p).transpose(1, 0, 2)).reshape(o, n * p)
+        cols = gemm(wm[0].T, ym).reshape((cg,) + tuple(ksize) + (n,) + tuple(ysp))
+        cols = np.moveaxis(cols, nsp + 1, 0)  # a view: (N, C, *k, *out)
+    else:
+        cols = gemm(np.swapaxes(wm, 1, 2), y.reshape(n, groups, o // groups, p))
+        cols = cols.reshape((n, groups * cg) + tuple(ksize) + tuple(ysp))
     full = tuple((ysp[i] - 1) * stride[i] + dilation[i] * (ksize[i] - 1) + 1 + output_padding[i]
                  for i in range(nsp))
     xp = np.zeros((n, groups * cg) + full, dtype=y.dtype)
@@ -194,6 +200,11 @@ def _conv_weight_grad_kernel(x, y, stride, padding, dilation, groups, kernel_siz
     p = _prod(ysp)
     xp = _pad_array(x, padding)
     ck = (c // groups) * _prod(kernel_size)
+    if groups == 1 and p < _SMALL_PLANE and n > 1:
+        # small feature maps: one GEMM with the images and pixels as its long inner dimension
+        cols = _im2col(xp, kernel_size, stride, dilation, ysp, batch_inside=True).reshape(ck, n * p)
+        ym = np.ascontiguousarray(y.reshape(n, o, p).transpose(1, 0, 2)).reshape(o, n * p)
+        return gemm(ym, cols.T).reshape((o, c) + tuple(kernel_size))
     cols = _im2col(xp, kernel_size, stride, dilation, ysp).reshape(n, groups, ck, p)
     ym = y.reshape(n, groups, o // groups, p)
     # per image (O/G, P) x (P, Cg*K) with the transposed operand passed to BLAS as is, then sum images
