@@ -364,6 +364,15 @@ def select(cond, x, y):
     return where_p(_to_bool("select", cond), x, y)
 
 
+def where(condition, input, other):
+    """``input`` where ``condition`` is True, else ``other`` (numbers or Tensors, broadcast and
+    promoted), MindSpore's ``ops.where``."""
+    if not isinstance(condition, Tensor):
+        condition = Tensor(condition)
+    x, y = binary_args("where", input, other)
+    return where_p(_to_bool("where", condition), x, y)
+
+
 def _stop_gradient_kernel(x):
     return x
 
@@ -456,7 +465,7 @@ gt = greater
 ge = greater_equal
 
 __all__ += [
-    "floor", "ceil", "trunc", "fix", "round", "frac", "floor_divide", "floor_div", "multiply",
+    "where", "floor", "ceil", "trunc", "fix", "round", "frac", "floor_divide", "floor_div", "multiply",
     "divide", "negative", "absolute", "eq", "ne", "lt", "le", "gt", "ge"]
 
 # the math functions live in elementwise_math.py (split to keep files readable); they join this

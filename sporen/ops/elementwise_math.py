@@ -9,10 +9,10 @@ from .. import dtype as mstype
 from ..tensor import Tensor
 from . import _rules as R
 from ._helpers import binary_args, check_tensor, unbroadcast
-from .elementwise import (NOT_DIFFERENTIABLE, _cmp, _const, _float_unary, _to_bool, _unary, add,
-                          add_p, cast, cast_p, div, div_p, equal_p, exp_p, floor_divide_p, greater_p,
-                          less_p, log_p, logical_and_p, maximum_p, minimum_p, mul, mul_p, neg_p,
-                          pow_p, sign_p, sqrt_p, sub, sub_p, trunc_p, where_p)
+from .elementwise import (NOT_DIFFERENTIABLE, _cmp, _const, _float_unary, _to_bool, _unary, abs_p, add,
+                          add_p, cast, cast_p, div, div_p, equal_p, exp_p, floor_divide, floor_divide_p,
+                          greater_p, less_p, log_p, logical_and_p, logical_not_p, logical_or_p, maximum_p,
+                          minimum_p, mul, mul_p, neg_p, pow_p, sign_p, sqrt_p, sub, sub_p, trunc_p, where_p)
 from .registry import Aval, register
 
 __all__ = [
@@ -557,3 +557,174 @@ def angle(input):
     """The argument of each complex element (0 or pi for real ones)."""
     check_tensor("angle", input)
     return angle_p(input)
+
+
+# --- special functions ------------------------------------------------------------------------------
+_lgamma_object = np.frompyfunc(math.lgamma, 1, 1)
+
+
+def _lgamma_kernel(x):
+    with np.errstate(all="ignore"):
+        return np.asarray(_lgamma_object(x), dtype=np.float64).astype(x.dtype, copy=False)
+
+
+def _digamma_kernel(x):
+    """psi(x): the recurrence psi(x) = psi(x + 1) - 1/x lifts x above 10, where the asymptotic
+    series is accurate to double precision (error ~1e-14); negative x use the reflection formula."""
+    xd = x.astype(np.float64)
+    with np.errstate(all="ignore"):
+        reflect = xd < 0.5
+        z = np.where(reflect, 1.0 - xd, xd)
+        shift = np.zeros_like(z)
+        for _ in range(10):
+            small = z < 10
+            shift = np.where(small, shift - 1.0 / z, shift)
+            z = np.where(small, z + 1, z)
+        inv2 = 1.0 / (z * z)
+        series = inv2 * (1 / 12 - inv2 * (1 / 120 - inv2 * (1 / 252 - inv2 * (1 / 240 - inv2 * (1 / 132)))))
+        psi = np.log(z) - 0.5 / z - series + shift
+        psi = np.where(reflect, psi - np.pi / np.tan(np.pi * xd), psi)
+        psi = np.where((xd <= 0) & (xd == np.floor(xd)), np.nan, psi)
+    return psi.astype(x.dtype, copy=False)
+
+
+lgamma_p = _math1("lgamma", _lgamma_kernel, lambda x, out, dout: (mul_p(dout, digamma_p(x)),), "lgamma({0})")
+# digamma's own derivative (trigamma) is not provided: a gradient through digamma is rarely needed
+digamma_p = register("digamma", infer=R.float_unary("digamma"), kernel=_digamma_kernel, bprop=NOT_DIFFERENTIABLE,
+                     family="elementwise")
+lgamma = _float_unary("lgamma", lgamma_p)
+digamma = _float_unary("digamma", digamma_p)
+
+
+def logit(input, eps=None):
+    """``log(p / (1 - p))``; with ``eps`` the input is first clamped to ``[eps, 1 - eps]``."""
+    x = _float_input("logit", input)
+    if eps is not None:
+        e = float(eps)
+        x = minimum_p(maximum_p(x, _c(e, x)), _c(1 - e, x))
+    return log_p(div_p(x, sub_p(_c(1, x), x)))
+
+
+def sgn(input):
+    """The sign of a real tensor; ``z / |z|`` (0 at 0) for a complex one."""
+    check_tensor("sgn", input)
+    if input.dtype.kind != "c":
+        return sign_p(input)
+    return sgn_p(input)
+
+
+def _sgn_kernel(z):
+    magnitude = np.abs(z)
+    with np.errstate(all="ignore"):
+        return np.where(magnitude == 0, 0, z / magnitude).astype(z.dtype, copy=False)
+
+
+sgn_p = register("sgn", infer=R.same("sgn"), kernel=_sgn_kernel, bprop=NOT_DIFFERENTIABLE, family="elementwise")
+signbit_p = _bool_unary("signbit", np.signbit, "signbit({0})")
+
+
+def signbit(input):
+    """True where the sign bit is set (negative numbers and -0.0)."""
+    check_tensor("signbit", input)
+    return signbit_p(input)
+
+
+def isreal(input):
+    """True where the imaginary part is 0 (everywhere for a real tensor)."""
+    check_tensor("isreal", input)
+    if input.dtype.kind != "c":
+        return equal_p(input, input) if input.dtype.kind != "f" else logical_or_p(equal_p(input, input),
+                                                                                 isnan_p(input))
+    return equal_p(imag_p(input), _c(0, imag_p(input)))
+
+
+def _fminmax_bprop(pick_first):
+    def bprop(x, y, out, dout):
+        first = cast_p(pick_first(x, y, out), dtype=dout.dtype)
+        return (unbroadcast(mul_p(dout, first), x.shape),
+                unbroadcast(mul_p(dout, sub_p(_c(1, first), first)), y.shape))
+    return bprop
+
+
+def _takes_first(x, y, out):
+    # where out came from x (ties go to x); a nan x loses to a number y
+    return logical_and_p(equal_p(out, x), logical_or_p(equal_p(x, x), logical_not_p(equal_p(y, y))))
+
+
+fmax_p = _binary_p("fmax", np.fmax, _fminmax_bprop(_takes_first), "fmax({0}, {1})")
+fmin_p = _binary_p("fmin", np.fmin, _fminmax_bprop(_takes_first), "fmin({0}, {1})")
+gcd_p = _binary_p("gcd", np.gcd, NOT_DIFFERENTIABLE, "gcd({0}, {1})", _int_broadcast("gcd"))
+lcm_p = _binary_p("lcm", np.lcm, NOT_DIFFERENTIABLE, "lcm({0}, {1})", _int_broadcast("lcm"))
+nextafter_p = _binary_p("nextafter", np.nextafter, NOT_DIFFERENTIABLE, "nextafter({0}, {1})",
+                        _float_broadcast("nextafter"))
+left_shift_p = _binary_p("left_shift", np.left_shift, NOT_DIFFERENTIABLE, "({0} << {1})",
+                         _int_broadcast("left_shift"))
+right_shift_p = _binary_p("right_shift", np.right_shift, NOT_DIFFERENTIABLE, "({0} >> {1})",
+                          _int_broadcast("right_shift"))
+fmax = _binary_fn("fmax", fmax_p)
+fmin = _binary_fn("fmin", fmin_p)
+gcd = _binary_fn("gcd", gcd_p)
+lcm = _binary_fn("lcm", lcm_p)
+nextafter = _binary_fn("nextafter", nextafter_p, floats=True)
+bitwise_left_shift = _binary_fn("bitwise_left_shift", left_shift_p)
+bitwise_right_shift = _binary_fn("bitwise_right_shift", right_shift_p)
+
+
+def ldexp(x, other):
+    """``x * 2 ** other``."""
+    a, b = binary_args("ldexp", x, other)
+    if a.dtype.kind in "iub":
+        a = cast_p(a, dtype=mstype.float32)
+        b = cast_p(b, dtype=mstype.float32)
+    return mul_p(a, pow_p(_c(2, a), b))
+
+
+def xdivy(x, y):
+    """``x / y``, 0 where ``x`` is 0 (also when ``y`` is 0)."""
+    a, b = binary_args("xdivy", x, y)
+    safe = where_p(equal_p(a, _c(0, a)), _c(1, b), b)
+    return div_p(a, safe)
+
+
+def truncate_div(input_x, input_y):
+    """Division rounded towards zero (integer inputs stay integer)."""
+    return div(input_x, input_y, rounding_mode="trunc")
+
+
+def truncate_mod(x, y):
+    """The remainder of truncated division, with the sign of ``x`` (C's fmod)."""
+    return fmod(x, y)
+
+
+def inv(x):
+    """``1 / x``."""
+    x = _float_input("inv", x)
+    return div_p(_c(1, x), x)
+
+
+def approximate_equal(x, y, tolerance=1e-05):
+    """True where ``|x - y| < tolerance``."""
+    a, b = binary_args("approximate_equal", x, y)
+    return less_p(abs_p(sub_p(a, b)), _c(tolerance, a))
+
+
+def addn(x):
+    """The elementwise sum of a list or tuple of Tensors of one shape."""
+    if not isinstance(x, (list, tuple)) or not x:
+        raise TypeError(f"addn: 'x' must be a non-empty list or tuple of Tensors, got {type(x).__name__}")
+    total = check_tensor("addn", x[0], "x[0]")
+    for i, t in enumerate(x[1:], 1):
+        check_tensor("addn", t, f"x[{i}]")
+        if t.shape != total.shape:
+            raise ValueError(f"addn: all Tensors must have one shape, got {list(total.shape)} and {list(t.shape)}")
+        total = add(total, t)
+    return total
+
+
+accumulate_n = addn
+floordiv = floor_divide
+clip_by_value = clamp
+
+__all__ += ["lgamma", "digamma", "logit", "sgn", "signbit", "isreal", "fmax", "fmin", "gcd", "lcm", "nextafter",
+            "bitwise_left_shift", "bitwise_right_shift", "ldexp", "xdivy", "truncate_div", "truncate_mod", "inv",
+            "approximate_equal", "addn", "accumulate_n", "floordiv", "clip_by_value"]

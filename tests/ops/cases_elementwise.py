@@ -231,3 +231,59 @@ CASES += [Case("real", [complexes((3, 4))], lambda z: z.real.copy(), grad=False)
           Case("conj", [complexes((3, 4))], lambda z: z.real - 1j * z.imag, grad=False),
           Case("angle", [complexes((3, 4))], lambda z: np.arctan2(z.imag, z.real), grad=False),
           Case("angle", [(5,)], lambda x: np.where(x < 0, np.pi, 0.0), grad=False, name="real")]
+
+
+# --- special functions and integer ops ------------------------------------------------------------
+def _lgamma_ref(x):
+    import math
+    return np.vectorize(math.lgamma)(x.astype(np.float64))
+
+
+def _digamma_ref(x):
+    from scipy.special import digamma
+    return digamma(x.astype(np.float64))
+
+
+CASES += [Case("lgamma", [in_range((3, 4), 0.2, 8.0)], _lgamma_ref),
+          Case("lgamma", [lambda rng, dt: np.array([-2.5, -0.5, 0.5, 1.0, 2.0, 30.0], dt)], _lgamma_ref, name="wide"),
+          Case("digamma", [in_range((3, 4), 0.05, 30.0)], _digamma_ref, rtol=1e-5, atol=1e-6, dtypes=("float32",),
+               grad=False),
+          Case("digamma", [lambda rng, dt: np.array([-2.5, -0.3, 0.01, 0.5, 1.0, 3.7, 9.99, 10.0, 1e4], dt)],
+               _digamma_ref, rtol=1e-13, atol=1e-13, dtypes=("float64",), name="wide", grad=False),
+          Case("digamma", [in_range((4,), 1.0, 5.0)], _digamma_ref, rtol=1e-13, atol=1e-13, dtypes=("float64",),
+               grad=False)]
+CASES += [Case("sgn", [complexes((3, 4))], lambda z: z / np.abs(z), grad=False),
+          Case("sgn", [lambda rng, dt: np.array([0j, 3 + 4j], np.complex64)], lambda z: np.array([0, 0.6 + 0.8j]),
+               dtypes=("float32",), grad=False, name="zero"),
+          Case("signbit", [lambda rng, dt: np.array([-1.0, -0.0, 0.0, 2.0], dt)],
+               lambda x: np.array([True, True, False, False]), grad=False)]
+
+
+def nan_mixed(rng, dt):
+    return np.array([1.0, np.nan, 3.0, np.nan, -2.0], dt)
+
+
+def nan_mixed_other(rng, dt):
+    return np.array([2.0, 5.0, np.nan, np.nan, -3.0], dt)
+
+
+CASES += [Case("fmax", [_away_from_equal((3, 4)), lambda rng, dt: np.full((4,), 2.2, dt)], np.fmax),
+          Case("fmin", [_away_from_equal((3, 4)), lambda rng, dt: np.full((4,), 2.2, dt)], np.fmin),
+          Case("fmax", [nan_mixed, nan_mixed_other], lambda a, b: np.array([2.0, 5.0, 3.0, np.nan, -2.0]),
+               grad=False, name="nan"),
+          Case("fmin", [nan_mixed, nan_mixed_other], lambda a, b: np.array([1.0, 5.0, 3.0, np.nan, -3.0]),
+               grad=False, name="nan"),
+          Case("gcd", [ints((3, 4), -30, 30), ints((4,), 1, 20)],
+               lambda a, b: np.vectorize(__import__("math").gcd)(a, b).astype(np.int32), dtypes=("float32",),
+               grad=False),
+          Case("lcm", [ints((3, 4), 1, 12), ints((4,), 1, 12)],
+               lambda a, b: np.vectorize(__import__("math").lcm)(a, b).astype(np.int32), dtypes=("float32",),
+               grad=False),
+          Case("nextafter", [lambda rng, dt: np.array([1.0, 0.0, -1.0], dt),
+                             lambda rng, dt: np.array([2.0, -1.0, -1.0], dt)],
+               lambda a, b: np.array([1 + np.finfo(a.dtype).eps, -np.finfo(a.dtype).smallest_subnormal, -1.0]),
+               grad=False, rtol=0, atol=0),
+          Case("left_shift", [ints((3, 4), 0, 100), ints((4,), 0, 5)], lambda a, b: a * 2 ** b,
+               dtypes=("float32",), grad=False),
+          Case("right_shift", [ints((3, 4), 0, 100), ints((4,), 0, 5)], lambda a, b: a // 2 ** b,
+               dtypes=("float32",), grad=False)]

@@ -187,3 +187,60 @@ def test_second_order_gradients_of_math_ops():
     d2 = ms.grad(ms.grad(lambda t: ops.sum(ops.erf(t))))(x)
     xv = x.asnumpy()
     np.testing.assert_allclose(d2.asnumpy(), -4 * xv / np.sqrt(np.pi) * np.exp(-xv * xv))
+
+
+def test_where_accepts_numbers_and_broadcasts():
+    cond = T([[True], [False]])
+    out = ops.where(cond, T([1.0, 2.0], ms.float32), 0)
+    assert out.dtype == ms.float32 and out.shape == (2, 2)
+    np.testing.assert_allclose(out.asnumpy(), [[1, 2], [0, 0]])
+    np.testing.assert_array_equal(ops.where(T([1, 0]), T([1, 2], ms.int32), T([5, 6], ms.int32)).asnumpy(), [1, 6])
+    g = ms.grad(lambda a: ops.sum(ops.where(cond, a, 0.0)))(T([1.0, 2.0], ms.float32))
+    np.testing.assert_allclose(g.asnumpy(), [1, 1])
+
+
+def test_more_binary_functions():
+    np.testing.assert_allclose(ops.ldexp(T([1.0, 3.0]), T([2, 3], ms.int32)).asnumpy(), [4, 24])
+    np.testing.assert_allclose(ops.xdivy(T([0.0, 6.0]), T([0.0, 3.0])).asnumpy(), [0, 2])
+    out = ops.truncate_div(T([-7, 7], ms.int32), T([2, 2], ms.int32))
+    assert out.dtype == ms.int32
+    np.testing.assert_array_equal(out.asnumpy(), [-3, 3])
+    np.testing.assert_array_equal(ops.truncate_mod(T([-7, 7], ms.int32), T([2, -2], ms.int32)).asnumpy(), [-1, 1])
+    np.testing.assert_allclose(ops.inv(T([4.0, -0.5])).asnumpy(), [0.25, -2])
+    assert ops.inv(T([2], ms.int32)).dtype == ms.float32
+    np.testing.assert_array_equal(ops.approximate_equal(T([1.0, 2.0]), T([1.000001, 2.1])).asnumpy(), [True, False])
+    np.testing.assert_array_equal(ops.gcd(T([12, -18], ms.int32), T([8, 12], ms.int32)).asnumpy(), [4, 6])
+    np.testing.assert_array_equal(ops.lcm(T([4, 6], ms.int32), T([6, 4], ms.int32)).asnumpy(), [12, 12])
+    np.testing.assert_array_equal(ops.bitwise_left_shift(T([1, 3], ms.int32), T([3, 1], ms.int32)).asnumpy(), [8, 6])
+    np.testing.assert_array_equal(ops.bitwise_right_shift(T([16, 5], ms.int32), 1).asnumpy(), [8, 2])
+    np.testing.assert_allclose(ops.fmax(T([np.nan, 1.0]), T([2.0, np.nan])).asnumpy(), [2, 1])
+    assert ops.floordiv is ops.floor_divide and ops.clip_by_value is ops.clamp and ops.accumulate_n is ops.addn
+
+
+def test_addn():
+    a, b = T([1.0, 2.0]), T([3.0, 4.0])
+    np.testing.assert_allclose(ops.addn([a, b, a]).asnumpy(), [5, 8])
+    with pytest.raises(ValueError, match="one shape"):
+        ops.addn([a, T([1.0])])
+    with pytest.raises(TypeError, match="list or tuple"):
+        ops.addn(a)
+
+
+def test_logit_sgn_signbit_isreal():
+    np.testing.assert_allclose(ops.logit(T([0.5, 0.75])).asnumpy(), [0, np.log(3)], rtol=1e-6)
+    np.testing.assert_allclose(ops.logit(T([0.0, 1.0]), eps=0.25).asnumpy(), [-np.log(3), np.log(3)], rtol=1e-6)
+    np.testing.assert_allclose(ops.sgn(T([-2.0, 0.0, 3.0])).asnumpy(), [-1, 0, 1])
+    z = ms.Tensor(np.array([3 + 4j, 0j], np.complex64))
+    np.testing.assert_allclose(ops.sgn(z).asnumpy(), [0.6 + 0.8j, 0])
+    np.testing.assert_array_equal(ops.signbit(T([-0.0, 1.0])).asnumpy(), [True, False])
+    np.testing.assert_array_equal(ops.isreal(ms.Tensor(np.array([1 + 0j, 1j], np.complex64))).asnumpy(), [True, False])
+    np.testing.assert_array_equal(ops.isreal(T([np.nan, 1.0])).asnumpy(), [True, True])
+
+
+def test_lgamma_gradient_is_digamma():
+    x = T([0.5, 1.0, 4.0], ms.float64)
+    np.testing.assert_allclose(ops.lgamma(x).asnumpy(), [math.lgamma(v) for v in (0.5, 1.0, 4.0)], rtol=1e-14)
+    g = ms.grad(lambda t: ops.sum(ops.lgamma(t)))(x)
+    euler = 0.5772156649015329
+    np.testing.assert_allclose(g.asnumpy(), [-euler - 2 * math.log(2), -euler, 1 + 1 / 2 + 1 / 3 - euler], rtol=1e-12)
+    np.testing.assert_allclose(ops.digamma(T([1], ms.int32)).asnumpy(), [-euler], rtol=1e-6)
