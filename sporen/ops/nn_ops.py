@@ -10,7 +10,7 @@ from . import _rules as R
 from ._helpers import check_tensor, tensor_like, unbroadcast
 from .registry import NOT_DIFFERENTIABLE, OPS, Aval, register
 
-__all__ = ["softmax", "log_softmax", "softmin", "layer_norm", "batch_norm", "group_norm", "dropout",
+__all__ = ["softmax", "log_softmax", "softmin", "gumbel_softmax", "layer_norm", "batch_norm", "group_norm", "dropout",
            "dropout1d", "dropout2d", "dropout3d", "one_hot", "embedding"]
 
 _wrap = Tensor._wrap
@@ -125,6 +125,28 @@ def softmin(x, axis=-1, *, dtype=None):
         x = P.cast(x, dtype=mstype.to_dtype(dtype))
     _float_input("softmin", x, "x")
     return softmax_p(P.neg(x), axis=_softmax_axes("softmin", axis, x.ndim))
+
+
+def gumbel_softmax(logits, tau=1, hard=False, dim=-1):
+    """Sample from the Gumbel-softmax distribution: ``softmax((logits + g) / tau)`` with Gumbel
+    noise g. With ``hard`` the result is one-hot in value but keeps the soft sample's gradient
+    (straight-through)."""
+    _float_input("gumbel_softmax", logits, "logits")
+    if isinstance(tau, bool) or not isinstance(tau, (int, float)) or not tau > 0:
+        raise ValueError(f"gumbel_softmax: 'tau' must be a positive number, got {tau!r}")
+    if not isinstance(hard, (bool, np.bool_)):
+        raise TypeError(f"gumbel_softmax: 'hard' must be a bool, got {type(hard).__name__}")
+    axis = R.normalize_axis("gumbel_softmax", dim, logits.ndim, "dim")
+    u = P.random_uniform(shape=logits.shape, dtype=logits.dtype, seed=None)
+    tiny = float(np.finfo(logits.dtype.np).tiny)
+    u = P.minimum(P.maximum(u, _c(tiny, u)), _c(1.0 - float(np.finfo(logits.dtype.np).epsneg), u))
+    gumbel = P.neg(P.log(P.neg(P.log(u))))
+    y = softmax_p(P.div(P.add(logits, gumbel), _c(tau, logits)), axis=(axis,))
+    if not hard:
+        return y
+    index = P.argmax(y, axis=axis, keepdims=False, dtype=mstype.int64)
+    y_hard = one_hot_p(index, _c(1, y), _c(0, y), depth=logits.shape[axis], axis=axis)
+    return P.add(P.sub(y_hard, P.stop_gradient(y)), y)
 
 
 # --- layer_norm ----------------------------------------------------------------------------------
@@ -483,7 +505,7 @@ def one_hot(indices, depth, on_value=1, off_value=0, axis=-1):
 
 
 # --- embedding -----------------------------------------------------------------------------------
-def _embedding_rule(weight, indices, padding_idx):
+def _embedding_rule(weight, indices, padding_idx, scale_grad_by_freq):
     if indices.dtype.kind not in "iu":
         raise TypeError(f"embedding: 'input' must be an integer tensor of indices, got {indices.dtype}")
     if len(weight.shape) < 1:
@@ -491,37 +513,49 @@ def _embedding_rule(weight, indices, padding_idx):
     return Aval(indices.shape + weight.shape[1:], weight.dtype)
 
 
-def _embedding_kernel(weight, indices, padding_idx):
+def _embedding_kernel(weight, indices, padding_idx, scale_grad_by_freq):
     return weight[indices]
 
 
-def _embedding_bprop(weight, indices, out, dout, padding_idx):
-    return embedding_dense_grad_p(dout, indices, num_weights=weight.shape[0], padding_idx=padding_idx), None
+def _embedding_bprop(weight, indices, out, dout, padding_idx, scale_grad_by_freq):
+    return embedding_dense_grad_p(dout, indices, num_weights=weight.shape[0], padding_idx=padding_idx,
+                                  scale_grad_by_freq=scale_grad_by_freq), None
 
 
 embedding_p = register("embedding", infer=_embedding_rule, kernel=_embedding_kernel,
                        bprop=_embedding_bprop, family="nn")
 
 
-def _embedding_grad_rule(dout, indices, num_weights, padding_idx):
+def _embedding_grad_rule(dout, indices, num_weights, padding_idx, scale_grad_by_freq):
     return Aval((num_weights,) + dout.shape[len(indices.shape):], dout.dtype)
 
 
-def _embedding_grad_kernel(dout, indices, num_weights, padding_idx):
+def _embedding_grad_kernel(dout, indices, num_weights, padding_idx, scale_grad_by_freq):
     rest = dout.shape[indices.ndim:]
     grad = np.zeros((num_weights,) + rest, dtype=dout.dtype)
-    np.add.at(grad, indices.reshape(-1), dout.reshape((-1,) + rest))
+    flat = indices.reshape(-1)
+    np.add.at(grad, flat, dout.reshape((-1,) + rest))
+    if scale_grad_by_freq:
+        counts = np.maximum(np.bincount(flat, minlength=num_weights), 1)
+        grad /= counts.reshape((num_weights,) + (1,) * len(rest)).astype(dout.dtype)
     if padding_idx is not None:
         grad[padding_idx] = 0
     return grad
 
 
-def _embedding_grad_bprop(dout, indices, out, ddw, num_weights, padding_idx):
+def _embedding_grad_bprop(dout, indices, out, ddw, num_weights, padding_idx, scale_grad_by_freq):
+    # the gradient is linear in dout: its transpose looks rows up again (masked and scaled alike)
+    stat_shape = (num_weights,) + (1,) * (ddw.ndim - 1)
     if padding_idx is not None:
-        keep = np.ones((num_weights,) + (1,) * (ddw.ndim - 1), dtype=ddw._data.dtype)
+        keep = np.ones(stat_shape, dtype=ddw._data.dtype)
         keep[padding_idx] = 0
         ddw = P.mul(ddw, _wrap(keep))
-    return embedding_p(ddw, indices, padding_idx=None), None
+    if scale_grad_by_freq:
+        ones = _wrap(np.ones(indices.shape, dtype=ddw._data.dtype))
+        counts = embedding_dense_grad_p(ones, indices, num_weights=num_weights, padding_idx=None,
+                                        scale_grad_by_freq=False)
+        ddw = P.div(ddw, P.reshape(P.maximum(counts, _c(1, counts)), shape=stat_shape))
+    return embedding_p(ddw, indices, padding_idx=None, scale_grad_by_freq=False), None
 
 
 embedding_dense_grad_p = register("embedding_dense_grad", infer=_embedding_grad_rule,
@@ -539,7 +573,8 @@ def _renorm_rows(weight, indices, max_norm, norm_type):
 
 def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False):
     """Look up rows of ``weight`` (num_embeddings, dim) at the integer ``input`` indices. Rows at
-    ``padding_idx`` get no gradient; ``max_norm`` renormalises the looked-up rows in place."""
+    ``padding_idx`` get no gradient; ``max_norm`` renormalises the looked-up rows in place;
+    ``scale_grad_by_freq`` divides each row's gradient by how often it was looked up."""
     check_tensor("embedding", input, "input")
     check_tensor("embedding", weight, "weight")
     if input.dtype.kind not in "iu":
@@ -551,13 +586,11 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
     if padding_idx is not None:
         if isinstance(padding_idx, bool) or not isinstance(padding_idx, int) or not -num <= padding_idx < num:
             raise ValueError(f"embedding: 'padding_idx' must be an int in [{-num}, {num}), got {padding_idx!r}")
-    if scale_grad_by_freq:
-        raise NotImplementedError("embedding: 'scale_grad_by_freq=True' is not supported yet")
     if max_norm is not None:
         _renorm_rows(weight, input, float(max_norm), float(norm_type))
     if padding_idx is not None:
         padding_idx %= num
-    return embedding_p(weight, input, padding_idx=padding_idx)
+    return embedding_p(weight, input, padding_idx=padding_idx, scale_grad_by_freq=bool(scale_grad_by_freq))
 
 
 from .nn_spatial import *  # noqa: E402,F401,F403

@@ -103,31 +103,41 @@ CASES += [Case("one_hot", [ints((5,), -1, 4), np.array(1.0, np.float32), np.arra
 
 
 # --- embedding -----------------------------------------------------------------------------------
-def ref_embedding(weight, indices, padding_idx):
+def ref_embedding(weight, indices, padding_idx, scale_grad_by_freq):
     out = np.empty(indices.shape + weight.shape[1:], weight.dtype)
     for pos in np.ndindex(indices.shape):
         out[pos] = weight[indices[pos]]
     return out
 
 
-def ref_embedding_grad(dout, indices, num_weights, padding_idx):
+_PLAIN = {"padding_idx": None, "scale_grad_by_freq": False}
+
+
+def ref_embedding_grad(dout, indices, num_weights, padding_idx, scale_grad_by_freq):
     rest = dout.shape[indices.ndim:]
     g = np.zeros((num_weights,) + rest)
+    count = np.zeros(num_weights)
     for pos in np.ndindex(indices.shape):
+        count[indices[pos]] += 1
         if indices[pos] != padding_idx:
             g[indices[pos]] += dout[pos]
+    if scale_grad_by_freq:
+        for r in range(num_weights):
+            g[r] /= max(count[r], 1)
     return g
 
 
-CASES += [Case("embedding", [(6, 3), ints((4,), 0, 6)], ref_embedding, attrs={"padding_idx": None}),
+CASES += [Case("embedding", [(6, 3), ints((4,), 0, 6)], ref_embedding, attrs=_PLAIN),
           # padding_idx cuts the padding row's gradient on purpose (checked in test_nn_ops_api.py)
-          Case("embedding", [(5, 2), ints((2, 3), 0, 5)], ref_embedding, attrs={"padding_idx": 1}, grad=False),
-          Case("embedding", [(5, 2), ints((), 0, 5)], ref_embedding, attrs={"padding_idx": None}),
-          Case("embedding", [(5, 2), ints((0,), 0, 5)], ref_embedding, attrs={"padding_idx": None}),
+          Case("embedding", [(5, 2), ints((2, 3), 0, 5)], ref_embedding, attrs=dict(_PLAIN, padding_idx=1), grad=False),
+          Case("embedding", [(5, 2), ints((), 0, 5)], ref_embedding, attrs=_PLAIN),
+          Case("embedding", [(5, 2), ints((0,), 0, 5)], ref_embedding, attrs=_PLAIN),
           Case("embedding_dense_grad", [(2, 3, 4), np.array([[0, 2, 0], [4, 4, 1]])], ref_embedding_grad,
-               attrs={"num_weights": 5, "padding_idx": None}),
+               attrs={"num_weights": 5, "padding_idx": None, "scale_grad_by_freq": False}),
+          Case("embedding_dense_grad", [(2, 3, 4), np.array([[0, 2, 0], [4, 4, 1]])], ref_embedding_grad,
+               attrs={"num_weights": 5, "padding_idx": 2, "scale_grad_by_freq": True}, name="by_freq"),
           Case("embedding_dense_grad", [(4, 2), np.array([0, 2, 0, 3])], ref_embedding_grad,
-               attrs={"num_weights": 4, "padding_idx": 0})]
+               attrs={"num_weights": 4, "padding_idx": 0, "scale_grad_by_freq": False})]
 
 
 # --- resize (interpolate) ----------------------------------------------------------------------------

@@ -382,3 +382,38 @@ def test_unfold_fold_match_torch():
         ops.fold(got, (8, 6), **kw)
     with pytest.raises(TypeError, match="unfold: 'kernel_size' must be an int or a tuple of 2 ints"):
         ops.unfold(T(x), kernel_size=(1, 2, 3))
+
+
+def test_embedding_scale_grad_by_freq():
+    w = T(rand(5, 2))
+    idx = T(np.array([1, 1, 1, 3, 0]))
+    g = ms.grad(lambda weight: ops.sum(ops.embedding(idx, weight, scale_grad_by_freq=True)))(w).asnumpy()
+    np.testing.assert_allclose(g[:, 0], [1, 1, 0, 1, 0])
+
+
+# --- gumbel_softmax -------------------------------------------------------------------------------
+def test_gumbel_softmax_samples_the_categorical():
+    probs = np.array([0.1, 0.2, 0.7], np.float32)
+    logits = T(np.log(np.tile(probs, (20000, 1))))
+    ms.set_seed(3)
+    hard = ops.gumbel_softmax(logits, hard=True).asnumpy()
+    assert set(np.unique(hard)) == {0.0, 1.0}
+    np.testing.assert_array_equal(hard.sum(1), 1.0)
+    np.testing.assert_allclose(hard.mean(0), probs, atol=0.015)
+    soft = ops.gumbel_softmax(logits, tau=0.5).asnumpy()
+    np.testing.assert_allclose(soft.sum(1), 1.0, rtol=1e-5)
+    assert soft.min() >= 0 and (soft.max(1) < 0.99).mean() > 0.3  # soft samples, not one-hot
+
+
+def test_gumbel_softmax_hard_has_the_soft_gradient():
+    x = T(rand(6, 4))
+    c = T(rand(6, 4, seed=1))
+    ms.set_seed(11)
+    g_hard = ms.grad(lambda t: ops.sum(ops.gumbel_softmax(t, 0.7, True) * c))(x)
+    ms.set_seed(11)
+    g_soft = ms.grad(lambda t: ops.sum(ops.gumbel_softmax(t, 0.7, False) * c))(x)
+    np.testing.assert_allclose(g_hard.asnumpy(), g_soft.asnumpy(), rtol=1e-6)
+    with pytest.raises(ValueError, match="gumbel_softmax: 'tau' must be a positive number"):
+        ops.gumbel_softmax(x, tau=0)
+    with pytest.raises(ValueError, match="gumbel_softmax: 'dim' must be in"):
+        ops.gumbel_softmax(x, dim=2)
