@@ -220,6 +220,86 @@ def random_(self, from_=0, to=None, *, generator=None):
     return _assign_result(self, F.randint_like(self, from_, to, dtype=self.dtype))
 
 
+def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
+    """The distinct elements (or slices along ``dim``), sorted or in order of first appearance;
+    with the inverse indices (Int64) and the counts when asked."""
+    arr = self.asnumpy()
+    values, first, inverse, counts = np.unique(arr, return_index=True, return_inverse=True,
+                                               return_counts=True, axis=dim)
+    inverse = inverse.reshape(arr.shape if dim is None else (arr.shape[dim],))
+    if not sorted:
+        order = np.argsort(first, kind="stable")
+        rank = np.empty_like(order)
+        rank[order] = np.arange(order.size)
+        values = np.take(values, order, axis=0 if dim is None else dim)
+        counts = counts[order]
+        inverse = rank[inverse]
+    out = [Tensor(np.ascontiguousarray(values))]
+    if return_inverse:
+        out.append(Tensor(inverse.astype(np.int64)))
+    if return_counts:
+        out.append(Tensor(counts.astype(np.int64)))
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+def masked_scatter(self, mask, source):
+    """This tensor with the places where ``mask`` holds filled, in order, from ``source``'s elements."""
+    mask = F.broadcast_to(mask, self.shape)
+    flat_mask = F.reshape(mask, (-1,))
+    # the k-th True place takes source's k-th element
+    position = F.sub(F.cumsum(F.cast(flat_mask, "int64"), 0), 1)
+    position = F.clamp(position, 0, max(source.size - 1, 0))
+    taken = F.gather(F.reshape(source, (-1,)), position, 0)
+    return F.select(mask, F.reshape(taken, self.shape), self)
+
+
+def adjoint(self):
+    """The conjugate transpose of the last two dims."""
+    out = F.swapaxes(self, -1, -2)
+    return F.conj(out) if self.dtype.kind == "c" else out
+
+
+def fill_diagonal(self, fill_value, wrap=False):
+    """A copy with the main diagonal set to ``fill_value`` (all dims equal, or 2-d; ``wrap``
+    restarts the diagonal below a tall matrix, as NumPy's)."""
+    mask = np.zeros(self.shape, dtype=bool)
+    np.fill_diagonal(mask, True, wrap=wrap)
+    return F.select(Tensor(mask), F.full_like(self, fill_value), self)
+
+
+def reverse_sequence(self, seq_lengths, seq_dim, batch_dim=0):
+    """Reverse the first ``seq_lengths[b]`` entries along ``seq_dim`` of each batch entry b."""
+    lengths = seq_lengths.asnumpy() if isinstance(seq_lengths, Tensor) else np.asarray(seq_lengths)
+    n_seq = self.shape[seq_dim]
+    steps = np.arange(n_seq)
+    # index[b, t] = L_b - 1 - t inside the sequence, t after it
+    index = np.where(steps[None, :] < lengths[:, None], lengths[:, None] - 1 - steps[None, :], steps[None, :])
+    shape = [1] * self.ndim
+    shape[batch_dim] = lengths.size
+    shape[seq_dim] = n_seq
+    if batch_dim > seq_dim:
+        index = index.T
+    index = np.broadcast_to(index.reshape(shape), self.shape).astype(np.int64)
+    return F.gather_elements(self, seq_dim, Tensor(np.ascontiguousarray(index)))
+
+
+def stride(self, dim=None):
+    """The step, in elements, between neighbours along each dim (or along ``dim``)."""
+    arr = self.asnumpy()
+    steps = tuple(s // arr.itemsize for s in arr.strides)
+    return steps if dim is None else steps[dim]
+
+
+def storage_offset(self):
+    """0: a sporen Tensor's data starts its buffer."""
+    return 0
+
+
+def data_ptr(self):
+    """The address of the first element."""
+    return self.asnumpy().ctypes.data
+
+
 OVERLOADS = {
     "gather": (gather, ("gather", "gather_elements")),
     "scatter_add": (scatter_add, ("tensor_scatter_add", "tensor_scatter_elements")),
@@ -227,6 +307,22 @@ OVERLOADS = {
 }
 
 COMPOSITES = {
+    "unique": (unique, ()),
+    "scatter_sub": (lambda self, indices, updates: F.tensor_scatter_sub(self, indices, updates),
+                    ("tensor_scatter_sub",)),
+    "masked_scatter": (masked_scatter, ("broadcast_to", "reshape", "cumsum", "cast", "sub", "clamp", "gather",
+                                        "select")),
+    "adjoint": (adjoint, ("swapaxes", "conj")),
+    "fill_diagonal": (fill_diagonal, ("select", "full_like")),
+    "reverse_sequence": (reverse_sequence, ("gather_elements",)),
+    "fold": (lambda self, output_size, kernel_size, dilation=1, padding=0, stride=1: F.fold(
+        self, output_size, kernel_size, dilation, padding, stride), ("fold",)),
+    "stride": (stride, ()),
+    "storage_offset": (storage_offset, ()),
+    "data_ptr": (data_ptr, ()),
+    "is_pinned": (lambda self: False, ()),
+    "is_shared": (lambda self: False, ()),
+    "pin_memory": (lambda self: self, ()),
     "xdivy": (xdivy, ("equal", "div", "select", "ones_like", "zeros_like")),
     "fmax": (_nan_aware("maximum"), ("maximum", "select", "isnan")),
     "fmin": (_nan_aware("minimum"), ("minimum", "select", "isnan")),

@@ -323,6 +323,9 @@ METHOD_CASES = [
     ("index_add(dim,index,source)",
      lambda x: x.index_add(0, Tensor(np.array([1], np.int32)), Tensor(np.ones((1, 3), np.float32)), alpha=2),
      lambda x: x + np.float32([[0, 0, 0], [2, 2, 2]])),
+    ("adjoint", lambda x: x.adjoint(), lambda x: x.T),
+    ("scatter_sub", lambda x: x.scatter_sub(Tensor(np.array([[1, 2]])), Tensor([1.0])),
+     lambda x: x - np.float32([[0, 0, 0], [0, 0, 1]])),
     ("logit", lambda x: (x * 0.1 + 0.5).logit(), lambda x: np.log((x * 0.1 + 0.5) / (1 - (x * 0.1 + 0.5)))),
 ]
 
@@ -380,6 +383,35 @@ def test_random_methods_shapes_dtypes_and_ranges():
     if hasattr(Tensor, "cauchy"):
         c = x.cauchy(5.0, 0.001)
         assert c.shape == (200,) and abs(np.median(_a(c)) - 5.0) < 0.01
+
+
+def test_unique_forms():
+    x = Tensor(np.array([1, 2, 5, 2], np.int32))
+    out, inverse = x.unique(return_inverse=True)
+    assert _a(out).tolist() == [1, 2, 5] and out.dtype is ms.int32
+    assert _a(inverse).tolist() == [0, 1, 2, 1] and inverse.dtype is ms.int64
+    y = Tensor(np.array([5, 1, 5, 3], np.int32))
+    out, counts = y.unique(sorted=False, return_counts=True)
+    assert _a(out).tolist() == [5, 1, 3] and _a(counts).tolist() == [2, 1, 1]
+    out, inverse = y.unique(sorted=False, return_inverse=True)
+    assert _a(out)[_a(inverse)].tolist() == [5, 1, 5, 3]
+    rows = Tensor(np.array([[1, 2], [1, 2], [0, 1]]))
+    assert _a(rows.unique(dim=0)).tolist() == [[0, 1], [1, 2]]
+
+
+def test_scatter_like_composites():
+    y = Tensor(np.zeros((2, 3), np.float32))
+    mask = Tensor(np.array([[True, False, True], [False, True, False]]))
+    np.testing.assert_array_equal(_a(y.masked_scatter(mask, Tensor(np.arange(1, 7, dtype=np.float32)))),
+                                  [[1, 0, 2], [0, 3, 0]])
+    np.testing.assert_array_equal(_a(y.fill_diagonal(5.0)), [[5, 0, 0], [0, 5, 0]])
+    tall = Tensor(np.zeros((5, 2), np.float32))
+    np.testing.assert_array_equal(_a(tall.fill_diagonal(1.0, wrap=True)),
+                                  [[1, 0], [0, 1], [0, 0], [1, 0], [0, 1]])
+    s = Tensor(np.arange(8).reshape(2, 4))
+    assert _a(s.reverse_sequence(Tensor([3, 2]), 1, 0)).tolist() == [[2, 1, 0, 3], [5, 4, 6, 7]]
+    assert _a(s.T.reverse_sequence(Tensor([3, 2]), 0, 1)).tolist() == [[2, 5], [1, 4], [0, 6], [3, 7]]
+    assert s.stride() == (4, 1) and s.stride(0) == 4 and s.storage_offset() == 0
 
 
 def test_copy_and_fill_return_new_tensors():
