@@ -161,8 +161,24 @@ class Primitive:
         should_elim, output = self.check_elim(*args)
         if should_elim:
             return output
-        raise NotImplementedError(f"Primitive '{self.name}' has no implementation in sporen: define "
-                                  f"__call__ in the subclass, or use a class from sporen.ops")
+        impl = self.__dict__.get("_impl")
+        if impl is None:
+            impl = self._find_impl()
+        return impl(*args)
+
+    def _find_impl(self):
+        """The operator class of the same name in sporen.ops.operations, built with this
+        primitive's attrs (``Primitive('ReduceSum').add_prim_attr('keep_dims', True)`` runs as
+        ``ReduceSum(keep_dims=True)``, as MindSpore finds the kernel by name)."""
+        from . import operations
+        cls = getattr(operations, self.name, None) if self.name[:1].isupper() else None
+        if cls is None or not hasattr(cls, "_spec") or isinstance(self, cls):
+            raise NotImplementedError(f"Primitive '{self.name}' has no implementation in sporen: define "
+                                      f"__call__ in the subclass, or use a class from sporen.ops")
+        kwargs = {a: self.attrs[a] for a, _ in cls._spec.attrs if a in self.attrs}
+        impl = cls(**kwargs)
+        self.__dict__["_impl"] = impl
+        return impl
 
     def __repr__(self):
         shown = [f"{k}={v}" for k, v in self.init_attrs.items() if k != "name"]

@@ -90,6 +90,21 @@ def test_primitive_with_infer_and_check():
         Checked().__check__(Tensor(np.zeros((2, 2))))
 
 
+def test_a_primitive_named_like_an_operator_runs_it():
+    p = Primitive("ReduceSum")
+    p.add_prim_attr("keep_dims", True)
+    np.testing.assert_allclose(_a(p(Tensor(A), 1)), A.sum(1, keepdims=True), rtol=1e-6)
+
+    class MatMul(PrimitiveWithInfer):
+        """A user's own declaration of MindSpore's MatMul, as older model code has."""
+
+        @prim_attr_register
+        def __init__(self, transpose_a=False, transpose_b=False):
+            self.init_prim_io_names(inputs=["x1", "x2"], outputs=["output"])
+
+    np.testing.assert_allclose(_a(MatMul(transpose_b=True)(Tensor(A), Tensor(W))), A @ W.T, rtol=1e-5)
+
+
 def test_constexpr_runs_on_python_values():
     @constexpr
     def double(n):
