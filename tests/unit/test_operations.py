@@ -1,5 +1,7 @@
 """MindSpore's Primitive API (``ops.Primitive``, ``prim_attr_register``, ``constexpr``) and the operator
 classes of ``ops.operations`` (``P.MatMul(transpose_b=True)(x, w)``) against numpy references."""
+import os
+
 import numpy as np
 import pytest
 
@@ -155,6 +157,35 @@ def _max_pool_ref(x, k, s):
     for i in range(oh):
         for j in range(ow):
             out[:, :, i, j] = x[:, :, i * s:i * s + k, j * s:j * s + k].max((2, 3))
+    return out
+
+
+SPD = (W.T @ W + np.eye(3, dtype=np.float32)).astype(np.float32)
+NANS = np.array([1.0, np.nan, np.nan, 5.0], np.float32)
+VOL = RNG.standard_normal((1, 2, 4, 4, 4)).astype(np.float32)
+IMG4 = RNG.standard_normal((1, 4, 2, 2)).astype(np.float32)
+
+
+def _masked_scatter_ref(x, mask, source):
+    out = x.copy()
+    out[mask] = source[:mask.sum()]
+    return out
+
+
+def _fill_diag_ref(x, v):
+    out = x.copy()
+    np.fill_diagonal(out, v)
+    return out
+
+
+def _lrn_ref(x, r, bias, alpha, beta):
+    out = np.zeros_like(x)
+    c = x.shape[1]
+    for k in range(c):
+        lo = max(k - r, 0)
+        hi = min(k + r, c - 1)
+        s = (x[:, lo:hi + 1] ** 2).sum(1)
+        out[:, k] = x[:, k] / (bias + alpha * s) ** beta
     return out
 
 
@@ -357,6 +388,28 @@ CASES = [
     ("IdentityN", (), {}, ((A, B),), lambda: (A, B)),
     ("MaxPoolWithArgmax", (), {"kernel_size": 2, "strides": 2}, (IMG,),
      lambda: (_max_pool_ref(IMG, 2, 2), _max_pool_argmax_ref(IMG))),
+    ("Cholesky", (), {}, (SPD,), lambda: np.linalg.cholesky(SPD)),
+    ("MatrixPower", (), {"n": 3}, (SPD,), lambda: np.linalg.matrix_power(SPD, 3)),
+    ("MatrixBandPart", (), {}, (W, 1, 0), lambda: np.tril(W) - np.tril(W, -2)),
+    ("MatrixBandPart", (), {}, (W, -1, 1), lambda: np.triu(np.tril(W, 1), -10)),
+    ("Fmax", (), {}, (NANS, NANS[::-1].copy()), lambda: np.fmax(NANS, NANS[::-1])),
+    ("Fmin", (), {}, (NANS, NANS[::-1].copy()), lambda: np.fmin(NANS, NANS[::-1])),
+    ("Logit", (), {"eps": 0.1}, (np.array([0.05, 0.5, 0.7], np.float32),),
+     lambda: np.log(np.float32([0.1, 0.5, 0.7]) / (1 - np.float32([0.1, 0.5, 0.7])))),
+    ("CumulativeLogsumexp", (), {"reverse": True}, (A, 1),
+     lambda: np.log(np.exp(A)[:, ::-1].cumsum(1)[:, ::-1]).astype(np.float32)),
+    ("IndexFill", (), {}, (A, 1, np.array([0, 2], np.int32), Tensor(np.float32(9))),
+     lambda: np.where(np.arange(3) % 2 == 0, np.float32(9), A)),
+    ("MaskedScatter", (), {}, (A, A > 0, np.arange(6, dtype=np.float32)),
+     lambda: _masked_scatter_ref(A, A > 0, np.arange(6, dtype=np.float32))),
+    ("FillDiagonal", (), {"fill_value": 7.0}, (A,), lambda: _fill_diag_ref(A, 7.0)),
+    ("InvertPermutation", (), {}, ((3, 0, 2, 1),), lambda: (1, 3, 2, 0)),
+    ("MaxPool3D", (), {"kernel_size": 2, "strides": 2}, (VOL,),
+     lambda: VOL.reshape(1, 2, 2, 2, 2, 2, 2, 2).max((3, 5, 7))),
+    ("AvgPool3D", (), {"kernel_size": 2, "strides": 2}, (VOL,),
+     lambda: VOL.reshape(1, 2, 2, 2, 2, 2, 2, 2).mean((3, 5, 7))),
+    ("LRN", (), {"depth_radius": 1, "bias": 2.0, "alpha": 0.5, "beta": 0.75}, (IMG4,),
+     lambda: _lrn_ref(IMG4, 1, 2.0, 0.5, 0.75)),
     ("L2Normalize", (), {"axis": 1}, (A,), lambda: A / np.sqrt(np.maximum((A * A).sum(1, keepdims=True), 1e-4))),
     ("L2Loss", (), {}, (A,), lambda: np.float32((A * A).sum() / 2)),
     ("Zeros", (), {}, ((2, 3), ms.float32), lambda: np.zeros((2, 3), np.float32)),
@@ -498,8 +551,14 @@ def test_missing_classes_name_the_ops_they_need(capsys):
         assert needs, name
         with pytest.raises(AttributeError, match="not available"):
             getattr(P, name)
+    checklist = "/work/shared/api/mindspore.ops.operations.txt"
+    coverage = ""
+    if os.path.exists(checklist):
+        with open(checklist) as f:
+            names = [line.strip() for line in f if line.strip() and not line.startswith("#")]
+        coverage = f"; MindSpore's ops.operations checklist: {sum(hasattr(P, n) for n in names)} of {len(names)}"
     with capsys.disabled():
-        print(f"\nP classes available: {len([n for n in P.__all__ if n[0].isupper()])}; held back "
+        print(f"\nP classes available: {len([n for n in P.__all__ if n[0].isupper()])}{coverage}; held back "
               f"({len(missing)}): " + " ".join(f"{k}({','.join(v)})" for k, v in sorted(missing.items())))
     with pytest.raises(AttributeError, match="no attribute"):
         _ = P.NoSuchPrimitive
@@ -601,3 +660,23 @@ def test_random_operation_classes():
     assert abs(_a(n).mean()) < 0.1 and abs(_a(n).std() - 1) < 0.1
     i = P.UniformInt()((50,), Tensor(2, ms.int32), Tensor(5, ms.int32))
     assert set(_a(i).tolist()) <= {2, 3, 4}
+
+
+def test_linalg_decompositions_reconstruct():
+    q, r = P.Qr()(Tensor(W))
+    np.testing.assert_allclose(_a(q) @ _a(r), W, rtol=1e-4, atol=1e-5)
+    s, u, v = P.Svd()(Tensor(W))
+    np.testing.assert_allclose((_a(u) * _a(s)) @ _a(v).T, W, rtol=1e-4, atol=1e-5)
+
+
+def test_assert_and_channel_dropout():
+    P.Assert()(Tensor(True), [Tensor(A)])
+    with pytest.raises(ValueError, match="Assert"):
+        P.Assert(summarize=2)(Tensor(np.array([True, False])), [Tensor(A)])
+    x = Tensor(np.ones((4, 50, 3, 3), np.float32))
+    out, mask = P.Dropout2D(keep_prob=0.6)(x)
+    m = _a(mask)
+    assert m.shape == (4, 50, 3, 3)
+    assert (m == m[:, :, :1, :1]).all()  # whole channels are kept or dropped
+    np.testing.assert_allclose(_a(out)[m], 1 / 0.6, rtol=1e-6)
+    assert 0.4 < m[:, :, 0, 0].mean() < 0.8

@@ -331,3 +331,34 @@ def _padding(self, x):
 
 
 spec("Padding", "pad", _padding, attrs=(("pad_dim_size", 8),), module=_M)
+spec("IndexFill", "index_fill", lambda self, x, dim, index, value: F.index_fill(x, int(dim), index, value),
+     module=_M)
+
+
+def _masked_scatter(self, x, mask, updates):
+    return x.masked_scatter(mask, updates)
+
+
+spec("MaskedScatter", ("broadcast_to", "reshape", "cumsum", "cast", "sub", "clamp", "gather", "select"),
+     _masked_scatter, module=_M)
+
+
+def _fill_diagonal(self, x):
+    return x.fill_diagonal(self.fill_value, self.wrap)
+
+
+spec("FillDiagonal", ("select", "full_like"), _fill_diagonal, attrs=(("fill_value", 0.0), ("wrap", False)),
+     module=_M)
+
+
+def _invert_permutation(self, x):
+    perm = [int(v) for v in x]
+    if sorted(perm) != list(range(len(perm))):
+        raise ValueError(f"InvertPermutation: 'input_x' must be a permutation of 0..{len(perm) - 1}, got {perm}")
+    out = [0] * len(perm)
+    for i, p in enumerate(perm):
+        out[p] = i
+    return tuple(out)
+
+
+spec("InvertPermutation", (), _invert_permutation, module=_M)

@@ -308,3 +308,68 @@ def _lin_space(self, start, stop, num):
 
 
 spec("LinSpace", "linspace", _lin_space, module=_M)
+
+
+# --- linear algebra ------------------------------------------------------------------------------
+spec("Cholesky", "cholesky", lambda self, x: F.cholesky(x, self.upper), attrs=(("upper", False),), module=_M)
+spec("CholeskyInverse", "cholesky_inverse", lambda self, x: F.cholesky_inverse(x, self.upper),
+     attrs=(("upper", False),), module=_M)
+spec("CholeskySolve", "cholesky_solve", lambda self, x1, x2: F.cholesky_solve(x1, x2, self.upper),
+     attrs=(("upper", False),), module=_M)
+spec("Qr", "qr", lambda self, x: tuple(F.qr(x, "complete" if self.full_matrices else "reduced")),
+     attrs=(("full_matrices", False),), module=_M)
+spec("Svd", "svd", lambda self, x: tuple(F.svd(x, self.full_matrices, self.compute_uv)),
+     attrs=(("full_matrices", False), ("compute_uv", True)), module=_M)
+spec("MatrixPower", "matrix_power", lambda self, x: F.matrix_power(x, self.n), attrs=(("n", 1),), module=_M)
+
+
+def _matrix_band_part(self, x, lower, upper):
+    """Keep the band lower <= below-diagonal, upper >= above-diagonal (negative: keep all)."""
+    import numpy as np
+    from ...tensor import Tensor
+    m, n = x.shape[-2], x.shape[-1]
+    i = np.arange(m)[:, None]
+    j = np.arange(n)[None, :]
+    lo = int(lower)
+    hi = int(upper)
+    keep = ((lo < 0) | (i - j <= lo)) & ((hi < 0) | (j - i <= hi))
+    return F.select(Tensor(np.broadcast_to(keep, x.shape).copy()), x, F.zeros_like(x))
+
+
+spec("MatrixBandPart", ("select", "zeros_like"), _matrix_band_part, module=_M)
+
+
+# --- more elementwise --------------------------------------------------------------------------
+def _nan_aware(pick):
+    def call(self, x1, x2):
+        picked = getattr(F, pick)(x1, x2)
+        return F.select(F.isnan(x1), F.broadcast_to(x2, picked.shape) if x2.shape != picked.shape else x2,
+                        F.select(F.isnan(x2), x1, picked))
+    call.__name__ = "__call__"
+    return call
+
+
+spec("Fmax", ("maximum", "select", "isnan", "broadcast_to"), _nan_aware("maximum"), module=_M)
+spec("Fmin", ("minimum", "select", "isnan", "broadcast_to"), _nan_aware("minimum"), module=_M)
+
+
+def _logit(self, x):
+    if self.eps >= 0:
+        x = F.clamp(x, self.eps, 1 - self.eps)
+    return F.log(F.div(x, F.sub(1, x)))
+
+
+spec("Logit", ("clamp", "log", "div", "sub"), _logit, attrs=(("eps", -1.0),), module=_M)
+
+
+def _cum_logsumexp(self, x, axis):
+    if self.exclusive:
+        raise ValueError("CumulativeLogsumexp: sporen supports exclusive=False only")
+    axis = int(axis)
+    if self.reverse:
+        return F.flip(F.logcumsumexp(F.flip(x, (axis,)), axis), (axis,))
+    return F.logcumsumexp(x, axis)
+
+
+spec("CumulativeLogsumexp", ("logcumsumexp", "flip"), _cum_logsumexp,
+     attrs=(("exclusive", False), ("reverse", False)), module=_M)

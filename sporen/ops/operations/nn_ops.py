@@ -370,3 +370,76 @@ spec("Conv2DBackpropInput", ("conv_transpose2d", "pad", "narrow"), _conv2d_trans
      check=_check_conv2d, module=_M)
 spec("Conv2DTranspose", ("conv_transpose2d", "pad", "narrow"), _conv2d_transpose, attrs=_CONV_T_ATTRS,
      check=_check_conv2d, module=_M)
+
+
+def _channel_dropout(self, x):
+    """Zero whole channels with probability 1 - keep_prob; returns (output, mask)."""
+    shape = tuple(x.shape[:2]) + (1,) * (x.ndim - 2)
+    mask = F.less(F.rand(*shape), self.keep_prob)
+    out = F.div(F.mul(x, F.cast(mask, x.dtype)), self.keep_prob)
+    return out, F.broadcast_to(mask, x.shape)
+
+
+spec("Dropout2D", ("rand", "less", "cast", "mul", "div", "broadcast_to"), _channel_dropout,
+     attrs=(("keep_prob", 0.5),), check=_check_keep_prob, module=_M)
+spec("Dropout3D", ("rand", "less", "cast", "mul", "div", "broadcast_to"), _channel_dropout,
+     attrs=(("keep_prob", 0.5),), check=_check_keep_prob, module=_M)
+
+
+def _check_pool3d(self):
+    self.__dict__["_kernel"] = _pair(self.name, "kernel_size", self.kernel_size, 3)
+    self.__dict__["_stride"] = _pair(self.name, "strides", self.strides, 3)
+    if self.pad_mode.lower() != "valid" and self.pad_mode.lower() != "pad":
+        raise ValueError(f"{self.name}: sporen supports pad_mode 'valid' and 'pad', got {self.pad_mode!r}")
+    pad = self.pad_list
+    if isinstance(pad, int):
+        pad = (pad,) * 6
+    if len(pad) != 6 or pad[0::2] != pad[1::2]:
+        raise ValueError(f"{self.name}: 'pad_list' must be an int or 6 ints, equal in pairs, got {self.pad_list}")
+    self.__dict__["_padding"] = tuple(pad[0::2])
+    if self.data_format != "NCDHW":
+        raise ValueError(f"{self.name}: sporen supports data_format 'NCDHW' only, got {self.data_format!r}")
+
+
+def _check_avg_pool3d(self):
+    self.__dict__["pad_list"] = self.pad
+    _check_pool3d(self)
+
+
+_POOL3D_ATTRS = (("kernel_size", 1), ("strides", 1), ("pad_mode", "VALID"), ("pad_list", 0), ("ceil_mode", None),
+                 ("data_format", "NCDHW"))
+spec("MaxPool3D", "max_pool3d",
+     lambda self, x: F.max_pool3d(x, self._kernel, self._stride, self._padding, 1, bool(self.ceil_mode)),
+     attrs=_POOL3D_ATTRS, check=_check_pool3d, module=_M)
+spec("AvgPool3D", "avg_pool3d",
+     lambda self, x: F.avg_pool3d(x, self._kernel, self._stride, self._padding, bool(self.ceil_mode),
+                                  self.count_include_pad, self.divisor_override),
+     attrs=(("kernel_size", 1), ("strides", 1), ("pad_mode", "valid"), ("pad", 0), ("ceil_mode", False),
+            ("count_include_pad", True), ("divisor_override", 0), ("data_format", "NCDHW")),
+     check=_check_avg_pool3d, module=_M)
+
+
+def _lrn(self, x):
+    """Local response normalisation across channels: x / (bias + alpha * sum of squares over the
+    2r+1 neighbouring channels) ** beta."""
+    r = self.depth_radius
+    sq = F.mul(x, x)
+    pads = (0, 0) * (x.ndim - 2) + (r, r)
+    padded = F.pad(sq, pads)
+    zero = F.zeros_like(F.narrow(padded, 1, 0, 1))
+    cs = F.cumsum(F.concat((zero, padded), 1), 1)
+    c = x.shape[1]
+    window = F.sub(F.narrow(cs, 1, 2 * r + 1, c), F.narrow(cs, 1, 0, c))
+    return F.div(x, F.pow(F.add(F.mul(window, self.alpha), self.bias), self.beta))
+
+
+def _check_lrn(self):
+    if self.norm_region != "ACROSS_CHANNELS":
+        raise ValueError(f"LRN: 'norm_region' must be 'ACROSS_CHANNELS', got {self.norm_region!r}")
+    if isinstance(self.depth_radius, bool) or not isinstance(self.depth_radius, int) or self.depth_radius < 0:
+        raise ValueError(f"LRN: 'depth_radius' must be a non-negative int, got {self.depth_radius}")
+
+
+spec("LRN", ("mul", "pad", "zeros_like", "narrow", "cumsum", "concat", "sub", "div", "pow", "add"), _lrn,
+     attrs=(("depth_radius", 5), ("bias", 1.0), ("alpha", 1.0), ("beta", 0.5), ("norm_region", "ACROSS_CHANNELS")),
+     check=_check_lrn, module=_M)

@@ -212,3 +212,18 @@ def _partial(self, fn, *args):
 
 
 spec("Partial", (), _partial, module=_M)
+
+
+def _assert(self, condition, input_data):
+    """Raise when ``condition`` is False, printing the first ``summarize`` entries of each input."""
+    ok = bool(condition.asnumpy().all()) if isinstance(condition, Tensor) else bool(condition)
+    if not ok:
+        shown = []
+        for x in input_data:
+            arr = x.asnumpy().reshape(-1)[:self.summarize] if isinstance(x, Tensor) else x
+            shown.append(str(arr))
+        raise ValueError("Assert: the condition is False; inputs: " + "; ".join(shown))
+    return None
+
+
+spec("Assert", (), _assert, attrs=(("summarize", 3),), module=_M)
