@@ -8,12 +8,13 @@ from .. import dtype as mstype
 from ..tensor import Tensor
 from ..ops import functional as F
 from ..ops.loss_ops import (softmax_cross_entropy_p, sparse_softmax_cross_entropy_p, _check_reduction,
-                            _check_number)
+                            _check_number, _pairwise_distance)
 from .cell import Cell
 
-__all__ = ["LossBase", "L1Loss", "MSELoss", "RMSELoss", "MAELoss", "SmoothL1Loss", "HuberLoss",
+__all__ = ["LossBase", "L1Loss", "L1LossExt", "MSELoss", "RMSELoss", "MAELoss", "SmoothL1Loss", "HuberLoss",
            "SoftMarginLoss", "SoftmaxCrossEntropyWithLogits", "CrossEntropyLoss", "NLLLoss", "BCELoss",
            "BCEWithLogitsLoss", "KLDivLoss", "MarginRankingLoss", "CosineEmbeddingLoss", "TripletMarginLoss",
+           "TripletMarginWithDistanceLoss",
            "PoissonNLLLoss", "GaussianNLLLoss", "HingeEmbeddingLoss", "MultiMarginLoss",
            "MultiLabelSoftMarginLoss", "MultilabelMarginLoss", "FocalLoss", "DiceLoss", "MultiClassDiceLoss",
            "CTCLoss"]
@@ -69,6 +70,13 @@ class L1Loss(LossBase):
 
     def construct(self, logits, labels):
         return F.l1_loss(logits, labels, self.reduction)
+
+
+class L1LossExt(L1Loss):
+    """``|input - target|`` reduced (the mint-style L1 loss; same as L1Loss)."""
+
+    def construct(self, input, target):
+        return F.l1_loss(input, target, self.reduction)
 
 
 class MSELoss(LossBase):
@@ -271,6 +279,35 @@ class TripletMarginLoss(LossBase):
 
     def construct(self, x, positive, negative, margin=1.0):
         return F.triplet_margin_loss(x, positive, negative, margin, self.p, self.eps, self.swap, self.reduction)
+
+
+class TripletMarginWithDistanceLoss(LossBase):
+    """``max(d(x, positive) - d(x, negative) + margin, 0)`` with a user ``distance_function``
+    (default: the Euclidean pairwise distance); ``swap`` uses ``min(d(x, n), d(p, n))``."""
+
+    def __init__(self, distance_function=None, swap=False, margin=1.0, reduction="mean"):
+        super().__init__(reduction)
+        if distance_function is not None and not callable(distance_function):
+            raise TypeError(f"{self.cls_name}: 'distance_function' must be callable or None, got "
+                            f"{type(distance_function).__name__}")
+        self.distance_function = distance_function
+        self.swap = bool(swap)
+        self.margin = _check_number(self.cls_name, margin, "margin", minimum=0.0)
+
+    def _distance(self, a, b):
+        if self.distance_function is None:
+            return _pairwise_distance(a, b, 2, 1e-6)
+        return self.distance_function(a, b)
+
+    def construct(self, x, positive, negative):
+        for argname, t in (("x", x), ("positive", positive), ("negative", negative)):
+            _check_tensor(self.cls_name, t, argname)
+        d_pos = self._distance(x, positive)
+        d_neg = self._distance(x, negative)
+        if self.swap:
+            d_neg = F.minimum(d_neg, self._distance(positive, negative))
+        loss = F.maximum(F.add(F.sub(d_pos, d_neg), self.margin), 0.0)
+        return self.get_loss(loss)
 
 
 class PoissonNLLLoss(LossBase):

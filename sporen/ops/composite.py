@@ -52,6 +52,13 @@ def expand_layer_norm(x, gamma, beta, begin_norm_axis, begin_params_axis, epsilo
     return y, mean, rstd
 
 
+def expand_rms_norm(x, gamma, begin_axis, epsilon):
+    """(y, rstd) with y = x * rsqrt(mean(x^2) + eps) * gamma."""
+    axes = tuple(range(begin_axis, x.ndim))
+    rstd = P.rsqrt(P.add(P.reduce_mean(P.square(x), axis=axes, keepdims=True), _c(epsilon, x)))
+    return P.mul(P.mul(x, rstd), gamma), rstd
+
+
 def expand_batch_norm(x, scale, bias, mean, var, training, epsilon):
     """(y, mean, var): batch statistics (biased variance) in training, else the given ones."""
     shape = (1, x.shape[1]) + (1,) * (x.ndim - 2)
@@ -128,6 +135,7 @@ EXPANSIONS = {
     "softmax": expand_softmax,
     "log_softmax": expand_log_softmax,
     "layer_norm": expand_layer_norm,
+    "rms_norm": expand_rms_norm,
     "batch_norm": expand_batch_norm,
     "softmax_cross_entropy": expand_softmax_cross_entropy,
     "sparse_softmax_cross_entropy": expand_sparse_softmax_cross_entropy,

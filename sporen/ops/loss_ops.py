@@ -10,7 +10,7 @@ from ..tensor import Tensor
 from ._helpers import binary_args, check_tensor, tensor_like
 from .registry import NOT_DIFFERENTIABLE, OPS, Aval, register
 
-__all__ = ["cross_entropy", "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
+__all__ = ["cross_entropy", "nll_loss", "mse_loss_ext", "binary_cross_entropy", "binary_cross_entropy_with_logits",
            "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "kl_div", "soft_margin_loss",
            "margin_ranking_loss", "hinge_embedding_loss", "cosine_embedding_loss", "triplet_margin_loss",
            "multi_margin_loss", "multilabel_margin_loss", "multilabel_soft_margin_loss", "gaussian_nll_loss",
@@ -437,6 +437,13 @@ def mse_loss(input, target, reduction="mean"):
     """``(input - target) ** 2``, broadcast, then reduced."""
     x, y = _pair("mse_loss", input, target)
     _check_reduction("mse_loss", reduction)
+    return _reduce(P.square(P.sub(x, y)), reduction)
+
+
+def mse_loss_ext(input, target, reduction="mean"):
+    """``(input - target) ** 2``, broadcast, then reduced (the ext variant of ``mse_loss``)."""
+    x, y = _pair("mse_loss_ext", input, target)
+    _check_reduction("mse_loss_ext", reduction)
     return _reduce(P.square(P.sub(x, y)), reduction)
 
 

@@ -10,8 +10,8 @@ from . import _rules as R
 from ._helpers import check_tensor, tensor_like, unbroadcast
 from .registry import NOT_DIFFERENTIABLE, OPS, Aval, register
 
-__all__ = ["softmax", "log_softmax", "softmin", "gumbel_softmax", "layer_norm", "batch_norm", "group_norm", "dropout",
-           "dropout1d", "dropout2d", "dropout3d", "one_hot", "embedding"]
+__all__ = ["softmax", "log_softmax", "softmin", "gumbel_softmax", "layer_norm", "rms_norm", "batch_norm",
+           "group_norm", "dropout", "dropout1d", "dropout2d", "dropout3d", "one_hot", "embedding"]
 
 _wrap = Tensor._wrap
 
@@ -243,6 +243,66 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     beta = _param_or_const("layer_norm", bias, "bias", 0.0, input)
     return layer_norm_p(input, gamma, beta, begin_norm_axis=axis, begin_params_axis=axis,
                         epsilon=float(eps))[0]
+
+
+# --- rms_norm ---------------------------------------------------------------------------------
+def _rms_norm_rule(x, gamma, begin_axis, epsilon):
+    if x.dtype.kind != "f":
+        raise TypeError(f"rms_norm: 'x' must be a float tensor, got {x.dtype}")
+    R.check_same_dtype("rms_norm", x, gamma)
+    stat = x.shape[:begin_axis] + (1,) * (len(x.shape) - begin_axis)
+    return Aval(x.shape, x.dtype), Aval(stat, x.dtype)
+
+
+def _rms_norm_kernel(x, gamma, begin_axis, epsilon):
+    dt = x.dtype
+    xc = x.astype(_compute_dtype(x), copy=False)
+    axes = tuple(range(begin_axis, x.ndim))
+    inv_n = 1.0 / max(int(np.prod(x.shape[begin_axis:])), 1)
+    ms_ = np.square(xc).sum(axis=axes, keepdims=True)
+    ms_ *= inv_n
+    rstd = 1.0 / np.sqrt(ms_ + epsilon)
+    y = xc * rstd
+    y *= gamma
+    return y.astype(dt, copy=False), rstd.astype(dt, copy=False)
+
+
+def _rms_norm_bprop(x, gamma, out, dout, begin_axis, epsilon):
+    _, rstd = out
+    dy, drstd = dout
+    axes = tuple(range(begin_axis, x.ndim))
+    n = int(np.prod(x.shape[begin_axis:]))
+    xhat = P.mul(x, rstd)
+    g = P.mul(dy, gamma)
+    mgx = P.reduce_mean(P.mul(g, xhat), axis=axes, keepdims=True)
+    # dx = rstd*(g - xhat*mean(g*xhat)) - drstd*rstd^2*xhat/n
+    c = P.add(P.mul(rstd, mgx), P.mul(P.mul(drstd, P.mul(rstd, rstd)), _c(1.0 / max(n, 1), x)))
+    dx = P.sub(P.mul(g, rstd), P.mul(xhat, c))
+    lead = tuple(range(x.ndim - gamma.ndim))
+    dgamma = unbroadcast(_sum(P.mul(dy, xhat), lead, keepdims=False), gamma.shape)
+    return dx, dgamma
+
+
+rms_norm_p = register("rms_norm", infer=_rms_norm_rule, kernel=_rms_norm_kernel, bprop=_rms_norm_bprop,
+                      nout=2, family="nn")
+
+
+def rms_norm(x, gamma, epsilon=1e-6):
+    """Root-mean-square normalisation over the trailing ``gamma.ndim`` dimensions:
+    ``x * rsqrt(mean(x**2) + epsilon) * gamma``. Returns ``(y, rstd)``."""
+    _float_input("rms_norm", x, "x")
+    check_tensor("rms_norm", gamma, "gamma")
+    if isinstance(epsilon, bool) or not isinstance(epsilon, (int, float)) or not 0 < epsilon <= 1:
+        raise ValueError(f"rms_norm: 'epsilon' must be a float in (0, 1], got {epsilon!r}")
+    if gamma.ndim > x.ndim:
+        raise ValueError(f"rms_norm: the rank of 'gamma' ({gamma.ndim}) must not exceed the rank of 'x' ({x.ndim})")
+    if gamma.dtype is not x.dtype:
+        raise TypeError(f"rms_norm: 'gamma' must have the dtype of 'x' ({x.dtype}), got {gamma.dtype}")
+    begin = x.ndim - gamma.ndim
+    if x.shape[begin:] != gamma.shape:
+        raise ValueError(f"rms_norm: 'gamma' of shape {list(gamma.shape)} must match the trailing dims of 'x' "
+                         f"{list(x.shape)}")
+    return rms_norm_p(x, gamma, begin_axis=begin, epsilon=float(epsilon))
 
 
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):

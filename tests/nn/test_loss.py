@@ -424,3 +424,21 @@ def test_ctc_loss_outputs_cell_and_errors():
         ops.ctc_loss(lp, T(targets), T(il[:2]), T(tl))
     with pytest.raises(TypeError, match="ctc_loss: 'targets' must be an int32 or int64 tensor"):
         ops.ctc_loss(lp, T(targets.astype(np.float32)), T(il), T(tl))
+
+
+def test_triplet_margin_with_distance_and_ext_losses():
+    a, p, n = rand(4, 3), rand(4, 3, seed=1), rand(4, 3, seed=2)
+
+    def d(u, v):
+        return np.sqrt(((u - v + 1e-6) ** 2).sum(-1))
+    close(nn.TripletMarginWithDistanceLoss(reduction="none")(T(a), T(p), T(n)), np.maximum(d(a, p) - d(a, n) + 1, 0),
+          rtol=1e-5)
+    l1 = nn.TripletMarginWithDistanceLoss(distance_function=lambda u, v: ops.sum(ops.abs(u - v), 1), swap=True,
+                                          margin=0.5, reduction="sum")
+    d1 = np.abs(a - p).sum(1)
+    dn = np.minimum(np.abs(a - n).sum(1), np.abs(p - n).sum(1))
+    close(l1(T(a), T(p), T(n)), np.maximum(d1 - dn + 0.5, 0).sum(), rtol=1e-5)
+    with pytest.raises(TypeError, match="'distance_function' must be callable"):
+        nn.TripletMarginWithDistanceLoss(distance_function=3)
+    close(nn.L1LossExt()(T(a), T(p)), np.abs(a - p).mean())
+    close(ops.mse_loss_ext(T(a), T(p[0])), ((a - p[0]) ** 2).mean())

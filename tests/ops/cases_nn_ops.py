@@ -58,6 +58,19 @@ CASES.append(Case("layer_norm", [(2, 4, 3), ones(()), lambda rng, dt: np.zeros((
                   attrs={"begin_norm_axis": 2, "begin_params_axis": 2, "epsilon": 1e-3}, name="scalar_params"))
 
 
+# --- rms_norm ------------------------------------------------------------------------------------
+def ref_rms_norm(x, g, begin_axis, epsilon):
+    x64 = x.astype(np.float64)
+    axes = tuple(range(begin_axis, x.ndim))
+    rstd = 1 / np.sqrt((x64 ** 2).mean(axis=axes, keepdims=True) + epsilon)
+    return x64 * rstd * g, rstd
+
+
+CASES += [Case("rms_norm", [(3, 5), (5,)], ref_rms_norm, attrs={"begin_axis": 1, "epsilon": 1e-6}),
+          Case("rms_norm", [(2, 3, 4), (3, 4)], ref_rms_norm, attrs={"begin_axis": 1, "epsilon": 1e-3}),
+          Case("rms_norm", [(4,), (4,)], ref_rms_norm, attrs={"begin_axis": 0, "epsilon": 1e-6})]
+
+
 # --- batch_norm ----------------------------------------------------------------------------------
 def ref_batch_norm(x, scale, bias, mean, var, training, epsilon):
     x64 = x.astype(np.float64)

@@ -417,3 +417,16 @@ def test_gumbel_softmax_hard_has_the_soft_gradient():
         ops.gumbel_softmax(x, tau=0)
     with pytest.raises(ValueError, match="gumbel_softmax: 'dim' must be in"):
         ops.gumbel_softmax(x, dim=2)
+
+
+def test_rms_norm_documented_example_and_errors():
+    x = T(np.array([[1, 2, 3], [1, 2, 3]], np.float32))
+    y, rstd = ops.rms_norm(x, T(np.ones(3, np.float32)))
+    np.testing.assert_allclose(y.asnumpy(), [[0.46290997, 0.92581993, 1.3887299]] * 2, rtol=1e-6)
+    np.testing.assert_allclose(rstd.asnumpy(), [[0.46290997]] * 2, rtol=1e-6)
+    with pytest.raises(ValueError, match="rms_norm: 'epsilon' must be a float in \\(0, 1\\]"):
+        ops.rms_norm(x, T(np.ones(3, np.float32)), epsilon=0.0)
+    with pytest.raises(TypeError, match="rms_norm: 'gamma' must have the dtype of 'x'"):
+        ops.rms_norm(x, T(np.ones(3, np.float64)))
+    with pytest.raises(ValueError, match="rms_norm: 'gamma' of shape \\[2\\]"):
+        ops.rms_norm(x, T(np.ones(2, np.float32)))
