@@ -41,6 +41,30 @@ def test_primitive_attrs_and_names():
     assert repr(p) == "Prim[MyOp]"
 
 
+def test_primitive_checklist_methods():
+    names = []
+    for fname in ("mindspore.ops.Primitive.methods.txt", "mindspore.ops.Primitive.properties.txt"):
+        path = os.path.join("/work/shared/api", fname)
+        if os.path.exists(path):
+            with open(path) as f:
+                names.extend(line.strip() for line in f if line.strip() and not line.startswith("#"))
+    assert [n for n in names if not hasattr(Primitive, n)] == []
+    p = Primitive("Op")
+    p.set_stage(2).shard(((1, 2),), ((2,),)).recompute().place("MS_WORKER", 0)
+    p.set_const_prim(True).set_prim_instance_name("op1").set_inplace_prim()
+    assert p.attrs["stage"] == 2 and p.attrs["in_strategy"] == ((1, 2),) and p.attrs["recompute"] is True
+    assert p.attrs["ms_role"] == "MS_WORKER" and p.const_prim is True and p.instance_name == "op1"
+    p.set_user_data("k", 3)
+    assert p.get_user_data("k") == 3
+    assert p.check_elim(Tensor([1.0])) == (False, None)
+    assert p.update_parameter is False
+    p.add_attr("x", 1)
+    p.del_attr("x")
+    assert "x" not in p.attrs
+    with pytest.raises(TypeError, match="mode"):
+        p.recompute(mode=1)
+
+
 def test_prim_attr_register_records_constructor_arguments():
     class Scale(Primitive):
         @prim_attr_register
