@@ -11,7 +11,7 @@ from ._helpers import binary_args, check_tensor, tensor_like
 from .registry import OPS, Aval, register
 
 __all__ = ["interpolate", "upsample", "pixel_shuffle", "pixel_unshuffle", "cosine_similarity", "cdist",
-           "unfold", "fold"]
+           "pdist", "unfold", "fold"]
 
 _wrap = Tensor._wrap
 
@@ -348,6 +348,22 @@ def cdist(x1, x2, p=2.0):
         raise ValueError(f"cdist: 'p' must be >= 0, got {p}")
     _cdist_rule(Aval(x1.shape, x1.dtype), Aval(x2.shape, x2.dtype), float(p))
     return cdist_p(x1, x2, p=float(p))
+
+
+def pdist(input, p=2.0):
+    """The p-norm distances between every pair of rows i < j of ``input`` (*, N, M): a
+    (*, N*(N-1)/2) tensor, in row-major order of the upper triangle."""
+    check_tensor("pdist", input)
+    if input.ndim < 2:
+        raise ValueError(f"pdist: 'input' must have at least 2 dims (N, M), got shape {list(input.shape)}")
+    if isinstance(p, bool) or not isinstance(p, (int, float)) or p < 0:
+        raise ValueError(f"pdist: 'p' must be a number >= 0, got {p!r}")
+    n = input.shape[-2]
+    d = cdist(input, input, float(p))
+    flat = P.reshape(d, shape=d.shape[:-2] + (n * n,))
+    rows, cols = np.triu_indices(n, 1)
+    index = Tensor._wrap((rows * n + cols).astype(np.int64))
+    return P.gather(flat, index, axis=flat.ndim - 1)
 
 
 # --- unfold / fold (im2col) ------------------------------------------------------------------

@@ -430,3 +430,24 @@ def test_rms_norm_documented_example_and_errors():
         ops.rms_norm(x, T(np.ones(3, np.float64)))
     with pytest.raises(ValueError, match="rms_norm: 'gamma' of shape \\[2\\]"):
         ops.rms_norm(x, T(np.ones(2, np.float32)))
+
+
+def test_pdist_matches_scipy_with_gradient():
+    from scipy.spatial import distance
+    x = rand(5, 3).astype(np.float64)
+    for p in (2.0, 1.0, 3.0):
+        np.testing.assert_allclose(ops.pdist(T(x), p).asnumpy(), distance.pdist(x, "minkowski", p=p), rtol=1e-6)
+    batched = rand(2, 4, 3)
+    got = ops.pdist(T(batched)).asnumpy()
+    np.testing.assert_allclose(got, np.stack([distance.pdist(b) for b in batched]), rtol=1e-4, atol=1e-5)
+    g = ms.grad(lambda t: ops.sum(ops.pdist(t)))(T(x)).asnumpy()
+    eps = 1e-6
+    num = np.zeros_like(x)
+    for idx in np.ndindex(x.shape):
+        up, down = x.copy(), x.copy()
+        up[idx] += eps
+        down[idx] -= eps
+        num[idx] = (distance.pdist(up).sum() - distance.pdist(down).sum()) / (2 * eps)
+    np.testing.assert_allclose(g, num, rtol=1e-5, atol=1e-7)
+    with pytest.raises(ValueError, match="pdist: 'input' must have at least 2 dims"):
+        ops.pdist(T(rand(3)))
