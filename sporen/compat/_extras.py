@@ -145,9 +145,24 @@ def _common_extras():
     return extras
 
 
+# functions MindSpore's ops.composite also exports (they live in sporen.ops)
+_COMPOSITE_FUNCTIONS = ("clip_by_value", "clip_by_global_norm", "normal", "uniform", "gamma", "poisson",
+                        "laplace", "multinomial", "tensor_dot", "matmul", "dot", "batch_dot", "repeat_elements",
+                        "sequence_mask", "zeros_like", "ones_like", "arange", "count_nonzero", "cummin",
+                        "cummax", "vjp", "jvp", "grad", "value_and_grad")
+
+
 def _composite_extras():
-    return {"GradOperation": _grad_operation(), "HyperMap": HyperMap, "Map": Map,
-            "MultitypeFuncGraph": MultitypeFuncGraph}
+    import sporen
+    extras = {"GradOperation": _grad_operation(), "HyperMap": HyperMap, "Map": Map,
+              "MultitypeFuncGraph": MultitypeFuncGraph}
+    for name in _COMPOSITE_FUNCTIONS:
+        fn = getattr(sporen.ops, name, None)
+        if fn is None:
+            fn = getattr(sporen, name, None)
+        if fn is not None:
+            extras[name] = fn
+    return extras
 
 
 _EXTRAS = {
