@@ -102,8 +102,9 @@ def _sparse_sce_kernel(logits, labels, axis, ignore_index, reduction):
     valid = _valid_labels(labels, c, ignore_index)
     safe = np.where(valid, labels, 0)
     shifted = logits - logits.max(axis=axis, keepdims=True)
-    lse = np.log(np.exp(shifted).sum(axis=axis))
-    loss = lse - _pick(shifted, safe, axis)
+    picked = _pick(shifted, safe, axis)
+    np.exp(shifted, out=shifted)  # reuse the buffer: the exponentials are only summed
+    loss = np.log(shifted.sum(axis=axis)) - picked
     loss *= valid
     if reduction == "none":
         return loss
@@ -132,7 +133,8 @@ def _sparse_sce_grad_kernel(logits, labels, dout, axis, ignore_index, reduction)
     one pass over the logits: the backward of the fused loss."""
     c = logits.shape[axis]
     valid = _valid_labels(labels, c, ignore_index)
-    grad = np.exp(logits - logits.max(axis=axis, keepdims=True))
+    grad = logits - logits.max(axis=axis, keepdims=True)
+    np.exp(grad, out=grad)
     grad /= grad.sum(axis=axis, keepdims=True)
     safe = np.where(valid, labels, 0)
     if axis == logits.ndim - 1:
