@@ -10,7 +10,8 @@ from . import _rules as R
 from ._helpers import check_tensor, tensor_like, unbroadcast
 from .registry import NOT_DIFFERENTIABLE, OPS, Aval, register
 
-__all__ = ["softmax", "log_softmax", "softmin", "gumbel_softmax", "layer_norm", "rms_norm", "batch_norm",
+__all__ = ["softmax", "log_softmax", "softmin", "gumbel_softmax", "layer_norm", "rms_norm", "add_layer_norm",
+           "add_rms_norm", "batch_norm",
            "group_norm", "dropout", "dropout1d", "dropout2d", "dropout3d", "one_hot", "embedding"]
 
 _wrap = Tensor._wrap
@@ -303,6 +304,36 @@ def rms_norm(x, gamma, epsilon=1e-6):
         raise ValueError(f"rms_norm: 'gamma' of shape {list(gamma.shape)} must match the trailing dims of 'x' "
                          f"{list(x.shape)}")
     return rms_norm_p(x, gamma, begin_axis=begin, epsilon=float(epsilon))
+
+
+def _add_inputs(name, x1, x2):
+    _float_input(name, x1, "x1")
+    check_tensor(name, x2, "x2")
+    if x2.shape != x1.shape:
+        raise ValueError(f"{name}: 'x2' must have the shape of 'x1' {list(x1.shape)}, got {list(x2.shape)}")
+    if x2.dtype is not x1.dtype:
+        x2 = P.cast(x2, dtype=x1.dtype)
+    return P.add(x1, x2)
+
+
+def add_layer_norm(x1, x2, gamma, beta, epsilon=1e-5, additional_output=False):
+    """Layer normalisation of ``x = x1 + x2`` over the trailing ``gamma.ndim`` dims. Returns
+    ``(y, mean, rstd, x)``."""
+    x = _add_inputs("add_layer_norm", x1, x2)
+    check_tensor("add_layer_norm", gamma, "gamma")
+    check_tensor("add_layer_norm", beta, "beta")
+    axis = _normalized_shape("add_layer_norm", gamma.shape, x)
+    gamma = _param_or_const("add_layer_norm", gamma, "gamma", 1.0, x)
+    beta = _param_or_const("add_layer_norm", beta, "beta", 0.0, x)
+    y, mean, rstd = layer_norm_p(x, gamma, beta, begin_norm_axis=axis, begin_params_axis=axis, epsilon=float(epsilon))
+    return y, mean, rstd, x
+
+
+def add_rms_norm(x1, x2, gamma, epsilon=1e-6):
+    """RMS normalisation of ``x = x1 + x2``. Returns ``(y, rstd, x)``."""
+    x = _add_inputs("add_rms_norm", x1, x2)
+    y, rstd = rms_norm(x, gamma, epsilon)
+    return y, rstd, x
 
 
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):

@@ -451,3 +451,22 @@ def test_pdist_matches_scipy_with_gradient():
     np.testing.assert_allclose(g, num, rtol=1e-5, atol=1e-7)
     with pytest.raises(ValueError, match="pdist: 'input' must have at least 2 dims"):
         ops.pdist(T(rand(3)))
+
+
+def test_add_layer_norm_and_add_rms_norm():
+    a, b = rand(2, 3, 4), rand(2, 3, 4, seed=1)
+    g, be = rand(4, seed=2), rand(4, seed=3)
+    x = a + b
+    mean = x.mean(-1, keepdims=True)
+    rstd = 1 / np.sqrt(x.var(-1, keepdims=True) + 1e-5)
+    y, m, r, s = ops.add_layer_norm(T(a), T(b), T(g), T(be))
+    np.testing.assert_allclose(y.asnumpy(), (x - mean) * rstd * g + be, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(m.asnumpy(), mean, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(r.asnumpy(), rstd, rtol=1e-4)
+    np.testing.assert_allclose(s.asnumpy(), x, rtol=1e-6)
+    y, r, s = ops.add_rms_norm(T(a), T(b), T(g))
+    rr = 1 / np.sqrt((x ** 2).mean(-1, keepdims=True) + 1e-6)
+    np.testing.assert_allclose(y.asnumpy(), x * rr * g, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(r.asnumpy(), rr, rtol=1e-4)
+    with pytest.raises(ValueError, match="add_rms_norm: 'x2' must have the shape of 'x1'"):
+        ops.add_rms_norm(T(a), T(b[0]), T(g))
