@@ -428,12 +428,16 @@ def conv3d_transpose(inputs, weight, pad_mode="valid", padding=0, stride=1, dila
     elif mode == "valid":
         pads = ((0, 0),) * 3
     elif mode == "same":
+        # output D * s: crop the excess of (D-1)*s + d*(k-1) + 1, or extend by output padding
         pads = []
+        extra = []
         for i in range(3):
             k = weight.shape[2 + i] if weight.ndim == 5 else 1
-            total = max(dilation[i] * (k - 1) + 1 - stride[i], 0)
-            pads.append((total // 2, total - total // 2))
+            total = dilation[i] * (k - 1) + 1 - stride[i]
+            pads.append((max(total, 0) // 2, max(total, 0) - max(total, 0) // 2))
+            extra.append(op[i] + max(-total, 0))
         pads = tuple(pads)
+        op = tuple(extra)
     else:
         raise ValueError(f"{name}: 'pad_mode' must be 'valid', 'same' or 'pad', got {pad_mode!r}")
     return _conv_transpose(name, 3, inputs, weight, None, stride, pads, op, group, dilation)

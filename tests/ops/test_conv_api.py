@@ -136,6 +136,11 @@ def test_conv3d_transpose_pad_modes(F):
     np.testing.assert_allclose(y.asnumpy(), ty.numpy(), rtol=1e-5, atol=1e-5)
     assert ops.conv3d_transpose(x, w, stride=2).shape == (1, 3, 7, 9, 7)  # (D-1)*s + k
     assert ops.conv3d_transpose(x, w, pad_mode="same", stride=2).shape == (1, 3, 6, 8, 6)  # D*s
+    w1 = T(2, 3, 1, 1, 1)
+    y1 = ops.conv3d_transpose(x, w1, pad_mode="same", stride=2)
+    assert y1.shape == (1, 3, 6, 8, 6)  # a 1x1x1 kernel: the output is extended, not cropped
+    ty1 = F.conv_transpose3d(tt(x), tt(w1), stride=2, output_padding=1)
+    np.testing.assert_allclose(y1.asnumpy(), ty1.numpy(), rtol=1e-5, atol=1e-6)
 
 
 def test_conv_errors():
