@@ -283,6 +283,33 @@ def reverse_sequence(self, seq_lengths, seq_dim, batch_dim=0):
     return F.gather_elements(self, seq_dim, Tensor(np.ascontiguousarray(index)))
 
 
+def uniform(self, from_=0.0, to=1.0, generator=None):
+    """Samples of U[from_, to), shaped and typed like this tensor (a new tensor)."""
+    if from_ > to:
+        raise TypeError(f"Tensor.uniform: 'from_' ({from_}) must not be larger than 'to' ({to})")
+    return F.add(F.mul(F.rand_like(self), to - from_), from_)
+
+
+def col2im(self, output_size, kernel_size, dilation, padding_value, stride):
+    """Sum sliding blocks (N, C, kh*kw, L) back into an image (N, C, H, W): ``ops.col2im``."""
+    n, c = self.shape[0], self.shape[1]
+    cols = F.reshape(self, (n, c * self.shape[2], self.shape[3]))
+    return F.fold(cols, output_size, kernel_size, dilation, padding_value, stride)
+
+
+def put_(self, index, source, accumulate=False):
+    """Write ``source`` at the flat positions ``index`` (added when ``accumulate``) in place; returns self."""
+    from .tensor_methods import _assign_result
+    flat = F.reshape(self, (-1,))
+    rows = F.reshape(F.remainder(index, self.size), (-1, 1))
+    values = F.reshape(source, (-1,))
+    if accumulate:
+        flat = F.tensor_scatter_add(flat, rows, values)
+    else:
+        flat = F.tensor_scatter_update(flat, rows, values)
+    return _assign_result(self, F.reshape(flat, self.shape))
+
+
 def stride(self, dim=None):
     """The step, in elements, between neighbours along each dim (or along ``dim``)."""
     arr = self.asnumpy()
@@ -317,6 +344,10 @@ COMPOSITES = {
     "reverse_sequence": (reverse_sequence, ("gather_elements",)),
     "fold": (lambda self, output_size, kernel_size, dilation=1, padding=0, stride=1: F.fold(
         self, output_size, kernel_size, dilation, padding, stride), ("fold",)),
+    "uniform": (uniform, ("rand_like", "add", "mul")),
+    "col2im": (col2im, ("reshape", "fold")),
+    "put_": (put_, ("reshape", "remainder", "tensor_scatter_add", "tensor_scatter_update", "broadcast_to",
+                    "cast")),
     "stride": (stride, ()),
     "storage_offset": (storage_offset, ()),
     "data_ptr": (data_ptr, ()),

@@ -414,6 +414,28 @@ def test_scatter_like_composites():
     assert s.stride() == (4, 1) and s.stride(0) == 4 and s.storage_offset() == 0
 
 
+def test_put_and_uniform():
+    x = Tensor(np.zeros((2, 3), np.float32))
+    assert x.put_(Tensor(np.array([1, -1])), Tensor([5.0, 6.0])) is x
+    assert _a(x).tolist() == [[0, 5, 0], [0, 0, 6]]
+    x.put_(Tensor(np.array([1, 1])), Tensor([1.0, 2.0]), accumulate=True)
+    assert _a(x)[0, 1] == 8.0
+    u = Tensor(np.zeros(100, np.float32)).uniform(2.0, 4.0)
+    assert u.dtype is ms.float32 and 2 <= _a(u).min() and _a(u).max() < 4
+    with pytest.raises(TypeError, match="from_"):
+        u.uniform(3.0, 1.0)
+
+
+def test_col2im_is_fold():
+    if not hasattr(Tensor, "col2im"):
+        pytest.skip("col2im needs ops.fold")
+    cols = Tensor(np.ones((1, 2, 4, 9), np.float32))
+    img = cols.col2im((4, 4), (2, 2), (1, 1), (0, 0), (1, 1))
+    assert img.shape == (1, 2, 4, 4)
+    # each pixel is covered by as many 2x2 windows as contain it
+    np.testing.assert_allclose(_a(img)[0, 0], [[1, 2, 2, 1], [2, 4, 4, 2], [2, 4, 4, 2], [1, 2, 2, 1]])
+
+
 def test_copy_and_fill_return_new_tensors():
     x = _x()
     c = x.copy()
