@@ -751,3 +751,62 @@ def test_user_defined_optimizer_with_the_public_api():
         w = w - lr * (g + 0.1 * w)
     np.testing.assert_allclose(params[0].asnumpy(), w, rtol=1e-6)
     np.testing.assert_allclose(params[1].asnumpy(), p0[1] - 0.75 * g, rtol=1e-6)  # gamma: no decay
+
+
+def ref_adafactor(p0, grads, eps=(1e-30, 1e-3), clip=1.0, decay=0.8, beta1=0.9, wd=0.0, lr=None):
+    """AdaFactor as MindSpore's documentation and Python path describe it, float64."""
+    w = [x.astype(np.float64) for x in p0]
+    m = [np.zeros_like(x) for x in w]
+    row = [np.zeros(x.shape[:-1]) if x.ndim > 1 else None for x in w]
+    col = [np.zeros(x.shape[:-2] + x.shape[-1:]) if x.ndim > 1 else None for x in w]
+    sq = [np.zeros_like(x) for x in w]
+    out = []
+    for t, gs in enumerate(grads, start=1):
+        rho = min(1e-2, 1 / np.sqrt(t)) if lr is None else lr
+        beta2t = 1 - t ** -decay
+        for i, g in enumerate(gs):
+            g = g.astype(np.float64)
+            alpha = rho * max(eps[1], np.sqrt(np.mean(w[i] ** 2))) if lr is None else rho
+            g2 = g * g + eps[0]
+            if g.ndim > 1:
+                row[i] = beta2t * row[i] + (1 - beta2t) * g2.mean(axis=-1)
+                col[i] = beta2t * col[i] + (1 - beta2t) * g2.mean(axis=-2)
+                v = np.outer(row[i] / row[i].mean(), col[i])
+            else:
+                sq[i] = beta2t * sq[i] + (1 - beta2t) * g2
+                v = sq[i]
+            u = g / np.sqrt(v)
+            u = u / max(1.0, np.sqrt(np.mean(u * u)) / clip) * alpha
+            if beta1 > 0:
+                m[i] = beta1 * m[i] + (1 - beta1) * u
+                u = m[i]
+            if wd:
+                w[i] = w[i] - wd * alpha * w[i]
+            w[i] = w[i] - u
+        out.append([x.copy() for x in w])
+    return out
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"beta1": 0.0}, {"learning_rate": 0.01, "relative_step": False,
+                                                          "scale_parameter": False, "weight_decay": 0.1}])
+def test_adafactor_matches_formula(kwargs):
+    params = make_params()
+    p0 = initial(params)
+    grads = make_grads(params)
+    opt = nn.AdaFactor(params, **kwargs)
+    want = ref_adafactor(p0, grads, beta1=kwargs.get("beta1", 0.9), wd=kwargs.get("weight_decay", 0.0),
+                         lr=kwargs.get("learning_rate"))
+    check(run(opt, params, grads), want, rtol=1e-4, atol=1e-6)
+    names = {p.name for p in opt.get_parameters()}
+    assert {"exp_avg_sq_row_fc.weight", "exp_avg_sq_col_fc.weight", "exp_avg_sq_fc.bias", "afactor_step"} <= names
+    assert opt.exp_avg_sq_row[0].shape == (3,) and opt.exp_avg_sq_col[0].shape == (4,)
+
+
+def test_adafactor_argument_errors():
+    params = make_params()
+    with pytest.raises(ValueError, match="relative_step"):
+        nn.AdaFactor(params, learning_rate=0.1)
+    with pytest.raises(ValueError, match="warmup_init"):
+        nn.AdaFactor(params, learning_rate=0.1, relative_step=False, warmup_init=True)
+    with pytest.raises(ValueError, match="decay_rate"):
+        nn.AdaFactor(params, decay_rate=1.5)

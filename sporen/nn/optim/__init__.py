@@ -13,7 +13,8 @@ from .proximal_ada_grad import ProximalAdagrad
 from .lars import LARS
 from .rprop import Rprop
 from .asgd import ASGD
+from .adafactor import AdaFactor
 
 __all__ = ["Optimizer", "SGD", "Momentum", "Adam", "AdamWeightDecay", "RMSProp", "Adagrad", "Adadelta",
            "AdaMax", "Lamb", "LazyAdam", "FTRL", "ProximalAdagrad", "LARS", "Rprop",
-           "ASGD"]
+           "ASGD", "AdaFactor"]
