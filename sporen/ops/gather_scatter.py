@@ -22,7 +22,9 @@ __all__ = ["gather", "gather_elements", "gather_nd", "index_select", "index_add"
            "scatter_nd", "tensor_scatter_update", "tensor_scatter_add", "tensor_scatter_sub",
            "tensor_scatter_elements", "masked_fill", "masked_select", "diag", "diagonal", "diag_embed",
            "tril", "triu", "trace", "slice_scatter", "select_scatter", "diagonal_scatter",
-           "index_fill", "scatter_nd_add", "scatter_nd_sub", "scatter_nd_update", "scatter_update"]
+           "index_fill", "scatter_nd_add", "scatter_nd_sub", "scatter_nd_update", "scatter_update",
+           "gather_d", "diagflat", "unsorted_segment_sum",
+           "masked_scatter", "index_put", "scatter_max", "scatter_min", "scatter_mul", "scatter_div"]
 
 _pyslice = builtins.slice
 _wrap = Tensor._wrap
@@ -670,3 +672,125 @@ from .sorting import *  # noqa: E402,F401,F403
 from .sorting import __all__ as _sorting_all  # noqa: E402
 
 __all__ += _sorting_all
+
+
+# --- aliases and segment reductions ------------------------------------------------------------
+def gather_d(x, dim, index):
+    """Alias of ``gather_elements`` (MindSpore's older name)."""
+    return gather_elements(x, dim, index)
+
+
+def diagflat(input, offset=0):
+    """A 2-D tensor with the flattened ``input`` on its ``offset`` diagonal."""
+    check_tensor("diagflat", input)
+    flat = OPS["reshape"](input, shape=(input.size,)) if input.ndim != 1 else input
+    return diag_embed(flat, check_int("diagflat", offset, "offset"))
+
+
+def _segment_ids(name, segment_ids, num_segments, n_lead):
+    _check_index(name, segment_ids, "segment_ids")
+    if isinstance(num_segments, Tensor):
+        num_segments = num_segments.item()
+    num_segments = check_int(name, num_segments, "num_segments", 0)
+    return num_segments
+
+
+def unsorted_segment_sum(input_x, segment_ids, num_segments):
+    """``out[s] = sum of input_x[i] over segment_ids[i] == s`` (ids outside [0, num_segments) are
+    dropped); shape ``(num_segments,) + input_x.shape[segment_ids.ndim:]``."""
+    check_tensor("unsorted_segment_sum", input_x, "input_x")
+    num = _segment_ids("unsorted_segment_sum", segment_ids, num_segments, 0)
+    k = segment_ids.ndim
+    if tuple(input_x.shape[:k]) != tuple(segment_ids.shape):
+        raise ValueError(f"unsorted_segment_sum: 'segment_ids' shape {list(segment_ids.shape)} must be a prefix "
+                         f"of 'input_x' shape {list(input_x.shape)}")
+    n = segment_ids.size
+    rest = tuple(input_x.shape[k:])
+    x = OPS["reshape"](input_x, shape=(n,) + rest)
+    ids = OPS["reshape"](segment_ids, shape=(n,))
+    valid = (ids.asnumpy() >= 0) & (ids.asnumpy() < num)
+    if not valid.all():  # dropped ids: keep only the valid rows (the ids are data, read eagerly)
+        keep = _wrap(np.nonzero(valid)[0].astype(np.int64))
+        x = index_select_p(x, keep, axis=0)
+        ids = index_select_p(ids, keep, axis=0)
+    return index_add_p(_zeros((num,) + rest, input_x), ids, x, axis=0)
+
+
+def masked_scatter(input, mask, source):
+    """``input`` with its positions where ``mask`` is True filled, in order, by the first elements
+    of ``source`` (``mask`` broadcasts to ``input``)."""
+    from .indexing import setitem_p
+    check_tensor("masked_scatter", input)
+    _bool_mask("masked_scatter", mask)
+    check_tensor("masked_scatter", source, "source")
+    m = mask.asnumpy()
+    if m.shape != tuple(input.shape):
+        try:
+            m = np.broadcast_to(m, input.shape)
+        except ValueError:
+            raise ValueError(f"masked_scatter: 'mask' of shape {list(mask.shape)} does not broadcast to "
+                             f"'input' {list(input.shape)}") from None
+    coords = np.nonzero(m)  # data-dependent: the positions are read eagerly
+    count = coords[0].size if m.ndim else int(m)
+    if count > source.size:
+        raise ValueError(f"masked_scatter: 'source' has {source.size} elements, the mask selects {count}")
+    src = source if source.dtype is input.dtype else OPS["cast"](source, dtype=input.dtype)
+    flat = OPS["reshape"](src, shape=(source.size,))
+    values = OPS["slice"](flat, begin=(0,), size=(count,))
+    if not m.ndim:
+        return OPS["reshape"](values, shape=()) if count else input
+    tensors = [_wrap(c.astype(np.int64)) for c in coords]
+    index = tuple(("t", k) for k in range(len(tensors)))
+    return setitem_p(input, values, *tensors, index=index, accumulate=False)
+
+
+def index_put(input, indices, values, accumulate=False):
+    """``input`` with ``input[indices] = values`` (``indices`` a tuple of integer Tensors, one per
+    leading dimension); with ``accumulate`` repeated positions add up."""
+    from .indexing import setitem_p
+    check_tensor("index_put", input)
+    check_tensor("index_put", values, "values")
+    if not isinstance(indices, (tuple, list)) or not indices:
+        raise TypeError(f"index_put: 'indices' must be a non-empty tuple of integer Tensors, got {indices!r}")
+    for i, t in enumerate(indices):
+        _check_index("index_put", t, f"indices[{i}]")
+    if len(indices) > input.ndim:
+        raise ValueError(f"index_put: {len(indices)} index tensors for a tensor of {input.ndim} dims")
+    if not isinstance(accumulate, bool):
+        raise TypeError(f"index_put: 'accumulate' must be a bool, got {type(accumulate).__name__}")
+    v = values if values.dtype is input.dtype else OPS["cast"](values, dtype=input.dtype)
+    index = tuple(("t", k) for k in range(len(indices)))
+    index += tuple(("s", 0, d, 1) for d in input.shape[len(indices):])
+    from .indexing import _setitem_rule
+    _setitem_rule(Aval(input.shape, input.dtype), Aval(v.shape, v.dtype),
+                  *[Aval(t.shape, t.dtype) for t in indices], index=index, accumulate=accumulate)
+    return setitem_p(input, v, *indices, index=index, accumulate=accumulate)
+
+
+def _scatter_ufunc(name, ufunc):
+    def fn(input_x, indices, updates):
+        check_tensor(name, input_x, "input_x")
+        _check_index(name, indices)
+        check_tensor(name, updates, "updates")
+        want = tuple(indices.shape) + tuple(input_x.shape[1:])
+        if tuple(updates.shape) != want:
+            raise ValueError(f"{name}: 'updates' must have shape indices.shape + input_x.shape[1:] = {list(want)}, "
+                             f"got {list(updates.shape)}")
+        out = input_x.asnumpy().copy()
+        upd = updates.asnumpy().astype(out.dtype, copy=False)
+        try:
+            ufunc.at(out, indices.asnumpy(), upd)
+        except IndexError as exc:
+            raise _index_error(name, exc) from None
+        return _write_back(input_x, _wrap(out))
+    fn.__name__ = name
+    fn.__qualname__ = name
+    fn.__doc__ = (f"Combine ``updates`` into the rows ``indices`` of ``input_x`` with {ufunc.__name__} (repeats "
+                  f"combine in turn); a Parameter is updated in place. Like MindSpore's, it has no gradient.")
+    return fn
+
+
+scatter_max = _scatter_ufunc("scatter_max", np.maximum)
+scatter_min = _scatter_ufunc("scatter_min", np.minimum)
+scatter_mul = _scatter_ufunc("scatter_mul", np.multiply)
+scatter_div = _scatter_ufunc("scatter_div", np.divide)

@@ -12,7 +12,8 @@ from .movement import _axis, _int_tuple, _reshape_to, broadcast_to_p, reshape_p,
 from .registry import OPS, Aval, register
 
 __all__ = ["pad", "flip", "fliplr", "flipud", "rot90", "roll", "tile", "repeat_interleave", "repeat_elements",
-           "meshgrid"]
+           "meshgrid",
+           "reverse", "reverse_sequence"]
 
 _pyslice = builtins.slice
 _wrap = Tensor._wrap
@@ -278,3 +279,34 @@ def meshgrid(*inputs, indexing="xy"):
         shape[pos] = x.shape[0]
         out.append(broadcast_to_p(_reshape_to(x, shape), shape=tuple(sizes)))
     return tuple(out)
+
+
+def reverse(x, axis):
+    """Alias of ``flip`` (MindSpore's older name)."""
+    return flip(x, axis)
+
+
+def reverse_sequence(x, seq_lengths, seq_dim, batch_dim=0):
+    """Reverse the first ``seq_lengths[b]`` entries along ``seq_dim`` of each batch entry ``b``
+    (along ``batch_dim``); the rest stays in place."""
+    check_tensor("reverse_sequence", x, "x")
+    check_tensor("reverse_sequence", seq_lengths, "seq_lengths")
+    s = _axis("reverse_sequence", seq_dim, x.ndim, "seq_dim")
+    b = _axis("reverse_sequence", batch_dim, x.ndim, "batch_dim")
+    if s == b:
+        raise ValueError("reverse_sequence: 'seq_dim' and 'batch_dim' must differ")
+    lengths = seq_lengths.asnumpy().astype(np.int64).reshape(-1)
+    if lengths.size != x.shape[b]:
+        raise ValueError(f"reverse_sequence: 'seq_lengths' must hold {x.shape[b]} lengths, got {lengths.size}")
+    n = x.shape[s]
+    if (lengths < 0).any() or (lengths > n).any():
+        raise ValueError(f"reverse_sequence: 'seq_lengths' must be in [0, {n}], got {lengths.tolist()}")
+    pos = np.arange(n)[None, :]
+    lens = lengths[:, None]
+    src = np.where(pos < lens, lens - 1 - pos, pos)  # (batch, seq)
+    shape = [1] * x.ndim
+    shape[b] = x.shape[b]
+    shape[s] = n
+    src = src if b < s else src.T
+    index = np.broadcast_to(src.reshape(shape), x.shape).astype(np.int64)
+    return OPS["gather_elements"](x, _wrap(np.ascontiguousarray(index)), dim=s)

@@ -12,7 +12,7 @@ from .gather_scatter import _check_index, _zeros, gather_elements_p, tensor_scat
 from .registry import NOT_DIFFERENTIABLE, OPS, Aval, register
 
 __all__ = ["sort", "argsort", "topk", "unique", "unique_consecutive", "nonzero", "argwhere", "searchsorted",
-           "bucketize"]
+           "bucketize", "msort", "top_k", "unique_with_pad"]
 
 _wrap = Tensor._wrap
 
@@ -228,3 +228,30 @@ def argwhere(input):
     """Indices of the non-zero elements, an int64 ``(count, ndim)`` tensor."""
     check_tensor("argwhere", input)
     return _wrap(np.argwhere(input.asnumpy()).astype(np.int64))
+
+
+def msort(input):
+    """``input`` sorted along its first dimension (values only)."""
+    check_tensor("msort", input)
+    return sort(input, 0)[0]
+
+
+def top_k(input_x, k, sorted=True):
+    """The ``k`` largest entries along the last dimension and their int32 indices."""
+    return topk(input_x, k, None, True, sorted)
+
+
+def unique_with_pad(x, pad_num):
+    """``(y, idx)`` of ``unique`` for a 1-D ``x``, with ``y`` padded by ``pad_num`` to ``x``'s length."""
+    check_tensor("unique_with_pad", x, "x")
+    if x.ndim != 1:
+        raise ValueError(f"unique_with_pad: 'x' must be 1-D, got {x.ndim} dims")
+    arr = x.asnumpy()
+    # MindSpore keeps the order of first occurrence here
+    out, first, inv = np.unique(arr, return_index=True, return_inverse=True)
+    order = np.argsort(first, kind="stable")
+    rank = np.empty_like(order)
+    rank[order] = np.arange(order.size)
+    y = np.full(arr.shape, pad_num, arr.dtype)
+    y[:out.size] = out[order]
+    return _wrap(y), _wrap(rank[inv].astype(arr.dtype if arr.dtype.kind in "iu" else np.int32))

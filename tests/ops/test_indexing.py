@@ -435,3 +435,53 @@ def test_grad_through_mask_and_array_indices_in_getitem_and_setitem():
     # final y = [[3, 2, 1], [3, 5, 1]]; entries > 2.5: y00, y10 (both w0 = 3) and y11 = 5
     check(gx, [[0, 0, 0], [0, 10, 0]])
     check(gw, [2 * 3.0 * 2, 0.0])
+
+
+def test_segment_sum_masked_scatter_index_put():
+    x = A((4, 3))
+    out = ops.unsorted_segment_sum(T(x), T([0, 2, 0, 5]), 3)  # id 5 is out of range: dropped
+    check(out, [x[0] + x[2], np.zeros(3), x[1]])
+    g = ms.grad(lambda t: ops.sum(ops.unsorted_segment_sum(t, T([0, 2, 0, 5]), 3) * T(A((3, 3), np.float64))))(
+        T(x.astype(np.float64)))
+    check(g, [[0, 1, 2], [6, 7, 8], [0, 1, 2], [0, 0, 0]])
+    with pytest.raises(ValueError, match="unsorted_segment_sum: 'segment_ids' shape \\[2\\] must be a prefix"):
+        ops.unsorted_segment_sum(T(x), T([0, 1]), 2)
+    src = T(np.array([-1.0, -2.0, -3.0, -4.0], np.float32))
+    want = x.copy()
+    want[x > 8] = [-1, -2, -3]
+    check(ops.masked_scatter(T(x), T(x > 8), src), want)
+    want = x.copy()
+    want[:, 1] = [-1, -2, -3, -4]
+    check(ops.masked_scatter(T(x), T(np.array([False, True, False])), src), want)
+    with pytest.raises(ValueError, match="masked_scatter: 'source' has 4 elements, the mask selects 5"):
+        ops.masked_scatter(T(x), T(x > 6), src)
+    out = ops.index_put(T(x), (T([0, 0]), T([1, 1])), T(np.float32(5.0)), True)
+    want = x.copy()
+    want[0, 1] += 10
+    check(out, want)
+    out = ops.index_put(T(x), (T([3, 1]),), T(np.zeros(3, np.float32)))
+    want = x.copy()
+    want[[3, 1]] = 0
+    check(out, want)
+    with pytest.raises(TypeError, match="index_put: 'indices' must be a non-empty tuple"):
+        ops.index_put(T(x), T([0]), T(np.float32(1)))
+
+
+def test_parameter_ufunc_scatters_and_aliases():
+    p = ms.Parameter(T(np.full((3, 2), 2.0, np.float32)), name="p")
+    ops.scatter_mul(p, T([0, 0]), T(np.full((2, 2), 3.0, np.float32)))
+    ops.scatter_max(p, T([1]), T(np.array([[1.0, 5.0]], np.float32)))
+    ops.scatter_min(p, T([2]), T(np.array([[1.0, 5.0]], np.float32)))
+    ops.scatter_div(p, T([2]), T(np.array([[4.0, 4.0]], np.float32)))
+    check(p, [[18, 18], [2, 5], [0.25, 0.5]])
+    with pytest.raises(ValueError, match="scatter_mul: 'updates' must have shape"):
+        ops.scatter_mul(p, T([0]), T(np.ones((2,), np.float32)))
+    x = A((3, 4))
+    check(ops.gather_d(T(x), 1, T(np.array([[3], [0], [1]]))), [[3], [4], [9]])
+    check(ops.diagflat(T(A((2, 2))), -1), np.diagflat(A((2, 2)), -1))
+    check(ops.msort(T(np.array([[3.0, 1.0], [1.0, 2.0]]))), [[1, 1], [3, 2]])
+    v, i = ops.top_k(T(x), 2)
+    check(v, x[:, [3, 2]])
+    y, idx = ops.unique_with_pad(T(np.array([5, 1, 5, 3], np.int32)), -1)
+    check(y, [5, 1, 3, -1])
+    check(idx, [0, 1, 0, 2])

@@ -225,3 +225,17 @@ def test_broadcast_to_negative_one_and_errors():
     assert ops.broadcast_to(x, (2, -1, 4)).shape == (2, 3, 4)
     with pytest.raises(ValueError, match="broadcast_to: cannot broadcast"):
         ops.broadcast_to(x, (2, 2))
+
+
+def test_reverse_and_reverse_sequence():
+    x = A((3, 4))
+    check(ops.reverse(T(x), (1,)), x[:, ::-1])
+    got = ops.reverse_sequence(T(x), T([2, 4, 0]), 1, 0)
+    check(got, [[1, 0, 2, 3], [7, 6, 5, 4], [8, 9, 10, 11]])
+    got = ops.reverse_sequence(T(x), T([3, 1, 2, 0]), seq_dim=0, batch_dim=1)
+    check(got, [[8, 1, 6, 3], [4, 5, 2, 7], [0, 9, 10, 11]])
+    g = ms.grad(lambda t: ops.sum(ops.reverse_sequence(t, T([2, 1, 3]), 1) * T(np.arange(4.0))))(
+        T(np.ones((3, 4))))
+    check(g, [[1, 0, 2, 3], [0, 1, 2, 3], [2, 1, 0, 3]])
+    with pytest.raises(ValueError, match="reverse_sequence: 'seq_lengths' must be in \\[0, 4\\]"):
+        ops.reverse_sequence(T(x), T([5, 1, 1]), 1)
