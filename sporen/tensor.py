@@ -340,7 +340,7 @@ def _format_array(arr):
     if arr.dtype == mstype.bfloat16.np or arr.dtype == np.float16:
         arr = arr.astype(np.float32)
     if arr.dtype.kind == "f":
-        fmt = {"float_kind": lambda v: f"{v: .8e}"}
+        fmt = {"float_kind": lambda v: f"{v: .8e}".rjust(15)}
         return np.array2string(arr, separator=", ", formatter=fmt, threshold=1000)
     if arr.dtype.kind == "b":
         return np.array2string(arr, separator=", ", threshold=1000).replace("True", "True").replace("False", "False")

@@ -39,6 +39,8 @@ def _x():
     (Tensor(True), "Tensor(shape=[], dtype=Bool, value= True)"),
     (Tensor(np.array([-6.66666746e-01, 2.5], np.float32)),
      "Tensor(shape=[2], dtype=Float32, value= [-6.66666746e-01,  2.50000000e+00])"),
+    (Tensor(np.array([np.nan], np.float32)), "Tensor(shape=[1], dtype=Float32, value= [            nan])"),
+    (Tensor(np.array([5.0], np.float32)), "Tensor(shape=[1], dtype=Float32, value= [ 5.00000000e+00])"),
 ])
 def test_repr_matches_mindspore(t, text):
     assert repr(t) == text
