@@ -442,3 +442,38 @@ def test_triplet_margin_with_distance_and_ext_losses():
         nn.TripletMarginWithDistanceLoss(distance_function=3)
     close(nn.L1LossExt()(T(a), T(p)), np.abs(a - p).mean())
     close(ops.mse_loss_ext(T(a), T(p[0])), ((a - p[0]) ** 2).mean())
+
+
+def _numeric_grad(f, x, eps=1e-6):
+    g = np.zeros_like(x)
+    for idx in np.ndindex(x.shape):
+        up, down = x.copy(), x.copy()
+        up[idx] += eps
+        down[idx] -= eps
+        g[idx] = (float(f(T(up)).asnumpy()) - float(f(T(down)).asnumpy())) / (2 * eps)
+    return g
+
+
+@pytest.mark.parametrize("name", ["focal_index", "focal_onehot", "dice", "multiclass_dice", "poisson", "rmse",
+                                  "sce_dense", "sce_sparse"])
+def test_cell_gradients_match_finite_differences(name):
+    x = rand(3, 4, seed=21).astype(np.float64)
+    y = (rand(3, 4, seed=22) > 0).astype(np.float64)
+    cells = {
+        "focal_index": (nn.FocalLoss(weight=T(np.array([1.0, 2.0, 0.5, 1.0])), gamma=2.0),
+                        T(np.array([[1], [3], [0]]))),
+        "focal_onehot": (nn.FocalLoss(gamma=1.5), T(np.eye(4)[[1, 3, 0]].astype(np.float32))),
+        "dice": (nn.DiceLoss(), T(y)),
+        "multiclass_dice": (nn.MultiClassDiceLoss(), T(np.eye(4)[[1, 3, 0]])),
+        "poisson": (nn.PoissonNLLLoss(), T(np.abs(y) * 2)),
+        "rmse": (nn.RMSELoss(), T(y)),
+        "sce_dense": (nn.SoftmaxCrossEntropyWithLogits(reduction="mean"), T(np.eye(4)[[1, 3, 0]])),
+        "sce_sparse": (nn.SoftmaxCrossEntropyWithLogits(sparse=True, reduction="sum"), T(np.array([1, 3, 0]))),
+    }
+    cell, labels = cells[name]
+
+    def f(t):
+        return cell(t, labels)
+    got = ms.grad(f)(T(x)).asnumpy()
+    # LossBase.get_loss reduces in float32 (as MindSpore does), so the differences use a wide step
+    np.testing.assert_allclose(got, _numeric_grad(f, x, eps=1e-3), rtol=2e-3, atol=1e-4)
