@@ -196,7 +196,8 @@ def _sig_ce_bprop(x, y, out, dout):
 
 
 sigmoid_cross_entropy_p = register("sigmoid_cross_entropy", infer=_sig_ce_rule, kernel=_sig_ce_kernel,
-                                   bprop=_sig_ce_bprop, family="nn")
+                                   bprop=_sig_ce_bprop,
+                                   expr="(fmax({0}, 0) - {0} * {1} + log1p(exp(-fabs({0}))))", family="nn")
 
 
 def _ml_mask_rule(target):
