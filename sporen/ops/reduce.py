@@ -1,5 +1,6 @@
-"""Reduction primitives: sum, mean, max, min, prod, all/any, argmax/argmin, logsumexp, median,
-cumulative sums/products/extremes; and the composites over them (std/var, norm, nansum...)."""
+"""Reduction primitives: sum, mean, max, min, prod, all/any, argmax/argmin, logsumexp, cumulative
+sums/products/extremes, and their functional ops. Statistics over them (std/var, median,
+quantile, norm...) are in reduce_stats.py."""
 import builtins
 
 import numpy as np
@@ -7,14 +8,13 @@ import numpy as np
 from .. import dtype as mstype
 from ..tensor import Tensor
 from . import _rules as R
-from ._helpers import check_bool, check_int, check_tensor
+from ._helpers import check_bool, check_tensor
 from .registry import NOT_DIFFERENTIABLE, OPS, Aval, register
 
 __all__ = ["sum", "mean", "reduce_sum", "reduce_mean", "reduce_max", "reduce_min", "reduce_prod",
            "prod", "amax", "amin", "max", "min", "aminmax", "argmax", "argmin", "all", "any",
-           "reduce_all", "reduce_any", "count_nonzero", "logsumexp", "std", "var", "std_mean",
-           "var_mean", "nansum", "nanmean", "cumsum", "cumprod", "cummax", "cummin", "logcumsumexp",
-           "median", "norm"]
+           "reduce_all", "reduce_any", "count_nonzero", "logsumexp", "cumsum", "cumprod", "cummax",
+           "cummin", "logcumsumexp"]
 
 
 def _sum_kernel(x, axis, keepdims):
@@ -351,83 +351,6 @@ def logsumexp(input, axis, keep_dims=False):
     return logsumexp_p(input, axis=axes, keepdims=keep)
 
 
-# --- std, var --------------------------------------------------------------------------------------
-def _ddof(name, ddof):
-    if isinstance(ddof, (bool, np.bool_)):
-        return int(ddof)
-    return check_int(name, ddof, "ddof")
-
-
-def _var(name, input, axis, ddof, keepdims):
-    axes, keep = _reduce_args(name, input, axis, keepdims, keep_name="keepdims")
-    d = _ddof(name, ddof)
-    if input.dtype.kind not in "fc":
-        raise TypeError(f"{name}: 'input' must be a float tensor, got {input.dtype}")
-    E = _ew()
-    n = 1
-    for a in axes:
-        n *= input.shape[a]
-    mean_keep = reduce_mean_p(input, axis=axes, keepdims=True)
-    centred = E.sub_p(input, mean_keep)
-    ss = reduce_sum_p(E.mul_p(centred, centred), axis=axes, keepdims=keep)
-    # n - ddof <= 0 gives inf/nan, as numpy and MindSpore do
-    var = E.div_p(ss, E._const(n - d, ss))
-    mean = mean_keep if keep else OPS["reshape"](mean_keep, shape=var.shape)
-    return var, mean
-
-
-def var(input, axis=None, ddof=0, keepdims=False):
-    """Variance over ``axis`` with divisor ``N - ddof`` (``ddof=True`` is 1)."""
-    return _var("var", input, axis, ddof, keepdims)[0]
-
-
-def std(input, axis=None, ddof=0, keepdims=False):
-    """Standard deviation over ``axis`` with divisor ``N - ddof``."""
-    return _ew().sqrt_p(_var("std", input, axis, ddof, keepdims)[0])
-
-
-def var_mean(input, axis=None, ddof=0, keepdims=False):
-    """``(variance, mean)`` over ``axis``."""
-    return _var("var_mean", input, axis, ddof, keepdims)
-
-
-def std_mean(input, axis=None, ddof=0, keepdims=False):
-    """``(standard deviation, mean)`` over ``axis``."""
-    v, m = _var("std_mean", input, axis, ddof, keepdims)
-    return _ew().sqrt_p(v), m
-
-
-# --- nan-ignoring reductions ----------------------------------------------------------------------
-def _nan_zeroed(input):
-    if input.dtype.kind not in "fc":
-        return input
-    E = _ew()
-    return E.where_p(OPS["isnan"](input), E._const(0, input), input)
-
-
-def nansum(input, axis=None, keepdims=False, *, dtype=None):
-    """Sum over ``axis`` treating nan as zero."""
-    axes, keep = _reduce_args("nansum", input, axis, keepdims, keep_name="keepdims")
-    x = _nan_zeroed(input)
-    if dtype is not None:
-        x = _ew().cast(x, dtype)
-    return reduce_sum_p(x, axis=axes, keepdims=keep)
-
-
-def nanmean(input, axis=None, keepdims=False, *, dtype=None):
-    """Mean over ``axis`` of the elements that are not nan."""
-    axes, keep = _reduce_args("nanmean", input, axis, keepdims, keep_name="keepdims")
-    E = _ew()
-    if dtype is not None:
-        input = E.cast(input, dtype)
-    if input.dtype.kind not in "fc":
-        raise TypeError(f"nanmean: 'input' must be a float tensor, got {input.dtype}")
-    total = reduce_sum_p(_nan_zeroed(input), axis=axes, keepdims=keep)
-    count = reduce_sum_p(E.cast_p(E.logical_not_p(OPS["isnan"](input)), dtype=input.dtype), axis=axes,
-                         keepdims=keep)
-    return E.div_p(total, count)
-
-
 # --- cumulative ---------------------------------------------------------------------------------------
 def _reverse_cumsum(g, axis):
     flip = OPS["flip"]
@@ -467,17 +390,10 @@ cumprod_p = register("cumprod", infer=_cum_rule("cumprod"), kernel=_cumprod_kern
 
 def _scatter_along(dout, index, axis, n):
     """The gradient of picking ``x[..., index, ...]`` along ``axis`` (``x.shape[axis] == n``): each
-    ``dout`` element added at its index. A one-hot product, O(n * m) along the axis, written with
-    primitives so that it differentiates again."""
-    E = _ew()
-    shape = dout.shape
-    expanded = shape[:axis + 1] + (1,) + shape[axis + 1:]
-    reshape = OPS["reshape"]
-    idx = reshape(index, shape=expanded)
-    d = reshape(dout, shape=expanded)
-    positions = np.arange(n, dtype=index._data.dtype).reshape((1,) * (axis + 1) + (n,) + (1,) * (len(shape) - axis - 1))
-    onehot = E.cast_p(E.equal_p(idx, Tensor._wrap(positions)), dtype=dout.dtype)
-    return reduce_sum_p(E.mul_p(onehot, d), axis=(axis,), keepdims=False)
+    ``dout`` element added at its index, by a scatter-add (whose own gradient is a gather)."""
+    shape = dout.shape[:axis] + (n,) + dout.shape[axis + 1:]
+    zeros = Tensor._wrap(np.zeros(shape, dout._data.dtype))
+    return OPS["tensor_scatter_elements"](zeros, index, dout, axis=axis, reduction="add")
 
 
 def _cum_extreme_kernel(accumulate):
@@ -555,118 +471,9 @@ def logcumsumexp(input, axis):
     return E.add_p(E.log_p(cumsum_p(E.exp_p(E.sub_p(input, m)), axis=a)), m)
 
 
-# --- median ------------------------------------------------------------------------------------------
-def _median_kernel(x, axis, keepdims):
-    if x.ndim == 0:
-        return x.copy(), np.zeros((), np.int64)
-    k = (x.shape[axis] - 1) // 2  # the lower of the two middle values, as MindSpore and PyTorch
-    order = np.argsort(x, axis=axis, kind="stable")
-    index = np.take(order, [k], axis=axis)
-    values = np.take_along_axis(x, index, axis=axis)
-    if not keepdims:
-        index = np.squeeze(index, axis)
-        values = np.squeeze(values, axis)
-    return values, index.astype(np.int64)
+# statistics (std/var, nan-ignoring reductions, median, quantile, norms, histograms) live in
+# reduce_stats.py, the second half of this family (split to keep files readable)
+from .reduce_stats import *  # noqa: E402,F401,F403
+from .reduce_stats import __all__ as _stats_all  # noqa: E402
 
-
-def _median_rule(x, axis, keepdims):
-    if not x.shape:
-        return Aval((), x.dtype), Aval((), mstype.int64)
-    out = R.reduce("median")(x, axis=(axis,), keepdims=keepdims)
-    return out, Aval(out.shape, mstype.int64)
-
-
-def _median_bprop(x, out, dout, axis, keepdims):
-    if x.ndim == 0:
-        return (dout[0],)
-    g, index = dout[0], out[1]
-    if not keepdims:
-        keep = _keep_shape(x.shape, (axis,))
-        g = OPS["reshape"](g, shape=keep)
-        index = OPS["reshape"](index, shape=keep)
-    return (_scatter_along(g, index, axis, x.shape[axis]),)
-
-
-median_p = register("median", infer=_median_rule, kernel=_median_kernel, bprop=_median_bprop, nout=2,
-                    family="reduce")
-
-
-def median(input, axis=-1, keepdims=False):
-    """``(values, indices)``: the median along ``axis`` (the lower middle value for an even count)."""
-    check_tensor("median", input)
-    check_bool("median", keepdims, "keepdims")
-    a = R.normalize_axis("median", axis, input.ndim)
-    return median_p(input, axis=a, keepdims=bool(keepdims))
-
-
-# --- norm --------------------------------------------------------------------------------------------
-def _vector_norm(x, ord, axes, keep):
-    E = _ew()
-    if ord == 2:
-        return E.sqrt_p(reduce_sum_p(E.mul_p(x, x), axis=axes, keepdims=keep))
-    a = E.abs_p(x)
-    if ord == float("inf"):
-        return reduce_max_p(a, axis=axes, keepdims=keep)
-    if ord == float("-inf"):
-        return reduce_min_p(a, axis=axes, keepdims=keep)
-    if ord == 0:
-        return reduce_sum_p(E.cast_p(E.not_equal_p(x, E._const(0, x)), dtype=x.dtype), axis=axes, keepdims=keep)
-    if ord == 1:
-        return reduce_sum_p(a, axis=axes, keepdims=keep)
-    p = E._const(ord, x)
-    return E.pow_p(reduce_sum_p(E.pow_p(a, p), axis=axes, keepdims=keep), E._const(1.0 / ord, x))
-
-
-def _matrix_norm(x, ord, axes, keep):
-    E = _ew()
-    r, c = axes
-    if ord == "fro":
-        return E.sqrt_p(reduce_sum_p(E.mul_p(x, x), axis=axes, keepdims=keep))
-    if ord in (1, -1, float("inf"), float("-inf")):
-        a = E.abs_p(x)
-        summed, other = (r, c) if ord in (1, -1) else (c, r)
-        sums = reduce_sum_p(a, axis=(summed,), keepdims=True)
-        pick = reduce_max_p if ord in (1, float("inf")) else reduce_min_p
-        out = pick(sums, axis=(other,), keepdims=True)
-        if keep:
-            return out
-        return OPS["reshape"](out, shape=tuple(s for i, s in enumerate(x.shape) if i not in axes))
-    if ord in ("nuc", 2, -2):
-        if "svd" not in OPS:
-            raise NotImplementedError(f"norm: matrix norm ord={ord!r} needs singular values (ops.svd), "
-                                      "which this build does not provide")
-        raise NotImplementedError(f"norm: matrix norm ord={ord!r} is not implemented yet")
-    raise ValueError(f"norm: 'ord' {ord!r} is not a matrix norm; use 'fro', 'nuc', inf, -inf, 1, -1, 2 or -2")
-
-
-def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
-    """Vector or matrix norm (MindSpore's ``ops.norm``): ``ord=None`` is the 2-norm of the
-    flattened input (Frobenius for a matrix); an int ``dim`` or a 1-D input gives a vector norm, a
-    2-tuple ``dim`` or a 2-D input with ``ord`` a matrix norm."""
-    check_tensor("norm", A)
-    check_bool("norm", keepdim, "keepdim")
-    E = _ew()
-    x = A if dtype is None else E.cast(A, dtype)
-    if x.dtype.kind not in "fc":
-        raise TypeError(f"norm: 'A' must be a float tensor (or give 'dtype'), got {x.dtype}")
-    if isinstance(dim, (int, np.integer)) and not isinstance(dim, bool):
-        dim = (int(dim),)
-    if dim is not None:
-        axes = tuple(R.normalize_axis("norm", d, x.ndim, "dim") for d in dim)
-        if len(set(axes)) != len(axes):
-            raise ValueError(f"norm: 'dim' has repeated axes: {dim}")
-    elif ord is None:
-        axes = tuple(range(x.ndim))
-    elif x.ndim in (1, 2):
-        axes = tuple(range(x.ndim))
-    else:
-        raise ValueError(f"norm: 'A' must be 1-D or 2-D when 'ord' is given without 'dim', got {x.ndim}-D")
-    if ord is None:
-        return _vector_norm(x, 2, axes, bool(keepdim))
-    if len(axes) == 1:
-        if isinstance(ord, str):
-            raise ValueError(f"norm: 'ord' {ord!r} is only valid for matrix norms")
-        return _vector_norm(x, float(ord), axes, bool(keepdim))
-    if len(axes) == 2:
-        return _matrix_norm(x, ord, axes, bool(keepdim))
-    raise ValueError(f"norm: 'dim' must name 1 or 2 axes when 'ord' is given, got {dim}")
+__all__ += _stats_all

@@ -163,3 +163,59 @@ def _median_ref(x, axis, keepdims):
 CASES += [Case("median", [distinct((3, 5))], _median_ref, attrs={"axis": 1, "keepdims": False}),
           Case("median", [distinct((4, 3))], _median_ref, attrs={"axis": 0, "keepdims": True}),
           Case("median", [distinct((2, 4, 2))], _median_ref, attrs={"axis": 1, "keepdims": False}, name="even")]
+
+
+def _nanmedian_ref(x, axis, keepdims):
+    xm = np.moveaxis(x, axis, -1)
+    vals = np.empty(xm.shape[:-1], x.dtype)
+    idx = np.empty(xm.shape[:-1], np.int64)
+    for pos in np.ndindex(*xm.shape[:-1]):
+        row = list(xm[pos])
+        finite = sorted((v, i) for i, v in enumerate(row) if v == v)
+        if not finite:
+            vals[pos], idx[pos] = np.nan, int(np.argsort(xm[pos], kind="stable")[0])
+            continue
+        v, i = finite[(len(finite) - 1) // 2]
+        vals[pos], idx[pos] = v, i
+    if keepdims:
+        return np.expand_dims(vals, axis), np.expand_dims(idx, axis)
+    return vals, idx
+
+
+def with_nans(shape):
+    def make(rng, dt):
+        x = rng.permutation(int(np.prod(shape))).reshape(shape).astype(dt) * 0.37
+        x.reshape(-1)[::3] = np.nan
+        return x
+    return make
+
+
+CASES += [Case("nanmedian", [with_nans((3, 5))], _nanmedian_ref, attrs={"axis": 1, "keepdims": False}, grad=(0,)),
+          Case("nanmedian", [distinct((4, 3))], _nanmedian_ref, attrs={"axis": 0, "keepdims": True}),
+          Case("nanmedian", [lambda rng, dt: np.array([[np.nan, np.nan], [1.0, 2.0]], dt)], _nanmedian_ref,
+               attrs={"axis": 1, "keepdims": False}, grad=False, name="all_nan")]
+
+
+def _loop_histogram(x, bins, min, max):
+    lo, hi = (x.min(), x.max()) if min == max == 0 else (min, max)
+    counts = np.zeros(bins)
+    for v in x.reshape(-1):
+        if lo <= v <= hi:
+            k = int((v - lo) / (hi - lo) * bins)
+            counts[k if k < bins else bins - 1] += 1
+    return counts
+
+
+def _loop_bincount(x, *w, minlength, length):
+    out = np.zeros(length, w[0].dtype if w else np.int64)
+    for i, v in enumerate(x):
+        out[v] += w[0][i] if w else 1
+    return out
+
+
+CASES += [Case("histc", [(50,)], _loop_histogram, attrs={"bins": 7, "min": -1.0, "max": 1.5}, grad=False),
+          Case("histc", [(4, 5)], _loop_histogram, attrs={"bins": 3, "min": 0.0, "max": 0.0}, grad=False),
+          Case("bincount", [lambda rng, dt: rng.integers(0, 6, 20)], _loop_bincount,
+               attrs={"minlength": 0, "length": 6}, dtypes=("float32",), grad=False),
+          Case("bincount", [lambda rng, dt: rng.integers(0, 4, 10), (10,)], _loop_bincount,
+               attrs={"minlength": 8, "length": 8}, grad=False, name="weights")]

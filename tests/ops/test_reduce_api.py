@@ -178,3 +178,86 @@ def test_sum_and_mean_defaults():
     np.testing.assert_allclose(ops.sum(x, dim=1, keepdim=True).asnumpy(), X.sum(1, keepdims=True))
     np.testing.assert_allclose(ops.mean(x, 0).asnumpy(), X.mean(0))
     np.testing.assert_allclose(ops.mean(x, axis=(0, 1), keep_dims=True).asnumpy(), [[X.mean()]], rtol=1e-6)
+
+
+def test_quantile_and_nanquantile_match_numpy():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((4, 7)).astype(np.float32)
+    t = ms.Tensor(x)
+    np.testing.assert_allclose(ops.quantile(t, 0.3, axis=1).asnumpy(), np.quantile(x, 0.3, axis=1), rtol=1e-6)
+    q = ms.Tensor(np.array([0.1, 0.5, 1.0], np.float32))
+    out = ops.quantile(t, q, axis=0, keepdims=True)
+    assert out.shape == (3, 1, 7)
+    np.testing.assert_allclose(out.asnumpy(), np.quantile(x, [0.1, 0.5, 1.0], axis=0, keepdims=True), rtol=1e-6)
+    np.testing.assert_allclose(ops.quantile(t, 0.5).asnumpy(), np.quantile(x, 0.5), rtol=1e-6)
+    xn = x.copy()
+    xn[0, 2] = np.nan
+    xn[2, :] = np.nan
+    with np.errstate(all="ignore"):
+        np.testing.assert_allclose(ops.nanquantile(ms.Tensor(xn), 0.3, axis=1).asnumpy(),
+                                   np.nanquantile(xn, 0.3, axis=1), rtol=1e-6)
+    np.testing.assert_allclose(ops.quantile(ms.Tensor(xn), 0.3, axis=1).asnumpy(), np.quantile(xn, 0.3, axis=1),
+                               rtol=1e-6)
+    with pytest.raises(ValueError, match="\\[0, 1\\]"):
+        ops.quantile(t, 1.5)
+    with pytest.raises(TypeError, match="float"):
+        ops.quantile(T([1, 2], ms.int32), 0.5)
+
+
+def test_quantile_gradient_interpolates_between_neighbours():
+    x = ms.Tensor(np.array([[4.0, 1.0, 3.0, 2.0]]))
+    g = ms.grad(lambda t: ops.sum(ops.quantile(t, 0.5, axis=1)))(x)
+    np.testing.assert_allclose(g.asnumpy(), [[0, 0, 0.5, 0.5]])  # median of 4 = mean of 2 and 3
+
+
+def test_nanmedian():
+    x = T([[1.0, np.nan, 3.0, 2.0], [np.nan, np.nan, np.nan, np.nan]], ms.float32)
+    values, index = ops.nanmedian(x, axis=1)
+    np.testing.assert_allclose(values.asnumpy(), [2.0, np.nan])
+    assert int(index.asnumpy()[0]) == 3
+
+
+def test_vector_and_matrix_norm():
+    x = ms.Tensor(X)
+    np.testing.assert_allclose(ops.vector_norm(x).asnumpy(), np.linalg.norm(X), rtol=1e-6)
+    np.testing.assert_allclose(ops.vector_norm(x, 3, axis=1, keepdims=True).asnumpy(),
+                               np.linalg.norm(X, 3, axis=1, keepdims=True), rtol=1e-6)
+    m = ms.Tensor(X.reshape(3, 2, 2))
+    np.testing.assert_allclose(ops.matrix_norm(m).asnumpy(), np.linalg.norm(X.reshape(3, 2, 2), axis=(1, 2)),
+                               rtol=1e-6)
+    np.testing.assert_allclose(ops.matrix_norm(m, 1).asnumpy(), np.linalg.norm(X.reshape(3, 2, 2), 1, axis=(1, 2)),
+                               rtol=1e-6)
+    with pytest.raises(TypeError, match="ord"):
+        ops.vector_norm(x, "fro")
+    with pytest.raises(ValueError, match="2 dimensions"):
+        ops.matrix_norm(T([1.0, 2.0]))
+
+
+def test_cov_matches_numpy():
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((3, 6))
+    t = ms.Tensor(x)
+    np.testing.assert_allclose(ops.cov(t).asnumpy(), np.cov(x), rtol=1e-12)
+    fw = np.array([1, 2, 1, 3, 1, 2])
+    aw = np.linspace(0.1, 1, 6)
+    np.testing.assert_allclose(ops.cov(t, correction=0, fweights=ms.Tensor(fw), aweights=ms.Tensor(aw)).asnumpy(),
+                               np.cov(x, ddof=0, fweights=fw, aweights=aw), rtol=1e-12)
+    np.testing.assert_allclose(ops.cov(ms.Tensor(x[0])).asnumpy(), np.cov(x[0]), rtol=1e-12)
+    with pytest.raises(ValueError, match="fweights"):
+        ops.cov(t, fweights=ms.Tensor(np.array([1, 2])))
+
+
+def test_histc_bincount_trapz():
+    np.testing.assert_allclose(ops.histc(T([1.0, 2.0, 1.0, 5.0]), bins=4, min=0, max=3).asnumpy(), [0, 2, 1, 0])
+    np.testing.assert_allclose(ops.histc(T([1.0, 2.0, 3.0]), bins=2).asnumpy(), [1, 2])
+    out = ops.bincount(T([0, 1, 1, 3], ms.int32), minlength=6)
+    assert out.dtype == ms.int64
+    np.testing.assert_array_equal(out.asnumpy(), [1, 2, 0, 1, 0, 0])
+    np.testing.assert_allclose(ops.bincount(T([0, 2], ms.int32), T([0.5, 1.5])).asnumpy(), [0.5, 0, 1.5])
+    with pytest.raises(ValueError, match="non-negative"):
+        ops.bincount(T([-1, 2], ms.int32))
+    y = ms.Tensor(X)
+    np.testing.assert_allclose(ops.trapz(y).asnumpy(), np.trapezoid(X), rtol=1e-6)
+    np.testing.assert_allclose(ops.trapz(y, dx=0.5, dim=0).asnumpy(), np.trapezoid(X, dx=0.5, axis=0), rtol=1e-6)
+    pts = np.array([0.0, 0.5, 2.0, 2.5], np.float32)
+    np.testing.assert_allclose(ops.trapz(y, ms.Tensor(pts)).asnumpy(), np.trapezoid(X, pts), rtol=1e-6)
