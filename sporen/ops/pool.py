@@ -105,12 +105,19 @@ def _max_pool_indices_kernel(x, kernel_size, stride, padding, dilation, ceil_mod
                + tuple(st[2 + i] * dilation[i] for i in range(nsp)))
     windows = np.ascontiguousarray(as_strided(xp, shape, strides, writeable=False))
     best_tap = windows.reshape(xp.shape[:2] + tuple(out) + (_prod(kernel_size),)).argmax(axis=-1)
-    taps = np.unravel_index(best_tap, kernel_size)
-    flat = np.zeros(best_tap.shape, dtype=np.int64)
+    # flat index = the window's corner + the winning tap's offset (a padded tap never wins: -inf)
+    plane_strides = [_prod(spatial[i + 1:]) for i in range(nsp)]
+    tap_offset = np.zeros(kernel_size, dtype=np.int64)
+    corner = np.zeros(out, dtype=np.int64)
     for i in range(nsp):
-        start = (np.arange(out[i], dtype=np.int64) * stride[i] - pads[i][0]).reshape((-1,) + (1,) * (nsp - 1 - i))
-        flat *= spatial[i]
-        flat += start + taps[i] * dilation[i]
+        shape = (-1,) + (1,) * (nsp - 1 - i)
+        tap_offset = tap_offset + (np.arange(kernel_size[i]) * dilation[i] * plane_strides[i]).reshape(shape)
+        corner = corner + ((np.arange(out[i]) * stride[i] - pads[i][0]) * plane_strides[i]).reshape(shape)
+    flat = tap_offset.reshape(-1)[best_tap]
+    flat += corner
+    if any(lo or hi for lo, hi in pads):
+        # only a window of nothing but -inf can pick a padded tap; keep its index inside the plane
+        np.clip(flat, 0, _prod(spatial) - 1, out=flat)
     return flat
 
 
