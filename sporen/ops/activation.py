@@ -14,7 +14,7 @@ from .registry import OPS, register
 
 __all__ = ["relu", "relu6", "leaky_relu", "elu", "selu", "celu", "gelu", "fast_gelu", "silu", "mish",
            "softplus", "softsign", "hardswish", "hardsigmoid", "hardtanh", "hardshrink", "softshrink",
-           "soft_shrink", "tanhshrink", "logsigmoid", "prelu", "glu", "rrelu", "threshold"]
+           "soft_shrink", "tanhshrink", "logsigmoid", "prelu", "glu", "swiglu", "rrelu", "threshold"]
 
 _SQRT_HALF = math.sqrt(0.5)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
@@ -325,6 +325,22 @@ def glu(x, axis=-1):
     begin[a] = n // 2
     second = OPS["slice"](x, begin=tuple(begin), size=tuple(size))
     return mul_p(first, sigmoid_p(second))
+
+
+def swiglu(input, dim=-1):
+    """``silu(a) * b`` where ``a, b`` are the halves of ``input`` along ``dim``."""
+    _float("swiglu", input)
+    a = R.normalize_axis("swiglu", dim, input.ndim, "dim")
+    n = input.shape[a]
+    if n % 2:
+        raise ValueError(f"swiglu: the size of 'dim' {dim} must be even, got {n}")
+    size = list(input.shape)
+    size[a] = n // 2
+    begin = [0] * input.ndim
+    first = OPS["slice"](input, begin=tuple(begin), size=tuple(size))
+    begin[a] = n // 2
+    second = OPS["slice"](input, begin=tuple(begin), size=tuple(size))
+    return mul_p(silu_p(first), second)
 
 
 def rrelu(input, lower=1.0 / 8, upper=1.0 / 3):

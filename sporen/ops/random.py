@@ -387,9 +387,16 @@ def random_categorical(logits, num_sample, seed=0, dtype=mstype.int64):
     t = mstype.to_dtype(dtype)
     if t not in (mstype.int16, mstype.int32, mstype.int64):
         raise TypeError(f"random_categorical: 'dtype' must be int16, int32 or int64, got {t}")
-    x = logits.asnumpy().astype(np.float64)
-    probs = np.exp(x - x.max(axis=1, keepdims=True))
-    out = random_multinomial_p(Tensor._wrap(probs), num_samples=int(num_sample), replacement=True,
+    if isinstance(num_sample, bool) or not isinstance(num_sample, (int, np.integer)) or num_sample <= 0:
+        raise ValueError(f"random_categorical: 'num_sample' must be a positive int, got {num_sample!r}")
+    from .registry import OPS
+    E = _ops()
+    x = logits if logits.dtype.kind == "f" else E.cast_p(logits, dtype=mstype.float32)
+    # unnormalised probabilities, shifted by each row's maximum so exp cannot overflow; the
+    # sampler normalises the rows
+    peak = OPS["reduce_max"](x, axis=(1,), keepdims=True)
+    probs = E.exp_p(E.sub_p(x, peak))
+    out = random_multinomial_p(probs, num_samples=int(num_sample), replacement=True,
                                seed=None if not seed else _seed("random_categorical", seed))
     return out if t is mstype.int64 else _ops().cast_p(out, dtype=t)
 

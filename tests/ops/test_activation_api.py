@@ -146,3 +146,11 @@ def test_relu_keeps_integer_dtype():
     assert out.dtype == ms.int32
     np.testing.assert_array_equal(out.asnumpy(), [0, 3])
     assert ops.soft_shrink is ops.softshrink
+
+
+def test_swiglu():
+    x = T([[1.0, -2.0, 3.0, 0.5]])
+    a, b = np.array([1.0, -2.0]), np.array([3.0, 0.5])
+    np.testing.assert_allclose(ops.swiglu(x).asnumpy(), [a * sigmoid(a) * b], rtol=1e-6)
+    with pytest.raises(ValueError, match="even"):
+        ops.swiglu(T([[1.0, 2.0, 3.0]]))
