@@ -667,13 +667,6 @@ def scatter_update(input_x, indices, updates):
     return _write_back(input_x, tensor_scatter_update(input_x, nd, updates))
 
 
-# sort, topk, searchsorted and the value-dependent functions live in sorting.py (file size)
-from .sorting import *  # noqa: E402,F401,F403
-from .sorting import __all__ as _sorting_all  # noqa: E402
-
-__all__ += _sorting_all
-
-
 # --- aliases and segment reductions ------------------------------------------------------------
 def gather_d(x, dim, index):
     """Alias of ``gather_elements`` (MindSpore's older name)."""
@@ -685,35 +678,6 @@ def diagflat(input, offset=0):
     check_tensor("diagflat", input)
     flat = OPS["reshape"](input, shape=(input.size,)) if input.ndim != 1 else input
     return diag_embed(flat, check_int("diagflat", offset, "offset"))
-
-
-def _segment_ids(name, segment_ids, num_segments, n_lead):
-    _check_index(name, segment_ids, "segment_ids")
-    if isinstance(num_segments, Tensor):
-        num_segments = num_segments.item()
-    num_segments = check_int(name, num_segments, "num_segments", 0)
-    return num_segments
-
-
-def unsorted_segment_sum(input_x, segment_ids, num_segments):
-    """``out[s] = sum of input_x[i] over segment_ids[i] == s`` (ids outside [0, num_segments) are
-    dropped); shape ``(num_segments,) + input_x.shape[segment_ids.ndim:]``."""
-    check_tensor("unsorted_segment_sum", input_x, "input_x")
-    num = _segment_ids("unsorted_segment_sum", segment_ids, num_segments, 0)
-    k = segment_ids.ndim
-    if tuple(input_x.shape[:k]) != tuple(segment_ids.shape):
-        raise ValueError(f"unsorted_segment_sum: 'segment_ids' shape {list(segment_ids.shape)} must be a prefix "
-                         f"of 'input_x' shape {list(input_x.shape)}")
-    n = segment_ids.size
-    rest = tuple(input_x.shape[k:])
-    x = OPS["reshape"](input_x, shape=(n,) + rest)
-    ids = OPS["reshape"](segment_ids, shape=(n,))
-    valid = (ids.asnumpy() >= 0) & (ids.asnumpy() < num)
-    if not valid.all():  # dropped ids: keep only the valid rows (the ids are data, read eagerly)
-        keep = _wrap(np.nonzero(valid)[0].astype(np.int64))
-        x = index_select_p(x, keep, axis=0)
-        ids = index_select_p(ids, keep, axis=0)
-    return index_add_p(_zeros((num,) + rest, input_x), ids, x, axis=0)
 
 
 def masked_scatter(input, mask, source):
@@ -794,3 +758,13 @@ scatter_max = _scatter_ufunc("scatter_max", np.maximum)
 scatter_min = _scatter_ufunc("scatter_min", np.minimum)
 scatter_mul = _scatter_ufunc("scatter_mul", np.multiply)
 scatter_div = _scatter_ufunc("scatter_div", np.divide)
+
+
+# sorting.py (sort, topk, searchsorted, unique...) and segment.py (segment reductions) belong to
+# this family; they are separate files for size
+from .sorting import *  # noqa: E402,F401,F403
+from .sorting import __all__ as _sorting_all  # noqa: E402
+from .segment import *  # noqa: E402,F401,F403
+from .segment import __all__ as _segment_all  # noqa: E402
+
+__all__ += _sorting_all + _segment_all

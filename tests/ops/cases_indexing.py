@@ -175,3 +175,43 @@ def _newaxis_ref(x, v, add=False):
     else:
         out[:, 1] = v[0]
     return out
+
+
+def _segment_ref(ufunc, fill):
+    def ref(x, ids, num_segments):
+        # explicit loop over rows: an independent statement of the segment reduction
+        out = np.full((num_segments,) + x.shape[1:], fill(x.dtype), x.dtype)
+        for row, s in enumerate(ids):
+            if 0 <= s < num_segments:
+                out[s] = ufunc(out[s], x[row])
+        return out
+    return ref
+
+
+def _lowest(dt):
+    return np.finfo(dt).min
+
+
+def _highest(dt):
+    return np.finfo(dt).max
+
+
+CASES += [
+    # gradient cases keep every segment non-empty: an empty one holds the dtype's lowest value,
+    # which swamps the finite differences
+    Case("unsorted_segment_max", [distinct((5, 2)), i64(0, 2, 0, 2, 1)], _segment_ref(np.maximum, _lowest),
+         attrs={"num_segments": 3}),
+    Case("unsorted_segment_max", [distinct((5, 2)), i64(0, 2, 0, 2, 1)], _segment_ref(np.maximum, _lowest),
+         attrs={"num_segments": 4}, grad=False, name="empty_segment"),
+    Case("unsorted_segment_max", [distinct((4,)), i64(1, -1, 0, 7)], _segment_ref(np.maximum, _lowest),
+         attrs={"num_segments": 2}, name="dropped_ids"),
+    Case("unsorted_segment_max", [lambda rng, dt: np.array([1.0, 3.0, 3.0, 2.0], dt), i64(0, 0, 0, 1)],
+         _segment_ref(np.maximum, _lowest), attrs={"num_segments": 2}, grad=False, name="ties"),
+    Case("unsorted_segment_min", [distinct((5, 2)), i64(0, 2, 0, 2, 1)], _segment_ref(np.minimum, _highest),
+         attrs={"num_segments": 3}),
+    Case("unsorted_segment_prod", [(5, 2), i64(0, 2, 0, 2, 1)], _segment_ref(np.multiply, lambda dt: 1),
+         attrs={"num_segments": 4}),
+    Case("unsorted_segment_prod", [lambda rng, dt: np.array([0.0, 2.0, 3.0, 0.0, 0.0, 5.0], dt),
+                                   i64(0, 0, 0, 1, 1, 2)],
+         _segment_ref(np.multiply, lambda dt: 1), attrs={"num_segments": 3}, name="zeros"),
+]

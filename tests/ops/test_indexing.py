@@ -485,3 +485,18 @@ def test_parameter_ufunc_scatters_and_aliases():
     y, idx = ops.unique_with_pad(T(np.array([5, 1, 5, 3], np.int32)), -1)
     check(y, [5, 1, 3, -1])
     check(idx, [0, 1, 0, 2])
+
+
+def test_segment_max_min_prod():
+    x = T(np.array([[1.0, 3.0], [3.0, 2.0]], np.float32))
+    ids = T(np.array([[0, 0], [0, 1]]))  # 2-D ids cover the first two dims
+    check(ops.unsorted_segment_max(x, ids, 3), [3.0, 2.0, np.finfo(np.float32).min])
+    check(ops.unsorted_segment_min(x, ids, 2), [1.0, 2.0])
+    check(ops.unsorted_segment_prod(x, ids, 3), [9.0, 2.0, 1.0])
+    check(ops.unsorted_segment_max(T(np.array([5, 7], np.int32)), T([1, 1]), 2), [np.iinfo(np.int32).min, 7])
+    # ties share the gradient evenly
+    g = ms.grad(lambda t: ops.sum(ops.unsorted_segment_max(t, T([0, 0, 0, 1]), 2)))(
+        T(np.array([1.0, 3.0, 3.0, 2.0])))
+    check(g, [0, 0.5, 0.5, 1])
+    with pytest.raises(ValueError, match="unsorted_segment_min: 'num_segments' must be >= 0"):
+        ops.unsorted_segment_min(x, ids, -1)
