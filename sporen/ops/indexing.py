@@ -65,12 +65,12 @@ def _classify(item):
     if isinstance(item, (int, np.integer)):
         return "int", int(item)
     if isinstance(item, Tensor):
-        arr = item._data if item._data is not None else item.init_data()._data
-        kind = arr.dtype.kind
-        if kind == "b":
-            return ("bool", bool(arr)) if arr.ndim == 0 else ("mask", arr)
+        kind = item.dtype.kind  # an integer index needs only its dtype (no data: trace-friendly)
         if kind in "iu":
             return "array", item
+        if kind == "b":
+            arr = item.asnumpy()  # a mask's True positions are data: read eagerly
+            return ("bool", bool(arr)) if arr.ndim == 0 else ("mask", arr)
         raise IndexError(f"getitem: a Tensor index must have an integer or bool dtype, got {item.dtype}")
     if isinstance(item, (list, tuple, np.ndarray)):
         arr = np.asarray(item)
@@ -323,14 +323,12 @@ def _rename_on_tape(tape, target, old):
 
 def _value_tensor(value, target):
     if isinstance(value, Tensor):
-        if value._data is None:
-            value.init_data()
-        if value._data.dtype != target._data.dtype:
+        if value.dtype is not target.dtype:
             return OPS["cast"](value, dtype=target.dtype)
         return value
     if isinstance(value, (numbers.Number, np.generic, np.ndarray, list, tuple)):
         try:
-            return _wrap(np.asarray(value, dtype=target._data.dtype))
+            return _wrap(np.asarray(value, dtype=target.dtype.np))
         except (TypeError, ValueError):
             raise TypeError(f"setitem: the value must be a Tensor, a number or a sequence of numbers, got "
                             f"{type(value).__name__}") from None
@@ -406,6 +404,25 @@ def tensor_setitem(input, index, value):
 def _value_shape_error(vshape, target):
     raise ValueError(f"setitem: a value of shape {list(vshape)} cannot be assigned to an indexed region "
                      f"of shape {list(target)}")
+
+
+def setitem_out_of_place(input, index, value):
+    """``input`` with ``input[index] = value`` as a NEW tensor (``input`` is untouched): the
+    functional form of ``tensor_setitem``, for code that must not mutate (graph-mode tracing
+    rewrites ``x[i] = v`` into ``x = setitem_out_of_place(x, i, v)``)."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"setitem: 'input' must be a Tensor, got {type(input).__name__}")
+    desc, tensors = _normalize(index, input.shape, "setitem")
+    v = _value_tensor(value, input)
+    target = _target_shape(input.shape, input.dtype.np, desc, [t.shape for t in tensors])
+    if len(v.shape) > len(target):
+        extra = len(v.shape) - len(target)
+        if any(d != 1 for d in v.shape[:extra]):
+            _value_shape_error(v.shape, target)
+        v = OPS["reshape"](v, shape=v.shape[extra:])
+    _setitem_rule(Aval(input.shape, input.dtype), Aval(v.shape, v.dtype),
+                  *[Aval(t.shape, t.dtype) for t in tensors], index=desc, accumulate=False)
+    return setitem_p(input, v, *tensors, index=desc, accumulate=False)
 
 
 # The lead binds these in tensor_methods.py too; binding here makes indexing work wherever this

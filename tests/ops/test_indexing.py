@@ -500,3 +500,50 @@ def test_segment_max_min_prod():
     check(g, [0, 0.5, 0.5, 1])
     with pytest.raises(ValueError, match="unsorted_segment_min: 'num_segments' must be >= 0"):
         ops.unsorted_segment_min(x, ids, -1)
+
+
+@pytest.mark.parametrize("select", [
+    lambda t: t[T([0, 2, 2, -1])],
+    lambda t: ops.gather(t, T([0, 2, 2, 3]), 0),
+    lambda t: ops.index_select(t, 0, T([0, 2, 2, 3])),
+    lambda t: ops.gather_elements(t, 0, T([0, 2, 2, 3])),
+    lambda t: ops.gather_nd(t, T(np.array([[0], [2], [2], [3]]))),
+    lambda t: ops.masked_select(ops.tile(t, (2,)), T(np.array([1, 0, 1, 0, 0, 0, 1, 1], bool))),
+], ids=["getitem", "gather", "index_select", "gather_elements", "gather_nd", "tile_masked_select"])
+def test_second_order_through_gathers(select):
+    # f = sum(select(x) ** 3) picks x0, x2, x2, x3: grad f = 3 c x^2, and for g = <grad f, w>,
+    # grad g = 6 c w x, with c = (1, 0, 2, 1) the number of times each entry is picked
+    x = T(np.array([1.0, 2.0, 3.0, 4.0]))
+    w = np.array([1.0, 10.0, 100.0, 1000.0])
+    c = np.array([1.0, 0.0, 2.0, 1.0])
+    f = lambda t: ops.sum(select(t) ** 3)  # noqa: E731
+    check(ms.grad(f)(x), 3 * c * x.asnumpy() ** 2)
+    g = ms.grad(lambda t: ops.sum(ms.grad(f)(t) * T(w)))(x)
+    np.testing.assert_allclose(g.asnumpy(), 6 * c * w * x.asnumpy())
+
+
+def test_second_order_through_sort_pad_and_setitem():
+    x = T(np.array([3.0, 1.0, 2.0]))
+
+    def f(t):
+        v = ops.sort(t, descending=True)[0]  # (3, 2, 1)
+        p = ops.pad(v, (1, 1), mode="reflect")  # (2, 3, 2, 1, 2)
+        y = p * 1
+        y[0] = 0.0  # drop one copy of v1
+        return ops.sum(y ** 3)
+
+    # f = x0^3 + 2 x2^3 + x1^3 (v0 = x0 once, v1 = x2 twice, v2 = x1 once)
+    check(ms.grad(f)(x), [27.0, 3.0, 24.0])
+    g = ms.grad(lambda t: ops.sum(ms.grad(f)(t)))(x)
+    check(g, [18.0, 6.0, 24.0])
+
+
+def test_setitem_out_of_place_leaves_the_input_alone():
+    from sporen.ops.indexing import setitem_out_of_place
+    x = T(A((2, 3)))
+    y = setitem_out_of_place(x, (slice(None), T([0, 2])), T([[7.0, 8.0]]))
+    check(y, [[7, 1, 8], [7, 4, 8]])
+    check(x, A((2, 3)))
+    g = ms.grad(lambda t, v: ops.sum(setitem_out_of_place(t, 0, v) * 2), (0, 1))(x, T(np.float32(1.0)))
+    check(g[0], [[0, 0, 0], [2, 2, 2]])
+    check(g[1], 6.0)
