@@ -564,8 +564,10 @@ _lgamma_object = np.frompyfunc(math.lgamma, 1, 1)
 
 
 def _lgamma_kernel(x):
-    with np.errstate(all="ignore"):
-        return np.asarray(_lgamma_object(x), dtype=np.float64).astype(x.dtype, copy=False)
+    xd = np.asarray(x, dtype=np.float64)
+    poles = (xd <= 0) & (xd == np.floor(xd))  # lgamma is +inf there; math.lgamma raises
+    out = np.asarray(_lgamma_object(np.where(poles, 1.0, xd)), dtype=np.float64)
+    return np.where(poles, np.inf, out).astype(x.dtype, copy=False)
 
 
 def _digamma_kernel(x):
@@ -584,7 +586,8 @@ def _digamma_kernel(x):
         series = inv2 * (1 / 12 - inv2 * (1 / 120 - inv2 * (1 / 252 - inv2 * (1 / 240 - inv2 * (1 / 132)))))
         psi = np.log(z) - 0.5 / z - series + shift
         psi = np.where(reflect, psi - np.pi / np.tan(np.pi * xd), psi)
-        psi = np.where((xd <= 0) & (xd == np.floor(xd)), np.nan, psi)
+        psi = np.where((xd < 0) & (xd == np.floor(xd)), np.nan, psi)
+        psi = np.where(xd == 0, np.copysign(np.inf, -np.copysign(1.0, xd)), psi)  # -inf at +0, +inf at -0
     return psi.astype(x.dtype, copy=False)
 
 

@@ -235,8 +235,8 @@ CASES += [Case("real", [complexes((3, 4))], lambda z: z.real.copy(), grad=False)
 
 # --- special functions and integer ops ------------------------------------------------------------
 def _lgamma_ref(x):
-    import math
-    return np.vectorize(math.lgamma)(x.astype(np.float64))
+    from scipy.special import gammaln
+    return gammaln(x.astype(np.float64))
 
 
 def _digamma_ref(x):
@@ -246,10 +246,14 @@ def _digamma_ref(x):
 
 CASES += [Case("lgamma", [in_range((3, 4), 0.2, 8.0)], _lgamma_ref),
           Case("lgamma", [lambda rng, dt: np.array([-2.5, -0.5, 0.5, 1.0, 2.0, 30.0], dt)], _lgamma_ref, name="wide"),
+          Case("lgamma", [lambda rng, dt: np.array([0.0, -1.0, -3.0, 1e-300, np.inf], dt)], _lgamma_ref, grad=False,
+               name="poles"),
           Case("digamma", [in_range((3, 4), 0.05, 30.0)], _digamma_ref, rtol=1e-5, atol=1e-6, dtypes=("float32",),
                grad=False),
           Case("digamma", [lambda rng, dt: np.array([-2.5, -0.3, 0.01, 0.5, 1.0, 3.7, 9.99, 10.0, 1e4], dt)],
                _digamma_ref, rtol=1e-13, atol=1e-13, dtypes=("float64",), name="wide", grad=False),
+          Case("digamma", [lambda rng, dt: np.array([0.0, -0.0, -1.0, -4.0], dt)], _digamma_ref, grad=False,
+               name="poles"),
           Case("digamma", [in_range((4,), 1.0, 5.0)], _digamma_ref, rtol=1e-13, atol=1e-13, dtypes=("float64",),
                grad=False)]
 CASES += [Case("sgn", [complexes((3, 4))], lambda z: z / np.abs(z), grad=False),
@@ -287,3 +291,15 @@ CASES += [Case("fmax", [_away_from_equal((3, 4)), lambda rng, dt: np.full((4,), 
                dtypes=("float32",), grad=False),
           Case("right_shift", [ints((3, 4), 0, 100), ints((4,), 0, 5)], lambda a, b: a // 2 ** b,
                dtypes=("float32",), grad=False)]
+
+# broadcasting and 0-d variants of the single-shape cases above
+CASES += [Case("isclose", [(3, 4), lambda rng, dt: np.array(0.1, dt)],
+               lambda a, b, rtol, atol, equal_nan: np.abs(a - b) <= atol + rtol * np.abs(b),
+               attrs={"rtol": 0.5, "atol": 0.2, "equal_nan": False}, grad=False, name="broadcast"),
+          Case("heaviside", [lambda rng, dt: np.array([[-1.0], [0.0], [2.0]], dt),
+                             lambda rng, dt: np.array([0.5, 0.25], dt)],
+               lambda x, v: np.array([[0.0, 0.0], [0.5, 0.25], [1.0, 1.0]]), grad=False, name="broadcast"),
+          Case("nan_to_num", [lambda rng, dt: np.array(np.nan, dt)], lambda x, nan, posinf, neginf: np.array(3.0),
+               attrs={"nan": 3.0, "posinf": None, "neginf": None}, grad=False, name="scalar"),
+          Case("real", [complexes(())], lambda z: z.real.copy(), grad=False, name="scalar"),
+          Case("conj", [complexes((0, 2))], lambda z: z.copy(), grad=False, name="empty")]
