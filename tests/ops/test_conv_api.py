@@ -353,3 +353,17 @@ def test_adaptive_max_pool3d_matches_torch(F):
     ty, ti = F.adaptive_max_pool3d(tt(x), (2, 3, 4), True)
     np.testing.assert_array_equal(y.asnumpy(), ty.numpy())
     np.testing.assert_array_equal(i.asnumpy(), ti.numpy())
+
+
+def test_same_padding_in_1d_and_3d(F):
+    x1, w1 = T(2, 3, 9), T(4, 3, 4)
+    y1 = ops.conv1d(x1, w1, pad_mode="same")
+    # an even kernel: the odd padding goes at the end (MindSpore), so pad (1, 2) explicitly for torch
+    ty1 = F.conv1d(F.pad(tt(x1), (1, 2)), tt(w1))
+    assert y1.shape == (2, 4, 9)
+    np.testing.assert_allclose(y1.asnumpy(), ty1.numpy(), rtol=1e-5, atol=1e-5)
+    x3, w3 = T(1, 2, 5, 4, 6), T(3, 2, 3, 3, 3)
+    y3 = ops.conv3d(x3, w3, pad_mode="same", stride=2)
+    assert y3.shape == (1, 3, 3, 2, 3)
+    ty3 = F.conv3d(F.pad(tt(x3), (0, 1, 0, 1, 1, 1)), tt(w3), stride=2)  # W, H, D pairs
+    np.testing.assert_allclose(y3.asnumpy(), ty3.numpy(), rtol=1e-5, atol=1e-5)
