@@ -131,6 +131,23 @@ def expand_sigmoid_cross_entropy(x, y):
     return P.add(P.sub(relu, P.mul(x, y)), P.log1p(P.exp(neg_abs)))
 
 
+def expand_gelu(x):
+    """0.5 * x * (1 + erf(x / sqrt(2)))."""
+    half = _c(0.5, x)
+    return P.mul(P.mul(half, x), P.add(_c(1, x), P.erf(P.mul(x, _c(0.7071067811865476, x)))))
+
+
+def expand_gelu_tanh(x):
+    """0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3)))."""
+    inner = P.mul(P.add(x, P.mul(P.mul(P.square(x), x), _c(0.044715, x))), _c(0.7978845608028654, x))
+    return P.mul(P.mul(_c(0.5, x), x), P.add(_c(1, x), P.tanh(inner)))
+
+
+def expand_silu(x):
+    """x * sigmoid(x)."""
+    return P.mul(x, P.sigmoid(x))
+
+
 EXPANSIONS = {
     "softmax": expand_softmax,
     "log_softmax": expand_log_softmax,
@@ -141,6 +158,9 @@ EXPANSIONS = {
     "sparse_softmax_cross_entropy": expand_sparse_softmax_cross_entropy,
     "sparse_softmax_cross_entropy_grad": expand_sparse_softmax_cross_entropy_grad,
     "sigmoid_cross_entropy": expand_sigmoid_cross_entropy,
+    "gelu": expand_gelu,
+    "gelu_tanh": expand_gelu_tanh,
+    "silu": expand_silu,
 }
 
 

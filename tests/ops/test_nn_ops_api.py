@@ -22,7 +22,19 @@ def rand(*shape, seed=0, dtype=np.float32):
 
 
 # --- composite expansions ------------------------------------------------------------------------
-EXPANDABLE = [c for c in cases_nn_ops.CASES + cases_loss.CASES if c.op in EXPANSIONS]
+def _all_cases():
+    import importlib
+    import pkgutil
+
+    import tests.ops as cases_pkg
+    found = list(cases_nn_ops.CASES + cases_loss.CASES)
+    for info in pkgutil.iter_modules(cases_pkg.__path__):
+        if info.name.startswith("cases_") and info.name not in ("cases_nn_ops", "cases_loss"):
+            found.extend(importlib.import_module(f"tests.ops.{info.name}").CASES)
+    return found
+
+
+EXPANDABLE = [c for c in _all_cases() if c.op in EXPANSIONS]
 
 
 def test_every_expansion_names_a_primitive_with_cases():
