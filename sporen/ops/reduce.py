@@ -124,10 +124,17 @@ def _prod_rule(x, axis, keepdims):
 
 
 def _prod_bprop(x, out, dout, axis, keepdims):
-    # d prod / d x_i = prod / x_i: exact for non-zero inputs (a zero input gives nan)
+    # d prod / d x_i is the product of the others. Without zeros that is prod / x_i; with one zero it
+    # is nonzero only at the zero (the product of the rest); with two or more it is zero everywhere.
     E = _ew()
-    out_full = out if keepdims else OPS["reshape"](out, shape=_keep_shape(x.shape, axis))
-    return (E.mul_p(_expand_to(dout, x, axis, keepdims), E.div_p(out_full, x)),)
+    zero = E.equal_p(x, E._const(0, x))
+    zeros = reduce_sum_p(E.cast_p(zero, dtype=x.dtype), axis=axis, keepdims=True)
+    safe = E.where_p(zero, E._const(1, x), x)
+    rest = reduce_prod_p(safe, axis=axis, keepdims=True)
+    at_zero = E.where_p(E.equal_p(zeros, E._const(1, zeros)), rest, E._const(0, rest))
+    elsewhere = E.where_p(E.equal_p(zeros, E._const(0, zeros)), E.div_p(rest, safe), E._const(0, x))
+    grad = E.where_p(zero, at_zero, elsewhere)
+    return (E.mul_p(_expand_to(dout, x, axis, keepdims), grad),)
 
 
 reduce_prod_p = register("reduce_prod", infer=_prod_rule, kernel=_prod_kernel, bprop=_prod_bprop,

@@ -48,6 +48,8 @@ CASES.append(Case("reduce_prod", [away_from_zero((3, 4))], _np_reduce(np.prod),
                   attrs={"axis": (1,), "keepdims": True}))
 CASES.append(Case("reduce_prod", [away_from_zero((2, 3))], _np_reduce(np.prod),
                   attrs={"axis": (0, 1), "keepdims": False}))
+CASES.append(Case("reduce_prod", [lambda rng, dt: np.array([[0.0, 2.0, 3.0], [0.0, 0.0, 1.5], [1.0, 2.0, -1.0]], dt)],
+                  _np_reduce(np.prod), attrs={"axis": (1,), "keepdims": False}, name="zeros"))
 CASES.append(Case("reduce_prod", [lambda rng, dt: np.array([[True, False], [True, True]])],
                   lambda x, axis, keepdims: np.array([0, 1]), attrs={"axis": (1,), "keepdims": False},
                   dtypes=("float32",), grad=False, name="bool"))
