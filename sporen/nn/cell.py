@@ -30,6 +30,7 @@ class Cell:
     total_instance_count = 0
     # a layer that sets this runs with its parameters' own dtype under to_float (and casts itself)
     _keep_params_dtype = False
+    _unnamed_count = 0
 
     def __init__(self, auto_prefix=True, flags=None):
         Cell.total_instance_count += 1
@@ -83,6 +84,8 @@ class Cell:
             cells[name] = value
             if self._auto_prefix:
                 value.update_parameters_name(d["_param_prefix"] + name + ".")
+        elif _is_parameter_sequence(value):
+            self._set_parameter_sequence(name, value)
         elif name in d["_buffers"]:
             if value is not None and not isinstance(value, Tensor):
                 raise TypeError(f"{type(self).__name__}: buffer '{name}' must be a Tensor or None, got "
@@ -104,6 +107,27 @@ class Cell:
                 raise TypeError(f"{type(self).__name__}: attribute '{name}' is a Cell; assign a Cell, got "
                                 f"{type(value).__name__}")
             object.__setattr__(self, name, value)
+
+    def _set_parameter_sequence(self, name, value):
+        """A tuple or list of Parameters as an attribute: each is registered under its own name
+        (unnamed ones get a unique ``Parameter$N``), as MindSpore does; two different Parameters
+        with one name are an error."""
+        params = self.__dict__["_params"]
+        seen = set()
+        for p in value:
+            if id(p) in seen:
+                continue
+            seen.add(id(p))
+            if p.name == _DEFAULT_PARAM_NAME and not p._inited_name:
+                Cell._unnamed_count += 1
+                p.name = f"{_DEFAULT_PARAM_NAME}${Cell._unnamed_count}"
+                p._inited_name = True
+            if any(q is not None and q is not p and q.name == p.name for q in params.values()):
+                raise ValueError(f"{type(self).__name__}: the parameter name '{p.name}' in '{name}' already "
+                                 f"exists; give the parameters unique names")
+            params[p.name] = p
+        self.__dict__.pop(name, None)
+        object.__setattr__(self, name, value)
 
     def __getattr__(self, name):
         d = self.__dict__
@@ -696,6 +720,11 @@ class Cell:
 
     def offload(self, backward_prefetch="Auto"):
         return self
+
+
+def _is_parameter_sequence(value):
+    return (isinstance(value, (tuple, list)) and len(value) > 0
+            and all(isinstance(v, Parameter) for v in value))
 
 
 class _HookHandle:

@@ -305,3 +305,31 @@ def test_every_cell_method_and_property_of_the_checklist():
     net = Net()
     assert "block.dense.weight" in net.exist_names
     assert net.compile_phase == "predict"
+
+
+def test_tuples_and_lists_of_parameters_are_registered():
+    class Holder(nn.Cell):
+        def __init__(self):
+            super().__init__()
+            self.named = ms.ParameterTuple([Parameter(t([1.0]), name="w1"), Parameter(t([2.0]), name="w2")])
+            self.unnamed = [Parameter(t([3.0])), Parameter(t([4.0]))]
+
+        def construct(self, x):
+            return x * self.named[0] * self.unnamed[1]
+
+    h = Holder()
+    names = [p.name for p in h.get_parameters()]
+    assert names[:2] == ["w1", "w2"]
+    assert all(n.startswith("Parameter$") for n in names[2:]) and len(set(names)) == 4
+    assert isinstance(h.named, ms.ParameterTuple)
+    g = ms.grad(lambda x: ops.sum(h(x)), None, h.trainable_params())(t([1.0]))
+    np.testing.assert_allclose([v.asnumpy()[0] for v in g], [4.0, 0.0, 0.0, 1.0])
+
+    class Clash(nn.Cell):
+        def __init__(self):
+            super().__init__()
+            self.a = Parameter(t([1.0]), name="same")
+            self.b = (Parameter(t([1.0]), name="same"),)
+
+    with pytest.raises(ValueError, match="already exists"):
+        Clash()
