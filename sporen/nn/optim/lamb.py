@@ -52,7 +52,8 @@ class Lamb(Optimizer):
         self.beta1 = _f32(beta1)
         self.beta2 = _f32(beta2)
         self.eps = _f32(eps)
-        self.params = self._parameters
+        # a plain attribute: the network owns these parameters, the optimizer only refers to them
+        object.__setattr__(self, "params", self._parameters)
         self.moments1 = self._clone_state("moments1", "lamb_m", "zeros")
         self.moments2 = self._clone_state("moments2", "lamb_v", "zeros")
 

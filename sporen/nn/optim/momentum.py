@@ -36,7 +36,8 @@ class Momentum(Optimizer):
         if momentum < 0.0:
             raise ValueError(f"For 'Momentum', the argument 'momentum' must be at least 0.0, but got {momentum}")
         self.momentum = Parameter(np.array(momentum, np.float32), name="momentum", requires_grad=False)
-        self.params = self._parameters
+        # a plain attribute: the network owns these parameters, the optimizer only refers to them
+        object.__setattr__(self, "params", self._parameters)
         self.use_nesterov = check_bool(use_nesterov, "use_nesterov", self.cls_name)
         self.moments = self._clone_state("moments", "moments", "zeros")
 

@@ -75,7 +75,8 @@ class WithGradCell(Cell):
         super().__init__(auto_prefix=False)
         self.network = _check_cell(network, "network", "WithGradCell")
         self.loss_fn = loss_fn
-        self.weights = ParameterTuple(network.trainable_params())
+        # plain attributes: the network owns these parameters, the wrapper only refers to them
+        object.__setattr__(self, "weights", ParameterTuple(network.trainable_params()))
         self.sens = sens
         if loss_fn is None:
             self.network_with_loss = network
@@ -134,7 +135,7 @@ class ForwardValueAndGrad(Cell):
     when both are set; ``sens_param`` takes the output's sensitivity as the last input."""
 
     def __init__(self, network, weights=None, get_all=False, get_by_list=False, sens_param=False):
-        super().__init__(auto_prefix=True)
+        super().__init__(auto_prefix=False)
         self.network = _check_cell(network, "network", "ForwardValueAndGrad")
         for name, v in (("get_all", get_all), ("get_by_list", get_by_list), ("sens_param", sens_param)):
             if not isinstance(v, bool):
@@ -146,7 +147,7 @@ class ForwardValueAndGrad(Cell):
         if not get_by_list and not isinstance(weights, (type(None), ParameterTuple, list, tuple)):
             raise TypeError("For 'ForwardValueAndGrad', the argument 'weights' must be None, a ParameterTuple "
                             "or a list of Parameters.")
-        self.weights = None if weights is None else list(weights)
+        object.__setattr__(self, "weights", None if weights is None else list(weights))
         self.get_all = get_all
         self.get_by_list = get_by_list
         self.sens_param = sens_param
@@ -184,7 +185,7 @@ class TrainOneStepCell(Cell):
         self.network = _check_cell(network, "network", "TrainOneStepCell")
         self.network.set_grad()
         self.optimizer = _check_cell(optimizer, "optimizer", "TrainOneStepCell")
-        self.weights = self.optimizer.parameters
+        object.__setattr__(self, "weights", self.optimizer.parameters)
         if sens is not None:
             if isinstance(sens, bool) or not isinstance(sens, numbers.Real):
                 raise TypeError(f"For 'TrainOneStepCell', the argument 'sens' must be an int or float, "
