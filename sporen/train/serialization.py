@@ -111,7 +111,11 @@ def _collect(save_obj, append_dict, choice_func):
                 items.append((key, value._array()))
             else:
                 items.append((key, Tensor(value)._array()))
-    return items
+    # one entry per name, as MindSpore's ordered dict of names: a later value replaces an earlier one
+    unique = OrderedDict()
+    for name, value in items:
+        unique[name] = value
+    return list(unique.items())
 
 
 def _type_name(arr, name):

@@ -435,3 +435,13 @@ def test_save_argument_errors(tmp_path):
         save_checkpoint([p], str(tmp_path / "x.ckpt"), enc_key=b"0" * 16)
     with pytest.raises(TypeError, match="string"):
         save_checkpoint([p], str(tmp_path / "x.safetensors"), format="safetensors", append_dict={"s": "text"})
+
+
+def test_duplicate_names_keep_one_entry(tmp_path):
+    first = Parameter(np.zeros(2, np.float32), name="w")
+    second = Parameter(np.ones(3, np.float32), name="w")
+    path = str(tmp_path / "d.ckpt")
+    save_checkpoint([first, second], path)
+    records = decode_checkpoint(open(path, "rb").read())
+    assert [r[0] for r in records] == ["w"]
+    np.testing.assert_array_equal(load_checkpoint(path)["w"].asnumpy(), np.ones(3))
