@@ -369,7 +369,7 @@ _ACTIVATIONS = {
     "fast_gelu": FastGelu, "elu": ELU, "sigmoid": Sigmoid, "softsign": Softsign, "prelu": PReLU,
     "leakyrelu": LeakyReLU, "hswish": HSwish, "hsigmoid": HSigmoid, "logsigmoid": LogSigmoid,
     "softshrink": SoftShrink, "hshrink": HShrink, "threshold": Threshold, "mish": Mish,
-    "softmin": Softmin, "softplus": Softplus, "selu": SeLU, "celu": CELU, "glu": GLU,
+    "softmin": Softmin, "softmax2d": Softmax2d, "softplus": Softplus, "selu": SeLU, "celu": CELU, "glu": GLU,
 }
 
 
