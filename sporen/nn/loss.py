@@ -8,7 +8,7 @@ from .. import dtype as mstype
 from ..tensor import Tensor
 from ..ops import functional as F
 from ..ops.loss_ops import (softmax_cross_entropy_p, sparse_softmax_cross_entropy_p, _check_reduction,
-                            _check_number, _pairwise_distance)
+                            _check_number, _pairwise_distance, log_uniform_candidates_p)
 from .cell import Cell
 
 __all__ = ["LossBase", "L1Loss", "L1LossExt", "MSELoss", "RMSELoss", "MAELoss", "SmoothL1Loss", "HuberLoss",
@@ -17,7 +17,7 @@ __all__ = ["LossBase", "L1Loss", "L1LossExt", "MSELoss", "RMSELoss", "MAELoss", 
            "TripletMarginWithDistanceLoss",
            "PoissonNLLLoss", "GaussianNLLLoss", "HingeEmbeddingLoss", "MultiMarginLoss",
            "MultiLabelSoftMarginLoss", "MultilabelMarginLoss", "FocalLoss", "DiceLoss", "MultiClassDiceLoss",
-           "CTCLoss"]
+           "CTCLoss", "SampledSoftmaxLoss"]
 
 
 def _check_tensor(cls_name, x, argname):
@@ -518,3 +518,63 @@ class CTCLoss(LossBase):
         loss, _ = F.ctc_loss(log_probs, targets, input_lengths, target_lengths, self.blank, self.reduction,
                              self.zero_infinity)
         return loss
+
+
+class SampledSoftmaxLoss(LossBase):
+    """Softmax cross-entropy over the true classes and ``num_sampled`` classes drawn from the
+    log-uniform distribution (for very many classes): the logits are ``inputs @ weights[ids].T +
+    biases[ids]`` minus the log of each id's expected count; sampled ids equal to a true label
+    are masked out when ``remove_accidental_hits``. ``sampled_values`` may fix the sample as
+    ``(sampled, true_expected_count, sampled_expected_count)``."""
+
+    def __init__(self, num_sampled, num_classes, num_true=1, sampled_values=None, remove_accidental_hits=True,
+                 seed=0, reduction="none"):
+        super().__init__(reduction)
+        for argname, v in (("num_sampled", num_sampled), ("num_classes", num_classes), ("num_true", num_true)):
+            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+                raise ValueError(f"{self.cls_name}: '{argname}' must be a positive int, got {v!r}")
+        if num_sampled > num_classes:
+            raise ValueError(f"{self.cls_name}: 'num_sampled' ({num_sampled}) must not exceed 'num_classes' "
+                             f"({num_classes})")
+        if sampled_values is not None and (not isinstance(sampled_values, (list, tuple)) or len(sampled_values) != 3):
+            raise TypeError(f"{self.cls_name}: 'sampled_values' must be a tuple of 3 Tensors or None")
+        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+            raise ValueError(f"{self.cls_name}: 'seed' must be a non-negative int, got {seed!r}")
+        self.num_sampled = num_sampled
+        self.num_classes = num_classes
+        self.num_true = num_true
+        self.sampled_values = sampled_values
+        self.remove_accidental_hits = bool(remove_accidental_hits)
+        self.seed = seed
+
+    def construct(self, weights, biases, labels, logits):
+        for argname, t in (("weights", weights), ("biases", biases), ("labels", labels), ("logits", logits)):
+            _check_tensor(self.cls_name, t, argname)
+        if labels.dtype not in (mstype.int32, mstype.int64):
+            raise TypeError(f"{self.cls_name}: 'labels' must be int32 or int64, got {labels.dtype}")
+        labels = F.reshape(F.cast(labels, mstype.int64), (-1, self.num_true))
+        if self.sampled_values is None:
+            sampled, true_count, sampled_count = log_uniform_candidates_p(
+                labels, num_true=self.num_true, num_sampled=self.num_sampled, unique=True,
+                range_max=self.num_classes, seed=self.seed)
+        else:
+            sampled, true_count, sampled_count = self.sampled_values
+            sampled = F.cast(sampled, mstype.int64)
+        n, dim = logits.shape[0], weights.shape[1]
+        true_w = F.reshape(F.gather(weights, F.reshape(labels, (-1,)), 0), (n, self.num_true, dim))
+        true_logits = F.reduce_sum(F.mul(F.reshape(logits, (n, 1, dim)), true_w), 2)
+        true_logits = F.add(true_logits, F.reshape(F.gather(biases, F.reshape(labels, (-1,)), 0), (n, self.num_true)))
+        sampled_logits = F.matmul(logits, F.transpose(F.gather(weights, sampled, 0), (1, 0)))
+        sampled_logits = F.add(sampled_logits, F.gather(biases, sampled, 0))
+        if self.remove_accidental_hits:
+            hits = F.equal(F.reshape(labels, (n, self.num_true, 1)), F.reshape(sampled, (1, 1, -1)))
+            hit = F.cast(F.reduce_sum(F.cast(hits, mstype.int32), 1), mstype.bool_)
+            floor = F.mul(F.ones_like(sampled_logits), float(-np.finfo(np.float32).max))
+            sampled_logits = F.select(hit, F.add(sampled_logits, floor), sampled_logits)
+        true_logits = F.sub(true_logits, F.log(F.cast(true_count, true_logits.dtype)))
+        sampled_logits = F.sub(sampled_logits, F.log(F.cast(sampled_count, sampled_logits.dtype)))
+        out_logits = F.concat((true_logits, sampled_logits), 1)
+        targets = F.concat((F.div(F.ones_like(true_logits), float(self.num_true)), F.zeros_like(sampled_logits)), 1)
+        targets = F.stop_gradient(targets)
+        x = softmax_cross_entropy_p(out_logits, targets, axis=1)
+        return self.get_loss(x)

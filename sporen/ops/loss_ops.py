@@ -220,6 +220,52 @@ multilabel_margin_mask_p = register("multilabel_margin_mask", infer=_ml_mask_rul
                                     bprop=NOT_DIFFERENTIABLE, family="nn")
 
 
+def _candidates_rule(labels, num_true, num_sampled, unique, range_max, seed):
+    return (Aval((num_sampled,), mstype.int64), Aval(labels.shape, mstype.float32),
+            Aval((num_sampled,), mstype.float32))
+
+
+def _candidates_kernel(labels, num_true, num_sampled, unique, range_max, seed):
+    """Candidates from the log-uniform (Zipfian) distribution P(k) = log((k+2)/(k+1)) / log(range_max+1),
+    as TensorFlow's and MindSpore's LogUniformCandidateSampler, with their expected counts."""
+    from ..context import RANDOM
+    rng = RANDOM.generator if not seed else np.random.default_rng(seed)
+    log_range = np.log(range_max + 1.0)
+
+    def draw(n):
+        k = np.floor(np.exp(rng.random(n) * log_range)).astype(np.int64) - 1
+        return np.clip(k, 0, range_max - 1)
+    if unique:
+        picked = []
+        seen = set()
+        tries = 0
+        while len(picked) < num_sampled:
+            for k in draw(max(2 * (num_sampled - len(picked)), 8)):
+                tries += 1
+                if k not in seen:
+                    seen.add(k)
+                    picked.append(k)
+                    if len(picked) == num_sampled:
+                        break
+        sampled = np.array(picked, dtype=np.int64)
+    else:
+        sampled = draw(num_sampled)
+        tries = num_sampled
+
+    def expected(k):
+        p = (np.log(k + 2.0) - np.log(k + 1.0)) / log_range
+        if unique:
+            with np.errstate(divide="ignore"):  # p = 1 (a one-class range) gives log1p(-1) = -inf: count 1
+                return -np.expm1(tries * np.log1p(-p))
+        return num_sampled * p
+    return (sampled, expected(labels.astype(np.float64)).astype(np.float32),
+            expected(sampled.astype(np.float64)).astype(np.float32))
+
+
+log_uniform_candidates_p = register("log_uniform_candidates", infer=_candidates_rule, kernel=_candidates_kernel,
+                                    bprop=NOT_DIFFERENTIABLE, nout=3, family="nn")
+
+
 # --- argument checks -----------------------------------------------------------------------------
 _REDUCTIONS = ("none", "mean", "sum")
 

@@ -477,3 +477,61 @@ def test_cell_gradients_match_finite_differences(name):
     got = ms.grad(f)(T(x)).asnumpy()
     # LossBase.get_loss reduces in float32 (as MindSpore does), so the differences use a wide step
     np.testing.assert_allclose(got, _numeric_grad(f, x, eps=1e-3), rtol=2e-3, atol=1e-4)
+
+
+# --- sampled softmax ------------------------------------------------------------------------------
+def ref_sampled_softmax(w, b, labels, x, sampled, true_count, sampled_count, remove_hits=True):
+    n, num_true = labels.shape
+    true_logits = np.einsum("nd,ntd->nt", x, w[labels]) + b[labels] - np.log(true_count)
+    sampled_logits = x @ w[sampled].T + b[sampled] - np.log(sampled_count)
+    if remove_hits:
+        for i in range(n):
+            for j, s in enumerate(sampled):
+                if s in labels[i]:
+                    sampled_logits[i, j] = -1e30
+    logits = np.concatenate([true_logits, sampled_logits], 1)
+    targets = np.concatenate([np.full((n, num_true), 1.0 / num_true), np.zeros_like(sampled_logits)], 1)
+    return -(targets * special.log_softmax(logits, axis=1)).sum(1)
+
+
+def test_sampled_softmax_loss_with_given_samples():
+    w, b = rand(10, 4, seed=1).astype(np.float64), rand(10, seed=2).astype(np.float64)
+    x = rand(3, 4, seed=3).astype(np.float64)
+    labels = np.array([[1, 4], [2, 0], [7, 7]])
+    sampled = np.array([0, 3, 7, 9])
+    tc = np.abs(rand(3, 2, seed=4)).astype(np.float32) + 0.1
+    sc = np.abs(rand(4, seed=5)).astype(np.float32) + 0.1
+    loss = nn.SampledSoftmaxLoss(4, 10, num_true=2, sampled_values=(T(sampled), T(tc), T(sc)))
+    got = loss(T(w), T(b), T(labels), T(x))
+    close(got, ref_sampled_softmax(w, b, labels, x, sampled, tc, sc), rtol=1e-5)
+    keep = nn.SampledSoftmaxLoss(4, 10, num_true=2, sampled_values=(T(sampled), T(tc), T(sc)),
+                                 remove_accidental_hits=False, reduction="sum")
+    close(keep(T(w), T(b), T(labels), T(x)), ref_sampled_softmax(w, b, labels, x, sampled, tc, sc, False).sum(),
+          rtol=1e-5)
+
+    def f(t):
+        return loss(T(w), T(b), T(labels), t)
+    g = ms.grad(lambda t: ops.sum(f(t)))(T(x)).asnumpy()
+    np.testing.assert_allclose(g, _numeric_grad(lambda t: ops.sum(f(t)), x, eps=1e-3), rtol=2e-3, atol=1e-4)
+
+
+def test_sampled_softmax_loss_sampler():
+    ms.set_seed(4)
+    labels = T(np.array([[0], [5], [99]]))
+    loss = nn.SampledSoftmaxLoss(num_sampled=20, num_classes=100)
+    out = loss(T(rand(100, 8)), T(rand(100)), labels, T(rand(3, 8, seed=1)))
+    assert out.shape == (3,) and np.all(np.isfinite(out.asnumpy()))
+    from sporen.ops.loss_ops import log_uniform_candidates_p
+    counts = np.zeros(50)
+    for _ in range(200):
+        sampled, tc, sc = log_uniform_candidates_p(labels, num_true=1, num_sampled=5, unique=True, range_max=50,
+                                                   seed=0)
+        s = sampled.asnumpy()
+        assert len(set(s.tolist())) == 5 and s.min() >= 0 and s.max() < 50
+        counts[s] += 1
+        assert np.all((sc.asnumpy() > 0) & (sc.asnumpy() <= 1))
+    assert counts[0] > counts[10] > counts[45]  # the log-uniform distribution favours small ids
+    with pytest.raises(ValueError, match="'num_sampled' \\(20\\) must not exceed 'num_classes' \\(10\\)"):
+        nn.SampledSoftmaxLoss(20, 10)
+    with pytest.raises(TypeError, match="SampledSoftmaxLoss: 'labels' must be int32 or int64"):
+        nn.SampledSoftmaxLoss(2, 10)(T(rand(10, 2)), T(rand(10)), T(np.zeros((2, 1), np.float32)), T(rand(2, 2)))

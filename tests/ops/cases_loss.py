@@ -184,3 +184,18 @@ CASES += [
     Case("ctc_loss_grad", _CTC_INPUTS, ref_ctc_grad, attrs=_CTC_ATTRS, grad=False, rtol=1e-5, atol=1e-6),
     Case("ctc_log_alpha", _CTC_INPUTS, ref_ctc_alpha, attrs={"blank": 0}, grad=False),
 ]
+
+
+# --- log-uniform candidates: random, so only the degenerate one-class range is deterministic ------------
+def ref_candidates(labels, num_true, num_sampled, unique, range_max, seed):
+    expected = 1.0 if unique else float(num_sampled)  # P(0) = 1 when range_max = 1
+    return (np.zeros(num_sampled, np.int64), np.full(labels.shape, expected, np.float32),
+            np.full(num_sampled, expected, np.float32))
+
+
+CASES += [Case("log_uniform_candidates", [np.zeros((3, 1), np.int64)], ref_candidates,
+               attrs={"num_true": 1, "num_sampled": 1, "unique": True, "range_max": 1, "seed": 0},
+               dtypes=("float32",), grad=False),
+          Case("log_uniform_candidates", [np.zeros((2, 2), np.int64)], ref_candidates,
+               attrs={"num_true": 2, "num_sampled": 3, "unique": False, "range_max": 1, "seed": 5},
+               dtypes=("float32",), grad=False)]
