@@ -23,7 +23,7 @@ __all__ = ["gather", "gather_elements", "gather_nd", "index_select", "index_add"
            "tensor_scatter_elements", "masked_fill", "masked_select", "diag", "diagonal", "diag_embed",
            "tril", "triu", "trace", "slice_scatter", "select_scatter", "diagonal_scatter",
            "index_fill", "scatter_nd_add", "scatter_nd_sub", "scatter_nd_update", "scatter_update",
-           "gather_d", "diagflat", "unsorted_segment_sum",
+           "gather_d", "diagflat", "take", "unsorted_segment_sum",
            "masked_scatter", "index_put", "scatter_max", "scatter_min", "scatter_mul", "scatter_div"]
 
 _pyslice = builtins.slice
@@ -768,3 +768,26 @@ from .segment import *  # noqa: E402,F401,F403
 from .segment import __all__ as _segment_all  # noqa: E402
 
 __all__ += _sorting_all + _segment_all
+
+
+def take(x, indices, axis=None, mode="clip"):
+    """Elements of ``x`` at ``indices`` along ``axis`` (the flattened ``x`` when None). Indices out
+    of range: ``mode='clip'`` clamps them into ``[0, n-1]`` (so negatives read index 0), ``'wrap'``
+    wraps them around, ``'raise'`` is an error."""
+    check_tensor("take", x, "x")
+    _check_index("take", indices)
+    if mode not in ("clip", "wrap", "raise"):
+        raise ValueError(f"take: 'mode' must be 'raise', 'wrap' or 'clip', got {mode!r}")
+    if axis is None:
+        x = OPS["reshape"](x, shape=(x.size,)) if x.ndim != 1 else x
+        a = 0
+    else:
+        a = R.normalize_axis("take", axis, x.ndim)
+    n = x.shape[a]
+    if mode == "clip":
+        lo = _wrap(np.zeros((), indices._data.dtype))
+        hi = _wrap(np.array(builtins.max(n - 1, 0), indices._data.dtype))
+        indices = OPS["minimum"](OPS["maximum"](indices, lo), hi)
+    elif mode == "wrap":
+        indices = OPS["remainder"](indices, _wrap(np.array(n, indices._data.dtype)))
+    return gather_p(x, indices, axis=a)

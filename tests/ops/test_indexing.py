@@ -547,3 +547,15 @@ def test_setitem_out_of_place_leaves_the_input_alone():
     g = ms.grad(lambda t, v: ops.sum(setitem_out_of_place(t, 0, v) * 2), (0, 1))(x, T(np.float32(1.0)))
     check(g[0], [[0, 0, 0], [2, 2, 2]])
     check(g[1], 6.0)
+
+
+def test_take_modes():
+    a = T(np.array([[1.0, 2.0, 8.0], [3.0, 4.0, 6.0]], np.float32))
+    check(ops.take(a, T([1, 10])), [2, 6])
+    check(ops.take(a, T([1, 10]), axis=1), [[2, 8], [4, 6]])
+    check(ops.take(a, T([1, 10]), mode="wrap"), [2, 4])
+    check(ops.take(a, T([-1]), mode="clip"), [1])
+    with pytest.raises(IndexError, match="gather: "):
+        ops.take(a, T([10]), mode="raise")
+    with pytest.raises(ValueError, match="take: 'mode'"):
+        ops.take(a, T([0]), mode="nearest")
