@@ -577,15 +577,19 @@ def test_missing_classes_name_the_ops_they_need(capsys):
             getattr(P, name)
     checklist = "/work/shared/api/mindspore.ops.operations.txt"
     coverage = ""
+    covered = None
     if os.path.exists(checklist):
         with open(checklist) as f:
             names = [line.strip() for line in f if line.strip() and not line.startswith("#")]
-        coverage = f"; MindSpore's ops.operations checklist: {sum(hasattr(P, n) for n in names)} of {len(names)}"
+        covered = sum(hasattr(P, n) for n in names)
+        coverage = f"; MindSpore's ops.operations checklist: {covered} of {len(names)}"
     with capsys.disabled():
         print(f"\nP classes available: {len([n for n in P.__all__ if n[0].isupper()])}{coverage}; held back "
               f"({len(missing)}): " + " ".join(f"{k}({','.join(v)})" for k, v in sorted(missing.items())))
     with pytest.raises(AttributeError, match="no attribute"):
         _ = P.NoSuchPrimitive
+    # what was available when this file was last updated (293 of 578); raise it as classes land
+    assert covered is None or covered >= 293
 
 
 def test_operations_gradients_flow():
