@@ -708,3 +708,51 @@ def test_assert_and_channel_dropout():
     assert (m == m[:, :, :1, :1]).all()  # whole channels are kept or dropped
     np.testing.assert_allclose(_a(out)[m], 1 / 0.6, rtol=1e-6)
     assert 0.4 < m[:, :, 0, 0].mean() < 0.8
+
+
+def _bilinear_legacy_ref(x, oh, ow):
+    """TensorFlow's legacy resize: source = dest * in / out, no half-pixel shift."""
+    n, c, h, w = x.shape
+    out = np.zeros((n, c, oh, ow), np.float64)
+    for i in range(oh):
+        for j in range(ow):
+            sy = i * h / oh
+            sx = j * w / ow
+            y0 = int(np.floor(sy))
+            x0 = int(np.floor(sx))
+            y1 = min(y0 + 1, h - 1)
+            x1 = min(x0 + 1, w - 1)
+            fy = sy - y0
+            fx = sx - x0
+            top = x[:, :, y0, x0] * (1 - fx) + x[:, :, y0, x1] * fx
+            bottom = x[:, :, y1, x0] * (1 - fx) + x[:, :, y1, x1] * fx
+            out[:, :, i, j] = top * (1 - fy) + bottom * fy
+    return out.astype(np.float32)
+
+
+def test_resize_ops():
+    x = IMG[:, :, :4, :5]
+    got = P.ResizeBilinearV2()(Tensor(x), (7, 3))
+    np.testing.assert_allclose(_a(got), _bilinear_legacy_ref(x, 7, 3), rtol=1e-5, atol=1e-6)
+    got = P.ResizeBilinear((7, 3))(Tensor(x))
+    np.testing.assert_allclose(_a(got), _bilinear_legacy_ref(x, 7, 3), rtol=1e-5, atol=1e-6)
+    corners = _a(P.ResizeBilinearV2(align_corners=True)(Tensor(x), (7, 9)))
+    np.testing.assert_allclose(corners[:, :, [0, -1]][:, :, :, [0, -1]], x[:, :, [0, -1]][:, :, :, [0, -1]], rtol=1e-6)
+    near = _a(P.ResizeNearestNeighbor((8, 10))(Tensor(x)))
+    np.testing.assert_array_equal(near, x.repeat(2, 2).repeat(2, 3))
+    near = _a(P.ResizeNearestNeighborV2(align_corners=True)(Tensor(np.arange(4, dtype=np.float32).reshape(1, 1, 1, 4)),
+                                                            (1, 3)))
+    assert near.reshape(-1).tolist() == [0.0, 2.0, 3.0]  # 1.5 rounds away from zero
+    with pytest.raises(ValueError, match="both"):
+        P.ResizeBilinearV2(True, True)(Tensor(x), (2, 2))
+
+
+def test_resize_half_pixel_matches_torch():
+    torch = pytest.importorskip("torch")
+    x = IMG[:, :, :4, :5]
+    got = _a(P.ResizeBilinearV2(half_pixel_centers=True)(Tensor(x), (7, 3)))
+    ref = torch.nn.functional.interpolate(torch.tensor(x), (7, 3), mode="bilinear", align_corners=False).numpy()
+    np.testing.assert_allclose(got, ref, rtol=1e-5, atol=1e-6)
+    got = _a(P.ResizeBilinearV2(align_corners=True)(Tensor(x), (7, 3)))
+    ref = torch.nn.functional.interpolate(torch.tensor(x), (7, 3), mode="bilinear", align_corners=True).numpy()
+    np.testing.assert_allclose(got, ref, rtol=1e-5, atol=1e-6)

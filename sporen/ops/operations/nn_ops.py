@@ -1,6 +1,9 @@
 """Neural-network Primitive classes (``P.ReLU``, ``P.Conv2D``, ``P.MaxPool``, ``P.BatchNorm``, losses...)
 as specs over the functional ops."""
+import numpy as np
+
 from ... import dtype as mstype
+from ...tensor import Tensor
 from .. import functional as F
 from ._base import spec
 
@@ -293,14 +296,66 @@ spec("Conv3D", "conv3d", _conv3d,
      check=_check_conv3d, module=_M)
 
 
-def _resize_nearest(self, x):
-    if self.align_corners:
-        raise ValueError("ResizeNearestNeighbor: sporen supports align_corners=False only")
-    return F.interpolate(x, tuple(self.size), mode="nearest")
+def _source_positions(n_in, n_out, align_corners, half_pixel):
+    """Where each output pixel samples the input, as TensorFlow's (and MindSpore's) resize ops do."""
+    out = np.arange(n_out, dtype=np.float64)
+    if align_corners and n_out > 1:
+        return out * ((n_in - 1) / (n_out - 1))
+    scale = n_in / n_out
+    if half_pixel:
+        return (out + 0.5) * scale - 0.5
+    return out * scale
 
 
-spec("ResizeNearestNeighbor", "interpolate", _resize_nearest, attrs=(("size", ()), ("align_corners", False)),
-     module=_M)
+def _nearest_axis(x, axis, n_out, align_corners, half_pixel):
+    n_in = x.shape[axis]
+    if align_corners and n_out > 1:
+        src = np.floor(_source_positions(n_in, n_out, True, False) + 0.5)  # half away from zero
+    elif half_pixel:
+        src = np.floor((np.arange(n_out) + 0.5) * (n_in / n_out))
+    else:
+        src = np.floor(_source_positions(n_in, n_out, False, False))
+    idx = np.clip(src, 0, n_in - 1).astype(np.int64)
+    return F.gather(x, Tensor(idx), axis)
+
+
+def _bilinear_axis(x, axis, n_out, align_corners, half_pixel):
+    n_in = x.shape[axis]
+    src = np.clip(_source_positions(n_in, n_out, align_corners, half_pixel), 0, n_in - 1)
+    i0 = np.floor(src).astype(np.int64)
+    i1 = np.minimum(i0 + 1, n_in - 1)
+    shape = [1] * x.ndim
+    shape[axis] = n_out
+    frac = Tensor((src - i0).reshape(shape).astype(x.dtype.np))
+    a = F.gather(x, Tensor(i0), axis)
+    b = F.gather(x, Tensor(i1), axis)
+    return F.add(a, F.mul(F.sub(b, a), frac))
+
+
+def _resize(axis_fn):
+    def resize(x, size, align_corners, half_pixel):
+        if align_corners and half_pixel:
+            raise ValueError("Resize: 'align_corners' and 'half_pixel_centers' cannot both be True")
+        h, w = (int(v) for v in (size.tolist() if hasattr(size, "tolist") else size))
+        return axis_fn(axis_fn(x, 2, h, align_corners, half_pixel), 3, w, align_corners, half_pixel)
+    return resize
+
+
+_resize_nearest = _resize(_nearest_axis)
+_resize_bilinear = _resize(_bilinear_axis)
+_RESIZE_NEEDS = ("gather", "add", "mul", "sub")
+spec("ResizeNearestNeighbor", _RESIZE_NEEDS,
+     lambda self, x: _resize_nearest(x, self.size, self.align_corners, False),
+     attrs=(("size", ()), ("align_corners", False)), module=_M)
+spec("ResizeNearestNeighborV2", _RESIZE_NEEDS,
+     lambda self, x, size: _resize_nearest(x, size, self.align_corners, self.half_pixel_centers),
+     attrs=(("align_corners", False), ("half_pixel_centers", False)), module=_M)
+spec("ResizeBilinear", _RESIZE_NEEDS,
+     lambda self, x: _resize_bilinear(x, self.size, self.align_corners, self.half_pixel_centers),
+     attrs=(("size", ()), ("align_corners", False), ("half_pixel_centers", False)), module=_M)
+spec("ResizeBilinearV2", _RESIZE_NEEDS,
+     lambda self, x, size: _resize_bilinear(x, size, self.align_corners, self.half_pixel_centers),
+     attrs=(("align_corners", False), ("half_pixel_centers", False)), module=_M)
 spec("AdaptiveMaxPool2D", "adaptive_max_pool2d",
      lambda self, x: tuple(F.adaptive_max_pool2d(x, self.output_size, True)), attrs=(("output_size", 1),),
      module=_M)
