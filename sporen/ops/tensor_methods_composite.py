@@ -310,6 +310,67 @@ def put_(self, index, source, accumulate=False):
     return _assign_result(self, F.reshape(flat, self.shape))
 
 
+class _HookOp:
+    """A tape record that hands the gradient flowing back through a tensor to a user's hook."""
+
+    name = "tensor_hook"
+    nout = 1
+
+    def __init__(self, fn):
+        self.fn = fn
+
+    def bprop(self, x, out, dout):
+        if self.fn is None:
+            return (dout,)
+        new = self.fn(dout)
+        return (dout if new is None else new,)
+
+
+class _HookHandle:
+    """Returned by ``register_hook``; ``remove()`` turns the hook off."""
+
+    def __init__(self, op):
+        self._op = op
+
+    def remove(self):
+        self._op.fn = None
+
+
+def register_hook(self, hook_fn):
+    """Call ``hook_fn(grad)`` with the gradient of this tensor during the backward pass; a Tensor it
+    returns replaces the gradient. sporen supports it on tensors computed inside the function being
+    differentiated (MindSpore's documented use); returns a handle with ``remove()``."""
+    if not callable(hook_fn):
+        raise TypeError(f"Tensor.register_hook: 'hook_fn' must be a function, got {type(hook_fn).__name__}")
+    from ..autodiff import tape as _tape
+    tapes = [t for t in _tape.TAPES if id(self) in t.tracked]
+    if not tapes:
+        raise RuntimeError("Tensor.register_hook: this tensor is not computed inside a function that is being "
+                           "differentiated; register the hook inside that function")
+    for t in tapes:
+        if any(k is self for k in t.keep):
+            raise RuntimeError("Tensor.register_hook: hooks on the inputs being differentiated are not supported "
+                               "in sporen yet; hook a tensor computed from them")
+    op = _HookOp(hook_fn)
+    old = Tensor._wrap(self._data)
+    sid = id(self)
+    for t in tapes:
+        # earlier records of this tensor now mean `old`; from here on `self` is the hook's output
+        for i, (rop, ins, outs, attrs) in enumerate(t.entries):
+            if any(a is self for a in ins) or outs is self or (type(outs) is tuple and any(o is self for o in outs)):
+                ins = tuple(old if a is self else a for a in ins)
+                if type(outs) is tuple:
+                    outs = tuple(old if o is self else o for o in outs)
+                elif outs is self:
+                    outs = old
+                t.entries[i] = (rop, ins, outs, attrs)
+        t.tracked.add(id(old))
+        t.keep.append(old)
+        t.entries.append((op, (old,), self, {}))
+        t.tracked.add(sid)
+    return _HookHandle(op)
+
+
 def stride(self, dim=None):
     """The step, in elements, between neighbours along each dim (or along ``dim``)."""
     arr = self.asnumpy()
@@ -348,6 +409,7 @@ COMPOSITES = {
     "col2im": (col2im, ("reshape", "fold")),
     "put_": (put_, ("reshape", "remainder", "tensor_scatter_add", "tensor_scatter_update", "broadcast_to",
                     "cast")),
+    "register_hook": (register_hook, ()),
     "stride": (stride, ()),
     "storage_offset": (storage_offset, ()),
     "data_ptr": (data_ptr, ()),

@@ -199,6 +199,37 @@ def test_inplace_ops_differentiate():
     np.testing.assert_allclose(_a(ms.grad(untracked_target)(x)), [3.0, 3.0])
 
 
+def test_register_hook_sees_and_replaces_the_gradient():
+    seen = []
+
+    def hook(g):
+        seen.append(_a(g).copy())
+        return g * 2
+
+    def f(x, y):
+        z = x * y
+        z.register_hook(hook)
+        z = z * y
+        return z.sum()
+
+    gx, gy = ms.grad(f, grad_position=(0, 1))(Tensor([1.0, 2.0]), Tensor([3.0, 4.0]))
+    np.testing.assert_allclose(seen[0], [3.0, 4.0])
+    np.testing.assert_allclose(_a(gx), [18.0, 32.0])
+    np.testing.assert_allclose(_a(gy), [9.0, 24.0])
+
+    def g(x):
+        z = x * 3
+        handle = z.register_hook(lambda grad: grad * 100)
+        handle.remove()
+        return (z * z).sum()
+
+    np.testing.assert_allclose(_a(ms.grad(g)(Tensor([1.0]))), [18.0])
+    with pytest.raises(RuntimeError, match="register_hook"):
+        Tensor([1.0]).register_hook(lambda grad: grad)
+    with pytest.raises(TypeError, match="hook_fn"):
+        ms.grad(lambda x: (x * 2).register_hook(3))(Tensor([1.0]))
+
+
 def test_inplace_on_a_differentiated_input_is_refused():
     def h(x):
         x += 1
