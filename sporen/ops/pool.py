@@ -269,14 +269,30 @@ def _pool_pads(name, padding, nsp, kernel_size, allow_pairs=True):
     return pads
 
 
-def _max_pool(name, nsp, x, kernel_size, stride, padding, dilation, return_indices, ceil_mode):
-    _check_input(name, x, nsp)
+def _hashable(v):
+    return tuple(v) if isinstance(v, list) else v
+
+
+@functools.lru_cache(maxsize=512)
+def _max_pool_attrs(name, nsp, shape, kernel_size, stride, padding, dilation, ceil_mode):
+    """Checked primitive attributes, cached on everything they depend on (a layer pays once)."""
     ks = _int_tuple(name, kernel_size, nsp, "kernel_size")
     st = ks if stride is None else _int_tuple(name, stride, nsp, "stride")
     dil = _int_tuple(name, dilation, nsp, "dilation")
     pads = _pool_pads(name, padding, nsp, ks, allow_pairs=False)
+    if not isinstance(ceil_mode, (bool, np.bool_)):
+        raise TypeError(f"{name}: 'ceil_mode' must be a bool, got {type(ceil_mode).__name__}")
     attrs = dict(kernel_size=ks, stride=st, padding=pads, dilation=dil, ceil_mode=bool(ceil_mode))
-    _pool_rule(name)(Aval(x.shape, x.dtype), **attrs)
+    out, _ = _pool_geometry(shape[2:], ks, st, pads, dil, bool(ceil_mode))
+    if any(v <= 0 for v in out):
+        raise ValueError(f"{name}: the output size {list(out)} is not positive for input {list(shape)}")
+    return attrs
+
+
+def _max_pool(name, nsp, x, kernel_size, stride, padding, dilation, return_indices, ceil_mode):
+    _check_input(name, x, nsp)
+    attrs = _max_pool_attrs(name, nsp, x.shape, _hashable(kernel_size), _hashable(stride), _hashable(padding),
+                            _hashable(dilation), ceil_mode)
     out = max_pool_p(x, **attrs)
     if return_indices:
         return out, max_pool_indices_p(x, **attrs)
