@@ -121,3 +121,31 @@ def test_param_groups_and_state_names():
     with pytest.raises(ValueError, match="2 parameters"):
         opt((Tensor(np.ones((3, 4), np.float32)),))
     assert "Parameter Group 0" in repr(opt)
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"momentum": 0.5, "centered": True, "weight_decay": 0.01},
+                                    {"momentum": 0.9, "maximize": True}])
+def test_rmsprop_matches_torch(kwargs):
+    torch = pytest.importorskip("torch")
+    params = make()
+    p0 = [p.asnumpy().copy() for p in params]
+    grads = grads_for(params)
+    want = torch_run(lambda ps: torch.optim.RMSprop(ps, lr=f32(0.01), **kwargs), p0, grads)
+    opt = optim.RMSprop(params, lr=0.01, **kwargs)
+    check(run(opt, params, grads), want)
+    assert opt.mean_square[0].name == "mean_square.fc.weight"
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"lr_decay": 0.1, "initial_accumulator_value": 0.2, "weight_decay": 0.01},
+                                    {"maximize": True}])
+def test_adagrad_matches_torch(kwargs):
+    torch = pytest.importorskip("torch")
+    params = make()
+    p0 = [p.asnumpy().copy() for p in params]
+    grads = grads_for(params)
+    want = torch_run(lambda ps: torch.optim.Adagrad(ps, lr=f32(0.1), **kwargs), p0, grads)
+    opt = optim.Adagrad(params, lr=0.1, **kwargs)
+    check(run(opt, params, grads), want)
+    assert int(opt.step_t.asnumpy()) == len(grads)
+    with pytest.raises(ValueError, match="eps"):
+        optim.Adagrad(params, eps=0.0)

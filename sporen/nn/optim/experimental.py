@@ -1,9 +1,9 @@
 """The PyTorch-like optimizers of ``mindspore.experimental.optim``: Optimizer (``param_groups``,
-``defaults``, ``add_param_group``), SGD, Adam and AdamW, with MindSpore's state names
+``defaults``, ``add_param_group``), SGD, Adam, AdamW, RMSprop and Adagrad, with MindSpore's state names
 (``exp_avg.<name>``, ``exp_avg_sq.<name>``, ``max_exp_avg_sq.<name>``, ``state_step``...).
 
 As in MindSpore, SGD and Adam run the same kernels as ``nn.SGD`` / ``nn.Adam`` (Adam adds eps before
-the bias correction of v), while AdamW follows PyTorch's formula exactly. Each group's learning
+the bias correction of v), while AdamW, RMSprop and Adagrad follow PyTorch's formulas exactly. Each group's learning
 rate is a Parameter (``learning_rate_group_<i>``) that an lr scheduler may change between steps.
 """
 import numbers
@@ -18,7 +18,7 @@ from ..cell import Cell
 from .adam import apply_adam, apply_adam_amsgrad
 from .sgd import apply_sgd
 
-__all__ = ["Optimizer", "SGD", "Adam", "AdamW"]
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad"]
 
 
 class Optimizer(Cell):
@@ -328,4 +328,118 @@ class AdamW(Optimizer):
                 apply_adamw(self.parameters[i]._data, self.exp_avg[i]._data, self.exp_avg_sq[i]._data,
                             self.max_exp_avg_sq[i]._data, g, lr, beta1, beta2, group["eps"], group["weight_decay"],
                             step, group["amsgrad"], self._work_buffer(i))
+        return True
+
+
+def _check_not_less(value, name, cls_name, strict=False):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"For '{cls_name}', the argument '{name}' must be a number, but got {type(value).__name__}.")
+    if value < 0 or (strict and value == 0):
+        raise ValueError(f"For '{cls_name}', the argument '{name}' must be {'>' if strict else '>='} 0, "
+                         f"but got {value}.")
+
+
+def apply_rmsprop_torch(param, square_avg, grad_avg, mom, grad, lr, alpha, eps, momentum, centered, work):
+    """One RMSprop step on numpy arrays, in place (PyTorch's formula): v = alpha * v + (1 - alpha) * g^2;
+    avg = sqrt(v - mean_g^2) (centered) or sqrt(v), plus eps; with momentum b = momentum * b + g / avg,
+    p -= lr * b; else p -= lr * g / avg."""
+    square_avg *= alpha
+    np.square(grad, out=work, casting="same_kind")
+    work *= 1.0 - alpha
+    square_avg += work
+    if centered:
+        grad_avg *= alpha
+        np.multiply(grad, 1.0 - alpha, out=work, casting="same_kind")
+        grad_avg += work
+        np.square(grad_avg, out=work)
+        np.subtract(square_avg, work, out=work)
+        np.sqrt(work, out=work)
+    else:
+        np.sqrt(square_avg, out=work)
+    work += eps
+    np.divide(grad, work, out=work, casting="same_kind")
+    if momentum > 0:
+        mom *= momentum
+        mom += work
+        np.multiply(mom, lr, out=work)
+    else:
+        work *= lr
+    param -= work
+
+
+class RMSprop(Optimizer):
+    """RMSprop (experimental, exactly PyTorch's ``torch.optim.RMSprop``). State: ``mean_grad.<name>``,
+    ``mean_square.<name>``, ``moment.<name>``."""
+
+    def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, centered=False,
+                 maximize=False):
+        for name, value, strict in (("lr", lr, True), ("alpha", alpha, False), ("eps", eps, True),
+                                    ("momentum", momentum, False), ("weight_decay", weight_decay, False)):
+            if name == "lr" and isinstance(value, Tensor):
+                continue
+            _check_not_less(value, name, "RMSprop", strict)
+        defaults = dict(lr=lr, momentum=momentum, alpha=alpha, eps=eps, centered=centered, weight_decay=weight_decay,
+                        maximize=maximize)
+        super().__init__(params, defaults)
+        self.mean_grad = self._clone_state("mean_grad", "mean_grad", 0)
+        self.mean_square = self._clone_state("mean_square", "mean_square", 0)
+        self.moment = self._clone_state("moment", "moment", 0)
+
+    def construct(self, gradients):
+        self._check_gradients(gradients)
+        for group_id, group in enumerate(self.param_groups):
+            lr = float(group["lr"]._data)
+            wd = group["weight_decay"]
+            indices, grads = self._group_grads(gradients, group_id, group)
+            for i, g in zip(indices, grads):
+                param = self.parameters[i]._data
+                if wd != 0.0:
+                    g = g + param * np.asarray(wd, param.dtype)
+                apply_rmsprop_torch(param, self.mean_square[i]._data, self.mean_grad[i]._data, self.moment[i]._data,
+                                    g, lr, group["alpha"], group["eps"], group["momentum"], group["centered"],
+                                    self._work_buffer(i))
+        return True
+
+
+class Adagrad(Optimizer):
+    """Adagrad (experimental, exactly PyTorch's ``torch.optim.Adagrad``): the step t uses
+    lr / (1 + (t - 1) * lr_decay); accum += g^2; p -= lr_t * g / (sqrt(accum) + eps). State:
+    ``accum.<name>``, ``step_t``."""
+
+    def __init__(self, params, lr=1e-2, lr_decay=0.0, weight_decay=0.0, initial_accumulator_value=0.0, eps=1e-10, *,
+                 maximize=False):
+        for name, value, strict in (("lr", lr, True), ("lr_decay", lr_decay, False),
+                                    ("weight_decay", weight_decay, False),
+                                    ("initial_accumulator_value", initial_accumulator_value, False),
+                                    ("eps", eps, True)):
+            if name == "lr" and isinstance(value, Tensor):
+                continue
+            _check_not_less(value, name, "Adagrad", strict)
+        defaults = dict(lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay,
+                        initial_accumulator_value=initial_accumulator_value, maximize=maximize)
+        super().__init__(params, defaults)
+        self.accum = self._clone_state("accum", "accum", initial_accumulator_value)
+        self.step_t = Parameter(np.array(0, np.int32), "step_t", requires_grad=False)
+
+    def construct(self, gradients):
+        self._check_gradients(gradients)
+        step = int(self.step_t._data)
+        for group_id, group in enumerate(self.param_groups):
+            lr = float(group["lr"]._data) / (1.0 + step * group["lr_decay"])
+            wd = group["weight_decay"]
+            indices, grads = self._group_grads(gradients, group_id, group)
+            for i, g in zip(indices, grads):
+                param = self.parameters[i]._data
+                accum = self.accum[i]._data
+                work = self._work_buffer(i)
+                if wd != 0.0:
+                    g = g + param * np.asarray(wd, param.dtype)
+                np.square(g, out=work, casting="same_kind")
+                accum += work
+                np.sqrt(accum, out=work)
+                work += group["eps"]
+                np.divide(g, work, out=work, casting="same_kind")
+                work *= lr
+                param -= work
+        self.step_t._data += 1
         return True
