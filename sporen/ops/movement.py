@@ -104,8 +104,6 @@ def reshape(input, shape):
             raise TypeError(f"reshape: 'shape' must be a tuple of ints, got {type(shape).__name__}")
     size = math.prod(input.shape)
     shape = _resolve_shape("reshape", shape, size)
-    if shape == input.shape:
-        return input
     if math.prod(shape) != size:
         raise ValueError(f"reshape: cannot reshape a tensor of shape {list(input.shape)} "
                          f"({size} elements) to {list(shape)}")
@@ -149,7 +147,8 @@ def broadcast_to(input, shape):
         raise ValueError(f"broadcast_to: 'shape' {list(shape)} has fewer dims than the input {list(input.shape)}")
     shape = tuple(input.shape[i - nd] if s == -1 else s for i, s in enumerate(shape))
     if shape == input.shape:
-        return input
+        # a new Tensor object even when nothing changes: in-place writes must not alias the input
+        return reshape_p(input, shape=shape)
     _broadcast_to_rule(Aval(input.shape, input.dtype), shape)
     return broadcast_to_p(input, shape=shape)
 
