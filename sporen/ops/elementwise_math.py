@@ -591,12 +591,58 @@ def _digamma_kernel(x):
     return psi.astype(x.dtype, copy=False)
 
 
+# Euler-Maclaurin tail coefficients B_2j / (2j)! for j = 1..5
+_TAIL_BERNOULLI = (1 / 12, -1 / 720, 1 / 30240, -1 / 1209600, 1 / 47900160)
+
+
+def _polygamma_kernel(x, n):
+    """psi^(n)(x) = (-1)^(n+1) n! sum_k 1/(x+k)^(n+1) for n >= 1: the first terms summed until
+    x + k >= 20, the tail by Euler-Maclaurin (relative error below 1e-15)."""
+    xd = np.asarray(x, dtype=np.float64)
+    with np.errstate(all="ignore"):
+        poles = (xd <= 0) & (xd == np.floor(xd))
+        w = np.where(poles | ~np.isfinite(xd), 20.0, xd)
+        total = np.zeros_like(w)
+        steps = int(np.ceil(20 - w.min())) if w.size else 0
+        for _ in range(max(steps, 0)):
+            small = w < 20
+            total = np.where(small, total + w ** -(n + 1), total)
+            w = np.where(small, w + 1, w)
+        tail = w ** -n / n + 0.5 * w ** -(n + 1)
+        rising = 1.0  # (n+1)(n+2)...(n+2j-1)
+        for j, b in enumerate(_TAIL_BERNOULLI, 1):
+            rising *= (n + 2 * j - 1) if j == 1 else (n + 2 * j - 2) * (n + 2 * j - 1)
+            tail = tail + b * rising * w ** -(n + 2 * j)
+        out = (-1) ** (n + 1) * math.factorial(n) * (total + tail)
+        out = np.where(poles, np.nan, np.where(np.isposinf(xd), 0.0, out))
+        out = np.where(np.isnan(xd) | np.isneginf(xd), np.nan, out)
+    return out.astype(np.asarray(x).dtype, copy=False)
+
+
+def _polygamma_rule(x, n):
+    return R.float_unary("polygamma")(x)
+
+
 lgamma_p = _math1("lgamma", _lgamma_kernel, lambda x, out, dout: (mul_p(dout, digamma_p(x)),), "lgamma({0})")
-# digamma's own derivative (trigamma) is not provided: a gradient through digamma is rarely needed
-digamma_p = register("digamma", infer=R.float_unary("digamma"), kernel=_digamma_kernel, bprop=NOT_DIFFERENTIABLE,
-                     family="elementwise")
+digamma_p = _math1("digamma", _digamma_kernel, lambda x, out, dout: (mul_p(dout, polygamma_p(x, n=1)),),
+                   "digamma({0})")
+polygamma_p = register("polygamma", infer=_polygamma_rule, kernel=_polygamma_kernel,
+                       bprop=lambda x, out, dout, n: (mul_p(dout, polygamma_p(x, n=n + 1)),),
+                       family="elementwise")
 lgamma = _float_unary("lgamma", lgamma_p)
 digamma = _float_unary("digamma", digamma_p)
+
+
+def polygamma(n, input):
+    """The n-th derivative of digamma (``n=0`` is digamma itself)."""
+    if isinstance(n, Tensor):
+        n = int(n.item())
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+        raise ValueError(f"polygamma: 'n' must be a non-negative int, got {n!r}")
+    x = _float_input("polygamma", input)
+    if n == 0:
+        return digamma_p(x)
+    return polygamma_p(x, n=int(n))
 
 
 def logit(input, eps=None):
@@ -728,6 +774,6 @@ accumulate_n = addn
 floordiv = floor_divide
 clip_by_value = clamp
 
-__all__ += ["lgamma", "digamma", "logit", "sgn", "signbit", "isreal", "fmax", "fmin", "gcd", "lcm", "nextafter",
-            "bitwise_left_shift", "bitwise_right_shift", "ldexp", "xdivy", "truncate_div", "truncate_mod", "inv",
-            "approximate_equal", "addn", "accumulate_n", "floordiv", "clip_by_value"]
+__all__ += ["lgamma", "digamma", "polygamma", "logit", "sgn", "signbit", "isreal", "fmax", "fmin", "gcd", "lcm",
+            "nextafter", "bitwise_left_shift", "bitwise_right_shift", "ldexp", "xdivy", "truncate_div",
+            "truncate_mod", "inv", "approximate_equal", "addn", "accumulate_n", "floordiv", "clip_by_value"]

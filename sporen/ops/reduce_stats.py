@@ -413,8 +413,16 @@ def _bincount_kernel(x, *weights, minlength, length):
     return np.bincount(x, weights[0], minlength).astype(weights[0].dtype, copy=False)
 
 
-bincount_p = register("bincount", infer=_bincount_rule, kernel=_bincount_kernel,
-                      bprop=NOT_DIFFERENTIABLE, family="reduce")
+def _bincount_bprop(x, *rest, minlength, length):
+    if len(rest) == 2:  # (out, dout): no weights, nothing to differentiate
+        return (None,)
+    weights, out, dout = rest
+    # each weight was added to the bin of its value: its gradient is that bin's
+    return None, OPS["gather_elements"](dout, _ew().cast_p(x, dtype=mstype.int64), dim=0)
+
+
+bincount_p = register("bincount", infer=_bincount_rule, kernel=_bincount_kernel, bprop=_bincount_bprop,
+                      family="reduce")
 
 
 def bincount(input, weights=None, minlength=0):

@@ -239,6 +239,11 @@ def _lgamma_ref(x):
     return gammaln(x.astype(np.float64))
 
 
+def _polygamma_ref(n, x):
+    from scipy.special import polygamma
+    return polygamma(n, x.astype(np.float64))
+
+
 def _digamma_ref(x):
     from scipy.special import digamma
     return digamma(x.astype(np.float64))
@@ -254,6 +259,12 @@ CASES += [Case("lgamma", [in_range((3, 4), 0.2, 8.0)], _lgamma_ref),
                _digamma_ref, rtol=1e-13, atol=1e-13, dtypes=("float64",), name="wide", grad=False),
           Case("digamma", [lambda rng, dt: np.array([0.0, -0.0, -1.0, -4.0], dt)], _digamma_ref, grad=False,
                name="poles"),
+          Case("digamma", [in_range((2, 3), 0.3, 6.0)], _digamma_ref, grad_rtol=1e-6, name="grad"),
+          Case("polygamma", [in_range((2, 3), 0.3, 6.0)], lambda x, n: _polygamma_ref(n, x),
+               attrs={"n": 1}, rtol=1e-6, atol=1e-9, grad_rtol=1e-6),
+          Case("polygamma", [lambda rng, dt: np.array([-2.5, -0.3, 0.1, 3.0, 25.0, 1e3], dt)],
+               lambda x, n: _polygamma_ref(n, x),
+               attrs={"n": 3}, rtol=1e-5, atol=1e-12, grad=False, name="wide"),
           Case("digamma", [in_range((4,), 1.0, 5.0)], _digamma_ref, rtol=1e-13, atol=1e-13, dtypes=("float64",),
                grad=False)]
 CASES += [Case("sgn", [complexes((3, 4))], lambda z: z / np.abs(z), grad=False),

@@ -220,4 +220,4 @@ CASES += [Case("histc", [(50,)], _loop_histogram, attrs={"bins": 7, "min": -1.0,
           Case("bincount", [lambda rng, dt: rng.integers(0, 6, 20)], _loop_bincount,
                attrs={"minlength": 0, "length": 6}, dtypes=("float32",), grad=False),
           Case("bincount", [lambda rng, dt: rng.integers(0, 4, 10), (10,)], _loop_bincount,
-               attrs={"minlength": 8, "length": 8}, grad=False, name="weights")]
+               attrs={"minlength": 8, "length": 8}, grad=(1,), name="weights")]

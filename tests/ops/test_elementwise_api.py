@@ -244,3 +244,16 @@ def test_lgamma_gradient_is_digamma():
     euler = 0.5772156649015329
     np.testing.assert_allclose(g.asnumpy(), [-euler - 2 * math.log(2), -euler, 1 + 1 / 2 + 1 / 3 - euler], rtol=1e-12)
     np.testing.assert_allclose(ops.digamma(T([1], ms.int32)).asnumpy(), [-euler], rtol=1e-6)
+
+
+def test_polygamma_and_gradients_of_digamma():
+    from scipy.special import polygamma
+    x = T([0.4, 2.0, 9.5], ms.float64)
+    np.testing.assert_allclose(ops.polygamma(2, x).asnumpy(), polygamma(2, x.asnumpy()), rtol=1e-13)
+    np.testing.assert_allclose(ops.polygamma(0, x).asnumpy(), polygamma(0, x.asnumpy()), rtol=1e-13)
+    g = ms.grad(lambda t: ops.sum(ops.digamma(t)))(x)
+    np.testing.assert_allclose(g.asnumpy(), polygamma(1, x.asnumpy()), rtol=1e-13)
+    g2 = ms.grad(ms.grad(lambda t: ops.sum(ops.lgamma(t))))(x)
+    np.testing.assert_allclose(g2.asnumpy(), polygamma(1, x.asnumpy()), rtol=1e-13)
+    with pytest.raises(ValueError, match="'n'"):
+        ops.polygamma(-1, x)
