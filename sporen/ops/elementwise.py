@@ -401,7 +401,8 @@ def _rounding(name, kernel, expr):
 floor_p = _rounding("floor", np.floor, "floor({0})")
 ceil_p = _rounding("ceil", np.ceil, "ceil({0})")
 trunc_p = _rounding("trunc", np.trunc, "trunc({0})")
-round_p = _rounding("round", lambda x, decimals=0: np.round(x, decimals), "rint({0})")
+round_p = _rounding("round", lambda x, decimals: np.round(x, decimals),
+                   "(rint({0} * pow(10, {decimals})) / pow(10, {decimals}))")
 
 
 def _rounding_fn(name, prim):
