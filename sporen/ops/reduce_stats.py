@@ -136,10 +136,19 @@ def median(input, axis=-1, keepdims=False):
 
 
 # --- norm --------------------------------------------------------------------------------------------
+def _safe_root(total, root):
+    """``root(total)`` with a zero gradient (not nan) where ``total`` is 0, as PyTorch's norms: the
+    root only ever sees positive values."""
+    E = _ew()
+    zero = E.equal_p(total, E._const(0, total))
+    safe = E.where_p(zero, E._const(1, total), total)
+    return E.where_p(zero, E._const(0, total), root(safe))
+
+
 def _vector_norm(x, ord, axes, keep):
     E = _ew()
     if ord == 2:
-        return E.sqrt_p(reduce_sum_p(E.mul_p(x, x), axis=axes, keepdims=keep))
+        return _safe_root(reduce_sum_p(E.mul_p(x, x), axis=axes, keepdims=keep), E.sqrt_p)
     a = E.abs_p(x)
     if ord == float("inf"):
         return reduce_max_p(a, axis=axes, keepdims=keep)
@@ -150,14 +159,15 @@ def _vector_norm(x, ord, axes, keep):
     if ord == 1:
         return reduce_sum_p(a, axis=axes, keepdims=keep)
     p = E._const(ord, x)
-    return E.pow_p(reduce_sum_p(E.pow_p(a, p), axis=axes, keepdims=keep), E._const(1.0 / ord, x))
+    total = reduce_sum_p(E.pow_p(a, p), axis=axes, keepdims=keep)
+    return _safe_root(total, lambda t: E.pow_p(t, E._const(1.0 / ord, t)))
 
 
 def _matrix_norm(x, ord, axes, keep):
     E = _ew()
     r, c = axes
     if ord == "fro":
-        return E.sqrt_p(reduce_sum_p(E.mul_p(x, x), axis=axes, keepdims=keep))
+        return _safe_root(reduce_sum_p(E.mul_p(x, x), axis=axes, keepdims=keep), E.sqrt_p)
     if ord in (1, -1, float("inf"), float("-inf")):
         a = E.abs_p(x)
         summed, other = (r, c) if ord in (1, -1) else (c, r)
@@ -183,8 +193,8 @@ def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
     check_bool("norm", keepdim, "keepdim")
     E = _ew()
     x = A if dtype is None else E.cast(A, dtype)
-    if x.dtype.kind not in "fc":
-        raise TypeError(f"norm: 'A' must be a float tensor (or give 'dtype'), got {x.dtype}")
+    if x.dtype.kind != "f":  # complex norms are not supported yet
+        raise TypeError(f"norm: 'A' must be a real float tensor (or give 'dtype'), got {x.dtype}")
     if isinstance(dim, (int, np.integer)) and not isinstance(dim, bool):
         dim = (int(dim),)
     if dim is not None:
@@ -215,8 +225,8 @@ def vector_norm(x, ord=2, axis=None, keepdims=False, *, dtype=None):
     if isinstance(ord, (str, bool)) or not isinstance(ord, (int, float)):
         raise TypeError(f"vector_norm: 'ord' must be a number, got {ord!r}")
     t = x if dtype is None else _ew().cast(x, dtype)
-    if t.dtype.kind not in "fc":
-        raise TypeError(f"vector_norm: 'x' must be a float tensor (or give 'dtype'), got {t.dtype}")
+    if t.dtype.kind != "f":
+        raise TypeError(f"vector_norm: 'x' must be a real float tensor (or give 'dtype'), got {t.dtype}")
     axes = R.normalize_axes("vector_norm", axis, t.ndim)
     return _vector_norm(t, float(ord), axes, bool(keepdims))
 

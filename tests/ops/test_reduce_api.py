@@ -261,3 +261,13 @@ def test_histc_bincount_trapz():
     np.testing.assert_allclose(ops.trapz(y, dx=0.5, dim=0).asnumpy(), np.trapezoid(X, dx=0.5, axis=0), rtol=1e-6)
     pts = np.array([0.0, 0.5, 2.0, 2.5], np.float32)
     np.testing.assert_allclose(ops.trapz(y, ms.Tensor(pts)).asnumpy(), np.trapezoid(X, pts), rtol=1e-6)
+
+
+def test_norm_gradient_is_zero_not_nan_at_zero():
+    z = ms.Tensor(np.zeros((2, 3)))
+    for ord in (None, 3):
+        g = ms.grad(lambda t: ops.sum(ops.norm(t, ord, dim=1)))(z)
+        np.testing.assert_array_equal(g.asnumpy(), np.zeros((2, 3)))
+    x = ms.Tensor(np.array([[3.0, 4.0], [0.0, 0.0]]))
+    g = ms.grad(lambda t: ops.sum(ops.norm(t, dim=1)))(x)
+    np.testing.assert_allclose(g.asnumpy(), [[0.6, 0.8], [0, 0]])
