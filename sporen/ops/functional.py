@@ -14,7 +14,9 @@ from . import random as _random
 from . import composite as _composite
 
 __all__ = []
-for _m in (_elementwise, _reduce, _activation, _movement, _gather_scatter, _indexing, _creation, _linalg, _conv, _nn_ops, _loss_ops, _random, _composite):
+_FAMILIES = (_elementwise, _reduce, _activation, _movement, _gather_scatter, _indexing, _creation, _linalg,
+             _conv, _nn_ops, _loss_ops, _random, _composite)
+for _m in _FAMILIES:
     for _name in _m.__all__:
         globals()[_name] = getattr(_m, _name)
         __all__.append(_name)

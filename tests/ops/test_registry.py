@@ -3,7 +3,6 @@ dtype, the shape/dtype rule against the kernel, the bprop against finite differe
 import importlib
 import pkgutil
 
-import numpy as np
 import pytest
 
 import sporen as ms
