@@ -29,4 +29,5 @@ def run_check():
     if not np.array_equal(y.asnumpy(), np.full((2, 2), 2, np.float32)):
         raise RuntimeError("sporen: the installation check computed a wrong result")
     print(f"sporen version: {__version__}")
-    print("The result of multiplication calculation is correct, sporen has been installed on platform [CPU] successfully!")
+    print("The result of multiplication calculation is correct, sporen has been installed on platform [CPU] "
+          "successfully!")
