@@ -384,9 +384,19 @@ def _cum_rule(name):
 
 
 def _cumprod_bprop(x, out, dout, axis):
-    # exact for non-zero inputs (a zero input gives nan)
+    # d/dx_i of sum_j g_j prod_{k<=j} x_k. Before the first zero it is revcumsum(g * out)_i / x_i
+    # (x_i is not 0 there); at the first zero it is revcumsum(g * cumprod(x with that zero set to
+    # 1)); after it, every product holds the zero, so 0. Exact with zeros, no division by them.
     E = _ew()
-    return (E.div_p(_reverse_cumsum(E.mul_p(dout, out), axis), x),)
+    zero = E.equal_p(x, E._const(0, x))
+    zeros_so_far = cumsum_p(E.cast_p(zero, dtype=x.dtype), axis=axis)
+    before = E.equal_p(zeros_so_far, E._const(0, x))
+    first_zero = E.logical_and_p(zero, E.equal_p(zeros_so_far, E._const(1, x)))
+    safe = E.where_p(zero, E._const(1, x), x)
+    grad_before = E.div_p(_reverse_cumsum(E.mul_p(dout, out), axis), safe)
+    skip_zero = cumprod_p(E.where_p(first_zero, E._const(1, x), x), axis=axis)
+    grad_at_zero = _reverse_cumsum(E.mul_p(dout, skip_zero), axis)
+    return (E.where_p(before, grad_before, E.where_p(first_zero, grad_at_zero, E._const(0, x))),)
 
 
 cumsum_p = register("cumsum", infer=_cum_rule("cumsum"), kernel=_cumsum_kernel,

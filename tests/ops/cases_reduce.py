@@ -121,7 +121,10 @@ CASES += [Case("cumsum", [(3, 4)], _loop_cumsum, attrs={"axis": 1}),
           Case("cumsum", [(5,)], _loop_cumsum, attrs={"axis": -1}),
           Case("cumsum", [ints((3, 4))], _loop_cumsum, attrs={"axis": 0}, dtypes=("float32",), grad=False),
           Case("cumprod", [away_from_zero((3, 4))], _loop_cumprod, attrs={"axis": 1}),
-          Case("cumprod", [away_from_zero((2, 3, 2))], _loop_cumprod, attrs={"axis": 0})]
+          Case("cumprod", [away_from_zero((2, 3, 2))], _loop_cumprod, attrs={"axis": 0}),
+          Case("cumprod", [lambda rng, dt: np.array([[2.0, 0.0, 3.0, 0.0, 1.5], [0.0, 1.0, 2.0, 3.0, 0.5],
+                                                     [1.0, 2.0, -1.0, 0.5, 2.0]], dt)],
+               _loop_cumprod, attrs={"axis": 1}, name="zeros")]
 
 
 def _loop_cum_extreme(better):
