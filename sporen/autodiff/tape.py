@@ -1,9 +1,15 @@
 """The gradient tape: records ops whose inputs depend on the sources, then runs their bprops in
 reverse. Tapes nest (one per active grad call), which gives gradients of gradients: the backward
 pass of an inner tape runs sporen ops, and an outer tape records them."""
+import ml_dtypes
 import numpy as np
 
 TAPES = []  # the active tapes, innermost last; empty means no recording at all (the fast path)
+
+
+# dtypes whose values carry gradients (numpy gives bfloat16 kind 'V', so test membership, not kind)
+DIFFERENTIABLE = frozenset(np.dtype(t) for t in (np.float16, np.float32, np.float64, np.complex64,
+                                                 np.complex128, ml_dtypes.bfloat16))
 
 
 class Tape:
@@ -19,6 +25,30 @@ class Tape:
     def watch(self, tensor):
         self.tracked.add(id(tensor))
         self.keep.append(tensor)
+
+    def substitute(self, swap, skip=None):
+        """Replace tensors in the recorded entries: ``swap`` maps id(tensor) to its replacement.
+        Used when a tensor is written in place: its earlier records must keep meaning the old value.
+        ``skip(entry)`` exempts entries."""
+        entries = self.entries
+        for i, entry in enumerate(entries):
+            op, ins, outs, attrs = entry
+            if skip is not None and skip(entry):
+                continue
+            hit = False
+            for a in ins:
+                if id(a) in swap:
+                    hit = True
+                    break
+            if type(outs) is tuple:
+                if any(id(o) in swap for o in outs):
+                    hit = True
+                    outs = tuple(swap.get(id(o), o) for o in outs)
+            elif id(outs) in swap:
+                hit = True
+                outs = swap[id(outs)]
+            if hit:
+                entries[i] = (op, tuple(swap.get(id(a), a) for a in ins), outs, attrs)
 
     def __enter__(self):
         TAPES.append(self)
@@ -42,9 +72,9 @@ def record(op, inputs, outputs, attrs):
         tape.entries.append((op, inputs, outputs, attrs))
         if multi:
             for o in outputs:
-                if o._data.dtype.kind in "fc":
+                if o._data.dtype in DIFFERENTIABLE:
                     tracked.add(id(o))
-        elif outputs._data.dtype.kind in "fc":
+        elif outputs._data.dtype in DIFFERENTIABLE:
             tracked.add(id(outputs))
 
 
@@ -91,11 +121,15 @@ def backward(tape, outputs, sens):
             douts = grads.pop(id(outs), None)
             if douts is None:
                 continue
-        in_grads = op.bprop(*inputs, outs, douts, **attrs)
+        tracked = tape.tracked
+        if op.needs:
+            needs = tuple(id(x) in tracked for x in inputs)
+            in_grads = op.bprop(*inputs, outs, douts, needs=needs, **attrs)
+        else:
+            in_grads = op.bprop(*inputs, outs, douts, **attrs)
         if len(in_grads) != len(inputs):
             raise RuntimeError(f"bprop of '{op.name}' returned {len(in_grads)} gradients for "
                                f"{len(inputs)} inputs")
-        tracked = tape.tracked
         for x, g in zip(inputs, in_grads):
             if g is None or id(x) not in tracked:
                 continue

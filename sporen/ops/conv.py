@@ -117,15 +117,20 @@ def _output_padding(x_shape, y_shape, w_shape, stride, padding, dilation):
                  - (y_shape[2 + i] - 1) * stride[i] for i in range(len(stride)))
 
 
-def _conv_bprop(x, w, out, dout, stride, padding, dilation, groups):
+def _conv_bprop(x, w, out, dout, stride, padding, dilation, groups, needs=(True, True)):
     attrs = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
-    op = _output_padding(x.shape, out.shape, w.shape, stride, padding, dilation)
-    dx = conv_transpose_p(dout, w, output_padding=op, **attrs)
-    dw = conv_weight_grad_p(x, dout, kernel_size=tuple(w.shape[2:]), **attrs)
+    dx = None
+    dw = None
+    if needs[0]:  # skipped for the first layer, whose input is data
+        op = _output_padding(x.shape, out.shape, w.shape, stride, padding, dilation)
+        dx = conv_transpose_p(dout, w, output_padding=op, **attrs)
+    if needs[1]:
+        dw = conv_weight_grad_p(x, dout, kernel_size=tuple(w.shape[2:]), **attrs)
     return dx, dw
 
 
-conv_p = register("conv", infer=_conv_rule, kernel=_conv_kernel, bprop=_conv_bprop, family="conv")
+conv_p = register("conv", infer=_conv_rule, kernel=_conv_kernel, bprop=_conv_bprop, family="conv",
+                  needs=True)
 
 
 def _transposed_len(length, k, s, d, lo, hi, extra):

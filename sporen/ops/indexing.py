@@ -292,25 +292,8 @@ class _AliasAttrs(dict):
 def _rename_on_tape(tape, target, old):
     """Make every earlier use of ``target`` on ``tape`` refer to ``old``, the object now holding its
     previous value, so that ``target`` names only the new value from here on."""
+    tape.substitute({id(target): old}, skip=lambda entry: type(entry[3]) is _AliasAttrs)
     entries = tape.entries
-    for i, (op, ins, outs, attrs) in enumerate(entries):
-        if type(attrs) is _AliasAttrs:
-            continue
-        hit = False
-        for a in ins:
-            if a is target:
-                hit = True
-                break
-        if hit:
-            ins = tuple(old if a is target else a for a in ins)
-        if outs is target:
-            outs = old
-            hit = True
-        elif type(outs) is tuple and any(o is target for o in outs):
-            outs = tuple(old if o is target else o for o in outs)
-            hit = True
-        if hit:
-            entries[i] = (op, ins, outs, attrs)
     if id(target) in tape.tracked:
         tape.tracked.add(id(old))
         is_source = any(k is target for k in tape.keep)

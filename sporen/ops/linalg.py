@@ -57,22 +57,25 @@ def _matmul_kernel(a, b, transpose_a=False, transpose_b=False):
     return gemm(a, b)
 
 
-def _matmul_bprop(a, b, out, dout, transpose_a=False, transpose_b=False):
-    if not transpose_a and not transpose_b:
-        return (matmul_p(dout, b, transpose_a=False, transpose_b=True),
-                matmul_p(a, dout, transpose_a=True, transpose_b=False))
-    if transpose_a and not transpose_b:
-        return (matmul_p(b, dout, transpose_a=False, transpose_b=True),
-                matmul_p(a, dout, transpose_a=False, transpose_b=False))
-    if not transpose_a and transpose_b:
-        return (matmul_p(dout, b, transpose_a=False, transpose_b=False),
-                matmul_p(dout, a, transpose_a=True, transpose_b=False))
-    return (matmul_p(b, dout, transpose_a=True, transpose_b=True),
-            matmul_p(dout, a, transpose_a=True, transpose_b=True))
+def _matmul_bprop(a, b, out, dout, transpose_a=False, transpose_b=False, needs=(True, True)):
+    # each operand's gradient is one GEMM; an operand that needs none (data) costs nothing
+    da = None
+    db = None
+    if needs[0]:
+        if transpose_a:
+            da = matmul_p(b, dout, transpose_a=transpose_b, transpose_b=True)
+        else:
+            da = matmul_p(dout, b, transpose_a=False, transpose_b=not transpose_b)
+    if needs[1]:
+        if transpose_b:
+            db = matmul_p(dout, a, transpose_a=True, transpose_b=transpose_a)
+        else:
+            db = matmul_p(a, dout, transpose_a=not transpose_a, transpose_b=False)
+    return da, db
 
 
 matmul_p = register("matmul", infer=_matmul_rule, kernel=_matmul_kernel, bprop=_matmul_bprop,
-                    family="linalg")
+                    family="linalg", needs=True)
 
 
 def _batch_matmul_rule(a, b, transpose_a=False, transpose_b=False):

@@ -54,11 +54,13 @@ class Op:
             or NOT_DIFFERENTIABLE
     expr:   the scalar expression for the fusion code generator (elementwise ops), or None
     nout:   number of outputs (an op with several returns a tuple)
+    needs:  when True, the bprop also receives ``needs=(bool, ...)`` saying which inputs want a
+            gradient, so it can skip work (a convolution's input gradient for the first layer)
     """
 
-    __slots__ = ("name", "infer", "kernel", "bprop", "expr", "nout", "family", "__weakref__")
+    __slots__ = ("name", "infer", "kernel", "bprop", "expr", "nout", "family", "needs", "__weakref__")
 
-    def __init__(self, name, infer, kernel, bprop, expr=None, nout=1, family=""):
+    def __init__(self, name, infer, kernel, bprop, expr=None, nout=1, family="", needs=False):
         self.name = name
         self.infer = infer
         self.kernel = kernel
@@ -66,6 +68,7 @@ class Op:
         self.expr = expr
         self.nout = nout
         self.family = family
+        self.needs = needs
 
     def __repr__(self):
         return f"Op({self.name})"
@@ -103,7 +106,7 @@ class Op:
         self.infer(*avals, **attrs)  # raises the clear error when the rule knows of one
 
 
-def register(name, *, infer, kernel, bprop, expr=None, nout=1, family=""):
+def register(name, *, infer, kernel, bprop, expr=None, nout=1, family="", needs=False):
     """Register a primitive. Every field but ``expr`` is required: a missing rule is an error here,
     not a surprise later. Returns the Op (callable on Tensors)."""
     if name in OPS:
@@ -114,7 +117,7 @@ def register(name, *, infer, kernel, bprop, expr=None, nout=1, family=""):
         raise TypeError(f"op '{name}': 'kernel' must be callable, got {kernel!r}")
     if bprop is not NOT_DIFFERENTIABLE and not callable(bprop):
         raise TypeError(f"op '{name}': 'bprop' must be a function or NOT_DIFFERENTIABLE, got {bprop!r}")
-    op = Op(name, infer, kernel, bprop, expr, nout, family)
+    op = Op(name, infer, kernel, bprop, expr, nout, family, needs)
     OPS[name] = op
     return op
 

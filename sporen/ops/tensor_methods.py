@@ -153,17 +153,7 @@ def _rebind_on_tapes(self, result):
                 raise RuntimeError("an in-place operation cannot modify a tensor that a gradient is "
                                    "being taken with respect to; use the out-of-place form")
         old = Tensor._wrap(self._data)
-        swap = {sid: old, rid: self}
-        entries = tape.entries
-        for i, (op, ins, outs, attrs) in enumerate(entries):
-            if any(id(a) in swap for a in ins) or (
-                    type(outs) is tuple and any(id(o) in swap for o in outs)) or id(outs) in swap:
-                ins = tuple(swap.get(id(a), a) for a in ins)
-                if type(outs) is tuple:
-                    outs = tuple(swap.get(id(o), o) for o in outs)
-                else:
-                    outs = swap.get(id(outs), outs)
-                entries[i] = (op, ins, outs, attrs)
+        tape.substitute({sid: old, rid: self})
         was_tracked = sid in tape.tracked
         if was_tracked:
             tape.tracked.add(id(old))

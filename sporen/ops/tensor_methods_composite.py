@@ -315,6 +315,7 @@ class _HookOp:
 
     name = "tensor_hook"
     nout = 1
+    needs = False
 
     def __init__(self, fn):
         self.fn = fn
@@ -356,14 +357,7 @@ def register_hook(self, hook_fn):
     sid = id(self)
     for t in tapes:
         # earlier records of this tensor now mean `old`; from here on `self` is the hook's output
-        for i, (rop, ins, outs, attrs) in enumerate(t.entries):
-            if any(a is self for a in ins) or outs is self or (type(outs) is tuple and any(o is self for o in outs)):
-                ins = tuple(old if a is self else a for a in ins)
-                if type(outs) is tuple:
-                    outs = tuple(old if o is self else o for o in outs)
-                elif outs is self:
-                    outs = old
-                t.entries[i] = (rop, ins, outs, attrs)
+        t.substitute({sid: old})
         t.tracked.add(id(old))
         t.keep.append(old)
         t.entries.append((op, (old,), self, {}))
