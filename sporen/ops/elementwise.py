@@ -159,12 +159,22 @@ def _in_place_safe(kernel):
     return wrapped
 
 
+# exp(-x) is kept below the dtype's overflow point, so no inf and no warning; below it sigmoid is
+# under 1e-38 (float32) anyway
+_EXP_LIMIT = {np.dtype(np.float32): np.float32(88.0), np.dtype(np.float64): np.float64(709.0)}
+
+
 @_in_place_safe
 def _sigmoid_kernel(x):
-    # exp of a negative magnitude only, so no overflow for large |x|; one division, in place
-    e = np.exp(-np.abs(x))
-    denominator = 1 + e
-    return np.divide(np.where(x >= 0, x.dtype.type(1), e), denominator, out=denominator)
+    limit = _EXP_LIMIT.get(x.dtype)
+    if limit is None:  # half precision computes in float32
+        return _sigmoid_kernel(x.astype(np.float32)).astype(x.dtype)
+    # 1 / (1 + exp(-x)), in place: no cancellation on either side, four passes, one allocation
+    e = np.negative(x)
+    np.minimum(e, limit, out=e)
+    np.exp(e, out=e)
+    e += 1
+    return np.reciprocal(e, out=e)
 
 
 def _sigmoid_bprop(x, out, dout):

@@ -35,6 +35,7 @@ CASES += [Case("relu_grad", [(3, 4), away_from_zero((3, 4))], lambda g, y: np.wh
           Case("relu_grad", [(2, 3), away_from_zero((3,))], lambda g, y: np.where(y > 0, g, 0), grad=(0,))]
 for name, ref in [("gelu", _gelu_ref), ("gelu_tanh", _gelu_tanh_ref), ("silu", _silu_ref)]:
     CASES += [Case(name, [(3, 4)], ref),
+              Case(name, [(20, 20)], ref, grad=False, name="large"),
               Case(name, [()], ref),
               Case(name, [lambda rng, dt: np.array([-30.0, -5.0, 0.0, 5.0, 30.0], dt)], ref, grad=False,
                    name="tails")]

@@ -126,6 +126,10 @@ def _erfc_ref(x):
 
 
 CASES += [Case("erf", [in_range((4, 5), -5, 5)], _erf_ref, rtol=1e-6, atol=1e-6, dtypes=("float32",), grad=False),
+          Case("erf", [in_range((30, 30), -5, 5)], _erf_ref, rtol=1e-6, atol=1e-6, dtypes=("float32",),
+               grad=False, name="polynomial"),
+          Case("erf", [in_range((30, 30), -5, 5)], _erf_ref, rtol=1e-3, atol=1e-3, dtypes=("float16",),
+               grad=False, name="half"),
           Case("erf", [(3, 4)], _erf_ref),
           Case("erfc", [in_range((4, 5), -3, 8)], _erfc_ref, dtypes=("float64",)),
           Case("erfc", [(3, 4)], _erfc_ref, dtypes=("float32",), rtol=1e-6, atol=1e-30),
