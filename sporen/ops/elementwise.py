@@ -219,7 +219,7 @@ def _float_unary(name, prim):
     def fn(input):
         if not isinstance(input, Tensor):
             raise TypeError(f"{name}: 'input' must be a Tensor, got {type(input).__name__}")
-        if input.dtype.kind in "iub":
+        if input._data.dtype.kind in "iub":
             input = cast_p(input, dtype=mstype.float32)
         return prim(input)
     fn.__name__ = name

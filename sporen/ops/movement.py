@@ -69,7 +69,7 @@ def _reshape_rule(x, shape):
     return Aval(shape, x.dtype)
 
 
-reshape_p = register("reshape", infer=_reshape_rule, kernel=lambda x, shape: np.reshape(x, shape),
+reshape_p = register("reshape", infer=_reshape_rule, kernel=lambda x, shape: x.reshape(shape),
                      bprop=lambda x, out, dout, shape: (reshape_p(dout, shape=x.shape),),
                      family="movement")
 

@@ -18,9 +18,13 @@ __all__ = ["sum", "mean", "reduce_sum", "reduce_mean", "reduce_max", "reduce_min
 
 
 def _sum_kernel(x, axis, keepdims):
+    if len(axis) == x.ndim:
+        axis = None  # numpy's full reduction is twice as fast as naming every axis
+    if x.dtype.kind in "fc":
+        return x.sum(axis=axis, keepdims=keepdims)
     if x.dtype == np.bool_:
         x = x.astype(np.int64)
-    return np.sum(x, axis=axis, keepdims=keepdims, dtype=x.dtype)
+    return x.sum(axis=axis, keepdims=keepdims, dtype=x.dtype)  # keep int32 as int32 (numpy widens)
 
 
 def _expand_to(dout, x, axis, keepdims):
@@ -41,7 +45,11 @@ reduce_sum_p = register("reduce_sum", infer=R.reduce("reduce_sum"), kernel=_sum_
 
 
 def _mean_kernel(x, axis, keepdims):
-    return np.mean(x, axis=axis, keepdims=keepdims, dtype=x.dtype)
+    if len(axis) == x.ndim:
+        axis = None
+    if x.dtype.kind in "fc":
+        return x.mean(axis=axis, keepdims=keepdims)
+    return x.mean(axis=axis, keepdims=keepdims, dtype=x.dtype)
 
 
 def _mean_bprop(x, out, dout, axis, keepdims):

@@ -10,6 +10,12 @@ __all__ = ["Op", "register", "OPS", "NOT_DIFFERENTIABLE", "Aval", "get_op"]
 
 OPS = {}
 
+_TAPES = _tape.TAPES  # the same list object for the life of the process
+_ndarray = np.ndarray
+_asarray = np.asarray
+_new = object.__new__
+_wrap = Tensor._wrap
+
 
 class _NotDifferentiable:
     def __repr__(self):
@@ -75,18 +81,25 @@ class Op:
 
     def __call__(self, *args, **attrs):
         """Run the op eagerly on Tensors; record it on the active gradient tapes."""
+        # the eager hot path: module-level names only, no per-call validation (errors are
+        # explained after the fact by the shape rule)
         try:
-            out = self.kernel(*[a._data for a in args], **attrs)
+            if len(args) == 1:
+                out = self.kernel(args[0]._data, **attrs)
+            else:
+                out = self.kernel(*[a._data for a in args], **attrs)
         except Exception as exc:  # turn a numpy error into a message about the op's arguments
             self._explain(exc, args, attrs)
             raise
         if self.nout == 1:
-            if type(out) is not np.ndarray:
-                out = np.asarray(out)
-            res = Tensor._wrap(out)
+            if type(out) is not _ndarray:
+                out = _asarray(out)
+            res = _new(Tensor)
+            res._data = out
+            res._init = None
         else:
-            res = tuple(Tensor._wrap(o if type(o) is np.ndarray else np.asarray(o)) for o in out)
-        if _tape.TAPES and self.bprop is not NOT_DIFFERENTIABLE:
+            res = tuple(_wrap(o if type(o) is _ndarray else _asarray(o)) for o in out)
+        if _TAPES and self.bprop is not NOT_DIFFERENTIABLE:
             _tape.record(self, args, res, attrs)
         return res
 
