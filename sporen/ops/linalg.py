@@ -25,7 +25,7 @@ _HALF = (np.dtype(np.float16), np.dtype(mstype.bfloat16.np))
 def gemm(a, b):
     """``np.matmul`` that keeps the input dtype: half precision runs in float32 through BLAS (numpy
     has no half-precision BLAS, and returns float32 for bfloat16) and is rounded back once."""
-    if a.dtype in _HALF:
+    if a.dtype.itemsize == 2 and a.dtype in _HALF:  # itemsize first: the common float32 case is one compare
         return np.matmul(a.astype(np.float32), b.astype(np.float32)).astype(a.dtype)
     return np.matmul(a, b)
 

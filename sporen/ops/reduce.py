@@ -17,6 +17,9 @@ __all__ = ["sum", "mean", "reduce_sum", "reduce_mean", "reduce_max", "reduce_min
            "cummin", "logcumsumexp"]
 
 
+_ALL_AXES = [tuple(range(n)) for n in range(65)]
+
+
 def _sum_kernel(x, axis, keepdims):
     if len(axis) == x.ndim:
         axis = None  # numpy's full reduction is twice as fast as naming every axis
@@ -45,6 +48,13 @@ reduce_sum_p = register("reduce_sum", infer=R.reduce("reduce_sum"), kernel=_sum_
 
 
 def _mean_kernel(x, axis, keepdims):
+    if x.dtype.char in "fd" and x.size:
+        # sum then one division: numpy's mean goes through a slow Python-level path
+        count = 1
+        for a in axis:
+            count *= x.shape[a]
+        total = x.sum(axis=None if len(axis) == x.ndim else axis, keepdims=keepdims)
+        return total / x.dtype.type(count)
     if len(axis) == x.ndim:
         axis = None
     if x.dtype.kind in "fc":
@@ -66,6 +76,8 @@ reduce_mean_p = register("reduce_mean", infer=R.reduce("reduce_mean"),
 
 def sum(input, dim=None, keepdim=False, *, dtype=None):
     """Sum over ``dim`` (all axes by default), MindSpore's ``ops.sum``."""
+    if dim is None and keepdim is False and dtype is None and type(input) is Tensor:
+        return reduce_sum_p(input, axis=_ALL_AXES[input._data.ndim], keepdims=False)  # the common call
     check_tensor("sum", input)
     check_bool("sum", keepdim, "keepdim")
     axis = R.normalize_axes("sum", dim, input.ndim, "dim")
@@ -84,7 +96,7 @@ def mean(input, axis=None, keep_dims=False):
     """Mean over ``axis`` (all axes by default), MindSpore's ``ops.mean``."""
     check_tensor("mean", input)
     axes = R.normalize_axes("mean", axis, input.ndim)
-    if input.dtype.kind not in "fc":
+    if input._data.dtype.kind not in "fc":
         raise TypeError(f"mean: 'input' must be a float tensor, got {input.dtype}")
     return reduce_mean_p(input, axis=axes, keepdims=bool(keep_dims))
 
