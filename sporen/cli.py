@@ -29,7 +29,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="sporen", description="sporen: MindSpore's API, rebuilt in Python")
     sub = parser.add_subparsers(dest="command")
     demo = sub.add_parser("demo", help="train LeNet-5 on the shipped Fashion-MNIST subset")
-    demo.add_argument("--epochs", type=int, default=3, help="training epochs (default 3)")
+    demo.add_argument("--epochs", type=int, default=4, help="training epochs (default 4)")
     demo.add_argument("--batch-size", type=int, default=32, help="batch size (default 32)")
     demo.add_argument("--lr", type=float, default=0.01, help="learning rate (default 0.01)")
     demo.add_argument("--seed", type=int, default=1, help="random seed (default 1)")

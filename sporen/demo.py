@@ -68,7 +68,7 @@ def evaluate(net, x, y, batch_size=500):
     return correct / len(x)
 
 
-def train_demo(epochs=3, batch_size=32, learning_rate=0.01, momentum=0.9, seed=1, out=None):
+def train_demo(epochs=4, batch_size=32, learning_rate=0.01, momentum=0.9, seed=1, out=None):
     """Train LeNet-5 on the shipped Fashion-MNIST subset; print per-epoch loss and test accuracy
     with a progress bar; return the final test accuracy."""
     out = out or sys.stdout
