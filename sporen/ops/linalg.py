@@ -16,6 +16,7 @@ __all__ = ["matmul", "mm", "bmm", "batch_dot", "dot", "inner", "outer", "ger", "
            "addmm", "addmv", "addbmm", "baddbmm", "addr", "mv", "vecdot", "kron", "cross"]
 
 _wrap = Tensor._wrap
+_np_matmul = np.matmul
 
 
 # --- primitives ------------------------------------------------------------------------------------
@@ -54,7 +55,9 @@ def _matmul_kernel(a, b, transpose_a=False, transpose_b=False):
         a = a.T
     if transpose_b:
         b = b.T
-    return gemm(a, b)
+    if a.dtype.itemsize == 2:
+        return gemm(a, b)
+    return _np_matmul(a, b)
 
 
 def _matmul_bprop(a, b, out, dout, transpose_a=False, transpose_b=False, needs=(True, True)):
@@ -214,6 +217,11 @@ def _matmul_nd(name, x, y):
 def matmul(input, other):
     """Matrix product with numpy's ``matmul`` semantics: 1-D operands are vectors, batch dimensions
     broadcast (MindSpore's ``ops.matmul``)."""
+    if type(input) is Tensor and type(other) is Tensor:
+        a = input._data
+        b = other._data
+        if a.ndim == 2 and b.ndim == 2 and a.dtype is b.dtype and a.shape[1] == b.shape[0]:
+            return matmul_p(input, other)  # the common 2-D case, with nothing to convert
     x, y = binary_args("matmul", input, other)
     return _matmul_nd("matmul", x, y)
 

@@ -96,6 +96,12 @@ def _resolve_shape(name, shape, size):
 
 def reshape(input, shape):
     """A tensor with ``input``'s data in a new ``shape`` (one -1 is inferred)."""
+    if type(input) is Tensor and type(shape) is tuple and -1 not in shape and input._data.size == math.prod(shape):
+        for s in shape:
+            if type(s) is not int or s < 0:
+                break
+        else:
+            return reshape_p(input, shape=shape)  # a complete shape of ints: nothing to resolve
     check_tensor("reshape", input)
     if not isinstance(shape, (tuple, list, int)):
         if hasattr(shape, "tolist"):
