@@ -39,7 +39,7 @@ def _number(name, v, argname):
 
 # --- relu -----------------------------------------------------------------------------------------
 def _relu_kernel(x):
-    return np.maximum(x, x.dtype.type(0))
+    return np.maximum(x, 0)  # a Python 0 is a weak scalar (NEP 50): the dtype stays x's
 
 
 def _relu_grad_kernel(dout, out):
