@@ -10,7 +10,7 @@ from ..tensor import Tensor
 from .registry import OPS
 
 __all__ = ["as_tensor", "binary_args", "unbroadcast", "scalar_tensor", "check_tensor", "check_int",
-           "check_bool", "to_np_dtype", "tensor_like"]
+           "check_positive_int", "check_bool", "to_np_dtype", "tensor_like"]
 
 _wrap = Tensor._wrap
 
@@ -26,6 +26,15 @@ def check_int(name, v, argname, minimum=None):
         raise TypeError(f"{name}: '{argname}' must be an int, got {type(v).__name__}")
     if minimum is not None and v < minimum:
         raise ValueError(f"{name}: '{argname}' must be >= {minimum}, got {v}")
+    return int(v)
+
+
+def check_positive_int(name, v, argname):
+    """An int > 0, or a TypeError/ValueError naming ``name`` and ``argname``."""
+    if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+        raise TypeError(f"{name}: '{argname}' must be an int, got {type(v).__name__}")
+    if v <= 0:
+        raise ValueError(f"{name}: '{argname}' must be a positive int, got {v}")
     return int(v)
 
 

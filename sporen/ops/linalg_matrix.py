@@ -7,6 +7,7 @@ from ..tensor import Tensor
 from ._helpers import check_tensor
 from .linalg import _reshape, _shape_str, _transpose, batch_matmul_p
 from .registry import Aval, register
+from ._helpers import check_bool as _check_bool
 
 __all__ = ["inverse", "matrix_inverse", "det", "matrix_determinant", "slogdet", "logdet", "matrix_solve",
            "cholesky", "cholesky_solve", "cholesky_inverse", "matrix_power", "qr", "svd", "pinv"]
@@ -205,11 +206,6 @@ def _cholesky_bprop(x, out, dout):
 cholesky_p = register("cholesky", infer=_square_rule("cholesky"), kernel=_cholesky_kernel, bprop=_cholesky_bprop,
                       family="linalg")
 
-
-def _check_bool(name, v, argname):
-    if not isinstance(v, (bool, np.bool_)):
-        raise TypeError(f"{name}: '{argname}' must be a bool, got {type(v).__name__}")
-    return bool(v)
 
 
 def cholesky(input_x, upper=False):

@@ -13,6 +13,7 @@ from ...common.initializer import Uniform, initializer
 from ...ops import functional as F
 from ...tensor import Parameter, Tensor
 from ..cell import Cell
+from ...ops._helpers import check_bool as _check_bool, check_positive_int as _check_positive_int
 
 __all__ = ["RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell"]
 
@@ -21,18 +22,6 @@ _NUM_GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
 
 # --- argument checks -----------------------------------------------------------------------------
-def _check_positive_int(cls_name, value, argname):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{cls_name}: '{argname}' must be an int, got {type(value).__name__}")
-    if value <= 0:
-        raise ValueError(f"{cls_name}: '{argname}' must be a positive int, got {value}")
-    return int(value)
-
-
-def _check_bool(cls_name, value, argname):
-    if not isinstance(value, bool):
-        raise TypeError(f"{cls_name}: '{argname}' must be a bool, got {type(value).__name__}")
-    return value
 
 
 def _check_nonlinearity(cls_name, nonlinearity):

@@ -11,24 +11,13 @@ from ...common.initializer import HeUniform, Uniform, XavierNormal, XavierUnifor
 from ...ops import functional as F
 from ...tensor import Parameter, Tensor
 from ..cell import Cell
+from ...ops._helpers import check_bool as _check_bool, check_positive_int as _check_positive_int
 
 __all__ = ["MultiheadAttention", "TransformerEncoderLayer", "TransformerDecoderLayer", "TransformerEncoder",
            "TransformerDecoder", "Transformer"]
 
 
 # --- argument checks -----------------------------------------------------------------------------
-def _check_positive_int(cls_name, value, argname):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{cls_name}: '{argname}' must be an int, got {type(value).__name__}")
-    if value <= 0:
-        raise ValueError(f"{cls_name}: '{argname}' must be a positive int, got {value}")
-    return int(value)
-
-
-def _check_bool(cls_name, value, argname):
-    if not isinstance(value, bool):
-        raise TypeError(f"{cls_name}: '{argname}' must be a bool, got {type(value).__name__}")
-    return value
 
 
 def _check_probability(cls_name, value, argname):
