@@ -150,3 +150,12 @@ def test_no_recording_outside_grad():
     x = t([1.0])
     _ = x * x
     assert tape.TAPES == []
+
+
+def test_graph_mode_warns_until_it_exists():
+    with pytest.warns(RuntimeWarning, match="GRAPH_MODE is not implemented"):
+        ms.set_context(mode=ms.GRAPH_MODE)
+    assert ms.get_context("mode") == ms.GRAPH_MODE
+    ms.set_context(mode=ms.PYNATIVE_MODE)
+    with pytest.raises(ValueError, match="'mode'"):
+        ms.set_context(mode=5)
