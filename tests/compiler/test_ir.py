@@ -310,3 +310,48 @@ def test_interpret_notes_the_node_on_a_kernel_error():
     with pytest.raises(ValueError) as info:
         interpret(g, np.zeros((2, 3), F32), np.zeros((3, 2), F32))
     assert any("graph 'm', node 0 `%2: Float32[2, 2] = matmul(%0, %1)" in n for n in info.value.__notes__)
+
+
+# --- every registered op, as a one-node graph -----------------------------------------------------
+def _op_cases():
+    import importlib
+    import pkgutil
+
+    import tests.ops as cases_pkg
+    cases = []
+    for info in pkgutil.iter_modules(cases_pkg.__path__):
+        if info.name.startswith("cases_"):
+            cases.extend(importlib.import_module(f"tests.ops.{info.name}").CASES)
+    return cases
+
+
+def test_every_op_case_verifies_and_interprets_as_a_one_node_graph():
+    """Each op case of tests/ops as a graph `outs = op(*params)`: the verifier accepts it (the
+    attributes are hashable, the shape rule runs on avals) and the interpreter gives what the eager
+    op gives. Random ops are compared by shape and dtype only."""
+    from sporen import Tensor
+    from sporen.ops.registry import Aval
+    failures = []
+    for case in _op_cases():
+        op = OPS[case.op]
+        for dtype in case.dtypes:
+            arrays = case.make(np.random.default_rng(0), dtype)
+            params = [Var(a.shape, a.dtype) for a in arrays]
+            inferred = op.infer(*[Aval(a.shape, mstype._BY_NP[a.dtype]) for a in arrays], **case.attrs)
+            inferred = inferred if isinstance(inferred, tuple) else (inferred,)
+            outs = [Var(a.shape, a.dtype.np) for a in inferred]
+            g = Graph(case.op, params, [Node(op, params, case.attrs, outs)], outs)
+            try:
+                verify(g)
+                got = interpret(g, *arrays)
+            except Exception as exc:  # collected: one report for all ops
+                failures.append(f"{case.op} {dtype}: {type(exc).__name__}: {exc}")
+                continue
+            eager = op(*[Tensor._wrap(a.copy()) for a in arrays], **case.attrs)
+            eager = eager if isinstance(eager, tuple) else (eager,)
+            for j, (a, e) in enumerate(zip(got, eager)):
+                e = e.asnumpy()
+                same_type = a.shape == e.shape and a.dtype == e.dtype
+                if not same_type or (op.family != "random" and not np.array_equal(a, e, equal_nan=True)):
+                    failures.append(f"{case.op} {dtype}: output {j} differs from the eager op")
+    assert not failures, "\n".join(failures)
