@@ -5,6 +5,7 @@ import numpy as np
 from ..dtype import _BY_NP
 from ..tensor import Tensor
 from ..autodiff import tape as _tape
+from ..frontend.trace import TRACES as _TRACING, trace_apply as _trace_apply
 
 __all__ = ["Op", "register", "OPS", "NOT_DIFFERENTIABLE", "Aval", "get_op"]
 
@@ -83,6 +84,8 @@ class Op:
         """Run the op eagerly on Tensors; record it on the active gradient tapes."""
         # the eager hot path: module-level names only, no per-call validation (errors are
         # explained after the fact by the shape rule)
+        if _TRACING:  # inside jit: record a graph node instead of running the kernel
+            return _trace_apply(self, args, attrs)
         try:
             if len(args) == 1:
                 out = self.kernel(args[0]._data, **attrs)

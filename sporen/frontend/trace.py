@@ -1,0 +1,400 @@
+"""Graph mode by tracing: run a function on symbolic Tensors (Tensors whose ``_data`` is an IR Var),
+record every Op call as a Node, and ``jit``: cache the traced graphs by call signature and run them
+on a backend."""
+import functools
+import os
+import sys
+
+import numpy as np
+
+from ..autodiff import tape as _tape
+from ..dtype import _BY_NP
+from ..ir.graph import Graph, Literal, Node, Var
+from ..tensor import Parameter, Tensor
+
+__all__ = ["trace", "trace_full", "jit", "TRACES", "trace_apply", "TracedFunction"]
+
+TRACES = []  # the active traces, innermost last; Op.__call__ checks it (empty: the eager path)
+
+# a concrete non-Parameter Tensor met while tracing is baked into the graph as a Literal when it
+# is this small (scalar promotion, small constants); bigger ones are read at every call instead
+LITERAL_BYTES = 256
+
+_PKG_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_wrap = Tensor._wrap
+
+
+def _user_location():
+    """``file:line`` of the innermost frame outside the sporen package (the user's code)."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        filename = os.path.abspath(frame.f_code.co_filename)
+        if not filename.startswith(_PKG_DIR + os.sep):
+            return f"{frame.f_code.co_filename}:{frame.f_lineno}"
+        frame = frame.f_back
+    return "<unknown>"
+
+
+def _value_needed(what):
+    raise RuntimeError(f"tensor-dependent control flow is not supported yet in jit: {_user_location()} "
+                       f"({what} needs the value of a traced tensor, which exists only when the "
+                       f"compiled graph runs)")
+
+
+class SymVar(Var):
+    """The Var held by a symbolic Tensor: it has a shape and a dtype but no value, and every
+    attempt to read a value (``bool``, ``item``, numpy conversion) raises a clear error that names
+    the user's line."""
+
+    __slots__ = ()
+
+    def reshape(self, *shape):
+        _value_needed("reading the value (bool(), item(), float(), int())")
+
+    def item(self, *args):
+        _value_needed("item()")
+
+    def tolist(self):
+        _value_needed("tolist()")
+
+    def astype(self, *args, **kwargs):
+        _value_needed("a numpy conversion")
+
+    def copy(self, *args, **kwargs):
+        _value_needed("a numpy copy")
+
+    def __array__(self, dtype=None, copy=None):
+        _value_needed("a numpy conversion (asnumpy() or a numpy function)")
+
+    def __bool__(self):
+        _value_needed("bool()")
+
+    def __getitem__(self, index):
+        _value_needed("numpy indexing")
+
+    def __len__(self):
+        if not self.shape:
+            raise TypeError("len() of a 0-d Tensor")
+        return self.shape[0]
+
+
+class _Trace:
+    """The state of one trace: the nodes so far and the concrete tensors met."""
+
+    __slots__ = ("nodes", "captures", "literals", "keep")
+
+    def __init__(self):
+        self.nodes = []
+        self.captures = {}  # id(tensor) -> (tensor, original array, Var): read at every call
+        self.literals = {}  # id(tensor) -> Literal: small constants baked in
+        self.keep = []  # tensors whose ids are keys above stay alive for the trace
+
+    def constant(self, t):
+        """Make ``t``, computed from constants during the trace, a Literal whatever its size."""
+        self.literals[id(t)] = Literal(t._data)
+        self.keep.append(t)
+
+    def value_of(self, t):
+        """The graph value (Var or Literal) standing for Tensor ``t``."""
+        data = t._data
+        if isinstance(data, Var):
+            return data
+        key = id(t)
+        cap = self.captures.get(key)
+        if cap is not None:
+            return cap[2]
+        lit = self.literals.get(key)
+        if lit is not None:
+            return lit
+        if data is None:
+            data = t._array()
+        if isinstance(t, Parameter) or data.nbytes > LITERAL_BYTES:
+            var = SymVar(data.shape, data.dtype, getattr(t, "name", "") if isinstance(t, Parameter) else "")
+            self.captures[key] = (t, data, var)
+            self.keep.append(t)
+            return var
+        lit = Literal(data)
+        self.literals[key] = lit
+        self.keep.append(t)
+        return lit
+
+
+def trace_apply(op, args, attrs):
+    """Op.__call__ while tracing: append a Node and return symbolic Tensors. An op whose inputs
+    are all small constants is computed now (constant folding at trace time)."""
+    from ..ops.registry import Aval, NOT_DIFFERENTIABLE
+    tr = TRACES[-1]
+    values = []
+    for i, a in enumerate(args):
+        if not isinstance(a, Tensor):
+            raise TypeError(f"{op.name}: input {i} must be a Tensor, got {type(a).__name__}")
+        values.append(tr.value_of(a))
+    if all(type(v) is Literal for v in values):
+        out = op.kernel(*[v.value for v in values], **attrs)
+        if op.nout == 1 and not isinstance(out, tuple):
+            res = _wrap(np.asarray(out))
+            tr.constant(res)
+        else:
+            res = tuple(_wrap(np.asarray(o)) for o in out)
+            for r in res:
+                tr.constant(r)
+    else:
+        avals = [Aval(v.shape, _BY_NP[v.dtype]) for v in values]
+        inferred = op.infer(*avals, **attrs)
+        if isinstance(inferred, Aval):
+            outs = (SymVar(inferred.shape, inferred.dtype.np),)
+            res = _wrap(outs[0])
+        else:
+            outs = tuple(SymVar(a.shape, a.dtype.np) for a in inferred)
+            res = tuple(_wrap(o) for o in outs)
+        tr.nodes.append(Node(op, values, attrs, outs))
+    if _tape.TAPES and op.bprop is not NOT_DIFFERENTIABLE:
+        _tape.record(op, args, res, attrs)
+    return res
+
+
+# --- pytrees: tuples, lists and dicts of Tensors and static Python values ---------------------
+
+def _flatten(tree, leaves):
+    """Replace each Tensor in ``tree`` by its index in ``leaves``; return the structure."""
+    if isinstance(tree, Tensor):
+        leaves.append(tree)
+        return _Leaf(len(leaves) - 1)
+    if isinstance(tree, (tuple, list)):
+        parts = [_flatten(x, leaves) for x in tree]
+        return (type(tree), tuple(parts))
+    if isinstance(tree, dict):
+        return (dict, tuple((k, _flatten(v, leaves)) for k, v in tree.items()))
+    return _Static(tree)
+
+
+def _unflatten(struct, leaves):
+    if isinstance(struct, _Leaf):
+        return leaves[struct.index]
+    if isinstance(struct, _Static):
+        return struct.value
+    kind, parts = struct
+    if kind is dict:
+        return {k: _unflatten(v, leaves) for k, v in parts}
+    items = [_unflatten(p, leaves) for p in parts]
+    if kind is list:
+        return items
+    if kind is tuple:
+        return tuple(items)
+    return kind(*items)  # a namedtuple
+
+
+class _Leaf:
+    __slots__ = ("index",)
+
+    def __init__(self, index):
+        self.index = index
+
+    def __eq__(self, other):
+        return type(other) is _Leaf and other.index == self.index
+
+    def __hash__(self):
+        return hash(("leaf", self.index))
+
+
+class _Static:
+    """A non-Tensor value in a pytree; compared by value when hashable, else by identity."""
+
+    __slots__ = ("value", "key")
+
+    def __init__(self, value):
+        self.value = value
+        try:
+            hash(value)
+            self.key = (type(value), value)
+        except TypeError:
+            self.key = ("id", id(value))
+
+    def __eq__(self, other):
+        return type(other) is _Static and other.key == self.key
+
+    def __hash__(self):
+        return hash(self.key)
+
+
+class Traced:
+    """The result of tracing a function.
+
+    graph:      the Graph; its params are the Tensor arguments (flattened) followed by the
+                captured tensors; its outputs are the function's Tensor outputs (flattened)
+                followed by the new values of the tensors it wrote in place
+    in_struct:  the structure of (args, kwargs) with Tensors replaced by leaf indices
+    out_struct: the structure of the result, the same way
+    captures:   the concrete Tensors read by the graph (Parameters, big closure constants), whose
+                current values are passed at every run
+    writes:     one ``("input", leaf index)`` or ``("capture", tensor)`` per trailing output:
+                the tensor the function assigned in place, to be updated after each run
+    """
+
+    __slots__ = ("graph", "in_struct", "out_struct", "captures", "writes", "n_out")
+
+    def __init__(self, graph, in_struct, out_struct, captures, writes, n_out):
+        self.graph = graph
+        self.in_struct = in_struct
+        self.out_struct = out_struct
+        self.captures = captures
+        self.writes = writes
+        self.n_out = n_out
+
+
+def trace_full(fn, args, kwargs=None, name=None):
+    """Trace ``fn(*args, **kwargs)`` with its Tensor arguments made symbolic; return a Traced."""
+    kwargs = kwargs or {}
+    leaves = []
+    in_struct = _flatten((tuple(args), dict(kwargs)), leaves)
+    params = []
+    symbolic = []
+    for t in leaves:
+        data = t._data if t._data is not None else t._array()
+        var = SymVar(data.shape, data.dtype, getattr(t, "name", "") if isinstance(t, Parameter) else "")
+        params.append(var)
+        symbolic.append(_wrap(var))
+    sym_args, sym_kwargs = _unflatten(in_struct, symbolic)
+    tr = _Trace()
+    TRACES.append(tr)
+    try:
+        out = fn(*sym_args, **sym_kwargs)
+        out_leaves = []
+        out_struct = _flatten(out, out_leaves)
+        outputs = [tr.value_of(t) for t in out_leaves]
+        writes = []
+        for i, (st, var) in enumerate(zip(symbolic, params)):
+            if st._data is not var:  # the function assigned to an argument in place
+                writes.append(("input", i))
+                outputs.append(tr.value_of(st))
+        for t, original, _ in list(tr.captures.values()):
+            if t._data is not original:  # e.g. an optimizer updating a Parameter
+                new = t._data
+                value = new if isinstance(new, Var) else Literal(new)
+                writes.append(("capture", t))
+                outputs.append(value)
+    finally:
+        TRACES.pop()
+        for t, original, _ in tr.captures.values():
+            t._data = original  # a Parameter assigned during the trace must keep its array
+    captures = [t for t, _, _ in tr.captures.values()]
+    params.extend(var for _, _, var in tr.captures.values())
+    graph_name = name or getattr(fn, "__qualname__", None) or type(fn).__name__
+    graph = Graph(graph_name, params, tr.nodes, outputs)
+    return Traced(graph, in_struct, out_struct, captures, writes, len(out_leaves))
+
+
+def trace(fn, *args, **kwargs):
+    """Trace ``fn(*args, **kwargs)``; return ``(graph, out_tree)`` where ``out_tree`` is the result's
+    structure. The graph's params are the Tensor arguments in order, then the tensors it captured
+    (see ``trace_full`` for the list and for in-place writes)."""
+    traced = trace_full(fn, args, kwargs)
+    return traced.graph, traced.out_struct
+
+
+# --- jit ----------------------------------------------------------------------------------------
+
+_CAPTURE_MODES = ("ast", "bytecode", "trace")
+_JIT_LEVELS = ("O0", "O1", "O2")
+
+
+def _backend_name(backend):
+    # MindSpore's backend names all mean "the default backend" here
+    if backend in ("", "ms_backend", "GE"):
+        return "numpy"
+    return backend
+
+
+class TracedFunction:
+    """A function compiled by ``jit``: traces once per call signature and runs the cached graph.
+    ``trace_count`` counts the traces done so far."""
+
+    def __init__(self, function, backend):
+        self.function = function
+        self.backend_name = backend
+        self.cache = {}
+        self.trace_count = 0
+        functools.update_wrapper(self, function, updated=())
+
+    def __get__(self, obj, objtype=None):
+        if obj is None:
+            return self
+        return functools.partial(self, obj)
+
+    def _key(self, args, kwargs):
+        leaves = []
+        struct = _flatten((tuple(args), dict(kwargs)), leaves)
+        sig = []
+        for t in leaves:
+            data = t._data if t._data is not None else t._array()
+            if isinstance(data, Var):
+                return None, None  # called while tracing with symbolic values
+            sig.append((data.shape, data.dtype))
+        return (struct, tuple(sig)), leaves
+
+    def __call__(self, *args, **kwargs):
+        if TRACES:
+            return self.function(*args, **kwargs)  # inside another trace: inline
+        key, leaves = self._key(args, kwargs)
+        entry = self.cache.get(key)
+        arrays = [t._array() for t in leaves]
+        if entry is not None:
+            cap_arrays = [t._array() for t in entry.captures]
+            for a, var in zip(cap_arrays, entry.graph.params[len(arrays):]):
+                if a.shape != var.shape or a.dtype != var.dtype:  # a Parameter was replaced
+                    entry = None
+                    break
+        if entry is None:
+            entry = self._compile(args, kwargs)
+            self.cache[key] = entry
+            cap_arrays = [t._array() for t in entry.captures]
+        from ..runtime import get_backend
+        results = get_backend(self.backend_name).run(entry.graph, arrays + cap_arrays)
+        outs = [_wrap(r) for r in results[:entry.n_out]]
+        for (kind, target), r in zip(entry.writes, results[entry.n_out:]):
+            if kind == "input":
+                leaves[target]._data = r
+            else:
+                target._data = r
+        return _unflatten(entry.out_struct, outs)
+
+    def _compile(self, args, kwargs):
+        from ..ir.verify import verify
+        traced = trace_full(self.function, args, kwargs)
+        self.trace_count += 1
+        verify(traced.graph)
+        return traced
+
+
+def jit(function=None, *, capture_mode="ast", jit_level="O0", dynamic=0, fullgraph=False, backend="",
+        **options):
+    """Compile a function (or a Cell, or a Cell method) into a graph (MindSpore's ``mindspore.jit``).
+
+    The function is traced with symbolic Tensors on its first call for each signature (shapes
+    and dtypes of its Tensor arguments, values of its other arguments); Python control flow on
+    Python values is unrolled, tensor-dependent control flow raises an error naming the line.
+    Parameters and other tensors it reads are captured by reference, so updates between calls
+    are seen. Works as ``@jit`` and ``@jit(...)``.
+    """
+    if not isinstance(capture_mode, str) or capture_mode not in _CAPTURE_MODES:
+        raise ValueError(f"jit: 'capture_mode' must be one of {_CAPTURE_MODES}, got {capture_mode!r}")
+    if not isinstance(jit_level, str) or jit_level not in _JIT_LEVELS:
+        raise ValueError(f"jit: 'jit_level' must be one of {_JIT_LEVELS}, got {jit_level!r}")
+    if isinstance(dynamic, bool) or dynamic not in (0, 1):
+        raise ValueError(f"jit: 'dynamic' must be 0 or 1, got {dynamic!r}")
+    if not isinstance(fullgraph, bool):
+        raise TypeError(f"jit: 'fullgraph' must be a bool, got {type(fullgraph).__name__}")
+    if not isinstance(backend, str):
+        raise TypeError(f"jit: 'backend' must be a str, got {type(backend).__name__}")
+    name = _backend_name(backend)
+    from ..runtime import get_backend
+    get_backend(name)  # an unknown backend is an error now, not at the first call
+
+    def wrap(fn):
+        if not callable(fn):
+            raise TypeError(f"jit: 'function' must be a function or a Cell, got {type(fn).__name__}")
+        return TracedFunction(fn, name)
+
+    if function is None:
+        return wrap
+    return wrap(function)

@@ -1,0 +1,45 @@
+"""The Backend interface: a backend runs a Graph on arrays. Backends are found by name, so nothing
+above the runtime imports one directly."""
+import importlib
+
+__all__ = ["Backend", "get_backend", "register_backend", "backend_names"]
+
+# name -> module path (imported on first use) or a Backend instance
+_BACKENDS = {"numpy": "sporen.runtime.numpy"}
+
+
+class Backend:
+    """Runs graphs. ``run(graph, arrays)`` takes one array per graph param (of the param's shape
+    and dtype) and returns a tuple with one array per graph output."""
+
+    name = ""
+
+    def run(self, graph, arrays):
+        raise NotImplementedError(f"backend '{self.name}' does not implement run()")
+
+
+def register_backend(name, backend):
+    """Make ``backend`` (a Backend instance, or the path of a module defining ``BACKEND``) known
+    by ``name``."""
+    if not isinstance(name, str) or not name:
+        raise TypeError(f"register_backend: 'name' must be a non-empty str, got {name!r}")
+    if not isinstance(backend, (Backend, str)):
+        raise TypeError(f"register_backend: 'backend' must be a Backend or a module path, got "
+                        f"{type(backend).__name__}")
+    _BACKENDS[name] = backend
+
+
+def get_backend(name):
+    """The Backend registered as ``name``."""
+    entry = _BACKENDS.get(name)
+    if entry is None:
+        raise ValueError(f"no backend named {name!r}; known backends: {sorted(_BACKENDS)}")
+    if isinstance(entry, str):
+        entry = importlib.import_module(entry).BACKEND
+        _BACKENDS[name] = entry
+    return entry
+
+
+def backend_names():
+    """The names of the registered backends."""
+    return sorted(_BACKENDS)
