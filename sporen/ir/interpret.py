@@ -37,35 +37,46 @@ def _where(graph, index, node):
     return f"interpret: graph '{graph.name}', node {index} `{node_text(node, namer)}`"
 
 
+def _undefined_input(graph, index, node, env):
+    for j, v in enumerate(node.inputs):
+        if type(v) is not Literal and v not in env:
+            return ValueError(f"{_where(graph, index, node)}: input {j} is used before it is defined")
+    return None
+
+
+def _check_outputs(graph, index, node, results):
+    outputs = node.outputs
+    if len(results) != len(outputs):
+        raise ValueError(f"{_where(graph, index, node)}: the kernel gave {len(results)} outputs, "
+                         f"the node has {len(outputs)}")
+    for j, (var, value) in enumerate(zip(outputs, results)):
+        if value.shape != var.shape or value.dtype != var.dtype:
+            raise ValueError(f"{_where(graph, index, node)}: output {j} of the kernel is "
+                             f"{_type_text(value.shape, value.dtype)}, the graph says "
+                             f"{_type_text(var.shape, var.dtype)}")
+
+
 def _run_node(graph, index, node, env, check):
     op = node.op
-    args = []
-    for j, v in enumerate(node.inputs):
-        if type(v) is Literal:
-            args.append(v.value)
-            continue
-        value = env.get(v)
-        if value is None:
-            raise ValueError(f"{_where(graph, index, node)}: input {j} is used before it is defined")
-        args.append(value)
+    try:
+        args = [v.value if type(v) is Literal else env[v] for v in node.inputs]
+    except KeyError:
+        exc = _undefined_input(graph, index, node, env)
+        if exc is None:
+            raise
+        raise exc from None
     if node.subgraphs:
         # control flow: the kernel runs its (closed) subgraphs itself, with interpret
         out = op.kernel(*args, subgraphs=node.subgraphs, **node.attrs)
     else:
         out = op.kernel(*args, **node.attrs)
-    outputs = node.outputs
     if op.nout == 1:
-        results = (np.asarray(out),)
+        results = (out if type(out) is np.ndarray else np.asarray(out),)
     else:
         results = tuple(np.asarray(o) for o in out)
-    if len(results) != len(outputs):
-        raise ValueError(f"{_where(graph, index, node)}: the kernel gave {len(results)} outputs, "
-                         f"the node has {len(outputs)}")
-    for j, (var, value) in enumerate(zip(outputs, results)):
-        if check and (value.shape != var.shape or value.dtype != var.dtype):
-            raise ValueError(f"{_where(graph, index, node)}: output {j} of the kernel is "
-                             f"{_type_text(value.shape, value.dtype)}, the graph says "
-                             f"{_type_text(var.shape, var.dtype)}")
+    if check or len(results) != len(node.outputs):
+        _check_outputs(graph, index, node, results)
+    for var, value in zip(node.outputs, results):
         env[var] = value
 
 

@@ -1,5 +1,7 @@
 """The IR's text form: ``dump(graph)`` prints one statement per line, with values numbered in order
 of definition so that the text of a graph does not depend on the process-wide Var ids."""
+import numpy as np
+
 from ..dtype import _BY_NP
 from .graph import Literal, Var
 
@@ -13,6 +15,25 @@ def _type_text(value):
     dtype = _BY_NP.get(value.dtype)
     name = dtype.name if dtype is not None else str(value.dtype)
     return f"{name}{list(value.shape)}"
+
+
+def _values_text(array):
+    """Nested ``[a, b]`` lists of the shortest text of each element in its own dtype (``0.1`` for a
+    float32 0.1, not the float64 expansion ``0.10000000149011612``)."""
+    if np.ndim(array) == 0:
+        return str(array)
+    return "[" + ", ".join(_values_text(a) for a in array) + "]"
+
+
+def literal_text(literal):
+    """A Literal inline: ``Float32(0.5)``, ``Int32([1, 2])``, or ``Float32[8](...)`` when larger than
+    4 elements."""
+    value = literal.value
+    dtype = _BY_NP.get(value.dtype)
+    name = dtype.name if dtype is not None else str(value.dtype)
+    if value.size <= 4:
+        return f"{name}({_values_text(value)})"
+    return f"{name}{list(value.shape)}(...)"
 
 
 class Namer:
@@ -33,7 +54,7 @@ class Namer:
     def name(self, value):
         """The text of an operand: a Var's local name or a Literal inline."""
         if isinstance(value, Literal):
-            return repr(value)
+            return literal_text(value)
         if isinstance(value, Var):
             name = self._names.get(value)
             if name is None:

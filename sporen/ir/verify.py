@@ -12,19 +12,36 @@ class VerifyError(ValueError):
     """A graph breaks one of the IR's rules; the message names the graph, the node and the rule."""
 
 
-def _aval(value):
-    """The abstract value (shape, sporen dtype) of a Var or Literal."""
-    from ..ops.registry import Aval
-    return Aval(value.shape, _BY_NP.get(value.dtype))
-
-
 def _aval_text(aval):
     return f"{aval.dtype}{list(aval.shape)}"
 
 
+class _Where:
+    """``graph 'f', node 3 `%5: Float32[2] = add(%3, %4)``, formatted only when a check fails."""
+
+    __slots__ = ("gname", "index", "node", "namer")
+
+    def __init__(self, gname, index, node, namer):
+        self.gname = gname
+        self.index = index
+        self.node = node
+        self.namer = namer
+
+    def __str__(self):
+        return f"{self.gname}, node {self.index} `{node_text(self.node, self.namer)}`"
+
+
 class _Checker:
     def __init__(self, namer):
+        # the registry is imported here, not at import time: sporen.ir stays importable from core modules
+        from ..ops.registry import OPS, Aval
         self.namer = namer
+        self.ops = OPS
+        self.aval_type = Aval
+
+    def aval(self, value):
+        """The abstract value (shape, sporen dtype) of a Var or Literal."""
+        return self.aval_type(value.shape, _BY_NP.get(value.dtype))
 
     def fail(self, where, problem):
         raise VerifyError(f"verify: {where}: {problem}")
@@ -37,6 +54,7 @@ class _Checker:
         for i, p in enumerate(graph.params):
             if not isinstance(p, Var):
                 self.fail(gname, f"param {i} is not a Var: {p!r}")
+            self.check_dtype(gname, f"param {i} {self.namer.name(p)}", p)
             if p in defined:
                 self.fail(gname, f"param {i} {self.namer.name(p)} is defined twice")
             defined.add(p)
@@ -52,11 +70,10 @@ class _Checker:
                 self.fail(gname, f"output {j} {self.namer.name(out)} is never defined")
 
     def check_node(self, gname, index, node, defined, params):
-        from ..ops.registry import OPS  # lazily: sporen.ir stays importable from the core modules
         op = node.op
         op_name = getattr(op, "name", None)
-        where = f"{gname}, node {index} `{node_text(node, self.namer)}`"
-        if op_name is None or OPS.get(op_name) is not op:
+        where = _Where(gname, index, node, self.namer)
+        if op_name is None or self.ops.get(op_name) is not op:
             self.fail(where, f"op {op!r} is not the registered op of that name")
         for k, v in node.attrs.items():
             try:
@@ -65,6 +82,7 @@ class _Checker:
                 self.fail(where, f"attribute '{k}' is not hashable: {type(v).__name__} {v!r}")
         for j, v in enumerate(node.inputs):
             if isinstance(v, Literal):
+                self.check_dtype(where, f"input {j} (a Literal)", v)
                 continue
             if not isinstance(v, Var):
                 self.fail(where, f"input {j} is not a Var or Literal: {v!r}")
@@ -73,6 +91,7 @@ class _Checker:
         for j, out in enumerate(node.outputs):
             if not isinstance(out, Var):
                 self.fail(where, f"output {j} is not a Var: {out!r}")
+            self.check_dtype(where, f"output {j} {self.namer.name(out)}", out)
             if out in params:
                 self.fail(where, f"output {j} {self.namer.name(out)} redefines a param")
             if out in defined:
@@ -82,17 +101,21 @@ class _Checker:
             self.check_graph(sub, where)
         self.check_types(where, op, node)
 
+    def check_dtype(self, where, what, value):
+        if value.dtype not in _BY_NP:
+            self.fail(where, f"{what} has dtype {value.dtype}, which is no sporen dtype")
+
     def check_types(self, where, op, node):
-        avals = [_aval(v) for v in node.inputs]
+        avals = [self.aval(v) for v in node.inputs]
         extra = {"subgraphs": node.subgraphs} if node.subgraphs else {}
         try:
             inferred = op.infer(*avals, **node.attrs, **extra)
         except Exception as exc:
             self.fail(where, f"the shape rule of '{op.name}' rejects the inputs: {type(exc).__name__}: {exc}")
-        if not isinstance(inferred, (tuple, list)):
-            inferred = (inferred,)
-        else:
+        if isinstance(inferred, (tuple, list)):
             inferred = tuple(inferred)
+        else:
+            inferred = (inferred,)
         if op.nout == 1 and len(inferred) != 1:
             self.fail(where, f"op '{op.name}' has 1 output but its shape rule gives {len(inferred)}")
         if op.nout not in (1, -1) and len(inferred) != op.nout:
@@ -100,7 +123,7 @@ class _Checker:
         if len(node.outputs) != len(inferred):
             self.fail(where, f"the node has {len(node.outputs)} outputs, op '{op.name}' gives {len(inferred)}")
         for j, (out, want) in enumerate(zip(node.outputs, inferred)):
-            have = _aval(out)
+            have = self.aval(out)
             if have.shape != tuple(want.shape) or have.dtype is not want.dtype:
                 self.fail(where, f"output {j} {self.namer.name(out)} is {_aval_text(have)} but "
                                  f"'{op.name}' infers {_aval_text(want)}")

@@ -4,7 +4,7 @@ import pytest
 
 from sporen import dtype as mstype
 from sporen.ir import Graph, Literal, Node, Var, VerifyError, dump, interpret, verify
-from sporen.ops.registry import OPS, Op
+from sporen.ops.registry import OPS, Aval, Op
 
 F32 = np.float32
 
@@ -173,6 +173,8 @@ def _broken(problem):
         params = [x, b, add["inputs"][1]]
     elif problem == "output undefined":
         outputs = [r, Var((), F32)]
+    elif problem == "no sporen dtype":
+        add["inputs"] = [x, Literal(np.array(["a", "b", "c"]))]
     elif problem == "input not a value":
         add["inputs"] = [x, 1.0]
     nodes = [Node(d["op"], d["inputs"], d["attrs"], d["outputs"]) for d in order]
@@ -196,6 +198,7 @@ BROKEN = {
     "rule rejects": r"node 0 .*: the shape rule of 'add' rejects the inputs: ValueError: ",
     "output undefined": r"verify: graph 'f': output 1 %\?\d+ is never defined",
     "input not a value": r"node 0 .*: input 1 is not a Var or Literal: 1.0",
+    "no sporen dtype": r"node 0 .*: input 1 \(a Literal\) has dtype <U1, which is no sporen dtype",
 }
 
 
@@ -355,3 +358,55 @@ def test_every_op_case_verifies_and_interprets_as_a_one_node_graph():
                 if not same_type or (op.family != "random" and not np.array_equal(a, e, equal_nan=True)):
                     failures.append(f"{case.op} {dtype}: output {j} differs from the eager op")
     assert not failures, "\n".join(failures)
+
+
+def test_dump_literals_print_shortest_values_in_their_dtype():
+    x = Var((2, 2), F32)
+    y = Var((2, 2), F32)
+    z = Var((2, 2), F32)
+    nodes = [_node("add", [x, Literal(F32(0.1))], [y]),
+             _node("mul", [y, Literal(np.array([[1, -np.inf], [np.nan, 1e-8]], F32))], [z])]
+    text = dump(Graph("lits", [x], nodes, [z, Literal(np.array([True, False]))]))
+    assert "add(%0, Float32(0.1))" in text
+    assert "mul(%1, Float32([[1.0, -inf], [nan, 1e-08]]))" in text
+    assert "return (%2, Bool([True, False]))" in text
+
+
+# --- nodes with subgraphs (the convention control flow will use) ----------------------------------
+def _call_op():
+    """A stand-in for a control-flow op: ``call`` runs its one subgraph on its inputs."""
+    def infer(*avals, subgraphs):
+        return tuple(Aval(v.shape, mstype._BY_NP[v.dtype]) for v in subgraphs[0].outputs)
+
+    def kernel(*arrays, subgraphs):
+        return interpret(subgraphs[0], *arrays)
+
+    return Op("call", infer, kernel, None, nout=-1)
+
+
+def test_verify_and_interpret_a_node_with_a_subgraph(monkeypatch):
+    call = _call_op()
+    monkeypatch.setitem(OPS, "call", call)
+    p = Var((2, 3), F32)
+    q = Var((3,), F32)
+    out = Var((), F32)
+    g = Graph("outer", [p, q], [Node(call, [p, q], {}, [out], [_add_sum()])], [out])
+    assert verify(g) is None
+    x = np.arange(6, dtype=F32).reshape(2, 3)
+    (r,) = interpret(g, x, np.ones(3, F32))
+    assert r == 15 + 6
+
+
+def test_verify_requires_closed_subgraphs(monkeypatch):
+    call = _call_op()
+    monkeypatch.setitem(OPS, "call", call)
+    p = Var((3,), F32)
+    ip = Var((3,), F32)
+    s = Var((3,), F32)
+    inner = Graph("body", [ip], [_node("add", [ip, p], [s])], [s])  # p belongs to the outer graph
+    out = Var((3,), F32)
+    g = Graph("outer", [p], [Node(call, [p], {}, [out], [inner])], [out])
+    with pytest.raises(VerifyError, match=r"graph 'outer', node 0 `%1: Float32\[3\] = call\(%0\)`, subgraph "
+                                          r"'body', node 0 `%3: Float32\[3\] = add\(%2, %0\)`: input 1 %0 is "
+                                          r"used before it is defined"):
+        verify(g)
