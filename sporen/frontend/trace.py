@@ -35,10 +35,29 @@ def _user_location():
     return "<unknown>"
 
 
+def _sporen_location():
+    """``file:line (function)`` of the innermost sporen frame outside this module, or ''."""
+    frame = sys._getframe(1)
+    skip = (os.path.abspath(__file__), os.path.join(_PKG_DIR, "tensor.py"))  # the value accessors
+    while frame is not None:
+        filename = os.path.abspath(frame.f_code.co_filename)
+        if filename not in skip:
+            if filename.startswith(_PKG_DIR + os.sep):
+                rel = os.path.relpath(filename, os.path.dirname(_PKG_DIR))
+                return f"{rel}:{frame.f_lineno} ({frame.f_code.co_name})"
+            return ""
+        frame = frame.f_back
+    return ""
+
+
 def _value_needed(what):
+    inner = _sporen_location()
+    where = ""
+    if inner:
+        where = f"; it is read inside sporen at {inner}, which has no graph-mode path yet"
     raise RuntimeError(f"tensor-dependent control flow is not supported yet in jit: {_user_location()} "
                        f"({what} needs the value of a traced tensor, which exists only when the "
-                       f"compiled graph runs)")
+                       f"compiled graph runs{where})")
 
 
 class SymVar(Var):
@@ -256,6 +275,9 @@ def trace_full(fn, args, kwargs=None, name=None):
         symbolic.append(_wrap(var))
     sym_args, sym_kwargs = _unflatten(in_struct, symbolic)
     tr = _Trace()
+    # the Parameters of the Cells the function can reach: one assigned before it is ever read
+    # (so never captured) must still be written back and restored
+    watched = [(p, p._data) for p in _reachable_parameters(fn, leaves, in_struct)]
     TRACES.append(tr)
     try:
         out = fn(*sym_args, **sym_kwargs)
@@ -267,7 +289,9 @@ def trace_full(fn, args, kwargs=None, name=None):
             if st._data is not var:  # the function assigned to an argument in place
                 writes.append(("input", i))
                 outputs.append(tr.value_of(st))
-        for t, original, _ in list(tr.captures.values()):
+        written = [(t, original) for t, original, _ in tr.captures.values()]
+        written += [(t, original) for t, original in watched if id(t) not in tr.captures]
+        for t, original in written:
             if t._data is not original:  # e.g. an optimizer updating a Parameter
                 new = t._data
                 value = new if isinstance(new, Var) else Literal(new)
@@ -277,11 +301,67 @@ def trace_full(fn, args, kwargs=None, name=None):
         TRACES.pop()
         for t, original, _ in tr.captures.values():
             t._data = original  # a Parameter assigned during the trace must keep its array
+        for t, original in watched:
+            t._data = original
     captures = [t for t, _, _ in tr.captures.values()]
     params.extend(var for _, _, var in tr.captures.values())
     graph_name = name or getattr(fn, "__qualname__", None) or type(fn).__name__
     graph = Graph(graph_name, params, tr.nodes, outputs)
     return Traced(graph, in_struct, out_struct, captures, writes, len(out_leaves))
+
+
+def _reachable_parameters(fn, leaves, in_struct, depth=4):
+    """The Parameters of the Cells found in ``fn`` (a Cell, a bound method, a partial, a closure,
+    followed ``depth`` levels) and among the static arguments."""
+    from ..nn.cell import Cell
+    cells = {}
+    seen = set()
+
+    def visit(obj, level):
+        if id(obj) in seen or level > depth:
+            return
+        seen.add(id(obj))
+        if isinstance(obj, Cell):
+            cells[id(obj)] = obj
+            return
+        if isinstance(obj, TracedFunction):
+            visit(obj.function, level + 1)
+        elif isinstance(obj, functools.partial):
+            visit(obj.func, level + 1)
+            for a in obj.args:
+                visit(a, level + 1)
+        elif hasattr(obj, "__self__") and hasattr(obj, "__func__"):
+            visit(obj.__self__, level + 1)
+            visit(obj.__func__, level + 1)
+        elif callable(obj) and hasattr(obj, "__closure__"):
+            for cell in obj.__closure__ or ():
+                try:
+                    visit(cell.cell_contents, level + 1)
+                except ValueError:  # an empty closure cell
+                    pass
+        elif isinstance(obj, (list, tuple)):
+            for x in obj:
+                visit(x, level + 1)
+
+    visit(fn, 0)
+    _visit_statics(in_struct, lambda v: visit(v, 1))
+    params = {}
+    for cell in cells.values():
+        for p in cell.get_parameters():
+            if p._data is not None and not isinstance(p._data, Var):
+                params[id(p)] = p
+    return list(params.values())
+
+
+def _visit_statics(struct, fn):
+    if isinstance(struct, _Static):
+        fn(struct.value)
+        return
+    if isinstance(struct, _Leaf):
+        return
+    kind, parts = struct
+    for part in parts:
+        _visit_statics(part[1] if kind is dict else part, fn)
 
 
 def trace(fn, *args, **kwargs):

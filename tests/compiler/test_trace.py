@@ -285,3 +285,64 @@ def test_numpy_backend_runs_a_graph():
     a = np.arange(3, dtype=np.float32)
     (out,) = get_backend("numpy").run(graph, [a])
     np.testing.assert_allclose(out, np.exp(a), rtol=1e-6)
+
+
+def test_cell_parameter_assigned_before_any_read_is_written_back():
+    class Counter(nn.Cell):
+        def __init__(self):
+            super().__init__()
+            self.total = ms.Parameter(ms.Tensor(np.zeros(2, np.float32)), name="total", requires_grad=False)
+
+        def construct(self, x):
+            self.total.set_data(x * 2.0)  # written before it is read
+            return x + 1.0
+
+    net = Counter()
+    jnet = jit(net)
+    x = ms.Tensor(np.array([1.0, 2.0], np.float32))
+    _close(jnet(x), x + 1.0)
+    np.testing.assert_allclose(net.total.asnumpy(), [2.0, 4.0])
+    assert isinstance(net.total._data, np.ndarray)
+
+
+def test_training_steps_with_parameter_updates_match_eager():
+    def run(use_jit):
+        ms.set_seed(3)
+        net, forward = _mlp_loss()
+        weights = net.trainable_params()
+        vg = ms.value_and_grad(forward, None, weights)
+
+        def step(x, y):
+            loss, grads = vg(x, y)
+            for p, g in zip(weights, grads):
+                p.set_data(p - 0.1 * g)
+            return loss
+
+        f = jit(step) if use_jit else step
+        x = ms.Tensor(np.linspace(-1, 1, 20, dtype=np.float32).reshape(5, 4))
+        y = ms.Tensor(np.array([0, 1, 2, 1, 0], np.int32))
+        losses = [f(x, y) for _ in range(3)]
+        if use_jit:
+            assert f.trace_count == 1
+        return losses, [p.asnumpy().copy() for p in weights]
+
+    eager_losses, eager_weights = run(False)
+    jit_losses, jit_weights = run(True)
+    _close(jit_losses, eager_losses)
+    assert float(jit_losses[2].asnumpy()) < float(jit_losses[0].asnumpy())
+    for a, b in zip(jit_weights, eager_weights):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
+
+
+def test_library_code_reading_values_is_named_in_the_error():
+    net, forward = _mlp_loss()
+    step = nn.TrainOneStepCell(nn.WithLossCell(net, nn.SoftmaxCrossEntropyWithLogits(sparse=True)),
+                               nn.SGD(net.trainable_params(), 0.1))
+    x = _t(5, 4)
+    y = ms.Tensor(np.array([0, 1, 2, 1, 0], np.int32))
+    before = [p.asnumpy().copy() for p in net.trainable_params()]
+    with pytest.raises(RuntimeError, match=r"test_trace\.py:\d+.*inside sporen at sporen/nn/optim/sgd\.py"):
+        jit(step)(x, y)
+    for p, b in zip(net.trainable_params(), before):  # the failed trace changed nothing
+        assert isinstance(p._data, np.ndarray)
+        np.testing.assert_array_equal(p.asnumpy(), b)
