@@ -413,8 +413,10 @@ class TracedFunction:
         return (struct, tuple(sig)), leaves
 
     def __call__(self, *args, **kwargs):
-        if TRACES:
-            return self.function(*args, **kwargs)  # inside another trace: inline
+        if TRACES or _tape.TAPES:
+            # inside another trace: inline; under a gradient tape: run eagerly so that the tape
+            # sees the ops (a compiled call would be a silent zero gradient)
+            return self.function(*args, **kwargs)
         key, leaves = self._key(args, kwargs)
         entry = self.cache.get(key)
         arrays = [t._array() for t in leaves]

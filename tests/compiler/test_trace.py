@@ -346,3 +346,19 @@ def test_library_code_reading_values_is_named_in_the_error():
     for p, b in zip(net.trainable_params(), before):  # the failed trace changed nothing
         assert isinstance(p._data, np.ndarray)
         np.testing.assert_array_equal(p.asnumpy(), b)
+
+
+def test_jit_inside_jit_inlines_and_grad_of_jit_is_exact():
+    inner = jit(lambda x: ops.sin(x) * x)
+
+    def outer(x):
+        return inner(x) + 1.0
+
+    jouter = jit(outer)
+    x = _t(6)
+    out = jouter(x)
+    assert inner.trace_count == 0  # inlined into the outer trace
+    _close(out, outer(x))
+    graph = jouter.cache[next(iter(jouter.cache))].graph
+    assert [n.op.name for n in graph.nodes] == ["sin", "mul", "add"]
+    _close(ms.grad(lambda a: ops.sum(inner(a)))(x), ms.grad(lambda a: ops.sum(ops.sin(a) * a))(x))
