@@ -91,6 +91,14 @@ class SymVar(Var):
     def __getitem__(self, index):
         _value_needed("numpy indexing")
 
+    @property
+    def base(self):
+        _value_needed("a write in place")
+
+    @property
+    def flags(self):
+        _value_needed("a write in place")
+
     def __len__(self):
         if not self.shape:
             raise TypeError("len() of a 0-d Tensor")

@@ -362,3 +362,13 @@ def test_jit_inside_jit_inlines_and_grad_of_jit_is_exact():
     graph = jouter.cache[next(iter(jouter.cache))].graph
     assert [n.op.name for n in graph.nodes] == ["sin", "mul", "add"]
     _close(ms.grad(lambda a: ops.sum(inner(a)))(x), ms.grad(lambda a: ops.sum(ops.sin(a) * a))(x))
+
+
+def test_in_place_setitem_on_a_traced_tensor_is_a_clear_error_for_now():
+    def f(x):
+        y = x * 1.0
+        y[0] = 5.0
+        return y
+
+    with pytest.raises(RuntimeError, match=r"test_trace\.py:\d+.*sporen/ops/indexing\.py"):
+        jit(f)(_t(3))
