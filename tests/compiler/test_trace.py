@@ -372,3 +372,17 @@ def test_in_place_setitem_on_a_traced_tensor_is_a_clear_error_for_now():
 
     with pytest.raises(RuntimeError, match=r"test_trace\.py:\d+.*sporen/ops/indexing\.py"):
         jit(f)(_t(3))
+
+
+def test_random_ops_draw_new_numbers_at_every_run():
+    x = ms.Tensor(np.zeros((4, 16), np.float32))
+    for f in (lambda t: t + ops.rand_like(t), lambda t: t + ops.randn(4, 16), lambda t: ops.dropout(t + 1.0, 0.5)):
+        jf = jit(f)
+        a = jf(x).asnumpy()
+        b = jf(x).asnumpy()
+        assert not np.array_equal(a, b)
+        assert jf.trace_count == 1
+    ms.set_seed(5)
+    first = jit(lambda t: t + ops.randn(4, 16))(x).asnumpy()
+    ms.set_seed(5)
+    np.testing.assert_array_equal(first, (x + ops.randn(4, 16)).asnumpy())  # the same stream as eager
