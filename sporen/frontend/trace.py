@@ -16,8 +16,9 @@ __all__ = ["trace", "trace_full", "jit", "TRACES", "trace_apply", "TracedFunctio
 
 TRACES = []  # the active traces, innermost last; Op.__call__ checks it (empty: the eager path)
 
-# a concrete non-Parameter Tensor met while tracing is baked into the graph as a Literal when it
-# is this small (scalar promotion, small constants); bigger ones are read at every call instead
+# a concrete non-Parameter Tensor met while tracing, and not reachable from the function's Cells,
+# closures or globals, is baked into the graph as a Literal when it is this small (scalar
+# promotion, small constants made inside the function); bigger ones are read at every call
 LITERAL_BYTES = 256
 
 _PKG_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -108,13 +109,14 @@ class SymVar(Var):
 class _Trace:
     """The state of one trace: the nodes so far and the concrete tensors met."""
 
-    __slots__ = ("nodes", "captures", "literals", "keep")
+    __slots__ = ("nodes", "captures", "literals", "keep", "external")
 
     def __init__(self):
         self.nodes = []
         self.captures = {}  # id(tensor) -> (tensor, original array, Var): read at every call
         self.literals = {}  # id(tensor) -> Literal: small constants baked in
         self.keep = []  # tensors whose ids are keys above stay alive for the trace
+        self.external = set()  # ids of tensors reachable from outside: read at every call
 
     def constant(self, t):
         """Make ``t``, computed from constants during the trace, a Literal whatever its size."""
@@ -135,7 +137,7 @@ class _Trace:
             return lit
         if data is None:
             data = t._array()
-        if isinstance(t, Parameter) or data.nbytes > LITERAL_BYTES:
+        if isinstance(t, Parameter) or data.nbytes > LITERAL_BYTES or key in self.external:
             var = SymVar(data.shape, data.dtype, getattr(t, "name", "") if isinstance(t, Parameter) else "")
             self.captures[key] = (t, data, var)
             self.keep.append(t)
@@ -286,7 +288,11 @@ def trace_full(fn, args, kwargs=None, name=None):
     tr = _Trace()
     # the Parameters of the Cells the function can reach: one assigned before it is ever read
     # (so never captured) must still be written back and restored
-    watched = [(p, p._data) for p in _reachable_parameters(fn, leaves, in_struct)]
+    reach_params, reach_tensors = _reachable(fn, in_struct)
+    watched = [(p, p._data) for p in reach_params]
+    for t in reach_tensors:
+        tr.external.add(id(t))
+    tr.keep.extend(reach_tensors)
     TRACES.append(tr)
     try:
         out = fn(*sym_args, **sym_kwargs)
@@ -319,47 +325,55 @@ def trace_full(fn, args, kwargs=None, name=None):
     return Traced(graph, in_struct, out_struct, captures, writes, len(out_leaves))
 
 
-def _reachable_parameters(fn, leaves, in_struct, depth=4):
-    """The Parameters of the Cells found in ``fn`` (a Cell, a bound method, a partial, a closure,
-    followed ``depth`` levels) and among the static arguments."""
+def _reachable(fn, in_struct, depth=4):
+    """The Parameters and the other Tensors ``fn`` can reach: through Cells (all their attributes
+    and sub-cells), bound methods, partials, closures and the globals its code names (followed
+    ``depth`` function levels), and the static arguments. Returns ``(parameters, tensors)``."""
     from ..nn.cell import Cell
-    cells = {}
+    params = {}
+    tensors = {}
     seen = set()
 
     def visit(obj, level):
         if id(obj) in seen or level > depth:
             return
         seen.add(id(obj))
-        if isinstance(obj, Cell):
-            cells[id(obj)] = obj
-            return
-        if isinstance(obj, TracedFunction):
+        if isinstance(obj, Parameter):
+            params[id(obj)] = obj
+        elif isinstance(obj, Tensor):
+            tensors[id(obj)] = obj
+        elif isinstance(obj, Cell):
+            for v in vars(obj).values():
+                visit(v, level)  # a Cell's own attributes do not count as a level
+        elif isinstance(obj, dict):
+            for v in obj.values():
+                visit(v, level)
+        elif isinstance(obj, (list, tuple)):
+            for v in obj:
+                visit(v, level)
+        elif isinstance(obj, TracedFunction):
             visit(obj.function, level + 1)
         elif isinstance(obj, functools.partial):
             visit(obj.func, level + 1)
-            for a in obj.args:
-                visit(a, level + 1)
+            visit(obj.args, level + 1)
         elif hasattr(obj, "__self__") and hasattr(obj, "__func__"):
             visit(obj.__self__, level + 1)
             visit(obj.__func__, level + 1)
-        elif callable(obj) and hasattr(obj, "__closure__"):
+        elif hasattr(obj, "__code__") and hasattr(obj, "__globals__"):
             for cell in obj.__closure__ or ():
                 try:
                     visit(cell.cell_contents, level + 1)
                 except ValueError:  # an empty closure cell
                     pass
-        elif isinstance(obj, (list, tuple)):
-            for x in obj:
-                visit(x, level + 1)
+            glob = obj.__globals__
+            for name in obj.__code__.co_names:
+                if name in glob:
+                    visit(glob[name], level + 1)
 
     visit(fn, 0)
     _visit_statics(in_struct, lambda v: visit(v, 1))
-    params = {}
-    for cell in cells.values():
-        for p in cell.get_parameters():
-            if p._data is not None and not isinstance(p._data, Var):
-                params[id(p)] = p
-    return list(params.values())
+    live = [p for p in params.values() if p._data is not None and not isinstance(p._data, Var)]
+    return live, list(tensors.values())
 
 
 def _visit_statics(struct, fn):

@@ -386,3 +386,33 @@ def test_random_ops_draw_new_numbers_at_every_run():
     first = jit(lambda t: t + ops.randn(4, 16))(x).asnumpy()
     ms.set_seed(5)
     np.testing.assert_array_equal(first, (x + ops.randn(4, 16)).asnumpy())  # the same stream as eager
+
+
+SCALE = ms.Tensor(np.float32(2.0))
+
+
+def test_small_tensors_reachable_from_outside_are_read_at_every_call():
+    offset = ms.Tensor(np.float32(1.0))
+
+    class WithBuffer(nn.Cell):
+        def __init__(self):
+            super().__init__()
+            self.shift = ms.Tensor(np.float32(0.5))
+
+        def construct(self, x):
+            return x + self.shift
+
+    cell = WithBuffer()
+
+    def f(x):
+        return cell(x) * SCALE + offset
+
+    jf = jit(f)
+    x = _t(3)
+    _close(jf(x), f(x))
+    offset.assign_value(ms.Tensor(np.float32(10.0)))
+    SCALE.assign_value(ms.Tensor(np.float32(3.0)))
+    cell.shift.assign_value(ms.Tensor(np.float32(-1.0)))
+    _close(jf(x), (x - 1.0) * 3.0 + 10.0)
+    assert jf.trace_count == 1
+    SCALE.assign_value(ms.Tensor(np.float32(2.0)))
