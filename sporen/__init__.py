@@ -12,6 +12,7 @@ from .context import (GRAPH_MODE, PYNATIVE_MODE, STRICT, COMPATIBLE, LAX, set_co
                       set_deterministic)
 from . import context, ops, common, nn, train
 from .autodiff.api import grad, value_and_grad, vjp, jacfwd, jacrev, get_grad
+from .frontend import jit
 from .train.serialization import (save_checkpoint, load_checkpoint, load_checkpoint_async, load_param_into_net,
                                   ckpt_to_safetensors, safetensors_to_ckpt)
 
