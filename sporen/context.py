@@ -1,6 +1,4 @@
 """Execution modes and global options: set_context, get_context, set_seed."""
-import warnings
-
 import numpy as np
 
 __all__ = ["GRAPH_MODE", "PYNATIVE_MODE", "set_context", "get_context", "set_seed", "get_seed",
@@ -65,10 +63,6 @@ def set_context(**kwargs):
             if value not in (GRAPH_MODE, PYNATIVE_MODE) or isinstance(value, bool):
                 raise ValueError(f"set_context: 'mode' must be GRAPH_MODE (0) or PYNATIVE_MODE (1), "
                                  f"got {value!r}")
-            if value == GRAPH_MODE:
-                # honest until the compiler lands: same results, eager execution
-                warnings.warn("sporen: GRAPH_MODE is not implemented yet; cells and functions run in "
-                              "PyNative mode (same results, no compilation)", RuntimeWarning, stacklevel=2)
         elif key == "device_target":
             if not isinstance(value, str) or value.upper() not in ("CPU", "GPU", "ASCEND"):
                 raise ValueError(f"set_context: 'device_target' must be one of {_DEVICE_TARGETS}, "

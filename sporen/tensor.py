@@ -6,6 +6,7 @@ import numpy as np
 
 from . import dtype as mstype
 from .dtype import from_numpy_dtype, to_dtype
+from .ir.graph import Var as _Var
 
 __all__ = ["Tensor", "Parameter", "ParameterTuple", "is_tensor", "from_numpy", "tensor"]
 
@@ -182,14 +183,18 @@ class Tensor:
         return self.itemsize
 
     def asnumpy(self):
-        """The data as a numpy array (shares memory, as MindSpore's does on the CPU)."""
-        return self._array()
+        """The data as a numpy array (shares memory, as MindSpore's does on the CPU). A symbolic
+        Tensor (being traced by jit) has no value: this raises the tracer's error naming the line."""
+        arr = self._array()
+        if type(arr) is not np.ndarray and isinstance(arr, _Var):
+            arr.__array__()  # raises the tracer's clear error
+        return arr
 
     def numpy(self):
-        return self._array()
+        return self.asnumpy()
 
     def __array__(self, dtype=None, copy=None):
-        arr = self._array()
+        arr = self.asnumpy()
         if dtype is not None:
             return arr.astype(dtype)
         return arr

@@ -1,9 +1,12 @@
 """Cell: the base class of every layer and network (MindSpore's ``nn.Cell``)."""
 import time
+import warnings
 from collections import OrderedDict, namedtuple
 from typing import TypeVar
 
 from ..autodiff import tape as _tape
+from ..context import GRAPH_MODE as _GRAPH_MODE, _context as _context_options
+from ..frontend.trace import TRACES as _TRACES
 from ..tensor import Parameter, Tensor
 from ._cell_autodiff import (_call_with_custom_bprop, _wrap_inputs_for_backward_hooks,
                              _wrap_outputs_for_backward_hooks)
@@ -272,6 +275,8 @@ class Cell:
         raise NotImplementedError(f"{type(self).__name__} must define construct()")
 
     def __call__(self, *args, **kwargs):
+        if _context_options["mode"] == _GRAPH_MODE and not _GRAPH_EAGER and not _TRACES and not _tape.TAPES:
+            return _call_in_graph_mode(self, args, kwargs)
         if self._forward_pre_hooks:
             args, kwargs = self._run_forward_pre_hooks(args, kwargs)
         hooked = bool(_tape.TAPES) and bool(self._backward_hooks or self._backward_pre_hooks)
@@ -764,3 +769,42 @@ def _cast_inputs_hook(cell, args):
     if t is None:
         return None
     return cell.cast_inputs(args, t)
+
+
+# --- GRAPH_MODE: a top-level Cell call runs through jit ---------------------------------------------
+
+_GRAPH_EAGER = []  # non-empty while a GRAPH_MODE call runs eagerly (its nested cells stay eager)
+
+
+def _call_in_graph_mode(cell, args, kwargs):
+    """Run a top-level Cell call in GRAPH_MODE: through ``sporen.jit`` of the cell (cached on it as
+    ``_graph_jit``, retraced when the train/eval phase changes). A cell whose trace needs tensor
+    values (tensor-dependent control flow) or meets a part with no graph path falls back to
+    PyNative, with a warning naming the reason once per cell."""
+    reason = cell.__dict__.get("_graph_fallback")
+    if reason is None:
+        fn = cell.__dict__.get("_graph_jit")
+        if fn is None:
+            from ..frontend.trace import jit
+            fn = jit(cell)
+            object.__setattr__(cell, "_graph_jit", fn)
+            object.__setattr__(cell, "_graph_jit_phase", cell.training)
+        elif cell.__dict__.get("_graph_jit_phase") != cell.training:
+            fn.cache.clear()  # a graph traced in the other phase (BatchNorm, Dropout) is stale
+            object.__setattr__(cell, "_graph_jit_phase", cell.training)
+        try:
+            return fn(*args, **kwargs)
+        except NotImplementedError as exc:
+            reason = str(exc)
+        except RuntimeError as exc:
+            if "not supported yet" not in str(exc):
+                raise
+            reason = str(exc)
+        object.__setattr__(cell, "_graph_fallback", reason)
+        warnings.warn(f"sporen: GRAPH_MODE could not compile {type(cell).__name__}; it runs in PyNative "
+                      f"mode: {reason}", RuntimeWarning, stacklevel=3)
+    _GRAPH_EAGER.append(cell)
+    try:
+        return cell(*args, **kwargs)
+    finally:
+        _GRAPH_EAGER.pop()

@@ -17,6 +17,8 @@ import sys
 import numpy as np
 
 from ..autodiff import tape as _tape
+from ..frontend.trace import TRACES as _TRACES
+from ..ir.graph import Var
 from ..tensor import Tensor
 from ._helpers import unbroadcast
 from .registry import OPS, Aval, register
@@ -368,6 +370,8 @@ def tensor_setitem(input, index, value):
             ok = False
         if not ok:
             _value_shape_error(vshape, target)
+    if _TRACES:
+        return _traced_setitem(input, v, tensors, desc)
     arrays = [t._data for t in tensors]
     if not _tape.TAPES:
         arr = input._data
@@ -381,6 +385,26 @@ def tensor_setitem(input, index, value):
         _rename_on_tape(tape, input, old)
     input._data = _setitem_kernel(old._data, v._data, *arrays, index=desc, accumulate=False)
     _tape.record(setitem_p, (old, v) + tuple(tensors), input, {"index": desc, "accumulate": False})
+    return input
+
+
+def _traced_setitem(input, v, tensors, desc):
+    """``input[index] = v`` while tracing: record a ``setitem`` node and rebind ``input`` to its
+    output (the graph is functional; a captured tensor so rebound is written back after each run).
+    Under a gradient tape too, the write is recorded as in the eager tape branch."""
+    attrs = {"index": desc, "accumulate": False}
+    if not _tape.TAPES:
+        out = setitem_p(input, v, *tensors, **attrs)
+        input._data = out._data
+        return input
+    old = _wrap(input._data) if isinstance(input._data, Var) else input
+    if old is not input:
+        for tape in _tape.TAPES:
+            _rename_on_tape(tape, input, old)
+    with _tape.paused():
+        out = setitem_p(old, v, *tensors, **attrs)
+    input._data = out._data
+    _tape.record(setitem_p, (old, v) + tuple(tensors), input, attrs)
     return input
 
 

@@ -5,6 +5,7 @@ import numpy as np
 
 from .. import dtype as mstype
 from ..context import RANDOM
+from ..frontend.trace import TRACES as _TRACES
 from ..tensor import Tensor
 from . import _rules as R
 from ._helpers import check_tensor, tensor_like, unbroadcast
@@ -436,6 +437,12 @@ batch_norm_p = register("batch_norm", infer=_batch_norm_rule, kernel=_batch_norm
 
 def _assign(target, value):
     """Write ``value`` into ``target`` in place (running statistics), as MindSpore's Assign does."""
+    if _TRACES:
+        # graph mode: rebind to the op-computed value; the trace writes it back after each run
+        if value.dtype != target.dtype:
+            value = P.cast(value, dtype=target.dtype)
+        target._data = value._data
+        return
     assign = OPS.get("assign")
     if assign is not None:
         assign(target, value)

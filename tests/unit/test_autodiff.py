@@ -1,5 +1,7 @@
 """The gradient API: grad, value_and_grad, GradOperation, has_aux, weights, higher order,
 stop_gradient and Cell.bprop — each against derivatives computed by hand."""
+import warnings
+
 import numpy as np
 import pytest
 
@@ -152,10 +154,21 @@ def test_no_recording_outside_grad():
     assert tape.TAPES == []
 
 
-def test_graph_mode_warns_until_it_exists():
-    with pytest.warns(RuntimeWarning, match="GRAPH_MODE is not implemented"):
-        ms.set_context(mode=ms.GRAPH_MODE)
-    assert ms.get_context("mode") == ms.GRAPH_MODE
-    ms.set_context(mode=ms.PYNATIVE_MODE)
+def test_graph_mode_runs_a_cell_through_jit():
+    ms.set_seed(0)
+    net = nn.Dense(3, 2)
+    x = ms.Tensor(np.arange(6, dtype=np.float32).reshape(2, 3))
+    want = net(x).asnumpy()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # no "not implemented" warning any more
+            ms.set_context(mode=ms.GRAPH_MODE)
+        assert ms.get_context("mode") == ms.GRAPH_MODE
+        got = [net(x).asnumpy() for _ in range(2)]
+        assert net._graph_jit.trace_count == 1  # traced once, then the cached graph runs
+    finally:
+        ms.set_context(mode=ms.PYNATIVE_MODE)
+    for g in got:
+        np.testing.assert_allclose(g, want, rtol=1e-6)
     with pytest.raises(ValueError, match="'mode'"):
         ms.set_context(mode=5)

@@ -5,6 +5,7 @@ import math
 import numpy as np
 
 from ...tensor import Parameter
+from . import _graph
 from ._check import check_bool, check_open_range, check_positive_float
 from .optimizer import Optimizer
 
@@ -127,9 +128,32 @@ class Adam(Optimizer):
         self.moment2 = self._clone_state("moment2", "moment2", "zeros")
         if use_amsgrad:
             self.vhat = self._clone_state("vhat", "vhat", "zeros")
+        self._graph_update = True
+
+    def _traced_update(self, gradients):
+        gradients = _graph.decay_weight(self, gradients)
+        if not self.use_offload:
+            gradients = _graph.gradients_centralization(self, gradients)
+        gradients = _graph.scale_grad(self, gradients)
+        lrs = _graph.lr_tensors(self)
+        b1p = self.beta1_power * self.beta1
+        b2p = self.beta2_power * self.beta2
+        _graph.assign(self.beta1_power, b1p)
+        _graph.assign(self.beta2_power, b2p)
+        for i, (p, g) in enumerate(zip(self._parameters, gradients)):
+            lr_t = _graph.adam_step_size(lrs[i], b1p, b2p)
+            if self.use_amsgrad:
+                _graph.adam_amsgrad(p, self.moment1[i], self.moment2[i], self.vhat[i], g, lr_t, self.beta1,
+                                    self.beta2, self.eps)
+            else:
+                _graph.adam(p, self.moment1[i], self.moment2[i], g, lr_t, self.beta1, self.beta2, self.eps,
+                            self.use_nesterov)
+        return True
 
     def construct(self, gradients):
         gradients = self._check_grads(gradients)
+        if _graph.tracing():
+            return self._traced_update(gradients)
         gradients = self.decay_weight(gradients)
         if not self.use_offload:
             gradients = self.gradients_centralization(gradients)
@@ -168,10 +192,17 @@ class AdamWeightDecay(Optimizer):
         self.eps = _f32(eps)
         self.moments1 = self._clone_state("moments1", "adam_m", "zeros")
         self.moments2 = self._clone_state("moments2", "adam_v", "zeros")
+        self._graph_update = True
 
     def construct(self, gradients):
         gradients = self._check_grads(gradients)
         wds = self._weight_decay_values()
+        if _graph.tracing():
+            lrs = _graph.lr_tensors(self)
+            for i, (p, g) in enumerate(zip(self._parameters, gradients)):
+                _graph.adam_weight_decay(p, self.moments1[i], self.moments2[i], g, lrs[i], self.beta1,
+                                         self.beta2, self.eps, _f32(wds[i]))
+            return True
         lrs = self._lr_values()
         for i, (p, g) in enumerate(zip(self._parameters, gradients)):
             apply_adam_weight_decay(p._data, self.moments1[i]._data, self.moments2[i]._data, g._data, lrs[i],

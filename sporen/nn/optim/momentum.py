@@ -2,6 +2,7 @@
 import numpy as np
 
 from ...tensor import Parameter
+from . import _graph
 from ._check import check_bool
 from .optimizer import Optimizer
 
@@ -40,9 +41,12 @@ class Momentum(Optimizer):
         object.__setattr__(self, "params", self._parameters)
         self.use_nesterov = check_bool(use_nesterov, "use_nesterov", self.cls_name)
         self.moments = self._clone_state("moments", "moments", "zeros")
+        self._graph_update = True
 
     def construct(self, gradients):
         gradients = self._check_grads(gradients)
+        if _graph.tracing():
+            return self._traced_update(gradients)
         gradients = self.decay_weight(gradients)
         gradients = self.gradients_centralization(gradients)
         gradients = self.scale_grad(gradients)
@@ -51,4 +55,12 @@ class Momentum(Optimizer):
         for i, (p, g) in enumerate(zip(self._parameters, gradients)):
             apply_momentum(p._data, self.moments[i]._data, g._data, lrs[i], momentum, self.use_nesterov,
                            self._work_buffer(i))
+        return True
+
+    def _traced_update(self, gradients):
+        gradients = _graph.prepare(self, gradients)
+        lrs = _graph.lr_tensors(self)
+        momentum = float(self.momentum._data)
+        for i, (p, g) in enumerate(zip(self._parameters, gradients)):
+            _graph.momentum(p, self.moments[i], g, lrs[i], momentum, self.use_nesterov)
         return True

@@ -21,6 +21,7 @@ from ...autodiff import tape as _tape
 from ...tensor import Parameter, ParameterTuple, Tensor
 from ..cell import Cell
 from ..learning_rate_schedule import LearningRateSchedule
+from . import _graph
 from ._check import check_bool
 
 __all__ = ["Optimizer"]
@@ -51,6 +52,7 @@ class Optimizer(Cell):
     """
 
     _support_parallel_optimizer = False
+    _graph_update = False  # True where the subclass has a traced (op) update rule
 
     def __init__(self, learning_rate, parameters, weight_decay=0.0, loss_scale=1.0):
         super().__init__(auto_prefix=False)
@@ -451,6 +453,8 @@ class Optimizer(Cell):
 
     def __call__(self, *args, **kwargs):
         # The update is not differentiated: keep the gradient tapes out of it.
+        if _graph.tracing():
+            _graph.check_supported(self)
         with _tape.paused():
             return Cell.__call__(self, *args, **kwargs)
 

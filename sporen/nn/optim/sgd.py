@@ -3,6 +3,7 @@
 import numpy as np
 
 from ...tensor import Parameter
+from . import _graph
 from ._check import check_bool
 from .optimizer import Optimizer
 
@@ -51,6 +52,7 @@ class SGD(Optimizer):
     def __init__(self, params, learning_rate=0.1, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False,
                  loss_scale=1.0):
         super().__init__(learning_rate, params, weight_decay, loss_scale)
+        self._graph_update = True
         if isinstance(momentum, int) and not isinstance(momentum, bool):
             momentum = float(momentum)
         if not isinstance(momentum, float):
@@ -87,6 +89,8 @@ class SGD(Optimizer):
 
     def construct(self, gradients):
         gradients = self._check_grads(gradients)
+        if _graph.tracing():
+            return self._traced_update(gradients)
         gradients = self.gradients_centralization(gradients)
         gradients = self.scale_grad(gradients)
         lrs = self._lr_values()
@@ -94,4 +98,13 @@ class SGD(Optimizer):
         for i, (p, g) in enumerate(zip(self._parameters, gradients)):
             apply_sgd(p._data, self.accum[i]._data, self.stat[i]._data, g._data, lrs[i], momentum,
                       self.dampening, self._sgd_weight_decay[i], self.nesterov, self._work_buffer(i))
+        return True
+
+    def _traced_update(self, gradients):
+        gradients = _graph.prepare(self, gradients, decay=False)
+        lrs = _graph.lr_tensors(self)
+        momentum = float(self.momentum._data)
+        for i, (p, g) in enumerate(zip(self._parameters, gradients)):
+            _graph.sgd(p, self.accum[i], self.stat[i], g, lrs[i], momentum, self.dampening,
+                       self._sgd_weight_decay[i], self.nesterov)
         return True

@@ -1,0 +1,205 @@
+"""Training steps compiled by jit and by GRAPH_MODE: optimizer updates, BatchNorm running stats and
+in-place setitem traced as write-backs, equal to PyNative."""
+import warnings
+
+import numpy as np
+import pytest
+
+import sporen as ms
+from sporen import jit, nn
+
+
+@pytest.fixture(autouse=True)
+def _pynative_after():
+    yield
+    ms.set_context(mode=ms.PYNATIVE_MODE)
+
+
+class _MLP(nn.Cell):
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Dense(8, 16)
+        self.relu = nn.ReLU()
+        self.fc2 = nn.Dense(16, 4)
+
+    def construct(self, x):
+        return self.fc2(self.relu(self.fc1(x)))
+
+
+_OPTIMIZERS = {
+    "momentum": lambda ps: nn.Momentum(ps, 0.1, 0.9),
+    "momentum_nesterov_wd_scale": lambda ps: nn.Momentum(ps, 0.1, 0.9, weight_decay=0.01, use_nesterov=True,
+                                                         loss_scale=2.0),
+    "sgd": lambda ps: nn.SGD(ps, 0.1),
+    "sgd_momentum": lambda ps: nn.SGD(ps, 0.1, momentum=0.9, dampening=0.1, weight_decay=0.01),
+    "adam": lambda ps: nn.Adam(ps, 0.01, weight_decay=0.01),
+    "adam_nesterov": lambda ps: nn.Adam(ps, 0.01, use_nesterov=True),
+    "adam_amsgrad": lambda ps: nn.Adam(ps, 0.01, use_amsgrad=True),
+    "adam_weight_decay": lambda ps: nn.AdamWeightDecay(ps, 0.01, weight_decay=0.01),
+}
+
+
+def _step(make_opt):
+    ms.set_seed(1)
+    net = _MLP()
+    loss = nn.SoftmaxCrossEntropyWithLogits(sparse=True, reduction="mean")
+    return nn.TrainOneStepCell(nn.WithLossCell(net, loss), make_opt(net.trainable_params()))
+
+
+def _data():
+    rng = np.random.default_rng(0)
+    x = ms.Tensor(rng.standard_normal((5, 8)).astype(np.float32))
+    y = ms.Tensor(np.array([0, 1, 2, 3, 1], np.int32))
+    return x, y
+
+
+def _assert_same_params(a, b):
+    pa = dict(a.parameters_and_names())
+    pb = dict(b.parameters_and_names())
+    assert pa.keys() == pb.keys()
+    for name in pa:
+        assert isinstance(pb[name]._data, np.ndarray)
+        np.testing.assert_allclose(pb[name].asnumpy(), pa[name].asnumpy(), rtol=1e-5, atol=1e-7, err_msg=name)
+
+
+@pytest.mark.parametrize("opt", sorted(_OPTIMIZERS))
+def test_jit_train_step_equals_eager(opt):
+    eager = _step(_OPTIMIZERS[opt])
+    graph = _step(_OPTIMIZERS[opt])
+    compiled = jit(graph)
+    x, y = _data()
+    losses = []
+    for _ in range(4):
+        want = eager(x, y).asnumpy()
+        got = compiled(x, y).asnumpy()
+        np.testing.assert_allclose(got, want, rtol=1e-5)
+        losses.append(float(got))
+    assert compiled.trace_count == 1
+    assert losses[-1] < losses[0]  # it trains
+    _assert_same_params(eager, graph)
+
+
+def test_graph_mode_train_step_called_directly():
+    eager = _step(_OPTIMIZERS["momentum"])
+    x, y = _data()
+    want = [eager(x, y).asnumpy() for _ in range(3)]
+    graph = _step(_OPTIMIZERS["momentum"])
+    ms.set_context(mode=ms.GRAPH_MODE)
+    got = [graph(x, y).asnumpy() for _ in range(3)]
+    np.testing.assert_allclose(got, want, rtol=1e-5)
+    assert graph._graph_jit.trace_count == 1
+    _assert_same_params(eager, graph)
+
+
+def test_optimizer_without_a_traced_rule_is_a_clear_error():
+    step = _step(lambda ps: nn.RMSProp(ps, 0.01))
+    x, y = _data()
+    with pytest.raises(NotImplementedError, match="RMSProp"):
+        jit(step)(x, y)
+
+
+def _bn_net():
+    ms.set_seed(2)
+    return nn.SequentialCell([nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4), nn.ReLU()])
+
+
+@pytest.mark.parametrize("graph_mode", [False, True])
+def test_batch_norm_training_updates_running_stats(graph_mode):
+    eager = _bn_net()
+    graph = _bn_net()
+    eager.set_train()
+    graph.set_train()
+    run = graph
+    if graph_mode:
+        ms.set_context(mode=ms.GRAPH_MODE)
+    else:
+        run = jit(graph)
+    x = ms.Tensor(np.random.default_rng(3).standard_normal((2, 3, 6, 6)).astype(np.float32))
+    before = graph.cells()[1].moving_mean.asnumpy().copy()
+    for _ in range(3):
+        got = run(x).asnumpy()
+        ms.set_context(mode=ms.PYNATIVE_MODE)
+        want = eager(x).asnumpy()
+        if graph_mode:
+            ms.set_context(mode=ms.GRAPH_MODE)
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+    assert not np.allclose(graph.cells()[1].moving_mean.asnumpy(), before)
+    _assert_same_params(eager, graph)
+
+
+def test_setitem_in_jit_equals_eager():
+    def fn(x, v):
+        y = x * 2
+        y[1] = v
+        y[:, 0] = 5.0
+        return y + 1
+
+    rng = np.random.default_rng(4)
+    x = ms.Tensor(rng.standard_normal((3, 4)).astype(np.float32))
+    v = ms.Tensor(np.ones(4, np.float32))
+    np.testing.assert_array_equal(jit(fn)(x, v).asnumpy(), fn(x, v).asnumpy())
+
+
+def test_setitem_on_an_argument_in_jit_writes_it_back():
+    def fn(x):
+        x[0] = 0.0
+        return x.sum()
+
+    a = ms.Tensor(np.arange(6, dtype=np.float32).reshape(2, 3))
+    b = ms.Tensor(np.arange(6, dtype=np.float32).reshape(2, 3))
+    assert float(fn(a)) == float(jit(fn)(b)) == 12.0
+    np.testing.assert_array_equal(b.asnumpy(), a.asnumpy())
+
+
+def test_setitem_on_a_parameter_in_jit_is_written_back():
+    p = ms.Parameter(np.zeros((2, 3), np.float32), name="p")
+
+    def fn(v):
+        p[1] = v
+        return p * 1
+
+    out = jit(fn)(ms.Tensor(np.float32(3)))
+    np.testing.assert_array_equal(p.asnumpy(), [[0, 0, 0], [3, 3, 3]])
+    np.testing.assert_array_equal(out.asnumpy(), p.asnumpy())
+
+
+def test_asnumpy_of_a_traced_tensor_is_a_clear_error():
+    def fn(x):
+        return ms.Tensor(x.asnumpy() + 1)
+
+    with pytest.raises(RuntimeError, match=r"test_train_step\.py:\d+.*asnumpy"):
+        jit(fn)(ms.Tensor(np.ones(2, np.float32)))
+
+
+class _DataDependent(nn.Cell):
+    def construct(self, x):
+        if x.sum() > 0:  # tensor-dependent control flow: no graph yet
+            return x * 2
+        return x - 1
+
+
+def test_graph_mode_falls_back_to_eager_with_one_warning():
+    net = _DataDependent()
+    pos = ms.Tensor(np.ones(3, np.float32))
+    neg = ms.Tensor(-np.ones(3, np.float32))
+    ms.set_context(mode=ms.GRAPH_MODE)
+    with pytest.warns(RuntimeWarning, match=r"_DataDependent.*PyNative.*not supported yet"):
+        np.testing.assert_array_equal(net(pos).asnumpy(), [2, 2, 2])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # warned once only
+        np.testing.assert_array_equal(net(neg).asnumpy(), [-2, -2, -2])
+
+
+def test_graph_mode_retraces_when_the_phase_changes():
+    net = _bn_net()
+    x = ms.Tensor(np.random.default_rng(5).standard_normal((2, 3, 6, 6)).astype(np.float32))
+    ms.set_context(mode=ms.GRAPH_MODE)
+    net.set_train()
+    net(x)
+    stats = net.cells()[1].moving_mean.asnumpy().copy()
+    net.set_train(False)
+    out = net(x).asnumpy()
+    np.testing.assert_array_equal(net.cells()[1].moving_mean.asnumpy(), stats)  # eval: stats unchanged
+    ms.set_context(mode=ms.PYNATIVE_MODE)
+    np.testing.assert_allclose(out, net(x).asnumpy(), rtol=1e-6)
+    assert net._graph_jit.trace_count == 2
