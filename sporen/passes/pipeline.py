@@ -1,0 +1,56 @@
+"""The compiler pipeline: the passes, in the order they run, and ``run_pipeline``."""
+import os
+
+from ..ir.printer import dump
+from ..ir.verify import verify
+from .cse import cse
+from .dce import dce
+from .fold import fold
+from .simplify import simplify
+
+__all__ = ["PIPELINE", "run_pipeline"]
+
+# The order, and why:
+#  fold      first: it turns every all-constant subtree into one Literal, so the rules below see
+#            constants (``x * (ones + 0)`` folds to ``x * 1``, which simplify then removes);
+#  simplify  next: it removes identities and shortens reshape chains, which makes equal
+#            expressions look equal (``reshape(reshape(x, a), b)`` and ``reshape(x, b)``);
+#  cse       then merges those equal expressions, comparing Literals by value;
+#  dce       last: it drops everything the three passes above left unused.
+# Every pass is a pure function Graph -> Graph that keeps the params and preserves outputs.
+PIPELINE = [
+    ("fold", fold),
+    ("simplify", simplify),
+    ("cse", cse),
+    ("dce", dce),
+]
+
+
+def _write(dump_dir, index, name, graph):
+    path = os.path.join(dump_dir, f"{index:02d}_{name}.ir")
+    with open(path, "w") as f:
+        f.write(dump(graph) + "\n")
+
+
+def run_pipeline(graph, verify_each=False, dump_dir=None, passes=None):
+    """Apply the passes of PIPELINE (or ``passes``, a list of ``(name, function)``) in order and
+    return the final graph. ``verify_each`` runs ``sporen.ir.verify`` on the input and after every
+    pass (a VerifyError names the pass that broke the graph); ``dump_dir`` receives one text file
+    per stage: ``00_input.ir``, ``01_fold.ir``, ... (the ``save_graphs`` context option)."""
+    passes = PIPELINE if passes is None else passes
+    if dump_dir is not None:
+        os.makedirs(dump_dir, exist_ok=True)
+        _write(dump_dir, 0, "input", graph)
+    if verify_each:
+        verify(graph)
+    for index, (name, run_pass) in enumerate(passes, start=1):
+        graph = run_pass(graph)
+        if verify_each:
+            try:
+                verify(graph)
+            except Exception as exc:
+                exc.add_note(f"after the pass '{name}'")
+                raise
+        if dump_dir is not None:
+            _write(dump_dir, index, name, graph)
+    return graph
