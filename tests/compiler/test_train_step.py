@@ -36,6 +36,12 @@ _OPTIMIZERS = {
     "adam_nesterov": lambda ps: nn.Adam(ps, 0.01, use_nesterov=True),
     "adam_amsgrad": lambda ps: nn.Adam(ps, 0.01, use_amsgrad=True),
     "adam_weight_decay": lambda ps: nn.AdamWeightDecay(ps, 0.01, weight_decay=0.01),
+    # dynamic learning rates given as tables: the global step advances inside the graph (and
+    # past the end the rate is 0, as eager)
+    "momentum_lr_list": lambda ps: nn.Momentum(ps, [0.1, 0.05, 0.02], 0.9),
+    "adam_lr_tensor": lambda ps: nn.Adam(ps, ms.Tensor(np.array([0.01, 0.005, 0.001, 0.0005], np.float32))),
+    "sgd_groups": lambda ps: nn.SGD([{"params": ps[:2], "lr": [0.1, 0.2, 0.3, 0.4]}, {"params": ps[2:]}], 0.05,
+                                    momentum=0.9),
 }
 
 
@@ -69,7 +75,7 @@ def test_jit_train_step_equals_eager(opt):
     compiled = jit(graph)
     x, y = _data()
     losses = []
-    for _ in range(4):
+    for _ in range(5):
         want = eager(x, y).asnumpy()
         got = compiled(x, y).asnumpy()
         np.testing.assert_allclose(got, want, rtol=1e-5)
@@ -96,6 +102,21 @@ def test_optimizer_without_a_traced_rule_is_a_clear_error():
     x, y = _data()
     with pytest.raises(NotImplementedError, match="RMSProp"):
         jit(step)(x, y)
+
+
+def test_learning_rate_schedule_in_graph_is_a_clear_error_and_graph_mode_falls_back():
+    make = lambda ps: nn.Momentum(ps, nn.ExponentialDecayLR(0.1, 0.9, 2), 0.9)  # noqa: E731
+    x, y = _data()
+    with pytest.raises(NotImplementedError, match="LearningRateSchedule"):
+        jit(_step(make))(x, y)
+    eager = _step(make)
+    want = [eager(x, y).asnumpy() for _ in range(3)]
+    graph = _step(make)
+    ms.set_context(mode=ms.GRAPH_MODE)
+    with pytest.warns(RuntimeWarning, match="TrainOneStepCell.*PyNative"):
+        got = [graph(x, y).asnumpy() for _ in range(3)]
+    np.testing.assert_allclose(got, want, rtol=1e-6)
+    _assert_same_params(eager, graph)
 
 
 def _bn_net():

@@ -23,10 +23,27 @@ def check_supported(opt):
         raise NotImplementedError(f"{opt.cls_name}: its update has no graph-mode (traced) rule yet; "
                                   f"SGD, Momentum, Adam, LazyAdam and AdamWeightDecay have one, or run it "
                                   f"in PyNative mode")
-    if opt.dynamic_lr or opt.dynamic_weight_decay:
-        raise NotImplementedError(f"{opt.cls_name}: a dynamic learning rate or weight decay is not supported "
-                                  f"in graph mode yet (the schedules compute on numpy); use a fixed one, "
-                                  f"or run in PyNative mode")
+    if opt.dynamic_weight_decay or (opt.dynamic_lr and not _table_lr(opt)):
+        raise NotImplementedError(f"{opt.cls_name}: a LearningRateSchedule or a dynamic weight decay is not "
+                                  f"supported in graph mode yet (the schedules compute on numpy); use a fixed "
+                                  f"learning rate or a list / 1-d Tensor of them, or run in PyNative mode")
+
+
+def _table_lr(opt):
+    """True when every dynamic learning rate is a table (list / 1-d Tensor) or a fixed value."""
+    from .optimizer import _ConvertToCell, _IteratorLearningRate
+    lrs = opt.learning_rate if opt.is_group_lr else (opt.learning_rate,)
+    return all(isinstance(lr, (_ConvertToCell, _IteratorLearningRate)) for lr in lrs)
+
+
+def lr_at_step(table, global_step):
+    """``table[step]``, 0 past either end (as _IteratorLearningRate), with ops."""
+    n = table.shape[0]
+    step = global_step
+    valid = ops.logical_and(step >= 0, step < n)
+    index = ops.minimum(ops.maximum(step, 0), max(n - 1, 0))
+    values = ops.gather(table, index, 0)
+    return ops.where(valid, values, ops.zeros_like(values))
 
 
 def lr_tensors(opt):

@@ -375,7 +375,10 @@ class Optimizer(Cell):
             else:
                 lr = self.learning_rate(self.global_step).reshape(())
         if self.dynamic_lr or self.dynamic_weight_decay:
-            self.global_step._data += 1
+            if _graph.tracing():
+                _graph.assign(self.global_step, self.global_step + 1)
+            else:
+                self.global_step._data += 1
         return lr
 
     def get_lr_parameter(self, param):
@@ -513,6 +516,8 @@ class _ConvertToCell(LearningRateSchedule):
         self.learning_rate = learning_rate
 
     def construct(self, global_step):
+        if _graph.tracing():
+            return self.learning_rate * 1  # read at every run of the graph, never baked
         return _wrap(self.learning_rate._data.copy())
 
 
@@ -531,6 +536,8 @@ class _IteratorLearningRate(LearningRateSchedule):
         self.learning_rate = Parameter(learning_rate, name, requires_grad=False)
 
     def construct(self, global_step):
+        if _graph.tracing():
+            return _graph.lr_at_step(self.learning_rate, global_step)
         table = self.learning_rate._data
         steps = np.asarray(global_step._data if isinstance(global_step, Tensor) else global_step)
         valid = (steps >= 0) & (steps < table.shape[0])
