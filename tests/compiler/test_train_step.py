@@ -224,3 +224,44 @@ def test_graph_mode_retraces_when_the_phase_changes():
     ms.set_context(mode=ms.PYNATIVE_MODE)
     np.testing.assert_allclose(out, net(x).asnumpy(), rtol=1e-6)
     assert net._graph_jit.trace_count == 2
+
+
+class _LeNet(nn.Cell):
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 6, 5, pad_mode="valid")
+        self.conv2 = nn.Conv2d(6, 16, 5, pad_mode="valid")
+        self.relu = nn.ReLU()
+        self.pool = nn.MaxPool2d(2, 2)
+        self.flatten = nn.Flatten()
+        self.fc1 = nn.Dense(16 * 4 * 4, 32)
+        self.fc2 = nn.Dense(32, 10)
+
+    def construct(self, x):
+        x = self.pool(self.relu(self.conv1(x)))
+        x = self.pool(self.relu(self.conv2(x)))
+        return self.fc2(self.relu(self.fc1(self.flatten(x))))
+
+
+def _lenet_step():
+    ms.set_seed(3)
+    net = _LeNet()
+    loss = nn.SoftmaxCrossEntropyWithLogits(sparse=True, reduction="mean")
+    return nn.TrainOneStepCell(nn.WithLossCell(net, loss), nn.Momentum(net.trainable_params(), 0.05, 0.9))
+
+
+def test_graph_mode_lenet_trains_like_pynative():
+    rng = np.random.default_rng(6)
+    x = ms.Tensor(rng.standard_normal((8, 1, 28, 28)).astype(np.float32))
+    y = ms.Tensor(rng.integers(0, 10, 8).astype(np.int32))
+    eager = _lenet_step()
+    want = [eager(x, y).asnumpy() for _ in range(4)]
+    graph = _lenet_step()
+    ms.set_context(mode=ms.GRAPH_MODE)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # compiled, no fallback
+        got = [graph(x, y).asnumpy() for _ in range(4)]
+    np.testing.assert_allclose(got, want, rtol=1e-5)
+    assert got[-1] < got[0]
+    assert graph._graph_jit.trace_count == 1
+    _assert_same_params(eager, graph)
