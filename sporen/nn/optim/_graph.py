@@ -21,8 +21,8 @@ def check_supported(opt):
     """Raise NotImplementedError for what the traced rules do not cover yet."""
     if not getattr(opt, "_graph_update", False):
         raise NotImplementedError(f"{opt.cls_name}: its update has no graph-mode (traced) rule yet; "
-                                  f"SGD, Momentum, Adam, LazyAdam and AdamWeightDecay have one, or run it "
-                                  f"in PyNative mode")
+                                  f"SGD, Momentum, Adam, LazyAdam, AdamWeightDecay, RMSProp and Adagrad "
+                                  f"have one; or run it in PyNative mode")
     if opt.dynamic_weight_decay or (opt.dynamic_lr and not _table_lr(opt)):
         raise NotImplementedError(f"{opt.cls_name}: a LearningRateSchedule or a dynamic weight decay is not "
                                   f"supported in graph mode yet (the schedules compute on numpy); use a fixed "
@@ -158,3 +158,32 @@ def adam_weight_decay(param, m, v, grad, lr, beta1, beta2, eps, weight_decay):
     if weight_decay:
         step = step + param * weight_decay
     assign(param, param - step * lr)
+
+
+def rmsprop(param, ms, mom, grad, lr, decay, momentum, epsilon):
+    """The traced ``apply_rmsprop``."""
+    ms_new = ms + (grad * grad - ms) * (1.0 - decay)
+    mom_new = mom * momentum + grad / ops.sqrt(ms_new + epsilon) * lr
+    assign(ms, ms_new)
+    assign(mom, mom_new)
+    assign(param, param - mom_new)
+
+
+def centered_rmsprop(param, mg, ms, mom, grad, lr, decay, momentum, epsilon):
+    """The traced ``apply_centered_rmsprop``."""
+    mg_new = mg + (grad - mg) * (1.0 - decay)
+    ms_new = ms + (grad * grad - ms) * (1.0 - decay)
+    mom_new = mom * momentum + grad / ops.sqrt(ms_new - mg_new * mg_new + epsilon) * lr
+    assign(mg, mg_new)
+    assign(ms, ms_new)
+    assign(mom, mom_new)
+    assign(param, param - mom_new)
+
+
+def adagrad(param, accum, grad, lr, update_slots):
+    """The traced ``apply_adagrad``."""
+    acc = accum
+    if update_slots:
+        acc = accum + grad * grad
+        assign(accum, acc)
+    assign(param, param - grad / ops.sqrt(acc) * lr)

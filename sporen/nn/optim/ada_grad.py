@@ -1,6 +1,7 @@
 """nn.Adagrad (MindSpore's ``ApplyAdagrad``: no epsilon, the accumulator starts at ``accum``)."""
 import numpy as np
 
+from . import _graph
 from ._check import check_bool, check_float, check_non_negative_float
 from .optimizer import Optimizer
 
@@ -29,9 +30,16 @@ class Adagrad(Optimizer):
         check_non_negative_float(accum, "accum", self.cls_name)
         self.update_slots = update_slots
         self.accum = self._clone_state("accum", "accum", accum)
+        self._graph_update = True
 
     def construct(self, grads):
         grads = self._check_grads(grads)
+        if _graph.tracing():
+            grads = _graph.prepare(self, grads)
+            lrs = _graph.lr_tensors(self)
+            for i, (p, g) in enumerate(zip(self._parameters, grads)):
+                _graph.adagrad(p, self.accum[i], g, lrs[i], self.update_slots)
+            return True
         grads = self.decay_weight(grads)
         grads = self.gradients_centralization(grads)
         grads = self.scale_grad(grads)

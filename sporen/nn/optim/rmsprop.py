@@ -2,6 +2,7 @@
 inside the square root, mean square initialised to ones)."""
 import numpy as np
 
+from . import _graph
 from ._check import check_bool, check_float, check_non_negative_float, check_positive_float
 from .optimizer import Optimizer
 
@@ -70,9 +71,12 @@ class RMSProp(Optimizer):
         self.moment = self._clone_state("moment", "moment", "zeros")
         self.epsilon = epsilon
         self.decay = decay
+        self._graph_update = True
 
     def construct(self, gradients):
         gradients = self._check_grads(gradients)
+        if _graph.tracing():
+            return self._traced_update(gradients)
         gradients = self.decay_weight(gradients)
         gradients = self.gradients_centralization(gradients)
         gradients = self.scale_grad(gradients)
@@ -85,4 +89,16 @@ class RMSProp(Optimizer):
             else:
                 apply_rmsprop(p._data, self.ms[i]._data, self.moment[i]._data, g._data, lrs[i], self.decay,
                               self.momentum, self.epsilon, self._work_buffer(i))
+        return True
+
+    def _traced_update(self, gradients):
+        gradients = _graph.prepare(self, gradients)
+        lrs = _graph.lr_tensors(self)
+        _graph.assign(self.global_step, self.global_step + 1)
+        for i, (p, g) in enumerate(zip(self._parameters, gradients)):
+            if self.centered:
+                _graph.centered_rmsprop(p, self.mg[i], self.ms[i], self.moment[i], g, lrs[i], self.decay,
+                                        self.momentum, self.epsilon)
+            else:
+                _graph.rmsprop(p, self.ms[i], self.moment[i], g, lrs[i], self.decay, self.momentum, self.epsilon)
         return True
