@@ -4,6 +4,8 @@ import warnings
 from collections import OrderedDict, namedtuple
 from typing import TypeVar
 
+import numpy as np
+
 from ..autodiff import tape as _tape
 from ..context import GRAPH_MODE as _GRAPH_MODE, _context as _context_options
 from ..frontend.trace import TRACES as _TRACES
@@ -776,31 +778,60 @@ def _cast_inputs_hook(cell, args):
 _GRAPH_EAGER = []  # non-empty while a GRAPH_MODE call runs eagerly (its nested cells stay eager)
 
 
+class _GraphJit:
+    """A Cell's GRAPH_MODE state: its ``jit`` (``fn``), the train/eval phase it was traced in, and
+    the reason it fell back to PyNative (or None). Copies and pickles of the Cell start afresh (the
+    compiled graphs refer to the original Cell's Parameters)."""
+
+    __slots__ = ("fn", "phase", "fallback")
+
+    def __init__(self):
+        self.fn = None
+        self.phase = None
+        self.fallback = None
+
+    @property
+    def trace_count(self):
+        """How many times the Cell was traced in GRAPH_MODE."""
+        return 0 if self.fn is None else self.fn.trace_count
+
+    def __reduce__(self):
+        return (_GraphJit, ())
+
+    def __copy__(self):
+        return _GraphJit()
+
+    def __deepcopy__(self, memo):
+        return _GraphJit()
+
+
 def _call_in_graph_mode(cell, args, kwargs):
-    """Run a top-level Cell call in GRAPH_MODE: through ``sporen.jit`` of the cell (cached on it as
-    ``_graph_jit``, retraced when the train/eval phase changes). A cell whose trace needs tensor
-    values (tensor-dependent control flow) or meets a part with no graph path falls back to
-    PyNative, with a warning naming the reason once per cell."""
-    reason = cell.__dict__.get("_graph_fallback")
-    if reason is None:
-        fn = cell.__dict__.get("_graph_jit")
-        if fn is None:
+    """Run a top-level Cell call in GRAPH_MODE: through ``sporen.jit`` of the cell (its state kept
+    as ``cell._graph_jit``; retraced when the train/eval phase changes). A cell whose trace needs
+    tensor values (tensor-dependent control flow) or meets a part with no graph path falls back to
+    PyNative, with a warning naming the reason once per cell. Calls given numpy arrays run eagerly
+    (the arrays would be baked into the graph)."""
+    state = cell.__dict__.get("_graph_jit")
+    if state is None:
+        state = _GraphJit()
+        object.__setattr__(cell, "_graph_jit", state)
+    if state.fallback is None and not _has_array_arg(args, kwargs):
+        if state.fn is None:
             from ..frontend.trace import jit
-            fn = jit(cell)
-            object.__setattr__(cell, "_graph_jit", fn)
-            object.__setattr__(cell, "_graph_jit_phase", cell.training)
-        elif cell.__dict__.get("_graph_jit_phase") != cell.training:
-            fn.cache.clear()  # a graph traced in the other phase (BatchNorm, Dropout) is stale
-            object.__setattr__(cell, "_graph_jit_phase", cell.training)
+            state.fn = jit(cell)
+            state.phase = cell.training
+        elif state.phase != cell.training:
+            state.fn.cache.clear()  # a graph traced in the other phase (BatchNorm, Dropout) is stale
+            state.phase = cell.training
         try:
-            return fn(*args, **kwargs)
+            return state.fn(*args, **kwargs)
         except NotImplementedError as exc:
             reason = str(exc)
         except RuntimeError as exc:
             if "not supported yet" not in str(exc):
                 raise
             reason = str(exc)
-        object.__setattr__(cell, "_graph_fallback", reason)
+        state.fallback = reason
         warnings.warn(f"sporen: GRAPH_MODE could not compile {type(cell).__name__}; it runs in PyNative "
                       f"mode: {reason}", RuntimeWarning, stacklevel=3)
     _GRAPH_EAGER.append(cell)
@@ -808,3 +839,15 @@ def _call_in_graph_mode(cell, args, kwargs):
         return cell(*args, **kwargs)
     finally:
         _GRAPH_EAGER.pop()
+
+
+def _has_array_arg(args, kwargs):
+    """True when a (top-level or tuple/list-nested) argument is a numpy array."""
+    stack = list(args) + list(kwargs.values())
+    while stack:
+        a = stack.pop()
+        if isinstance(a, np.ndarray):
+            return True
+        if isinstance(a, (tuple, list)):
+            stack.extend(a)
+    return False

@@ -268,3 +268,34 @@ def test_graph_mode_lenet_trains_like_pynative():
     assert got[-1] < got[0]
     assert graph._graph_jit.trace_count == 1
     _assert_same_params(eager, graph)
+
+
+class _FromNumpy(nn.Cell):
+    def construct(self, x):
+        return ms.Tensor(x) * 2
+
+
+def test_graph_mode_cell_given_numpy_arrays_runs_eagerly():
+    net = _FromNumpy()
+    ms.set_context(mode=ms.GRAPH_MODE)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for k in range(3):
+            np.testing.assert_array_equal(net(np.full(2, k, np.float32)).asnumpy(), [2 * k, 2 * k])
+    assert net._graph_jit.trace_count == 0  # never traced (the arrays would be baked)
+
+
+def test_graph_mode_cell_can_be_copied_and_pickled_after_compiling():
+    import copy
+    import pickle
+    ms.set_seed(0)
+    net = nn.Dense(3, 2)
+    x = ms.Tensor(np.ones((1, 3), np.float32))
+    ms.set_context(mode=ms.GRAPH_MODE)
+    net(x)
+    twin = copy.deepcopy(net)
+    twin.weight.set_data(np.zeros((2, 3), np.float32))
+    np.testing.assert_allclose(twin(x).asnumpy(), twin.bias.asnumpy()[None], rtol=1e-6)
+    assert not np.allclose(net(x).asnumpy(), twin(x).asnumpy())
+    clone = pickle.loads(pickle.dumps(net))
+    np.testing.assert_allclose(clone(x).asnumpy(), net(x).asnumpy(), rtol=1e-6)
