@@ -465,9 +465,11 @@ class TracedFunction:
 
     def _compile(self, args, kwargs):
         from ..ir.verify import verify
+        from ..passes.pipeline import optimize
         traced = trace_full(self.function, args, kwargs)
         self.trace_count += 1
         verify(traced.graph)
+        traced.graph = optimize(traced.graph)  # fold, simplify, cse, dce (save_graphs dumps each)
         return traced
 
 

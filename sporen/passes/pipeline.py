@@ -1,5 +1,7 @@
 """The compiler pipeline: the passes, in the order they run, and ``run_pipeline``."""
+import itertools
 import os
+import re
 
 from ..ir.printer import dump
 from ..ir.verify import verify
@@ -8,7 +10,7 @@ from .dce import dce
 from .fold import fold
 from .simplify import simplify
 
-__all__ = ["PIPELINE", "run_pipeline"]
+__all__ = ["PIPELINE", "run_pipeline", "optimize"]
 
 # The order, and why:
 #  fold      first: it turns every all-constant subtree into one Literal, so the rules below see
@@ -54,3 +56,23 @@ def run_pipeline(graph, verify_each=False, dump_dir=None, passes=None):
         if dump_dir is not None:
             _write(dump_dir, index, name, graph)
     return graph
+
+
+_compiled = itertools.count()
+
+
+def _dump_dir_for(graph):
+    """Where ``save_graphs`` puts this graph's files: a folder per compiled graph under
+    ``save_graphs_path``, so that two graphs never overwrite each other's stages."""
+    from ..context import get_context  # read at compile time: set_context may change it later
+    if not get_context("save_graphs"):
+        return None
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", graph.name).strip("_") or "graph"
+    return os.path.join(get_context("save_graphs_path"), f"{next(_compiled):04d}_{name}")
+
+
+def optimize(graph):
+    """The graph that ``jit`` runs: ``graph`` through PIPELINE, with one ``.ir`` file per stage
+    written under ``save_graphs_path/<number>_<name>/`` when the ``save_graphs`` context option is
+    on (the passes are verified in the tests; here they run unchecked, as compile time counts)."""
+    return run_pipeline(graph, dump_dir=_dump_dir_for(graph))

@@ -424,3 +424,38 @@ def test_mlp_pipeline_merges_the_repeated_layer():
     assert names.count("relu") == 1
     assert "mul" in names  # y * y stays; h2 * 1.0 is gone
     assert len(final.nodes) < len(graph.nodes)
+
+
+# --- jit runs the pipeline ---------------------------------------------------------------------
+def test_jit_runs_the_pipeline_and_save_graphs_writes_each_stage(tmp_path):
+    x = _t(2, 3)
+    y = _t(3, seed=1)
+    old = (ms.get_context("save_graphs"), ms.get_context("save_graphs_path"))
+    ms.set_context(save_graphs=True, save_graphs_path=str(tmp_path))
+    try:
+        jf = ms.jit(_program)
+        got = jf(x, y)
+    finally:
+        ms.set_context(save_graphs=old[0], save_graphs_path=old[1])
+    want = _program(x, y)
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g.asnumpy(), w.asnumpy(), rtol=1e-6)
+    (folder,) = os.listdir(tmp_path)
+    assert folder.endswith("_program")
+    files = sorted(os.listdir(tmp_path / folder))
+    assert files == ["00_input.ir", "01_fold.ir", "02_simplify.ir", "03_cse.ir", "04_dce.ir"]
+    assert (tmp_path / folder / "04_dce.ir").read_text() == _program_text(PROGRAM_STAGES[-1][1]) + "\n"
+    (entry,) = jf.cache.values()
+    assert [n.op.name for n in entry.graph.nodes] == ["exp", "add"]
+    jf(x, y)  # a cached call compiles (and dumps) nothing
+    assert len(os.listdir(tmp_path)) == 1 and jf.trace_count == 1
+
+
+def test_jit_with_save_graphs_off_writes_nothing(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert not ms.get_context("save_graphs")
+    got = ms.jit(_mlp)(_t(4, 3), _t(3, 5, seed=1), _t(5, seed=2), _t(5, 2, seed=3))
+    want = _mlp(_t(4, 3), _t(3, 5, seed=1), _t(5, seed=2), _t(5, 2, seed=3))
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g.asnumpy(), w.asnumpy(), rtol=1e-6, atol=1e-7)
+    assert os.listdir(tmp_path) == []
