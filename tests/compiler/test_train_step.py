@@ -299,3 +299,19 @@ def test_graph_mode_cell_can_be_copied_and_pickled_after_compiling():
     assert not np.allclose(net(x).asnumpy(), twin(x).asnumpy())
     clone = pickle.loads(pickle.dumps(net))
     np.testing.assert_allclose(clone(x).asnumpy(), net(x).asnumpy(), rtol=1e-6)
+
+
+def test_grad_through_setitem_in_jit_equals_eager():
+    def fn(x, v):
+        y = x * 2
+        y[1] = v * 3
+        return (y * y).sum()
+
+    g = ms.grad(fn, grad_position=(0, 1))
+    x = ms.Tensor(np.arange(6, dtype=np.float32).reshape(2, 3))
+    v = ms.Tensor(np.ones(3, np.float32))
+    want = g(x, v)
+    got = jit(g)(x, v)
+    np.testing.assert_array_equal(got[0].asnumpy(), want[0].asnumpy())
+    np.testing.assert_array_equal(got[1].asnumpy(), want[1].asnumpy())
+    np.testing.assert_array_equal(got[0].asnumpy(), [[0, 8, 16], [0, 0, 0]])

@@ -8,8 +8,9 @@ optimizer so that ``save_checkpoint`` of a training cell carries them.
 
 In PyNative mode the updates run on the parameters' numpy arrays, in place, outside any gradient
 tape. Each optimizer family keeps its update rule as one plain function of numpy arrays (written
-with ``out=`` so that it allocates nothing beyond one work buffer per parameter); graph mode will
-express the same rules in ops so that they fuse into the compiled training step.
+with ``out=`` so that it allocates nothing beyond one work buffer per parameter). While a step is
+traced (``jit``, GRAPH_MODE) the same rules run as ops (``_graph.py``) and write the parameters and
+state with ``set_data``, so that they become write-backs of the compiled training step.
 """
 import numbers
 from collections.abc import Iterable
