@@ -336,12 +336,14 @@ def test_training_steps_with_parameter_updates_match_eager():
 
 def test_library_code_reading_values_is_named_in_the_error():
     net, forward = _mlp_loss()
-    step = nn.TrainOneStepCell(nn.WithLossCell(net, nn.SoftmaxCrossEntropyWithLogits(sparse=True)),
-                               nn.SGD(net.trainable_params(), 0.1))
+    # the loss-scale cell still reads gradients with numpy to skip overflowing steps
+    step = nn.TrainOneStepWithLossScaleCell(nn.WithLossCell(net, nn.SoftmaxCrossEntropyWithLogits(sparse=True)),
+                                            nn.SGD(net.trainable_params(), 0.1),
+                                            scale_sense=ms.Tensor(np.float32(1024)))
     x = _t(5, 4)
     y = ms.Tensor(np.array([0, 1, 2, 1, 0], np.int32))
     before = [p.asnumpy().copy() for p in net.trainable_params()]
-    with pytest.raises(RuntimeError, match=r"test_trace\.py:\d+.*inside sporen at sporen/nn/optim/sgd\.py"):
+    with pytest.raises(RuntimeError, match=r"test_trace\.py:\d+.*inside sporen at sporen/nn/wrap/loss_scale\.py"):
         jit(step)(x, y)
     for p, b in zip(net.trainable_params(), before):  # the failed trace changed nothing
         assert isinstance(p._data, np.ndarray)
@@ -364,14 +366,16 @@ def test_jit_inside_jit_inlines_and_grad_of_jit_is_exact():
     _close(ms.grad(lambda a: ops.sum(inner(a)))(x), ms.grad(lambda a: ops.sum(ops.sin(a) * a))(x))
 
 
-def test_in_place_setitem_on_a_traced_tensor_is_a_clear_error_for_now():
+def test_in_place_setitem_on_a_traced_tensor_is_recorded():
     def f(x):
         y = x * 1.0
         y[0] = 5.0
         return y
 
-    with pytest.raises(RuntimeError, match=r"test_trace\.py:\d+.*sporen/ops/indexing\.py"):
-        jit(f)(_t(3))
+    x = _t(3)
+    out = jit(f)(x).asnumpy()
+    np.testing.assert_array_equal(out, f(x).asnumpy())
+    assert out[0] == 5.0
 
 
 def test_random_ops_draw_new_numbers_at_every_run():
