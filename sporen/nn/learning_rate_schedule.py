@@ -60,9 +60,9 @@ def _check_decay_inputs(learning_rate, decay_rate, decay_steps, is_stair, cls_na
     check_bool(is_stair, "is_stair", cls_name)
 
 
-class ExponentialDecayLR(LearningRateSchedule):
-    r"""``learning_rate * decay_rate ** p`` with ``p = step / decay_steps`` (floored if
-    ``is_stair``)."""
+class _DecayLR(LearningRateSchedule):
+    """The shared part of the exponential, natural-exponential and inverse decays: their arguments
+    and the progress ``p = step / decay_steps`` (floored if ``is_stair``)."""
 
     def __init__(self, learning_rate, decay_rate, decay_steps, is_stair=False):
         super().__init__()
@@ -72,24 +72,28 @@ class ExponentialDecayLR(LearningRateSchedule):
         self.decay_steps = decay_steps
         self.is_stair = is_stair
 
-    def construct(self, global_step):
+    def _progress(self, global_step):
         p = _step_array(global_step, self.cls_name).astype(_F32) / _F32(self.decay_steps)
         if self.is_stair:
             p = np.floor(p)
+        return p
+
+
+class ExponentialDecayLR(_DecayLR):
+    r"""``learning_rate * decay_rate ** p`` with ``p = step / decay_steps`` (floored if
+    ``is_stair``)."""
+
+    def construct(self, global_step):
+        p = self._progress(global_step)
         return _out(_F32(self.learning_rate) * np.power(_F32(self.decay_rate), p))
 
 
-class NaturalExpDecayLR(LearningRateSchedule):
+class NaturalExpDecayLR(_DecayLR):
     r"""``learning_rate * e ** (-decay_rate * p)`` with ``p = step`` (or ``floor(step / decay_steps) *
     decay_steps`` if ``is_stair``), as MindSpore computes it."""
 
     def __init__(self, learning_rate, decay_rate, decay_steps, is_stair=False):
-        super().__init__()
-        _check_decay_inputs(learning_rate, decay_rate, decay_steps, is_stair, self.cls_name)
-        self.learning_rate = learning_rate
-        self.decay_rate = decay_rate
-        self.decay_steps = decay_steps
-        self.is_stair = is_stair
+        super().__init__(learning_rate, decay_rate, decay_steps, is_stair)
         self.math_e = math.e
 
     def construct(self, global_step):
@@ -99,22 +103,12 @@ class NaturalExpDecayLR(LearningRateSchedule):
         return _out(_F32(self.learning_rate) * np.power(_F32(self.math_e), _F32(-self.decay_rate) * p))
 
 
-class InverseDecayLR(LearningRateSchedule):
+class InverseDecayLR(_DecayLR):
     r"""``learning_rate / (1 + decay_rate * p)`` with ``p = step / decay_steps`` (floored if
     ``is_stair``)."""
 
-    def __init__(self, learning_rate, decay_rate, decay_steps, is_stair=False):
-        super().__init__()
-        _check_decay_inputs(learning_rate, decay_rate, decay_steps, is_stair, self.cls_name)
-        self.learning_rate = learning_rate
-        self.decay_rate = decay_rate
-        self.decay_steps = decay_steps
-        self.is_stair = is_stair
-
     def construct(self, global_step):
-        p = _step_array(global_step, self.cls_name).astype(_F32) / _F32(self.decay_steps)
-        if self.is_stair:
-            p = np.floor(p)
+        p = self._progress(global_step)
         return _out(_F32(self.learning_rate) / (_F32(1) + _F32(self.decay_rate) * p))
 
 

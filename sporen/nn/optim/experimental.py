@@ -8,7 +8,6 @@ rate is a Parameter (``learning_rate_group_<i>``) that an lr scheduler may chang
 """
 import numbers
 from collections import defaultdict
-from collections.abc import Iterable
 
 import numpy as np
 
@@ -16,6 +15,7 @@ from ...autodiff import tape as _tape
 from ...tensor import Parameter, ParameterTuple, Tensor
 from ..cell import Cell
 from .adam import apply_adam, apply_adam_amsgrad
+from .optimizer import Optimizer as _BaseOptimizer
 from .sgd import apply_sgd
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad"]
@@ -62,17 +62,8 @@ class Optimizer(Cell):
                 text += f"    {key}: {value}\n"
         return text + ")"
 
-    @staticmethod
-    def _parameters_base_check(parameters, param_info):
-        if parameters is None:
-            raise ValueError(f"For 'Optimizer', the argument {param_info} can not be None.")
-        if not isinstance(parameters, Iterable):
-            raise TypeError(f"For 'Optimizer', the argument {param_info} must be Iterable type, "
-                            f"but got {type(parameters).__name__}.")
-        parameters = list(parameters)
-        if not parameters:
-            raise ValueError(f"For 'Optimizer', the argument {param_info} must not be empty.")
-        return parameters
+    # the same argument check as nn.Optimizer's (one definition, MindSpore's messages)
+    _parameters_base_check = staticmethod(_BaseOptimizer._parameters_base_check)
 
     def add_param_group(self, param_group):
         """Add a group (a dict with 'params' and optional options) to ``param_groups``."""
