@@ -91,8 +91,13 @@ class Tensor:
                 raise ValueError("Tensor: 'shape' is required when 'init' is given")
             if isinstance(shape, numbers.Integral):
                 shape = (int(shape),)
-            shape = tuple(int(s) for s in shape)
             npd = np.float32 if dtype is None else to_dtype(dtype).np
+            if init is None and any(s is None or s == -1 for s in shape):
+                # a placeholder with dynamic dims (for Cell.set_inputs): no data, -1 where None
+                self._init = (None, tuple(-1 if s is None else int(s) for s in shape), npd)
+                self._data = None
+                return
+            shape = tuple(int(s) for s in shape)
             if init is None:
                 self._data = np.zeros(shape, dtype=npd)
             else:
@@ -120,6 +125,9 @@ class Tensor:
         """Materialise a Tensor created with ``init=``; returns self."""
         if self._init is not None:
             init, shp, npd = self._init
+            if init is None:
+                raise ValueError(f"Tensor: a Tensor of shape {list(shp)} (-1: a dynamic dim) declares an input "
+                                 f"for Cell.set_inputs and holds no data")
             from .common.initializer import _materialize
             self._data = _materialize(init, shp, npd)
             self._init = None
@@ -268,6 +276,8 @@ class Tensor:
         return format(str(self), spec)
 
     def __repr__(self):
+        if self._data is None and self._init[0] is None:  # a set_inputs placeholder: no value
+            return f"Tensor(shape={list(self._init[1])}, dtype={self.dtype}, value=<dynamic>)"
         arr = self._array()
         shape = "[" + ", ".join(str(s) for s in arr.shape) + "]"
         if arr.ndim == 0:

@@ -398,9 +398,25 @@ class Cell:
 
     # --- misc MindSpore API --------------------------------------------------------------------
     def set_inputs(self, *inputs, **kwargs):
+        """Declare the inputs of the Cell's graph (MindSpore's ``Cell.set_inputs``): one Tensor (or
+        tuple/list of Tensors) per positional input of ``construct``; a dim given as None
+        (``Tensor(shape=[None, 784], dtype=ms.float32)``) is dynamic. In GRAPH_MODE, calls whose
+        shapes match the declaration share one compiled graph template (see
+        ``sporen.frontend.dynamic``); a call that does not match raises ValueError."""
+        if kwargs:
+            raise NotImplementedError("Cell.set_inputs: keyword inputs are not supported yet; declare the "
+                                      "inputs positionally")
+        for index, value in enumerate(inputs):
+            if not _is_input_declaration(value):
+                raise TypeError(f"Cell.set_inputs: input {index} must be a Tensor, a tuple or list of "
+                                f"Tensors, or a Python scalar, got {type(value).__name__}")
         object.__setattr__(self, "_dynamic_inputs", inputs)
+        state = self.__dict__.get("_graph_jit")
+        if state is not None:
+            state.fn = None  # compiled for the previous declaration
 
     def get_inputs(self):
+        """The inputs declared by ``set_inputs`` (a tuple), or None."""
         return getattr(self, "_dynamic_inputs", None)
 
     def set_jit_config(self, jit_config):
@@ -817,11 +833,15 @@ def _call_in_graph_mode(cell, args, kwargs):
         object.__setattr__(cell, "_graph_jit", state)
     if state.fallback is None and not _has_array_arg(args, kwargs):
         if state.fn is None:
-            from ..frontend.trace import jit
-            state.fn = jit(cell)
+            state.fn = _graph_function(cell)
             state.phase = cell.training
         elif state.phase != cell.training:
-            state.fn.cache.clear()  # a graph traced in the other phase (BatchNorm, Dropout) is stale
+            # a graph traced in the other phase (BatchNorm, Dropout) is stale
+            clear = getattr(state.fn, "clear", None)
+            if clear is not None:
+                clear()
+            else:
+                state.fn.cache.clear()
             state.phase = cell.training
         try:
             return state.fn(*args, **kwargs)
@@ -839,6 +859,25 @@ def _call_in_graph_mode(cell, args, kwargs):
         return cell(*args, **kwargs)
     finally:
         _GRAPH_EAGER.pop()
+
+
+def _graph_function(cell):
+    """The compiled function of a GRAPH_MODE cell: ``jit(cell)``, or, after ``set_inputs``, a
+    DynamicFunction that checks calls against the declaration and shares one graph template over
+    the sizes of its dynamic (None) dims."""
+    declared = cell.get_inputs()
+    if declared is None:
+        from ..frontend.trace import jit
+        return jit(cell)
+    from ..frontend.dynamic import DynamicFunction
+    return DynamicFunction(cell, "numpy", inputs=declared)
+
+
+def _is_input_declaration(value):
+    """True for what ``set_inputs`` accepts: Tensors, Python scalars, tuples/lists of those."""
+    if isinstance(value, (tuple, list)):
+        return all(_is_input_declaration(v) for v in value)
+    return value is None or isinstance(value, (Tensor, bool, int, float))
 
 
 def _has_array_arg(args, kwargs):

@@ -1,0 +1,476 @@
+"""Dynamic shapes in graph mode (``Cell.set_inputs`` with None dims, ``jit(dynamic=1)``): one traced
+graph serves every size of the dynamic dims, instantiated from a template without tracing again.
+
+The IR has static shapes, so a "dynamic" graph is a *template*: the graph traced (and optimized by
+the passes) at the call's sizes, plus, for every integer that depends on the dynamic sizes, an
+affine formula in them. It is found like this:
+
+1. the dims that vary are the None dims of the declaration (``set_inputs``), or, for
+   ``jit(dynamic=1)``, the dims that differed between two calls (MindSpore: "detect the shape
+   changes automatically");
+2. dynamic dims of equal size in the call are one *symbol* (the batch size of ``x`` and of the
+   labels); the function is traced at the call's sizes (the base) and once more per symbol with
+   that symbol ``DELTA`` larger (a probe, traced on data-less inputs), each through the passes;
+3. the graphs must be the same up to numbers: the same ops in the same order, wired the same way,
+   the same outputs, captures and write-backs. Every number that differs (a dim of a Var's shape, an
+   integer or float attribute such as a reshape target, the value or shape of a Literal such as the
+   ``1/batch`` a mean's gradient folds to) is solved as ``c + a * size`` with an integer ``a``, or,
+   for floats, as ``1 / (c + a * size)``. ``DELTA`` is a prime larger than the usual divisors, so
+   that ``size // k`` (k <= DELTA) never looks affine;
+4. a call at new sizes *instantiates* the template: new Vars, attributes and Literals from the
+   formulas (no tracing, no passes); the verifier then re-runs every op's shape rule on it, which
+   catches a formula that only happened to fit (``size * size``).
+
+Where the graphs differ in structure (a Python loop over ``x.shape[0]``), a number is not affine,
+the probe cannot be traced, an instantiation fails the verifier, or a dynamic size is 0 or 1 (a
+size-1 dim broadcasts differently), the call is traced at its own sizes instead, as MindSpore
+compiles a static graph for shapes it cannot make dynamic; ``fallback_count`` counts those calls.
+Every graph, traced or instantiated, is cached by the exact signature, so a size seen before runs
+at once.
+"""
+import numpy as np
+
+from ..ir.graph import Graph, Literal, Node, Var
+from ..tensor import Tensor
+from .trace import TracedFunction, Traced, _flatten, _unflatten
+
+__all__ = ["DynamicFunction", "DELTA", "NotAffine", "check_declared_inputs"]
+
+DELTA = 61  # the probe's size step: a prime, so that size // k for 2 <= k <= 61 never fits c + a * size
+
+_wrap = Tensor._wrap
+
+
+class NotAffine(Exception):
+    """The traced graphs do not make one template; the message says where they differ."""
+
+
+# --- formulas: c + sum(a_i * s_i), optionally reciprocal, element-wise over arrays ---------------
+
+class _Formula:
+    """A number (or an array of them) as a function of the symbols' sizes ``s``:
+    ``c + sum(a[i] * s[i])``, or its reciprocal; cast to ``dtype``."""
+
+    __slots__ = ("c", "a", "reciprocal", "dtype", "shape")
+
+    def __init__(self, c, a, reciprocal, dtype, shape=None):
+        self.c = c
+        self.a = a
+        self.reciprocal = reciprocal
+        self.dtype = dtype
+        self.shape = shape  # a Literal's shape: a tuple of ints and _Formulas, or None
+
+    def value(self, sizes):
+        v = self.c
+        for a, s in zip(self.a, sizes):
+            v = v + a * s
+        if self.reciprocal:
+            v = 1.0 / v
+        if self.dtype is None:  # a Python int (a shape dim or an int attribute)
+            return int(v)
+        if self.dtype == "float":
+            return float(v)
+        out = np.asarray(v).astype(self.dtype)
+        if self.shape is not None:
+            shape = tuple(_eval(d, sizes) for d in self.shape)
+            out = np.broadcast_to(out, shape).copy()
+        return out
+
+
+def _near_integer(x, exact=False):
+    """True where ``x`` (float64) is an integer: exactly, or up to the float32 rounding of traced
+    constants."""
+    if exact:
+        return x == np.round(x)
+    return np.abs(x - np.round(x)) <= 1e-4 * np.maximum(1.0, np.abs(x))
+
+
+def _fit(base, probes, sizes, what, integer):
+    """The formula through ``base`` (at ``sizes``) and ``probes[i]`` (at ``sizes`` with symbol ``i``
+    ``DELTA`` larger), with integer slopes; floats may also be reciprocals of such. Raise
+    NotAffine naming ``what`` when no formula fits."""
+    base64 = np.asarray(base, dtype=np.float64)
+    slopes = [(np.asarray(p, dtype=np.float64) - base64) / DELTA for p in probes]
+    if all(bool(np.all(_near_integer(a, exact=integer))) for a in slopes):
+        slopes = [np.round(a) for a in slopes]
+        c = base64 - sum(a * s for a, s in zip(slopes, sizes))
+        if integer:
+            return np.round(c), slopes, False
+        return c, slopes, False
+    if not integer and np.all(base64 != 0) and all(np.all(np.asarray(p) != 0) for p in probes):
+        inv = 1.0 / base64
+        slopes = [(1.0 / np.asarray(p, dtype=np.float64) - inv) / DELTA for p in probes]
+        if all(bool(np.all(_near_integer(a))) for a in slopes):
+            slopes = [np.round(a) for a in slopes]
+            c = inv - sum(a * s for a, s in zip(slopes, sizes))
+            c = np.where(_near_integer(c), np.round(c), c)
+            return c, slopes, True
+    shown = [np.asarray(base).tolist()] + [np.asarray(p).tolist() for p in probes]
+    raise NotAffine(f"{what} is not affine in the dynamic sizes: {shown[:3]}")
+
+
+def _int_formula(base, probes, sizes, what):
+    c, a, _ = _fit(base, probes, sizes, what, integer=True)
+    return _Formula(int(c), [int(x) for x in a], False, None)
+
+
+def _eval(x, sizes):
+    """The value of an attribute / shape template ``x`` at ``sizes``."""
+    if type(x) is _Formula:
+        return x.value(sizes)
+    if type(x) is tuple:
+        return tuple(_eval(v, sizes) for v in x)
+    return x
+
+
+def _depends(x):
+    if type(x) is _Formula:
+        return True
+    if type(x) is tuple:
+        return any(_depends(v) for v in x)
+    return False
+
+
+# --- matching the base graph with the probes ----------------------------------------------------
+
+class _Template:
+    """The base Traced and the formulas of the numbers that depend on the symbols.
+
+    shapes:   base Var -> shape template (a tuple of ints and _Formulas), for the Vars that vary
+    attrs:    id(base node) -> attrs template, for the nodes whose attributes vary
+    literals: id(base Literal) -> _Formula of its value (and shape), for the Literals that vary
+    """
+
+    def __init__(self, base, sizes):
+        self.base = base
+        self.sizes = tuple(sizes)
+        self.shapes = {}
+        self.attrs = {}
+        self.literals = {}
+        self.capture_shapes = [t._array().shape for t in base.captures]
+
+    # building
+    def match(self, probes):
+        """Solve every number of the base graph against the probe Traceds; raise NotAffine."""
+        base = self.base
+        for p in probes:
+            if p.out_struct != base.out_struct or p.n_out != base.n_out:
+                raise NotAffine("the function returns a different structure (or a Python value that "
+                                "depends on the size)")
+            if len(p.captures) != len(base.captures) or any(a is not b for a, b in zip(p.captures,
+                                                                                       base.captures)):
+                raise NotAffine("the function reads different tensors at another size")
+            if len(p.writes) != len(base.writes) or any(
+                    wa[0] != wb[0] or (wa[1] is not wb[1] and wa[1] != wb[1])
+                    for wa, wb in zip(base.writes, p.writes)):
+                raise NotAffine("the function writes different tensors at another size")
+        self._match_graph(base.graph, [p.graph for p in probes], [{} for _ in probes])
+
+    def _match_graph(self, g, others, maps):
+        if any(len(o.params) != len(g.params) or len(o.nodes) != len(g.nodes)
+               or len(o.outputs) != len(g.outputs) for o in others):
+            raise NotAffine(f"graph '{g.name}' has a different number of params, nodes or outputs at "
+                            f"another size")
+        for k, v in enumerate(g.params):
+            self._match_var(v, [o.params[k] for o in others], maps, f"param {k} of '{g.name}'")
+        for index, node in enumerate(g.nodes):
+            self._match_node(index, node, [o.nodes[index] for o in others], maps, g.name)
+        for k, v in enumerate(g.outputs):
+            self._match_value(v, [o.outputs[k] for o in others], maps, f"output {k} of '{g.name}'")
+
+    def _match_node(self, index, node, others, maps, gname):
+        where = f"node {index} ({node.op.name}) of '{gname}'"
+        for o in others:
+            if (o.op is not node.op or len(o.inputs) != len(node.inputs) or len(o.outputs) != len(node.outputs)
+                    or len(o.subgraphs) != len(node.subgraphs) or o.attrs.keys() != node.attrs.keys()):
+                raise NotAffine(f"{where} differs at another size ({o.op.name})")
+        for j, v in enumerate(node.inputs):
+            self._match_value(v, [o.inputs[j] for o in others], maps, f"input {j} of {where}")
+        attrs = {}
+        varies = False
+        for key, value in node.attrs.items():
+            t = self._match_attr(value, [o.attrs[key] for o in others], f"attribute '{key}' of {where}")
+            varies = varies or _depends(t)
+            attrs[key] = t
+        if varies:
+            self.attrs[id(node)] = attrs
+        for j, v in enumerate(node.outputs):
+            self._match_var(v, [o.outputs[j] for o in others], maps, f"output {j} of {where}")
+        for k, sub in enumerate(node.subgraphs):
+            self._match_graph(sub, [o.subgraphs[k] for o in others], maps)
+
+    def _match_var(self, v, others, maps, what):
+        for o, m in zip(others, maps):
+            if type(o) is Literal or o.dtype != v.dtype or len(o.shape) != len(v.shape):
+                raise NotAffine(f"{what} has another type at another size")
+            m[v] = o
+        if any(o.shape != v.shape for o in others):
+            self.shapes[v] = self._shape_template(v.shape, [o.shape for o in others], what)
+
+    def _shape_template(self, shape, others, what):
+        dims = []
+        for d, n in enumerate(shape):
+            probe_dims = [o[d] for o in others]
+            if all(p == n for p in probe_dims):
+                dims.append(n)
+            else:
+                dims.append(_int_formula(n, probe_dims, self.sizes, f"dim {d} of {what}"))
+        return tuple(dims)
+
+    def _match_value(self, v, others, maps, what):
+        if type(v) is not Literal:
+            for o, m in zip(others, maps):
+                if type(o) is Literal or m.get(v) is not o:
+                    raise NotAffine(f"{what} is wired differently at another size")
+            return
+        if any(type(o) is not Literal or o.dtype != v.dtype for o in others):
+            raise NotAffine(f"{what} is a constant of another kind at another size")
+        if all(o.shape == v.shape and np.array_equal(o.value, v.value) for o in others):
+            return
+        integer = v.dtype.kind in "iub"
+        if v.dtype.kind == "b":
+            raise NotAffine(f"{what} is a boolean constant that depends on the size")
+        if all(o.shape == v.shape for o in others):
+            base_value = v.value
+            probe_values = [o.value for o in others]
+            shape = None
+        else:
+            # a constant whose shape varies: only a fill (ones, the 1/n of a mean's gradient)
+            values = [v.value] + [o.value for o in others]
+            if any(x.ndim != v.value.ndim or x.size == 0 or not np.all(x == x.flat[0]) for x in values):
+                raise NotAffine(f"{what} is a constant whose shape and values depend on the size")
+            base_value = v.value.flat[0]
+            probe_values = [o.value.flat[0] for o in others]
+            shape = self._shape_template(v.shape, [o.shape for o in others], what)
+        c, a, reciprocal = _fit(base_value, probe_values, self.sizes, f"the constant {what}", integer)
+        self.literals[id(v)] = _Formula(c, a, reciprocal, v.dtype, shape)
+
+    def _match_attr(self, value, others, what):
+        if all(type(o) is type(value) and o == value for o in others):
+            return value
+        if type(value) is tuple and all(type(o) is tuple and len(o) == len(value) for o in others):
+            return tuple(self._match_attr(x, [o[i] for o in others], f"{what}[{i}]") for i, x in enumerate(value))
+        if type(value) is int and all(type(o) is int for o in others):
+            return _int_formula(value, others, self.sizes, what)
+        if type(value) is float and all(type(o) is float for o in others):
+            c, a, reciprocal = _fit(value, others, self.sizes, what, integer=False)
+            return _Formula(float(c), [float(x) for x in a], reciprocal, "float")
+        raise NotAffine(f"{what} differs at another size: {value!r} vs {others[0]!r}")
+
+    # using
+    def stale(self):
+        """True when a captured tensor (a Parameter) was replaced by one of another shape."""
+        return any(t._array().shape != s for t, s in zip(self.base.captures, self.capture_shapes))
+
+    def instantiate(self, sizes):
+        """A Traced for ``sizes`` (one int per symbol), built from the formulas."""
+        base = self.base
+        new = {}
+        graph = self._instantiate_graph(base.graph, sizes, new)
+        return Traced(graph, base.in_struct, base.out_struct, base.captures, base.writes, base.n_out)
+
+    def _instantiate_graph(self, g, sizes, new):
+        params = [self._var(v, sizes, new) for v in g.params]
+        nodes = []
+        for node in g.nodes:
+            inputs = [self._value(v, sizes, new) for v in node.inputs]
+            attrs = self.attrs.get(id(node))
+            attrs = node.attrs if attrs is None else {k: _eval(t, sizes) for k, t in attrs.items()}
+            subgraphs = [self._instantiate_graph(sub, sizes, new) for sub in node.subgraphs]
+            outputs = [self._var(v, sizes, new) for v in node.outputs]
+            nodes.append(Node(node.op, inputs, attrs, outputs, subgraphs))
+        outputs = [self._value(v, sizes, new) for v in g.outputs]
+        return Graph(g.name, params, nodes, outputs)
+
+    def _var(self, v, sizes, new):
+        shape = self.shapes.get(v)
+        out = Var(v.shape if shape is None else _eval(shape, sizes), v.dtype, v.hint)
+        new[v] = out
+        return out
+
+    def _value(self, v, sizes, new):
+        if type(v) is Literal:
+            formula = self.literals.get(id(v))
+            return v if formula is None else Literal(formula.value(sizes))
+        return new[v]
+
+
+# --- the declaration (set_inputs) ---------------------------------------------------------------
+
+def check_declared_inputs(declared, args):
+    """Check a call's positional arguments against ``Cell.set_inputs``'s declaration (MindSpore's
+    rules and messages: the number of inputs, and for each declared Tensor the dtype, the rank and
+    every dim that is not -1). Return ``{id(argument tensor): dynamic dims}``."""
+    if len(declared) != len(args):
+        raise ValueError(f"The number of 'set_inputs' Tensor must be equal to network's inputs, but got "
+                         f"'set_inputs': {len(declared)} and network's input: {len(args)}.")
+    dynamic = {}
+    for index, (decl, arg) in enumerate(zip(declared, args)):
+        _check_one(index, decl, arg, dynamic)
+    return dynamic
+
+
+def _check_one(index, decl, arg, dynamic):
+    if isinstance(decl, (tuple, list)):
+        if not isinstance(arg, (tuple, list)) or len(arg) != len(decl):
+            raise ValueError(f"The {index + 1}th input of 'set_inputs' is a {type(decl).__name__} of "
+                             f"{len(decl)}, but got network's input: {type(arg).__name__}"
+                             f"{' of ' + str(len(arg)) if isinstance(arg, (tuple, list)) else ''}.")
+        for d, a in zip(decl, arg):
+            _check_one(index, d, a, dynamic)
+        return
+    if not isinstance(decl, Tensor):
+        return
+    if not isinstance(arg, Tensor):
+        raise TypeError(f"The {index + 1}th input type of 'set_inputs' must be Tensor, but got {type(arg)}.")
+    if decl.dtype != arg.dtype:
+        raise ValueError(f"The {index + 1}th input type of 'set_inputs' must be the same as network's input, "
+                         f"but got 'set_inputs': {decl.dtype} and network's input: {arg.dtype}.")
+    if arg.ndim != 0 and decl.ndim != arg.ndim:
+        raise ValueError(f"The {index + 1}th input dims of 'set_inputs' must be the same as network's input, "
+                         f"but got 'set_inputs': {decl.ndim} and network's input: {arg.ndim}.")
+    if not all(d in (-1, n) for d, n in zip(decl.shape, arg.shape)):
+        raise ValueError(f"The {index + 1}th input shape of 'set_inputs' must be the same as network's input, "
+                         f"but got 'set_inputs': {tuple(decl.shape)} and network's input: {tuple(arg.shape)}.")
+    dims = tuple(d for d, n in enumerate(decl.shape) if n == -1)
+    if dims:
+        dynamic[id(arg)] = dims
+
+
+# --- the compiled function ----------------------------------------------------------------------
+
+def _signature(leaves):
+    return tuple((t.shape, t.dtype) for t in leaves)
+
+
+class DynamicFunction(TracedFunction):
+    """``jit`` with dynamic dims: ``inputs`` is ``Cell.set_inputs``'s declaration (a tuple of
+    placeholders whose -1 dims vary), or None for ``jit(dynamic=1)``, where the dims that differ
+    between calls become dynamic. Counters: ``trace_count`` (traces, probes included),
+    ``instance_count`` (graphs instantiated from a template), ``fallback_count`` (calls traced at
+    their own sizes because the graph does not allow a template), ``fallback_reasons``."""
+
+    def __init__(self, function, backend, inputs=None):
+        super().__init__(function, backend)
+        self.declared = None if inputs is None else tuple(inputs)
+        self.templates = {}  # template key -> _Template, or the NotAffine reason (a str)
+        self.observed = {}  # jit(dynamic=1): structure and ranks -> (first shapes, dynamic dims)
+        self.instance_count = 0
+        self.fallback_count = 0
+        self.fallback_reasons = []
+
+    def clear(self):
+        """Forget every compiled graph and template (the train/eval phase changed)."""
+        self.cache.clear()
+        self.templates.clear()
+        self.observed.clear()
+
+    def __call__(self, *args, **kwargs):
+        if self.declared is not None:
+            from .trace import TRACES
+            from ..autodiff import tape as _tape
+            if not TRACES and not _tape.TAPES:
+                check_declared_inputs(self.declared, args)
+        return super().__call__(*args, **kwargs)
+
+    def _dynamic_dims(self, struct, leaves, args):
+        """One tuple of dynamic dims per leaf."""
+        if self.declared is not None:
+            by_id = check_declared_inputs(self.declared, args)
+            return [by_id.get(id(t), ()) for t in leaves]
+        key = (struct, tuple((len(t.shape), t.dtype) for t in leaves))
+        seen = self.observed.get(key)
+        shapes = [t.shape for t in leaves]
+        if seen is None:
+            self.observed[key] = (shapes, [() for _ in leaves])
+            return [() for _ in leaves]
+        first, dims = seen
+        grown = []
+        for f, s, d in zip(first, shapes, dims):
+            grown.append(tuple(sorted(set(d) | {i for i, (a, b) in enumerate(zip(f, s)) if a != b})))
+        self.observed[key] = (first, grown)
+        return grown
+
+    def _compile(self, args, kwargs):
+        leaves = []
+        struct = _flatten((tuple(args), dict(kwargs)), leaves)
+        dims = self._dynamic_dims(struct, leaves, args)
+        positions = [(i, d) for i, ds in enumerate(dims) for d in ds]
+        if not positions:
+            return super()._compile(args, kwargs)
+        sizes = [leaves[i].shape[d] for i, d in positions]
+        if min(sizes) < 2:
+            return self._fallback(args, kwargs, "a dynamic size of 0 or 1 is traced on its own")
+        symbols = sorted(set(sizes))
+        symbol_of = tuple(symbols.index(s) for s in sizes)
+        masked = []
+        for t, ds in zip(leaves, dims):
+            masked.append((tuple(None if j in ds else n for j, n in enumerate(t.shape)), t.dtype))
+        tkey = (struct, tuple(masked), tuple(positions), symbol_of)
+        template = self.templates.get(tkey)
+        if isinstance(template, _Template) and template.stale():
+            template = None
+        if template is None:
+            return self._build(tkey, args, kwargs, struct, leaves, positions, symbol_of, symbols)
+        if isinstance(template, str):
+            return self._fallback(args, kwargs, template)
+        return self._instantiate(template, args, kwargs, leaves, symbols)
+
+    def _build(self, tkey, args, kwargs, struct, leaves, positions, symbol_of, symbols):
+        base = super()._compile(args, kwargs)
+        template = _Template(base, symbols)
+        try:
+            probes = [self._probe(struct, leaves, positions, symbol_of, k) for k in range(len(symbols))]
+            template.match(probes)
+        except NotAffine as exc:
+            self.templates[tkey] = str(exc)
+            self.fallback_count += 1
+            self.fallback_reasons.append(str(exc))
+            return base
+        except Exception as exc:  # the function cannot be traced at another size
+            reason = f"tracing at another size failed: {type(exc).__name__}: {exc}"
+            self.templates[tkey] = reason
+            self.fallback_count += 1
+            self.fallback_reasons.append(reason)
+            return base
+        self.templates[tkey] = template
+        return base
+
+    def _probe(self, struct, leaves, positions, symbol_of, k):
+        """Trace with symbol ``k`` DELTA larger, on data-less inputs (tracing reads no values)."""
+        shapes = [list(t.shape) for t in leaves]
+        for (i, d), sym in zip(positions, symbol_of):
+            if sym == k:
+                shapes[i][d] += DELTA
+        fake = []
+        for t, shape in zip(leaves, shapes):
+            if tuple(shape) == t.shape:
+                fake.append(t)
+            else:
+                fake.append(_wrap(np.broadcast_to(np.zeros((), t._array().dtype), tuple(shape))))
+        probe_args, probe_kwargs = _unflatten(struct, fake)
+        return super()._compile(probe_args, probe_kwargs)
+
+    def _instantiate(self, template, args, kwargs, leaves, symbols):
+        from ..ir.verify import VerifyError, verify
+        traced = template.instantiate(symbols)
+        params = traced.graph.params
+        problem = None
+        for t, p in zip(leaves, params):
+            if t.shape != p.shape:
+                problem = f"the template gives a param of shape {p.shape} for an input of shape {t.shape}"
+                break
+        if problem is None:
+            try:
+                verify(traced.graph)
+            except VerifyError as exc:
+                problem = f"the instantiated graph is wrong ({exc})"
+        if problem is not None:
+            return self._fallback(args, kwargs, problem)
+        self.instance_count += 1
+        return traced
+
+    def _fallback(self, args, kwargs, reason):
+        self.fallback_count += 1
+        self.fallback_reasons.append(reason)
+        return super()._compile(args, kwargs)

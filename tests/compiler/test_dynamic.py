@@ -1,0 +1,319 @@
+"""Dynamic batch size in graph mode: Cell.set_inputs with None dims and jit(dynamic=1) share one
+graph template over sizes (no retrace), equal PyNative, fall back to a trace per size where the graph
+is not affine in the size, and reject calls that do not match the declaration."""
+import numpy as np
+import pytest
+
+import sporen as ms
+from sporen import nn
+from sporen.demo import LeNet5
+from sporen.frontend.dynamic import DELTA, DynamicFunction, NotAffine, _Template, _fit
+from sporen.frontend.trace import jit, trace_full
+from sporen.ir.printer import dump
+from sporen.ir.verify import verify
+from sporen.passes.pipeline import optimize
+
+
+@pytest.fixture(autouse=True)
+def _pynative_after():
+    yield
+    ms.set_context(mode=ms.PYNATIVE_MODE)
+
+
+class _MLP(nn.Cell):
+    def __init__(self, n_in=8):
+        super().__init__()
+        self.fc1 = nn.Dense(n_in, 16)
+        self.relu = nn.ReLU()
+        self.fc2 = nn.Dense(16, 4)
+
+    def construct(self, x):
+        return self.fc2(self.relu(self.fc1(x)))
+
+
+class _Flatten(nn.Cell):
+    """Reshape targets that depend on the batch: ``view(b, -1)`` and ``reshape(2b, -1)``."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Dense(12, 3)
+
+    def construct(self, x):
+        flat = x.view(x.shape[0], -1)
+        halves = x.reshape(x.shape[0] * 2, -1)
+        return self.fc(flat), halves.sum(axis=1) * x.shape[0]
+
+
+class _UnrolledLoop(nn.Cell):
+    """A Python loop over ``x.shape[0]``: the graph's structure depends on the batch size."""
+
+    def construct(self, x):
+        out = x[0]
+        for i in range(1, x.shape[0]):
+            out = out * 0.5 + x[i]
+        return out
+
+
+class _HalfBatch(nn.Cell):
+    """``b // 2`` in a slice: not affine in b, which the template must notice."""
+
+    def construct(self, x):
+        return x[: x.shape[0] // 2] * 2.0
+
+
+def _batch(rng, b, shape=(8,)):
+    return ms.Tensor(rng.standard_normal((b, *shape)).astype(np.float32))
+
+
+def _both_modes(cell, *args):
+    ms.set_context(mode=ms.PYNATIVE_MODE)
+    eager = cell(*args)
+    ms.set_context(mode=ms.GRAPH_MODE)
+    graph = cell(*args)
+    return eager, graph
+
+
+def _assert_close(a, b):
+    if isinstance(a, (tuple, list)):
+        assert len(a) == len(b)
+        for x, y in zip(a, b):
+            _assert_close(x, y)
+        return
+    assert a.shape == b.shape
+    np.testing.assert_allclose(b.asnumpy(), a.asnumpy(), rtol=1e-5, atol=1e-6)
+
+
+# --- the placeholder Tensor ------------------------------------------------------------------
+
+def test_placeholder_tensor_has_dynamic_dims_and_no_data():
+    t = ms.Tensor(shape=[None, 3], dtype=ms.float32)
+    assert t.shape == (-1, 3)
+    assert t.dtype == ms.float32
+    assert t.ndim == 2
+    assert repr(t) == "Tensor(shape=[-1, 3], dtype=Float32, value=<dynamic>)"
+    with pytest.raises(ValueError, match=r"Tensor: a Tensor of shape \[-1, 3\].*holds no data"):
+        t.asnumpy()
+    assert ms.Tensor(shape=(None,), dtype=ms.int32).shape == (-1,)
+    assert ms.Tensor(shape=[2, 3], dtype=ms.float32).asnumpy().shape == (2, 3)  # static: zeros, as before
+
+
+def test_set_inputs_validates_and_get_inputs_returns_them():
+    net = _MLP()
+    assert net.get_inputs() is None
+    x = ms.Tensor(shape=[None, 8], dtype=ms.float32)
+    net.set_inputs(x)
+    assert net.get_inputs() == (x,)
+    with pytest.raises(TypeError, match="Cell.set_inputs: input 0 must be a Tensor.*got str"):
+        net.set_inputs("x")
+
+
+# --- forward cells in GRAPH_MODE -------------------------------------------------------------
+
+def test_mlp_forward_one_template_over_batch_sizes():
+    rng = np.random.default_rng(0)
+    ms.set_seed(0)
+    net = _MLP()
+    net.set_inputs(ms.Tensor(shape=[None, 8], dtype=ms.float32))
+    for b in (3, 5, 7, 64, 5):
+        eager, graph = _both_modes(net, _batch(rng, b))
+        _assert_close(eager, graph)
+    fn = net._graph_jit.fn
+    assert isinstance(fn, DynamicFunction)
+    assert fn.trace_count == 2  # the call at 3 and one probe
+    assert fn.instance_count == 3  # 5, 7 and 64; the second 5 is a cache hit
+    assert fn.fallback_count == 0
+
+
+def test_lenet_forward_one_template():
+    rng = np.random.default_rng(1)
+    ms.set_seed(1)
+    net = LeNet5()
+    net.set_inputs(ms.Tensor(shape=[None, 1, 32, 32], dtype=ms.float32))
+    for b in (2, 3, 6):
+        eager, graph = _both_modes(net, _batch(rng, b, (1, 32, 32)))
+        _assert_close(eager, graph)
+    fn = net._graph_jit.fn
+    assert (fn.trace_count, fn.instance_count, fn.fallback_count) == (2, 2, 0)
+
+
+def test_batch_dependent_reshape_targets_and_python_size_constants():
+    rng = np.random.default_rng(2)
+    ms.set_seed(2)
+    net = _Flatten()
+    net.set_inputs(ms.Tensor(shape=[None, 3, 4], dtype=ms.float32))
+    for b in (2, 5, 9):
+        eager, graph = _both_modes(net, _batch(rng, b, (3, 4)))
+        _assert_close(eager, graph)
+    fn = net._graph_jit.fn
+    assert (fn.trace_count, fn.instance_count, fn.fallback_count) == (2, 2, 0)
+
+
+def test_instantiated_graph_equals_a_fresh_trace():
+    rng = np.random.default_rng(3)
+    net = _Flatten()
+    net.set_inputs(ms.Tensor(shape=[None, 3, 4], dtype=ms.float32))
+    ms.set_context(mode=ms.GRAPH_MODE)
+    net(_batch(rng, 4, (3, 4)))
+    (template,) = net._graph_jit.fn.templates.values()
+    assert isinstance(template, _Template)
+    made = template.instantiate([11])
+    verify(made.graph)
+    fresh = optimize(trace_full(net, (_batch(rng, 11, (3, 4)),)).graph)
+    assert dump(made.graph) == dump(fresh)
+    assert "reshape" in dump(made.graph) and "[22, 6]" in dump(made.graph)
+
+
+# --- a whole training step ---------------------------------------------------------------------
+
+def _train_step(net):
+    loss = nn.SoftmaxCrossEntropyWithLogits(sparse=True, reduction="mean")
+    return nn.TrainOneStepCell(nn.WithLossCell(net, loss), nn.Momentum(net.trainable_params(), 0.1, 0.9))
+
+
+def _assert_same_params(a, b):
+    pa = dict(a.parameters_and_names())
+    pb = dict(b.parameters_and_names())
+    assert pa.keys() == pb.keys()
+    for name in pa:
+        np.testing.assert_allclose(pb[name].asnumpy(), pa[name].asnumpy(), rtol=1e-5, atol=1e-7, err_msg=name)
+
+
+@pytest.mark.parametrize("make", [lambda: _MLP(784), lambda: _MLP(8)], ids=["mlp784", "mlp8"])
+def test_training_step_with_mean_loss_over_batch_sizes(make):
+    n_in = make().fc1.in_channels
+    ms.set_seed(4)
+    eager = _train_step(make())
+    ms.set_seed(4)
+    graph = _train_step(make())
+    graph.set_inputs(ms.Tensor(shape=[None, n_in], dtype=ms.float32), ms.Tensor(shape=[None], dtype=ms.int32))
+    rng = np.random.default_rng(4)
+    # an epoch of 32-batches whose last batch is smaller (drop_remainder=False), twice
+    for b in (32, 32, 32, 7, 32, 32, 32, 7, 13):
+        x = _batch(rng, b, (n_in,))
+        y = ms.Tensor(rng.integers(0, 4, b).astype(np.int32))
+        loss_eager, loss_graph = _both_modes_step(eager, graph, x, y)
+        np.testing.assert_allclose(loss_graph.asnumpy(), loss_eager.asnumpy(), rtol=1e-5)
+    _assert_same_params(eager, graph)
+    fn = graph._graph_jit.fn
+    assert (fn.trace_count, fn.instance_count, fn.fallback_count) == (2, 2, 0)
+
+
+def _both_modes_step(eager, graph, x, y):
+    ms.set_context(mode=ms.PYNATIVE_MODE)
+    le = eager(x, y)
+    ms.set_context(mode=ms.GRAPH_MODE)
+    lg = graph(x, y)
+    return le, lg
+
+
+def test_batch_of_one_is_traced_on_its_own_and_stays_correct():
+    ms.set_seed(5)
+    eager = _train_step(_MLP())
+    ms.set_seed(5)
+    graph = _train_step(_MLP())
+    graph.set_inputs(ms.Tensor(shape=[None, 8], dtype=ms.float32), ms.Tensor(shape=[None], dtype=ms.int32))
+    rng = np.random.default_rng(5)
+    for b in (4, 1, 6, 1):
+        x = _batch(rng, b)
+        y = ms.Tensor(rng.integers(0, 4, b).astype(np.int32))
+        le, lg = _both_modes_step(eager, graph, x, y)
+        np.testing.assert_allclose(lg.asnumpy(), le.asnumpy(), rtol=1e-5)
+    _assert_same_params(eager, graph)
+    fn = graph._graph_jit.fn
+    assert (fn.trace_count, fn.instance_count, fn.fallback_count) == (3, 1, 1)
+    assert fn.fallback_reasons == ["a dynamic size of 0 or 1 is traced on its own"]
+
+
+# --- graphs that are not affine in the size fall back to a trace per size ------------------------
+
+def test_python_loop_over_the_batch_falls_back_per_size():
+    rng = np.random.default_rng(6)
+    net = _UnrolledLoop()
+    net.set_inputs(ms.Tensor(shape=[None, 3], dtype=ms.float32))
+    sizes = (2, 4, 5, 4)
+    for b in sizes:
+        eager, graph = _both_modes(net, _batch(rng, b, (3,)))
+        _assert_close(eager, graph)
+    fn = net._graph_jit.fn
+    assert fn.instance_count == 0
+    assert fn.trace_count == 4  # 2 and its probe, then 4 and 5; the second 4 is cached
+    assert fn.fallback_count == 3
+    assert "different number of params, nodes or outputs" in fn.fallback_reasons[0]
+
+
+def test_floor_division_of_the_batch_is_not_taken_for_affine():
+    rng = np.random.default_rng(7)
+    net = _HalfBatch()
+    net.set_inputs(ms.Tensor(shape=[None, 3], dtype=ms.float32))
+    for b in (4, 6, 9, 30):
+        eager, graph = _both_modes(net, _batch(rng, b, (3,)))
+        _assert_close(eager, graph)
+    fn = net._graph_jit.fn
+    assert fn.instance_count == 0
+    assert "not affine" in fn.fallback_reasons[0]
+
+
+def test_fit_solves_affine_and_reciprocal_and_rejects_floor_division():
+    c, a, reciprocal = _fit(6, [6 + 2 * DELTA], [3], "x", integer=True)
+    assert (float(c), [float(v) for v in a], reciprocal) == (0.0, [2.0], False)
+    c, a, reciprocal = _fit(np.float32(1 / 5), [np.float32(1 / (5 + DELTA))], [5], "x", integer=False)
+    assert (float(c), [float(v) for v in a], reciprocal) == (0.0, [1.0], True)
+    for b in (2, 3, 8, 64, 100):
+        for k in range(2, DELTA + 1):
+            with pytest.raises(NotAffine):
+                _fit(b // k, [(b + DELTA) // k], [b], "x", integer=True)
+
+
+# --- the declaration is checked as MindSpore does ----------------------------------------------
+
+def test_call_not_matching_the_declaration_is_a_value_error():
+    net = _MLP()
+    net.set_inputs(ms.Tensor(shape=[None, 8], dtype=ms.float32))
+    ms.set_context(mode=ms.GRAPH_MODE)
+    with pytest.raises(ValueError) as info:
+        net(ms.Tensor(np.zeros((4, 6), np.float32)))
+    assert str(info.value) == ("The 1th input shape of 'set_inputs' must be the same as network's input, but got "
+                               "'set_inputs': (-1, 8) and network's input: (4, 6).")
+    with pytest.raises(ValueError, match=r"The 1th input dims of 'set_inputs' must be the same as network's "
+                                         r"input, but got 'set_inputs': 2 and network's input: 3\."):
+        net(ms.Tensor(np.zeros((4, 8, 1), np.float32)))
+    with pytest.raises(ValueError, match=r"The 1th input type of 'set_inputs' must be the same as network's "
+                                         r"input, but got 'set_inputs': Float32 and network's input: Float16\."):
+        net(ms.Tensor(np.zeros((4, 8), np.float16)))
+    with pytest.raises(ValueError, match=r"The number of 'set_inputs' Tensor must be equal to network's inputs, "
+                                         r"but got 'set_inputs': 1 and network's input: 2\."):
+        net(ms.Tensor(np.zeros((4, 8), np.float32)), ms.Tensor(np.zeros((4, 8), np.float32)))
+    assert net._graph_jit.fn.trace_count == 0
+
+
+def test_static_declaration_checks_shapes_and_compiles_per_signature():
+    net = _MLP()
+    net.set_inputs(ms.Tensor(shape=[4, 8], dtype=ms.float32))
+    rng = np.random.default_rng(8)
+    eager, graph = _both_modes(net, _batch(rng, 4))
+    _assert_close(eager, graph)
+    with pytest.raises(ValueError, match=r"'set_inputs': \(4, 8\) and network's input: \(5, 8\)"):
+        net(_batch(rng, 5))
+    assert net._graph_jit.fn.trace_count == 1
+
+
+# --- jit(dynamic=1): the dims that change between calls become dynamic ----------------------------
+
+def _dynamic_jit(fn):
+    compiled = jit(fn, dynamic=1)
+    if not isinstance(compiled, DynamicFunction):  # until jit() builds it (see the module docstring)
+        compiled = DynamicFunction(fn, "numpy")
+    return compiled
+
+
+def test_jit_dynamic_detects_the_changing_dim():
+    ms.set_seed(9)
+    net = _MLP()
+    rng = np.random.default_rng(9)
+    compiled = _dynamic_jit(lambda x, scale: net(x) * scale)
+    scale = ms.Tensor(np.float32(0.5))
+    for b in (4, 6, 9, 20, 6):
+        x = _batch(rng, b)
+        _assert_close(net(x) * scale, compiled(x, scale))
+    # 4 traced static; at 6 the first dim is seen to change: 6 and its probe traced; 9 and 20 instantiated
+    assert (compiled.trace_count, compiled.instance_count, compiled.fallback_count) == (3, 2, 0)
