@@ -5,13 +5,15 @@ PolynomialDecayLR, WarmUpLR.
 Each schedule computes in float32 exactly as MindSpore's ``construct`` does (cast the step to
 float32, then the formula), so the printed values match MindSpore's documented examples. The
 result keeps the shape of ``global_step`` (the optimizer's step is shape (1,); it reshapes).
-The arithmetic is done on numpy float32 here because a schedule's value needs no gradient; graph
-mode will express the same formulas in ops.
+The formulas are written with sporen ops, so that the same code runs eagerly and inside a traced
+training step (an optimizer given a schedule compiles in graph mode, the step read in the graph).
 """
 import math
 
 import numpy as np
 
+from .. import dtype as mstype
+from .. import ops
 from ..tensor import Tensor
 from .cell import Cell
 from .optim._check import (check_bool, check_float, check_non_negative_float, check_positive_float,
@@ -23,17 +25,23 @@ __all__ = ["LearningRateSchedule", "ExponentialDecayLR", "NaturalExpDecayLR", "I
 _F32 = np.float32
 
 
-def _step_array(global_step, cls_name):
+def _step_tensor(global_step, cls_name):
+    """The step as given (a Tensor, or a Python int made a Tensor), not yet cast."""
     if isinstance(global_step, Tensor):
-        return global_step.asnumpy()
+        return global_step
     if isinstance(global_step, (int, np.integer)) and not isinstance(global_step, bool):
-        return np.asarray(global_step)
+        return Tensor(np.asarray(global_step))
     raise TypeError(f"For '{cls_name}', the input 'global_step' must be a Tensor, "
                     f"but got {type(global_step).__name__}.")
 
 
-def _out(value):
-    return Tensor._wrap(np.asarray(value, dtype=_F32))
+def _f32(x):
+    return ops.cast(x, mstype.float32)
+
+
+def _const(value):
+    """A float32 0-d Tensor (so that an op between two constants stays in float32)."""
+    return Tensor(np.asarray(value, _F32))
 
 
 class LearningRateSchedule(Cell):
@@ -73,9 +81,9 @@ class _DecayLR(LearningRateSchedule):
         self.is_stair = is_stair
 
     def _progress(self, global_step):
-        p = _step_array(global_step, self.cls_name).astype(_F32) / _F32(self.decay_steps)
+        p = _f32(_step_tensor(global_step, self.cls_name)) / _const(self.decay_steps)
         if self.is_stair:
-            p = np.floor(p)
+            p = ops.floor(p)
         return p
 
 
@@ -85,7 +93,7 @@ class ExponentialDecayLR(_DecayLR):
 
     def construct(self, global_step):
         p = self._progress(global_step)
-        return _out(_F32(self.learning_rate) * np.power(_F32(self.decay_rate), p))
+        return _const(self.learning_rate) * ops.pow(_const(self.decay_rate), p)
 
 
 class NaturalExpDecayLR(_DecayLR):
@@ -97,10 +105,10 @@ class NaturalExpDecayLR(_DecayLR):
         self.math_e = math.e
 
     def construct(self, global_step):
-        p = _step_array(global_step, self.cls_name).astype(_F32)
+        p = _f32(_step_tensor(global_step, self.cls_name))
         if self.is_stair:
-            p = np.floor_divide(p, _F32(self.decay_steps)) * _F32(self.decay_steps)
-        return _out(_F32(self.learning_rate) * np.power(_F32(self.math_e), _F32(-self.decay_rate) * p))
+            p = ops.floor_divide(p, _const(self.decay_steps)) * _const(self.decay_steps)
+        return _const(self.learning_rate) * ops.pow(_const(self.math_e), _const(-self.decay_rate) * p)
 
 
 class InverseDecayLR(_DecayLR):
@@ -109,7 +117,7 @@ class InverseDecayLR(_DecayLR):
 
     def construct(self, global_step):
         p = self._progress(global_step)
-        return _out(_F32(self.learning_rate) / (_F32(1) + _F32(self.decay_rate) * p))
+        return _const(self.learning_rate) / (_const(1) + _const(self.decay_rate) * p)
 
 
 class CosineDecayLR(LearningRateSchedule):
@@ -134,10 +142,10 @@ class CosineDecayLR(LearningRateSchedule):
         self.delta = 0.5 * (max_lr - min_lr)
 
     def construct(self, global_step):
-        step = _step_array(global_step, self.cls_name)
-        p = np.minimum(step, self.decay_steps).astype(_F32)
-        cos = np.cos(_F32(self.math_pi) * p / _F32(self.decay_steps))
-        return _out(_F32(self.min_lr) + _F32(self.delta) * (_F32(1.0) + cos))
+        step = _step_tensor(global_step, self.cls_name)
+        p = _f32(ops.minimum(step, self.decay_steps))
+        cos = ops.cos(_const(self.math_pi) * p / _const(self.decay_steps))
+        return _const(self.min_lr) + _const(self.delta) * (_const(1.0) + cos)
 
 
 class PolynomialDecayLR(LearningRateSchedule):
@@ -165,15 +173,15 @@ class PolynomialDecayLR(LearningRateSchedule):
         self.update_decay_steps = update_decay_steps
 
     def construct(self, global_step):
-        step = _step_array(global_step, self.cls_name).astype(_F32)
-        decay = _F32(self.decay_steps)
+        step = _f32(_step_tensor(global_step, self.cls_name))
+        decay = _const(self.decay_steps)
         if self.update_decay_steps:
-            decay = decay * np.maximum(np.ceil(step / decay), _F32(1))
+            decay = decay * ops.maximum(ops.ceil(step / decay), _const(1))
         else:
-            step = np.minimum(step, decay)
+            step = ops.minimum(step, decay)
         p = step / decay
-        lr = _F32(self.diff_learning_rate) * np.power(_F32(1.0) - p, _F32(self.power))
-        return _out(lr + _F32(self.end_learning_rate))
+        lr = _const(self.diff_learning_rate) * ops.pow(_const(1.0) - p, _const(self.power))
+        return lr + _const(self.end_learning_rate)
 
 
 class WarmUpLR(LearningRateSchedule):
@@ -190,6 +198,6 @@ class WarmUpLR(LearningRateSchedule):
         self.learning_rate = learning_rate
 
     def construct(self, global_step):
-        step = _step_array(global_step, self.cls_name)
-        percent = np.minimum(step, self.warmup_steps).astype(_F32) / _F32(self.warmup_steps)
-        return _out(_F32(self.learning_rate) * percent)
+        step = _step_tensor(global_step, self.cls_name)
+        percent = _f32(ops.minimum(step, self.warmup_steps)) / _const(self.warmup_steps)
+        return _const(self.learning_rate) * percent

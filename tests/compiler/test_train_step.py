@@ -7,6 +7,7 @@ import pytest
 
 import sporen as ms
 from sporen import jit, nn
+from sporen.experimental import optim as xoptim
 
 
 @pytest.fixture(autouse=True)
@@ -45,6 +46,46 @@ _OPTIMIZERS = {
     "adagrad": lambda ps: nn.Adagrad(ps, learning_rate=0.05),
     "sgd_groups": lambda ps: nn.SGD([{"params": ps[:2], "lr": [0.1, 0.2, 0.3, 0.4]}, {"params": ps[2:]}], 0.05,
                                     momentum=0.9),
+    "lazy_adam": lambda ps: nn.LazyAdam(ps, 0.01),
+    "adamax": lambda ps: nn.AdaMax(ps, 0.01, weight_decay=0.01),
+    "adadelta": lambda ps: nn.Adadelta(ps, 1.0, weight_decay=0.01),
+    "adafactor_relative_step": lambda ps: nn.AdaFactor(ps),
+    "adafactor_warmup_init": lambda ps: nn.AdaFactor(ps, warmup_init=True, beta1=0.0),
+    "adafactor_fixed_lr": lambda ps: nn.AdaFactor(ps, learning_rate=0.01, relative_step=False, weight_decay=0.01,
+                                                  beta1=0.0),
+    "asgd": lambda ps: nn.ASGD(ps, 0.05, lambd=0.01, t0=2.0),  # t0 = 2: the average starts moving at step 3
+    "ftrl": lambda ps: nn.FTRL(ps, learning_rate=0.05, l1=0.001, l2=0.01),
+    "lamb": lambda ps: nn.Lamb(ps, 0.01, weight_decay=0.01),
+    "lars": lambda ps: nn.LARS(nn.Momentum(ps, 0.1, 0.9, weight_decay=0.01, loss_scale=2.0), coefficient=0.5),
+    "lars_clip": lambda ps: nn.LARS(nn.Momentum(ps, 0.1, 0.9), coefficient=0.5, use_clip=True),
+    "proximal_adagrad": lambda ps: nn.ProximalAdagrad(ps, learning_rate=0.05, l1=0.001, l2=0.01),
+    "rprop": lambda ps: nn.Rprop(ps, 0.01, weight_decay=0.01),
+    # sporen.experimental.optim (PyTorch-like)
+    "x_sgd": lambda ps: xoptim.SGD(ps, 0.1, momentum=0.9, weight_decay=0.01, nesterov=True),
+    "x_sgd_groups": lambda ps: xoptim.SGD([{"params": ps[:2], "lr": 0.05}, {"params": ps[2:]}], 0.1,
+                                          momentum=0.5, dampening=0.1),
+    "x_adam": lambda ps: xoptim.Adam(ps, 0.01, weight_decay=0.01),
+    "x_adam_amsgrad": lambda ps: xoptim.Adam(ps, 0.01, amsgrad=True),
+    "x_adamw": lambda ps: xoptim.AdamW(ps, 0.01),
+    "x_adamw_amsgrad": lambda ps: xoptim.AdamW(ps, 0.01, amsgrad=True),
+    "x_rmsprop_centered": lambda ps: xoptim.RMSprop(ps, 0.01, momentum=0.5, centered=True, weight_decay=0.01),
+    "x_rmsprop": lambda ps: xoptim.RMSprop(ps, 0.01),
+    "x_adagrad": lambda ps: xoptim.Adagrad(ps, 0.05, lr_decay=0.1, weight_decay=0.01),
+    # LearningRateSchedule cells: computed with ops, from the global step read in the graph
+    "schedule_exponential_stair": lambda ps: nn.Momentum(ps, nn.ExponentialDecayLR(0.1, 0.9, 2, True), 0.9),
+    "schedule_natural_exp": lambda ps: nn.Momentum(ps, nn.NaturalExpDecayLR(0.1, 0.9, 2, True), 0.9),
+    "schedule_inverse": lambda ps: nn.Adam(ps, nn.InverseDecayLR(0.01, 0.5, 2)),
+    "schedule_cosine": lambda ps: nn.SGD(ps, nn.CosineDecayLR(0.01, 0.1, 3)),
+    "schedule_polynomial": lambda ps: nn.RMSProp(ps, nn.PolynomialDecayLR(0.01, 0.001, 3, 2.0,
+                                                                          update_decay_steps=True)),
+    "schedule_warmup": lambda ps: nn.AdaMax(ps, nn.WarmUpLR(0.05, 3)),
+    "schedule_groups": lambda ps: nn.Momentum([{"params": ps[:2], "lr": nn.WarmUpLR(0.1, 2)}, {"params": ps[2:]}],
+                                              0.05, 0.9),
+    # a weight decay that is a Cell of the step
+    "dynamic_weight_decay": lambda ps: nn.AdamWeightDecay(ps, 0.01, weight_decay=nn.ExponentialDecayLR(0.1, 0.5, 1)),
+    "dynamic_weight_decay_momentum": lambda ps: nn.Momentum(ps, 0.1, 0.9,
+                                                            weight_decay=nn.CosineDecayLR(0.001, 0.01, 3)),
+    "lamb_schedules": lambda ps: nn.Lamb(ps, nn.WarmUpLR(0.01, 2), weight_decay=nn.InverseDecayLR(0.01, 0.5, 1)),
 }
 
 
@@ -88,38 +129,44 @@ def test_jit_train_step_equals_eager(opt):
     _assert_same_params(eager, graph)
 
 
-def test_graph_mode_train_step_called_directly():
-    eager = _step(_OPTIMIZERS["momentum"])
+@pytest.mark.parametrize("opt", sorted(_OPTIMIZERS))
+def test_graph_mode_train_step_called_directly(opt):
+    eager = _step(_OPTIMIZERS[opt])
     x, y = _data()
     want = [eager(x, y).asnumpy() for _ in range(3)]
-    graph = _step(_OPTIMIZERS["momentum"])
+    graph = _step(_OPTIMIZERS[opt])
     ms.set_context(mode=ms.GRAPH_MODE)
-    got = [graph(x, y).asnumpy() for _ in range(3)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # compiled, no fallback
+        got = [graph(x, y).asnumpy() for _ in range(3)]
     np.testing.assert_allclose(got, want, rtol=1e-5)
     assert graph._graph_jit.trace_count == 1
     _assert_same_params(eager, graph)
 
 
+class _NumpyRule(nn.Optimizer):
+    """A user optimizer updating the numpy arrays directly: no traced rule."""
+
+    def construct(self, gradients):
+        for p, g in zip(self._parameters, gradients):
+            p._data -= 0.1 * g.asnumpy()
+        return True
+
+
 def test_optimizer_without_a_traced_rule_is_a_clear_error():
-    step = _step(lambda ps: nn.AdaMax(ps, 0.01))
+    step = _step(lambda ps: _NumpyRule(0.1, ps))
     x, y = _data()
-    with pytest.raises(NotImplementedError, match="AdaMax"):
+    with pytest.raises(NotImplementedError, match="_NumpyRule.*no graph-mode"):
         jit(step)(x, y)
 
 
-def test_learning_rate_schedule_in_graph_is_a_clear_error_and_graph_mode_falls_back():
-    make = lambda ps: nn.Momentum(ps, nn.ExponentialDecayLR(0.1, 0.9, 2), 0.9)  # noqa: E731
-    x, y = _data()
-    with pytest.raises(NotImplementedError, match="LearningRateSchedule"):
-        jit(_step(make))(x, y)
-    eager = _step(make)
-    want = [eager(x, y).asnumpy() for _ in range(3)]
-    graph = _step(make)
-    ms.set_context(mode=ms.GRAPH_MODE)
-    with pytest.warns(RuntimeWarning, match="TrainOneStepCell.*PyNative"):
-        got = [graph(x, y).asnumpy() for _ in range(3)]
-    np.testing.assert_allclose(got, want, rtol=1e-6)
-    _assert_same_params(eager, graph)
+def test_schedule_values_in_the_graph_follow_the_global_step():
+    sched = nn.PolynomialDecayLR(0.1, 0.01, 4, 0.5)
+    compiled = jit(sched)
+    for k in (0, 1, 3, 4, 9):
+        step = ms.Tensor(np.array([k], np.int32))
+        np.testing.assert_array_equal(compiled(step).asnumpy(), sched(step).asnumpy())
+    assert compiled.trace_count == 1
 
 
 def _bn_net():

@@ -1,6 +1,7 @@
 """nn.Adadelta (MindSpore's ``ApplyAdadelta``)."""
 import numpy as np
 
+from . import _graph
 from ._check import check_float, check_non_negative_float
 from .optimizer import Optimizer
 
@@ -44,11 +45,14 @@ class Adadelta(Optimizer):
         self.accum_update = self._clone_state("accum_update", "accum_update", 0.0)
         self.rho = rho
         self.epsilon = epsilon
+        self._graph_update = True
 
     def construct(self, grads):
         if not isinstance(grads, tuple) or not grads or not all(hasattr(g, "shape") for g in grads):
             raise TypeError("For 'Adadelta', the 'grads' must be a tuple of Tensor.")
         grads = self._check_grads(grads)
+        if _graph.tracing():
+            return self._traced_update(grads)
         grads = self.decay_weight(grads)
         grads = self.gradients_centralization(grads)
         grads = self.scale_grad(grads)
@@ -57,4 +61,12 @@ class Adadelta(Optimizer):
         for i, (p, g) in enumerate(zip(self._parameters, grads)):
             apply_adadelta(p._data, self.accum[i]._data, self.accum_update[i]._data, g._data, lrs[i], self.rho,
                            self.epsilon, self._work_buffer(i))
+        return True
+
+    def _traced_update(self, grads):
+        grads = _graph.prepare(self, grads)
+        lrs = _graph.lr_tensors(self)
+        _graph.assign(self.global_step, self.global_step + 1)
+        for i, (p, g) in enumerate(zip(self._parameters, grads)):
+            _graph.adadelta(p, self.accum[i], self.accum_update[i], g, lrs[i], self.rho, self.epsilon)
         return True

@@ -4,7 +4,9 @@ import numbers
 
 import numpy as np
 
+from ... import ops
 from ...tensor import Parameter
+from . import _graph
 from ._check import check_bool, check_float, check_non_negative_float
 from .optimizer import Optimizer
 
@@ -128,9 +130,12 @@ class AdaFactor(Optimizer):
         self._register_state("exp_avg_sq_col", cols)
         self._register_state("exp_avg_sq", sqs)
         self.step = Parameter(np.zeros((1,), np.float32), name="afactor_step", requires_grad=False)
+        self._graph_update = True
 
     def construct(self, gradients):
         gradients = self._check_grads(gradients)
+        if _graph.tracing():
+            return self._traced_update(gradients)
         lrs = self._lr_values()
         self.global_step._data += 1
         self.step._data += 1
@@ -144,4 +149,21 @@ class AdaFactor(Optimizer):
             apply_adafactor(p._data, exp_avg, self.exp_avg_sq_row[i]._data, self.exp_avg_sq_col[i]._data,
                             self.exp_avg_sq[i]._data, g._data, lrs[i], self.eps, self.clip_threshold, self.beta1,
                             beta2t, self.adafactor_weight_decay, self.scale_parameter, self.use_first_moment)
+        return True
+
+    def _traced_update(self, gradients):
+        lrs = _graph.lr_tensors(self)
+        _graph.assign(self.global_step, self.global_step + 1)
+        step = self.step + 1.0
+        _graph.assign(self.step, step)
+        step64 = _graph.f64(_graph.scalar(step))
+        if self.scale_lr and self.relative_step:
+            min_step = step64 * 1e-6 if self.warmup_init else 1e-2
+            lrs = [_graph.f32(ops.minimum(min_step, 1.0 / ops.sqrt(step64)))] * self.param_length
+        beta2t = _graph.f32(1.0 - ops.pow(step64, self.decay_rate))
+        for i, (p, g) in enumerate(zip(self._parameters, gradients)):
+            exp_avg = self.exp_avg[i] if self.use_first_moment else None
+            _graph.adafactor(p, exp_avg, self.exp_avg_sq_row[i], self.exp_avg_sq_col[i], self.exp_avg_sq[i], g,
+                             lrs[i], self.eps, self.clip_threshold, self.beta1, beta2t, self.adafactor_weight_decay,
+                             self.scale_parameter, self.use_first_moment)
         return True

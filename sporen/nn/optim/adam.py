@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 
-from ...tensor import Parameter
+from ...tensor import Parameter, Tensor
 from . import _graph
 from ._check import check_bool, check_open_range, check_positive_float
 from .optimizer import Optimizer
@@ -196,13 +196,15 @@ class AdamWeightDecay(Optimizer):
 
     def construct(self, gradients):
         gradients = self._check_grads(gradients)
-        wds = self._weight_decay_values()
         if _graph.tracing():
+            wds = _graph.weight_decay_values(self)
             lrs = _graph.lr_tensors(self)
             for i, (p, g) in enumerate(zip(self._parameters, gradients)):
+                wd = wds[i] if isinstance(wds[i], Tensor) else _f32(wds[i])
                 _graph.adam_weight_decay(p, self.moments1[i], self.moments2[i], g, lrs[i], self.beta1,
-                                         self.beta2, self.eps, _f32(wds[i]))
+                                         self.beta2, self.eps, wd)
             return True
+        wds = self._weight_decay_values()
         lrs = self._lr_values()
         for i, (p, g) in enumerate(zip(self._parameters, gradients)):
             apply_adam_weight_decay(p._data, self.moments1[i]._data, self.moments2[i]._data, g._data, lrs[i],

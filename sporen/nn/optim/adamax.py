@@ -2,6 +2,7 @@
 import numpy as np
 
 from ...tensor import Parameter
+from . import _graph
 from .adam import _check_param_value, _f32
 from .optimizer import Optimizer
 
@@ -37,9 +38,12 @@ class AdaMax(Optimizer):
         self.beta1_power = Parameter(np.ones((1,), np.float32), name="beta1_power", requires_grad=False)
         self.moment1 = self._clone_state("moment1", "moment1", "zeros")
         self.moment2 = self._clone_state("moment2", "moment2", "zeros")
+        self._graph_update = True
 
     def construct(self, gradients):
         gradients = self._check_grads(gradients)
+        if _graph.tracing():
+            return self._traced_update(gradients)
         gradients = self.decay_weight(gradients)
         gradients = self.gradients_centralization(gradients)
         gradients = self.scale_grad(gradients)
@@ -51,4 +55,15 @@ class AdaMax(Optimizer):
         for i, (p, g) in enumerate(zip(self._parameters, gradients)):
             apply_adamax(p._data, self.moment1[i]._data, self.moment2[i]._data, g._data, lrs[i], self.beta1,
                          self.beta2, self.eps, beta1_power, self._work_buffer(i))
+        return True
+
+    def _traced_update(self, gradients):
+        gradients = _graph.prepare(self, gradients)
+        lrs = _graph.lr_tensors(self)
+        _graph.assign(self.global_step, self.global_step + 1)
+        b1p = self.beta1_power * self.beta1
+        _graph.assign(self.beta1_power, b1p)
+        b1p = _graph.scalar(b1p)
+        for i, (p, g) in enumerate(zip(self._parameters, gradients)):
+            _graph.adamax(p, self.moment1[i], self.moment2[i], g, lrs[i], self.beta1, self.beta2, self.eps, b1p)
         return True

@@ -2,6 +2,7 @@
 import numpy as np
 
 from ...tensor import Parameter
+from . import _graph
 from ._check import check_float
 from .optimizer import Optimizer
 
@@ -41,9 +42,12 @@ class ASGD(Optimizer):
         self._register_state("mu", mu)
         self._register_state("eta", eta)
         self.ax = self._clone_state("ax", "ax_", "zeros")
+        self._graph_update = True
 
     def construct(self, gradients):
         gradients = self._check_grads(gradients)
+        if _graph.tracing():
+            return self._traced_update(gradients)
         gradients = self.decay_weight(gradients)
         gradients = self.gradients_centralization(gradients)
         gradients = self.scale_grad(gradients)
@@ -62,4 +66,14 @@ class ASGD(Optimizer):
             apply_asgd(p._data, self.ax[i]._data, g._data, eta, mu, self.lambd)
             eta_param[...] = lr / (1.0 + self.lambd * lr * step) ** self.alpha
             mu_param[...] = 1.0 / max(1.0, step - self.t0)
+        return True
+
+    def _traced_update(self, gradients):
+        gradients = _graph.prepare(self, gradients)
+        lrs = _graph.lr_tensors(self)
+        if not (self.dynamic_lr or self.dynamic_weight_decay):
+            _graph.assign(self.global_step, self.global_step + 1)
+        step = _graph.f32(_graph.scalar(self.global_step))
+        for i, (p, g) in enumerate(zip(self._parameters, gradients)):
+            _graph.asgd(p, self.ax[i], self.eta[i], self.mu[i], g, lrs[i], step, self.lambd, self.alpha, self.t0)
         return True

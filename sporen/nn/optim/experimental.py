@@ -11,9 +11,11 @@ from collections import defaultdict
 
 import numpy as np
 
+from ... import ops
 from ...autodiff import tape as _tape
 from ...tensor import Parameter, ParameterTuple, Tensor
 from ..cell import Cell
+from . import _graph
 from .adam import apply_adam, apply_adam_amsgrad
 from .optimizer import Optimizer as _BaseOptimizer
 from .sgd import apply_sgd
@@ -164,7 +166,16 @@ class Optimizer(Cell):
             self._work[i] = buf
         return buf
 
+    def _traced_group_grads(self, gradients, group_id, group):
+        """The gradients of one group while tracing (negated when the group maximizes)."""
+        start = self.group_start_id[group_id]
+        end = self.group_start_id[group_id + 1]
+        grads = [-g if group.get("maximize") else g for g in gradients[start:end]]
+        return range(start, end), grads
+
     def __call__(self, *args, **kwargs):
+        if _graph.tracing():
+            _graph.check_supported(self)
         with _tape.paused():
             return Cell.__call__(self, *args, **kwargs)
 
@@ -212,9 +223,12 @@ class SGD(Optimizer):
                              f"equal to 0.0, but got 'momentum' {momentum}, 'dampening' {dampening}")
         self.accum = self._clone_state("accum", "accum", 0)
         self.stat = self._clone_state("stat", "stat", 1)
+        self._graph_update = True
 
     def construct(self, gradients):
         self._check_gradients(gradients)
+        if _graph.tracing():
+            return self._traced_update(gradients)
         for group_id, group in enumerate(self.param_groups):
             lr = float(group["lr"]._data)
             momentum = float(np.float32(group["momentum"]))
@@ -222,6 +236,15 @@ class SGD(Optimizer):
             for i, g in zip(indices, grads):
                 apply_sgd(self.parameters[i]._data, self.accum[i]._data, self.stat[i]._data, g, lr, momentum,
                           group["dampening"], group["weight_decay"], group["nesterov"], self._work_buffer(i))
+        return True
+
+    def _traced_update(self, gradients):
+        for group_id, group in enumerate(self.param_groups):
+            momentum = float(np.float32(group["momentum"]))
+            indices, grads = self._traced_group_grads(gradients, group_id, group)
+            for i, g in zip(indices, grads):
+                _graph.sgd(self.parameters[i], self.accum[i], self.stat[i], g, group["lr"], momentum,
+                           group["dampening"], group["weight_decay"], group["nesterov"])
         return True
 
 
@@ -239,9 +262,12 @@ class Adam(Optimizer):
         self.exp_avg_sq = self._clone_state("exp_avg_sq", "exp_avg_sq", 0)
         self.max_exp_avg_sq = self._clone_state("max_exp_avg_sq", "max_exp_avg_sq", 0)
         self.state_step = Parameter(np.array(0, np.int32), "state_step", requires_grad=False)
+        self._graph_update = True
 
     def construct(self, gradients):
         self._check_gradients(gradients)
+        if _graph.tracing():
+            return self._traced_update(gradients)
         self.state_step._data += 1
         step = int(self.state_step._data)
         for group_id, group in enumerate(self.param_groups):
@@ -263,6 +289,27 @@ class Adam(Optimizer):
                 else:
                     apply_adam(param, self.exp_avg[i]._data, self.exp_avg_sq[i]._data, g, lr, beta1, beta2, eps,
                                beta1_power, beta2_power, False, self._work_buffer(i))
+        return True
+
+    def _traced_update(self, gradients):
+        step = self.state_step + 1
+        _graph.assign(self.state_step, step)
+        step = _graph.f32(step)
+        for group_id, group in enumerate(self.param_groups):
+            beta1, beta2 = (float(np.float32(b)) for b in group["betas"])
+            eps = float(np.float32(group["eps"]))
+            wd = group["weight_decay"]
+            lr_t = _graph.adam_step_size(group["lr"], ops.pow(beta1, step), ops.pow(beta2, step))
+            indices, grads = self._traced_group_grads(gradients, group_id, group)
+            for i, g in zip(indices, grads):
+                param = self.parameters[i]
+                if wd != 0.0:
+                    g = g + param * wd
+                if group["amsgrad"]:
+                    _graph.adam_amsgrad(param, self.exp_avg[i], self.exp_avg_sq[i], self.max_exp_avg_sq[i], g, lr_t,
+                                        beta1, beta2, eps)
+                else:
+                    _graph.adam(param, self.exp_avg[i], self.exp_avg_sq[i], g, lr_t, beta1, beta2, eps, False)
         return True
 
 
@@ -306,9 +353,12 @@ class AdamW(Optimizer):
         self.exp_avg_sq = self._clone_state("exp_avg_sq", "exp_avg_sq", 0)
         self.max_exp_avg_sq = self._clone_state("max_exp_avg_sq", "max_exp_avg_sq", 0)
         self.state_step = Parameter(np.array(0, np.int32), "state_step", requires_grad=False)
+        self._graph_update = True
 
     def construct(self, gradients):
         self._check_gradients(gradients)
+        if _graph.tracing():
+            return self._traced_update(gradients)
         self.state_step._data += 1
         step = float(self.state_step._data)
         for group_id, group in enumerate(self.param_groups):
@@ -319,6 +369,17 @@ class AdamW(Optimizer):
                 apply_adamw(self.parameters[i]._data, self.exp_avg[i]._data, self.exp_avg_sq[i]._data,
                             self.max_exp_avg_sq[i]._data, g, lr, beta1, beta2, group["eps"], group["weight_decay"],
                             step, group["amsgrad"], self._work_buffer(i))
+        return True
+
+    def _traced_update(self, gradients):
+        step = self.state_step + 1
+        _graph.assign(self.state_step, step)
+        for group_id, group in enumerate(self.param_groups):
+            beta1, beta2 = group["betas"]
+            indices, grads = self._traced_group_grads(gradients, group_id, group)
+            for i, g in zip(indices, grads):
+                _graph.adamw(self.parameters[i], self.exp_avg[i], self.exp_avg_sq[i], self.max_exp_avg_sq[i], g,
+                             group["lr"], beta1, beta2, group["eps"], group["weight_decay"], step, group["amsgrad"])
         return True
 
 
@@ -375,9 +436,12 @@ class RMSprop(Optimizer):
         self.mean_grad = self._clone_state("mean_grad", "mean_grad", 0)
         self.mean_square = self._clone_state("mean_square", "mean_square", 0)
         self.moment = self._clone_state("moment", "moment", 0)
+        self._graph_update = True
 
     def construct(self, gradients):
         self._check_gradients(gradients)
+        if _graph.tracing():
+            return self._traced_update(gradients)
         for group_id, group in enumerate(self.param_groups):
             lr = float(group["lr"]._data)
             wd = group["weight_decay"]
@@ -389,6 +453,18 @@ class RMSprop(Optimizer):
                 apply_rmsprop_torch(param, self.mean_square[i]._data, self.mean_grad[i]._data, self.moment[i]._data,
                                     g, lr, group["alpha"], group["eps"], group["momentum"], group["centered"],
                                     self._work_buffer(i))
+        return True
+
+    def _traced_update(self, gradients):
+        for group_id, group in enumerate(self.param_groups):
+            wd = group["weight_decay"]
+            indices, grads = self._traced_group_grads(gradients, group_id, group)
+            for i, g in zip(indices, grads):
+                param = self.parameters[i]
+                if wd != 0.0:
+                    g = g + param * wd
+                _graph.rmsprop_torch(param, self.mean_square[i], self.mean_grad[i], self.moment[i], g, group["lr"],
+                                     group["alpha"], group["eps"], group["momentum"], group["centered"])
         return True
 
 
@@ -411,9 +487,12 @@ class Adagrad(Optimizer):
         super().__init__(params, defaults)
         self.accum = self._clone_state("accum", "accum", initial_accumulator_value)
         self.step_t = Parameter(np.array(0, np.int32), "step_t", requires_grad=False)
+        self._graph_update = True
 
     def construct(self, gradients):
         self._check_gradients(gradients)
+        if _graph.tracing():
+            return self._traced_update(gradients)
         step = int(self.step_t._data)
         for group_id, group in enumerate(self.param_groups):
             lr = float(group["lr"]._data) / (1.0 + step * group["lr_decay"])
@@ -433,4 +512,20 @@ class Adagrad(Optimizer):
                 work *= lr
                 param -= work
         self.step_t._data += 1
+        return True
+
+    def _traced_update(self, gradients):
+        step = _graph.f64(self.step_t)
+        for group_id, group in enumerate(self.param_groups):
+            lr = _graph.f32(_graph.f64(group["lr"]) / (step * group["lr_decay"] + 1.0))
+            wd = group["weight_decay"]
+            indices, grads = self._traced_group_grads(gradients, group_id, group)
+            for i, g in zip(indices, grads):
+                param = self.parameters[i]
+                if wd != 0.0:
+                    g = g + param * wd
+                accum = self.accum[i] + ops.square(g)
+                _graph.assign(self.accum[i], accum)
+                _graph.assign(param, param - g / (ops.sqrt(accum) + group["eps"]) * lr)
+        _graph.assign(self.step_t, self.step_t + 1)
         return True

@@ -1,6 +1,7 @@
 """nn.FTRL: follow-the-regularized-leader (MindSpore's ``ApplyFtrl``)."""
 import numpy as np
 
+from . import _graph
 from ._check import check_bool, check_float
 from .optimizer import Optimizer
 
@@ -64,9 +65,12 @@ class FTRL(Optimizer):
         self.use_locking = use_locking
         if not self.is_group:
             self.decay_flags = (True,) * self.param_length
+        self._graph_update = True
 
     def construct(self, grads):
         grads = self._check_grads(grads)
+        if _graph.tracing():
+            return self._traced_update(grads)
         grads = self.decay_weight(grads)
         grads = self.gradients_centralization(grads)
         grads = self.scale_grad(grads)
@@ -74,4 +78,11 @@ class FTRL(Optimizer):
         for i, (p, g) in enumerate(zip(self._parameters, grads)):
             apply_ftrl(p._data, self.moments[i]._data, self.linear[i]._data, g._data, lrs[i], self.l1, self.l2,
                        self.lr_power, self._work_buffer(i))
+        return True
+
+    def _traced_update(self, grads):
+        grads = _graph.prepare(self, grads)
+        lrs = _graph.lr_tensors(self)
+        for i, (p, g) in enumerate(zip(self._parameters, grads)):
+            _graph.ftrl(p, self.moments[i], self.linear[i], g, lrs[i], self.l1, self.l2, self.lr_power)
         return True

@@ -2,6 +2,8 @@
 scaled per parameter by the trust ratio ||w|| / ||update|| clipped to [0, 10])."""
 import numpy as np
 
+from ...tensor import Tensor
+from . import _graph
 from .adam import _check_param_value, _f32
 from .optimizer import Optimizer
 
@@ -56,9 +58,12 @@ class Lamb(Optimizer):
         object.__setattr__(self, "params", self._parameters)
         self.moments1 = self._clone_state("moments1", "lamb_m", "zeros")
         self.moments2 = self._clone_state("moments2", "lamb_v", "zeros")
+        self._graph_update = True
 
     def construct(self, gradients):
         gradients = self._check_grads(gradients)
+        if _graph.tracing():
+            return self._traced_update(gradients)
         wds = self._weight_decay_values()
         lrs = self._lr_values()
         self.global_step._data += 1
@@ -67,4 +72,15 @@ class Lamb(Optimizer):
         for i, (p, g) in enumerate(zip(self._parameters, gradients)):
             apply_lamb(p._data, self.moments1[i]._data, self.moments2[i]._data, g._data, lrs[i], self.beta1,
                        self.beta2, self.eps, _f32(wds[i]), step, self._work_buffer(i))
+        return True
+
+    def _traced_update(self, gradients):
+        wds = _graph.weight_decay_values(self)
+        lrs = _graph.lr_tensors(self)
+        _graph.assign(self.global_step, self.global_step + 1)
+        step = _graph.scalar(self.global_step)
+        gradients = _graph.gradients_centralization(self, gradients)
+        for i, (p, g) in enumerate(zip(self._parameters, gradients)):
+            wd = wds[i] if isinstance(wds[i], Tensor) else _f32(wds[i])
+            _graph.lamb(p, self.moments1[i], self.moments2[i], g, lrs[i], self.beta1, self.beta2, self.eps, wd, step)
         return True

@@ -3,6 +3,7 @@ each selected gradient becomes trust * (g + wd * w) before the wrapped optimizer
 import numpy as np
 
 from ...tensor import Parameter
+from . import _graph
 from ._check import check_bool, check_float
 from .optimizer import Optimizer, scalar_of
 
@@ -76,6 +77,7 @@ class LARS(Optimizer):
         optimizer.dynamic_weight_decay = False
         optimizer.reciprocal_scale = 1.0
         optimizer.exec_weight_decay = False
+        self._graph_update = True
 
     def _lr_for_clip(self):
         lr = self.origin_learning_rate
@@ -89,6 +91,8 @@ class LARS(Optimizer):
 
     def construct(self, gradients):
         gradients = self._check_grads(gradients)
+        if _graph.tracing():
+            return self._traced_update(gradients)
         lrs = self._lr_for_clip() if self.use_clip else [0.0] * self.param_length
         wds = self._weight_decay_values()
         grads = []
@@ -104,4 +108,31 @@ class LARS(Optimizer):
         if (self.dynamic_lr or self.dynamic_weight_decay) and not self.opt.dynamic_lr and \
                 not self.opt.dynamic_weight_decay:
             self.global_step._data += 1
+        return success
+
+    def _traced_lr_for_clip(self):
+        lr = self.origin_learning_rate
+        if self.dynamic_lr:
+            if self.is_group_lr:
+                return [_graph.scalar(cell(self.global_step)) for cell in lr]
+            return [_graph.scalar(lr(self.global_step))] * self.param_length
+        if self.is_group_lr:
+            return list(lr)
+        return [lr] * self.param_length
+
+    def _traced_update(self, gradients):
+        lrs = self._traced_lr_for_clip() if self.use_clip else [0.0] * self.param_length
+        wds = _graph.weight_decay_values(self)
+        grads = []
+        for i, (p, g) in enumerate(zip(self._parameters, gradients)):
+            if self.need_scale:
+                g = g * self.reciprocal_scale
+            if self.lars_flag[i]:
+                g = _graph.lars_gradient(p, g, wds[i] / self.loss_scale, lrs[i], self.epsilon, self.coefficient,
+                                         self.use_clip)
+            grads.append(g)
+        success = self.opt(tuple(grads))
+        if (self.dynamic_lr or self.dynamic_weight_decay) and not self.opt.dynamic_lr and \
+                not self.opt.dynamic_weight_decay:
+            _graph.assign(self.global_step, self.global_step + 1)
         return success

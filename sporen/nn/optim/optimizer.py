@@ -556,5 +556,9 @@ class _WrappedWeightDecay(Cell):
 
     def construct(self, global_step):
         value = self.weight_decay(global_step)
+        if _graph.tracing():
+            if not isinstance(value, Tensor):
+                value = Tensor(np.asarray(value, np.float32))
+            return _graph.f32(value) * np.float32(self.loss_scale)
         arr = value._data if isinstance(value, Tensor) else np.asarray(value, np.float32)
         return _wrap(np.asarray(arr * np.float32(self.loss_scale), np.float32))

@@ -2,6 +2,7 @@
 ``ApplyProximalAdagrad``)."""
 import numpy as np
 
+from . import _graph
 from ._check import check_bool, check_float
 from .optimizer import Optimizer
 
@@ -42,9 +43,12 @@ class ProximalAdagrad(Optimizer):
         self.l1 = l1
         self.l2 = l2
         self.use_locking = use_locking
+        self._graph_update = True
 
     def construct(self, grads):
         grads = self._check_grads(grads)
+        if _graph.tracing():
+            return self._traced_update(grads)
         grads = self.decay_weight(grads)
         grads = self.gradients_centralization(grads)
         grads = self.scale_grad(grads)
@@ -52,4 +56,11 @@ class ProximalAdagrad(Optimizer):
         for i, (p, g) in enumerate(zip(self._parameters, grads)):
             apply_proximal_adagrad(p._data, self.accum[i]._data, g._data, lrs[i], self.l1, self.l2,
                                    self._work_buffer(i))
+        return True
+
+    def _traced_update(self, grads):
+        grads = _graph.prepare(self, grads)
+        lrs = _graph.lr_tensors(self)
+        for i, (p, g) in enumerate(zip(self._parameters, grads)):
+            _graph.proximal_adagrad(p, self.accum[i], g, lrs[i], self.l1, self.l2)
         return True

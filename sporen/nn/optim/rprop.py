@@ -4,6 +4,7 @@ import numbers
 
 import numpy as np
 
+from . import _graph
 from ._check import check_float, check_open_range
 from .optimizer import Optimizer
 
@@ -53,9 +54,12 @@ class Rprop(Optimizer):
         self.step_size_min, self.step_size_max = step_sizes
         self.prev = self._clone_state("prev", "prev", "zeros")
         self.step_size = self._clone_state("step_size", "step_size", "zeros")
+        self._graph_update = True
 
     def construct(self, gradients):
         gradients = self._check_grads(gradients)
+        if _graph.tracing():
+            return self._traced_update(gradients)
         gradients = self.decay_weight(gradients)
         gradients = self.gradients_centralization(gradients)
         gradients = self.scale_grad(gradients)
@@ -66,4 +70,15 @@ class Rprop(Optimizer):
         for i, (p, g) in enumerate(zip(self._parameters, gradients)):
             apply_rprop(p._data, self.prev[i]._data, self.step_size[i]._data, g._data, lrs[i], first, self.etaminus,
                         self.etaplus, self.step_size_min, self.step_size_max)
+        return True
+
+    def _traced_update(self, gradients):
+        gradients = _graph.prepare(self, gradients)
+        lrs = _graph.lr_tensors(self)
+        if not (self.dynamic_lr or self.dynamic_weight_decay):
+            _graph.assign(self.global_step, self.global_step + 1)
+        first = _graph.scalar(self.global_step) == 1
+        for i, (p, g) in enumerate(zip(self._parameters, gradients)):
+            _graph.rprop(p, self.prev[i], self.step_size[i], g, lrs[i], first, self.etaminus, self.etaplus,
+                         self.step_size_min, self.step_size_max)
         return True
