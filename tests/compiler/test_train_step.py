@@ -362,3 +362,59 @@ def test_grad_through_setitem_in_jit_equals_eager():
     np.testing.assert_array_equal(got[0].asnumpy(), want[0].asnumpy())
     np.testing.assert_array_equal(got[1].asnumpy(), want[1].asnumpy())
     np.testing.assert_array_equal(got[0].asnumpy(), [[0, 8, 16], [0, 0, 0]])
+
+
+def _loss_scale_step(sense, make_opt):
+    ms.set_seed(1)
+    net = _MLP()
+    loss = nn.SoftmaxCrossEntropyWithLogits(sparse=True, reduction="mean")
+    opt = make_opt(net.trainable_params())
+    return nn.TrainOneStepWithLossScaleCell(nn.WithLossCell(net, loss), opt, sense())
+
+
+_SENSES = {
+    "tensor": lambda: ms.Tensor(np.float32(1024)),
+    "tensor_1d": lambda: ms.Tensor(np.array([256], np.float32)),
+    "dynamic": lambda: nn.DynamicLossScaleUpdateCell(2.0 ** 12, 2.0, 2),
+    "fixed": lambda: nn.FixedLossScaleUpdateCell(128.0),
+}
+
+
+@pytest.mark.parametrize("opt", ["momentum", "schedule_warmup", "adam"])
+@pytest.mark.parametrize("sense", sorted(_SENSES))
+def test_loss_scale_step_in_graph_mode_equals_pynative_with_overflows(sense, opt):
+    x, y = _data()
+    bad = x.asnumpy().copy()
+    bad[1, 3] = np.inf  # the gradients overflow: the update is skipped, the dynamic scale halves
+    bad = ms.Tensor(bad)
+    inputs = [x, bad, x, x, bad, x, x, x]
+    eager = _loss_scale_step(_SENSES[sense], _OPTIMIZERS[opt])
+    want = [eager(d, y) for d in inputs]
+    graph = _loss_scale_step(_SENSES[sense], _OPTIMIZERS[opt])
+    ms.set_context(mode=ms.GRAPH_MODE)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # compiled (no fallback), and no numpy warning from the infs
+        got = [graph(d, y) for d in inputs]
+    assert graph._graph_jit.trace_count == 1
+    assert [bool(w[1].asnumpy()) for w in want] == [False, True, False, False, True, False, False, False]
+    for w, g in zip(want, got):
+        for a, b in zip(w, g):
+            assert a.shape == b.shape and a.dtype == b.dtype
+            np.testing.assert_allclose(b.asnumpy(), a.asnumpy(), rtol=1e-5)
+    if sense == "dynamic":
+        assert [float(w[2].asnumpy()) for w in want] == [4096, 4096, 2048, 2048, 4096, 2048, 2048, 4096]
+    _assert_same_params(eager, graph)
+
+
+def test_loss_scale_step_under_jit_equals_pynative():
+    x, y = _data()
+    eager = _loss_scale_step(_SENSES["dynamic"], _OPTIMIZERS["adam"])
+    graph = _loss_scale_step(_SENSES["dynamic"], _OPTIMIZERS["adam"])
+    compiled = jit(graph)
+    for _ in range(3):
+        want = eager(x, y)
+        got = compiled(x, y)
+        for a, b in zip(want, got):
+            np.testing.assert_allclose(b.asnumpy(), a.asnumpy(), rtol=1e-5)
+    assert compiled.trace_count == 1
+    _assert_same_params(eager, graph)

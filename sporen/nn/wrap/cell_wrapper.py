@@ -6,6 +6,7 @@ import numbers
 import numpy as np
 
 from ... import dtype as mstype
+from ... import ops
 from ...autodiff import tape as _tape
 from ...autodiff.api import run_and_differentiate
 from ...tensor import Parameter, ParameterTuple, Tensor
@@ -104,6 +105,9 @@ def forward_and_grads(fn, inputs, weights, sens=None):
         raise TypeError(f"the network must return a Tensor or a tuple of Tensors, got {type(out).__name__}")
     if sens is None:
         seeds = [_fill_like(o, 1) for o in outputs]
+    elif isinstance(sens, Tensor) and sens.ndim == 0 and len(outputs) == 1:
+        # a 0-d Tensor fills the output's shape, as a number does (it may be traced)
+        seeds = [ops.broadcast_to(ops.cast(sens, outputs[0].dtype), outputs[0].shape)]
     elif isinstance(sens, (Tensor, tuple, list)):
         seeds = _flat_tensors(sens)
         if len(seeds) != len(outputs):

@@ -1,11 +1,20 @@
 """Loss scaling for mixed precision (MindSpore's ``nn.wrap.loss_scale``): the fixed and dynamic
 loss-scale update cells and TrainOneStepWithLossScaleCell, which scales the loss's sensitivity,
-unscales the gradients, skips the update when they overflow, and adjusts the scale."""
+unscales the gradients, skips the update when they overflow, and adjusts the scale.
+
+While a step is traced (``jit``, GRAPH_MODE) the same step is written with ops: the overflow flag
+is computed in the graph, the scale update selects its new value with ``where``, and the
+optimizer update is computed and then discarded on overflow (every Parameter it wrote takes back
+its old value with ``where``), which is what MindSpore's ``if not overflow: optimizer(grads)``
+does without a branch."""
 import numbers
 
 import numpy as np
 
+from ... import dtype as mstype
+from ... import ops
 from ...tensor import Parameter, Tensor
+from ..optim import _graph
 from ..cell import Cell
 from .cell_wrapper import TrainOneStepCell, forward_and_grads
 
@@ -42,6 +51,8 @@ class DynamicLossScaleUpdateCell(Cell):
         return self.loss_scale_value
 
     def construct(self, loss_scale, overflow):
+        if _graph.tracing():
+            return self._traced_update(loss_scale, overflow)
         overflow_flag = bool(np.asarray(overflow._data if isinstance(overflow, Tensor) else overflow))
         scale = loss_scale._data
         cur_iter = int(self.cur_iter._data)
@@ -56,6 +67,22 @@ class DynamicLossScaleUpdateCell(Cell):
             value = value * self.scale_factor
         scale[...] = value
         self.cur_iter._data[...] = cur_iter + 1
+        return overflow
+
+    def _traced_update(self, loss_scale, overflow):
+        """The same update with ops (the scale arithmetic in float64, as eager)."""
+        overflow = ops.cast(overflow, mstype.bool_)
+        cur = self.cur_iter
+        last = self.last_overflow_iter
+        scale64 = _graph.f64(loss_scale)
+        down = ops.maximum(scale64 / self.scale_factor, 1.0)
+        should_inc = (cur - last) >= self.scale_window
+        up = scale64 * self.scale_factor
+        value = ops.where(overflow, down, ops.where(should_inc, up, scale64))
+        new_last = ops.where(ops.logical_or(overflow, should_inc), cur, last)
+        _graph.assign(loss_scale, value)
+        _graph.assign(last, new_last)
+        _graph.assign(cur, cur + 1)
         return overflow
 
 
@@ -98,7 +125,14 @@ class TrainOneStepWithLossScaleCell(TrainOneStepCell):
             raise TypeError(f"For 'TrainOneStepWithLossScaleCell', the 'scale_sense' must be Cell or Tensor, "
                             f"but got {type(scale_sense).__name__}.")
 
+    def __call__(self, *args, **kwargs):
+        # an overflowing step computes with infs and nans (then discards them): no numpy warnings
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            return TrainOneStepCell.__call__(self, *args, **kwargs)
+
     def construct(self, *inputs):
+        if _graph.tracing():
+            return self._traced_step(inputs)
         scaling = float(self.scale_sense._data.reshape(-1)[0])
         # an overflow is expected now and then: it is detected below, not warned about
         with np.errstate(over="ignore", invalid="ignore"):
@@ -114,6 +148,30 @@ class TrainOneStepWithLossScaleCell(TrainOneStepCell):
         scale_out = Tensor._wrap(np.array(scaling, np.float32).reshape(self.scale_sense.shape))
         return loss, cond, scale_out
 
+    def _traced_step(self, inputs):
+        """The step with ops: forward and backward seeded with the scale, the gradients unscaled,
+        the overflow flag and scale update in the graph, the update discarded on overflow."""
+        scaling = ops.reshape(self.scale_sense, ())  # the scale before this step's update
+        loss, grads = forward_and_grads(self.network, inputs, self.weights, scaling)
+        inv = 1.0 / scaling
+        grads = tuple(g * inv for g in grads)
+        grads = self.grad_reducer(grads)
+        cond = self.get_overflow_status(None, grads)
+        overflow = self.process_loss_scale(cond)
+        self._update_unless(overflow, grads)
+        return loss, cond, ops.reshape(scaling, self.scale_sense.shape)
+
+    def _update_unless(self, overflow, grads):
+        """Run the optimizer, then give every Parameter it wrote its old value where ``overflow``."""
+        targets = {}
+        for p in list(self.weights) + list(self.optimizer.get_parameters()):
+            if id(p) not in targets:
+                targets[id(p)] = (p, p._data, ops.reshape(p, p.shape))  # the value before the update
+        self.optimizer(grads)
+        for p, before, old in targets.values():
+            if p._data is not before:
+                p.set_data(ops.where(overflow, old, Tensor._wrap(p._data)))
+
     def set_sense_scale(self, sens):
         """Set the loss scale (a Tensor)."""
         if not isinstance(sens, Tensor):
@@ -126,6 +184,14 @@ class TrainOneStepWithLossScaleCell(TrainOneStepCell):
 
     def get_overflow_status(self, status, compute_output):
         """A bool Tensor: True when any gradient holds an inf or a nan."""
+        if _graph.tracing():
+            finite = [ops.all(ops.isfinite(g)) for g in compute_output if g.dtype.kind in "fc"]
+            if not finite:
+                return Tensor(np.array(False))
+            ok = finite[0]
+            for f in finite[1:]:
+                ok = ops.logical_and(ok, f)
+            return ops.logical_not(ok)
         overflow = False
         for g in compute_output:
             arr = g._data if isinstance(g, Tensor) else np.asarray(g)
