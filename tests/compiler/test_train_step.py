@@ -144,19 +144,48 @@ def test_graph_mode_train_step_called_directly(opt):
     _assert_same_params(eager, graph)
 
 
-class _NumpyRule(nn.Optimizer):
-    """A user optimizer updating the numpy arrays directly: no traced rule."""
+class _OpsRule(nn.Optimizer):
+    """A user optimizer written with ops, as in MindSpore: traced as it is."""
 
     def construct(self, gradients):
+        lr = self.get_lr()
         for p, g in zip(self._parameters, gradients):
-            p._data -= 0.1 * g.asnumpy()
+            p.set_data(p - g * lr)
         return True
 
 
-def test_optimizer_without_a_traced_rule_is_a_clear_error():
+class _NumpyRule(nn.Optimizer):
+    """A user optimizer reading the gradients' values: it cannot be traced."""
+
+    def construct(self, gradients):
+        for p, g in zip(self._parameters, gradients):
+            p.set_data(p.asnumpy() - 0.1 * g.asnumpy())
+        return True
+
+
+def test_user_optimizer_written_with_ops_compiles():
+    eager = _step(lambda ps: _OpsRule(ms.Tensor(np.array([0.1, 0.05, 0.02], np.float32)), ps))
+    graph = _step(lambda ps: _OpsRule(ms.Tensor(np.array([0.1, 0.05, 0.02], np.float32)), ps))
+    compiled = jit(graph)
+    x, y = _data()
+    for _ in range(4):
+        np.testing.assert_allclose(compiled(x, y).asnumpy(), eager(x, y).asnumpy(), rtol=1e-6)
+    assert compiled.trace_count == 1
+    _assert_same_params(eager, graph)
+
+
+def test_user_optimizer_reading_values_is_a_clear_error():
     step = _step(lambda ps: _NumpyRule(0.1, ps))
     x, y = _data()
-    with pytest.raises(NotImplementedError, match="_NumpyRule.*no graph-mode"):
+    with pytest.raises(RuntimeError, match=r"test_train_step\.py:\d+.*asnumpy"):
+        jit(step)(x, y)
+
+
+def test_sporen_optimizer_without_a_traced_rule_is_a_clear_error():
+    step = _step(lambda ps: nn.Adagrad(ps))
+    step.optimizer._graph_update = False
+    x, y = _data()
+    with pytest.raises(NotImplementedError, match="Adagrad: its update has no graph-mode"):
         jit(step)(x, y)
 
 
