@@ -28,10 +28,13 @@ compiles a static graph for shapes it cannot make dynamic; ``fallback_count`` co
 Every graph, traced or instantiated, is cached by the exact signature, so a size seen before runs
 at once.
 """
+import contextlib
+
 import numpy as np
 
 from ..ir.graph import Graph, Literal, Node, Var
 from ..tensor import Tensor
+from . import trace as _trace
 from .trace import TracedFunction, Traced, _flatten, _unflatten
 
 __all__ = ["DynamicFunction", "DELTA", "NotAffine", "check_declared_inputs"]
@@ -45,28 +48,63 @@ class NotAffine(Exception):
     """The traced graphs do not make one template; the message says where they differ."""
 
 
-# --- formulas: c + sum(a_i * s_i), optionally reciprocal, element-wise over arrays ---------------
+# --- formulas: x = c + sum(a_i * s_i) with integer a_i, and v = form(x), element-wise -----------
+
+def _identity(x):
+    return x
+
+
+def _reciprocal(x):
+    return 1.0 / x
+
+
+def _ratio(x):
+    return x / (x - 1.0)
+
+
+def _ratio_inverse(v):
+    return v / (v - 1.0)
+
+
+def _complement(x):
+    return (x - 1.0) / x
+
+
+def _complement_inverse(v):
+    return 1.0 / (1.0 - v)
+
+
+# The forms a float constant may take, as (name, form, inverse): the size itself (a sum's count),
+# its reciprocal (a mean: 1/n), Bessel's correction n/(n-1) (a variance) and (n-1)/n.
+_FLOAT_FORMS = (
+    ("affine", _identity, _identity),
+    ("reciprocal", _reciprocal, _reciprocal),
+    ("ratio", _ratio, _ratio_inverse),
+    ("complement", _complement, _complement_inverse),
+)
+_FORMS = {name: form for name, form, _ in _FLOAT_FORMS}
+
 
 class _Formula:
     """A number (or an array of them) as a function of the symbols' sizes ``s``:
-    ``c + sum(a[i] * s[i])``, or its reciprocal; cast to ``dtype``."""
+    ``form(c + sum(a[i] * s[i]))``, cast to ``dtype`` (None: a Python int, "float": a Python
+    float); a Literal's ``shape`` is a tuple of ints and _Formulas (its value is then a fill)."""
 
-    __slots__ = ("c", "a", "reciprocal", "dtype", "shape")
+    __slots__ = ("c", "a", "form", "dtype", "shape")
 
-    def __init__(self, c, a, reciprocal, dtype, shape=None):
+    def __init__(self, c, a, form, dtype, shape=None):
         self.c = c
         self.a = a
-        self.reciprocal = reciprocal
+        self.form = form
         self.dtype = dtype
-        self.shape = shape  # a Literal's shape: a tuple of ints and _Formulas, or None
+        self.shape = shape
 
     def value(self, sizes):
         v = self.c
         for a, s in zip(self.a, sizes):
             v = v + a * s
-        if self.reciprocal:
-            v = 1.0 / v
-        if self.dtype is None:  # a Python int (a shape dim or an int attribute)
+        v = _FORMS[self.form](v)
+        if self.dtype is None:
             return int(v)
         if self.dtype == "float":
             return float(v)
@@ -77,41 +115,40 @@ class _Formula:
         return out
 
 
-def _near_integer(x, exact=False):
-    """True where ``x`` (float64) is an integer: exactly, or up to the float32 rounding of traced
-    constants."""
-    if exact:
-        return x == np.round(x)
-    return np.abs(x - np.round(x)) <= 1e-4 * np.maximum(1.0, np.abs(x))
-
-
-def _fit(base, probes, sizes, what, integer):
+def _fit(base, probes, sizes, what, integer, dtype=np.float32):
     """The formula through ``base`` (at ``sizes``) and ``probes[i]`` (at ``sizes`` with symbol ``i``
-    ``DELTA`` larger), with integer slopes; floats may also be reciprocals of such. Raise
-    NotAffine naming ``what`` when no formula fits."""
-    base64 = np.asarray(base, dtype=np.float64)
-    slopes = [(np.asarray(p, dtype=np.float64) - base64) / DELTA for p in probes]
-    if all(bool(np.all(_near_integer(a, exact=integer))) for a in slopes):
-        slopes = [np.round(a) for a in slopes]
-        c = base64 - sum(a * s for a, s in zip(slopes, sizes))
-        if integer:
-            return np.round(c), slopes, False
-        return c, slopes, False
-    if not integer and np.all(base64 != 0) and all(np.all(np.asarray(p) != 0) for p in probes):
-        inv = 1.0 / base64
-        slopes = [(1.0 / np.asarray(p, dtype=np.float64) - inv) / DELTA for p in probes]
-        if all(bool(np.all(_near_integer(a))) for a in slopes):
-            slopes = [np.round(a) for a in slopes]
-            c = inv - sum(a * s for a, s in zip(slopes, sizes))
-            c = np.where(_near_integer(c), np.round(c), c)
-            return c, slopes, True
+    ``DELTA`` larger): integers exactly affine with integer slopes; floats one of _FLOAT_FORMS of
+    an affine integer with integer coefficients that gives back every traced value to 2 ulps of
+    ``dtype``. Returns
+    ``(c, slopes, form)``; raises NotAffine naming ``what`` when nothing fits."""
+    observed = [np.asarray(base, dtype=np.float64)] + [np.asarray(p, dtype=np.float64) for p in probes]
+    if integer:
+        slopes = [(p - observed[0]) / DELTA for p in observed[1:]]
+        if all(bool(np.all(a == np.round(a))) for a in slopes):
+            return observed[0] - sum(a * s for a, s in zip(slopes, sizes)), slopes, "affine"
+    else:
+        all_sizes = [list(sizes)] + [[s + DELTA * (j == i) for j, s in enumerate(sizes)] for i in range(len(probes))]
+        eps = float(np.finfo(np.dtype(dtype)).eps) if np.dtype(dtype).kind == "f" else 0.0
+        for name, form, inverse in _FLOAT_FORMS:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                xs = [inverse(v) for v in observed]
+            if not all(bool(np.all(np.isfinite(x))) for x in xs):
+                continue
+            # the traced values are rounded (n / (n - 1) in float32 loses most of n's digits), so
+            # the integers are rounded here and the check is that the formula gives them back
+            slopes = [np.round((x - xs[0]) / DELTA) for x in xs[1:]]
+            c = np.round(xs[0] - sum(a * s for a, s in zip(slopes, sizes)))
+            with np.errstate(divide="ignore", invalid="ignore"):
+                again = [form(c + sum(a * s for a, s in zip(slopes, ss))) for ss in all_sizes]
+            if all(np.allclose(g, v, rtol=2 * eps, atol=0) for g, v in zip(again, observed)):
+                return c, slopes, name
     shown = [np.asarray(base).tolist()] + [np.asarray(p).tolist() for p in probes]
     raise NotAffine(f"{what} is not affine in the dynamic sizes: {shown[:3]}")
 
 
 def _int_formula(base, probes, sizes, what):
     c, a, _ = _fit(base, probes, sizes, what, integer=True)
-    return _Formula(int(c), [int(x) for x in a], False, None)
+    return _Formula(int(c), [int(x) for x in a], "affine", None)
 
 
 def _eval(x, sizes):
@@ -242,8 +279,8 @@ class _Template:
             base_value = v.value.flat[0]
             probe_values = [o.value.flat[0] for o in others]
             shape = self._shape_template(v.shape, [o.shape for o in others], what)
-        c, a, reciprocal = _fit(base_value, probe_values, self.sizes, f"the constant {what}", integer)
-        self.literals[id(v)] = _Formula(c, a, reciprocal, v.dtype, shape)
+        c, a, form = _fit(base_value, probe_values, self.sizes, f"the constant {what}", integer, v.dtype)
+        self.literals[id(v)] = _Formula(c, a, form, v.dtype, shape)
 
     def _match_attr(self, value, others, what):
         if all(type(o) is type(value) and o == value for o in others):
@@ -253,8 +290,8 @@ class _Template:
         if type(value) is int and all(type(o) is int for o in others):
             return _int_formula(value, others, self.sizes, what)
         if type(value) is float and all(type(o) is float for o in others):
-            c, a, reciprocal = _fit(value, others, self.sizes, what, integer=False)
-            return _Formula(float(c), [float(x) for x in a], reciprocal, "float")
+            c, a, form = _fit(value, others, self.sizes, what, integer=False, dtype=np.float64)
+            return _Formula(float(c), [float(x) for x in a], form, "float")
         raise NotAffine(f"{what} differs at another size: {value!r} vs {others[0]!r}")
 
     # using
@@ -339,6 +376,19 @@ def _check_one(index, decl, arg, dynamic):
 
 # --- the compiled function ----------------------------------------------------------------------
 
+@contextlib.contextmanager
+def _constants_as_literals():
+    """Trace with every tensor the function makes baked in as a Literal, whatever its size:
+    otherwise a constant of the batch's size (an LSTM's zero state, a mask) is a Literal at a small
+    size and a graph input at a larger one, and the two traces would not match."""
+    saved = _trace.LITERAL_BYTES
+    _trace.LITERAL_BYTES = float("inf")
+    try:
+        yield
+    finally:
+        _trace.LITERAL_BYTES = saved
+
+
 def _signature(leaves):
     return tuple((t.shape, t.dtype) for t in leaves)
 
@@ -417,10 +467,12 @@ class DynamicFunction(TracedFunction):
         return self._instantiate(template, args, kwargs, leaves, symbols)
 
     def _build(self, tkey, args, kwargs, struct, leaves, positions, symbol_of, symbols):
-        base = super()._compile(args, kwargs)
+        with _constants_as_literals():
+            base = super()._compile(args, kwargs)
         template = _Template(base, symbols)
         try:
-            probes = [self._probe(struct, leaves, positions, symbol_of, k) for k in range(len(symbols))]
+            with _constants_as_literals():
+                probes = [self._probe(struct, leaves, positions, symbol_of, k) for k in range(len(symbols))]
             template.match(probes)
         except NotAffine as exc:
             self.templates[tkey] = str(exc)

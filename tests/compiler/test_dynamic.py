@@ -13,6 +13,11 @@ from sporen.ir.printer import dump
 from sporen.ir.verify import verify
 from sporen.passes.pipeline import optimize
 
+from .test_models import _MODELS
+from .test_models import _assert_same_params as _models_same_params
+from .test_models import _data as _models_data
+from .test_models import _train_step as _models_train_step
+
 
 @pytest.fixture(autouse=True)
 def _pynative_after():
@@ -253,11 +258,17 @@ def test_floor_division_of_the_batch_is_not_taken_for_affine():
     assert "not affine" in fn.fallback_reasons[0]
 
 
-def test_fit_solves_affine_and_reciprocal_and_rejects_floor_division():
-    c, a, reciprocal = _fit(6, [6 + 2 * DELTA], [3], "x", integer=True)
-    assert (float(c), [float(v) for v in a], reciprocal) == (0.0, [2.0], False)
-    c, a, reciprocal = _fit(np.float32(1 / 5), [np.float32(1 / (5 + DELTA))], [5], "x", integer=False)
-    assert (float(c), [float(v) for v in a], reciprocal) == (0.0, [1.0], True)
+def test_fit_solves_affine_reciprocal_and_bessel_forms_and_rejects_floor_division():
+    c, a, form = _fit(6, [6 + 2 * DELTA], [3], "x", integer=True)
+    assert (float(c), [float(v) for v in a], form) == (0.0, [2.0], "affine")
+    c, a, form = _fit(np.float32(1 / 5), [np.float32(1 / (5 + DELTA))], [5], "x", integer=False)
+    assert (float(c), [float(v) for v in a], form) == (0.0, [1.0], "reciprocal")
+    # BatchNorm's unbiased variance over n = 16 * batch values: n / (n - 1)
+    c, a, form = _fit(np.float32(64 / 63), [np.float32((64 + 16 * DELTA) / (63 + 16 * DELTA))], [4], "x",
+                      integer=False)
+    assert (float(c), [float(v) for v in a], form) == (0.0, [16.0], "ratio")
+    with pytest.raises(NotAffine, match="x is not affine"):
+        _fit(np.float32(0.3), [np.float32(0.7)], [4], "x", integer=False)
     for b in (2, 3, 8, 64, 100):
         for k in range(2, DELTA + 1):
             with pytest.raises(NotAffine):
@@ -317,3 +328,22 @@ def test_jit_dynamic_detects_the_changing_dim():
         _assert_close(net(x) * scale, compiled(x, scale))
     # 4 traced static; at 6 the first dim is seen to change: 6 and its probe traced; 9 and 20 instantiated
     assert (compiled.trace_count, compiled.instance_count, compiled.fallback_count) == (3, 2, 0)
+
+
+# --- the model suite with a dynamic batch --------------------------------------------------------
+
+@pytest.mark.parametrize("name", sorted(_MODELS))
+def test_model_suite_trains_with_a_dynamic_batch_like_pynative(name):
+    """MLP, LeNet, ResNet with BatchNorm (its unbiased variance n/(n-1) is solved), LSTM (its zero
+    state has the batch's shape) and Transformer encoder: one template over the batch sizes."""
+    model, shape, classes, make_opt = _MODELS[name]
+    eager = _models_train_step(model, make_opt)
+    graph = _models_train_step(model, make_opt)
+    graph.set_inputs(ms.Tensor(shape=[None, *shape[1:]], dtype=ms.float32), ms.Tensor(shape=[None], dtype=ms.int32))
+    for step, b in enumerate((4, 6, 3, 4)):
+        x, y = _models_data((b, *shape[1:]), classes, seed=step)
+        le, lg = _both_modes_step(eager, graph, x, y)
+        np.testing.assert_allclose(lg.asnumpy(), le.asnumpy(), rtol=1e-5)
+    _models_same_params(eager, graph)
+    fn = graph._graph_jit.fn
+    assert (fn.trace_count, fn.instance_count, fn.fallback_count) == (2, 2, 0)
