@@ -58,6 +58,10 @@ _OPTIMIZERS = {
     "lamb": lambda ps: nn.Lamb(ps, 0.01, weight_decay=0.01),
     "lars": lambda ps: nn.LARS(nn.Momentum(ps, 0.1, 0.9, weight_decay=0.01, loss_scale=2.0), coefficient=0.5),
     "lars_clip": lambda ps: nn.LARS(nn.Momentum(ps, 0.1, 0.9), coefficient=0.5, use_clip=True),
+    "lars_clip_schedule": lambda ps: nn.LARS(nn.Momentum(ps, nn.WarmUpLR(0.1, 2), 0.9), coefficient=0.5,
+                                             use_clip=True),  # lr 0 at step 0: trust 1
+    "lamb_groups": lambda ps: nn.Lamb([{"params": ps[:2], "weight_decay": 0.1}, {"params": ps[2:], "lr": 0.02}], 0.01),
+    "asgd_schedule": lambda ps: nn.ASGD(ps, nn.WarmUpLR(0.05, 2), lambd=0.01, t0=2.0),
     "proximal_adagrad": lambda ps: nn.ProximalAdagrad(ps, learning_rate=0.05, l1=0.001, l2=0.01),
     "rprop": lambda ps: nn.Rprop(ps, 0.01, weight_decay=0.01),
     # sporen.experimental.optim (PyTorch-like)

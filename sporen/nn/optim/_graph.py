@@ -328,7 +328,10 @@ def lars_gradient(weight, grad, weight_decay, lr, epsilon, coefficient, use_clip
     safe = ops.where(ok, denom, ops.ones_like(denom))
     trust = ops.where(ok, w_norm * coefficient / safe, ops.ones_like(denom))
     if use_clip:
-        trust = ops.minimum(trust / f64(lr), 1.0)
+        lr64 = f64(lr)
+        positive = lr64 > 0
+        clipped = ops.minimum(trust / ops.where(positive, lr64, ops.ones_like(lr64)), 1.0)
+        trust = ops.where(positive, clipped, ops.ones_like(clipped))
     return (weight * weight_decay + grad) * f32(trust)
 
 

@@ -20,7 +20,8 @@ def lars_gradient(weight, grad, weight_decay, lr, epsilon, coefficient, use_clip
     if w_norm > 0 and g_norm > 0:
         trust = coefficient * w_norm / (g_norm + weight_decay * w_norm + epsilon)
     if use_clip:
-        trust = min(trust / lr, 1.0)
+        # a learning rate of 0 (e.g. a warm-up's first step) gives trust / lr = inf, clipped to 1
+        trust = min(trust / lr, 1.0) if lr > 0 else 1.0
     out = weight * np.asarray(weight_decay, weight.dtype)
     out += grad
     out *= trust
