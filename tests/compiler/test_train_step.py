@@ -451,3 +451,24 @@ def test_loss_scale_step_under_jit_equals_pynative():
             np.testing.assert_allclose(b.asnumpy(), a.asnumpy(), rtol=1e-5)
     assert compiled.trace_count == 1
     _assert_same_params(eager, graph)
+
+
+@pytest.mark.parametrize("opt", ["momentum", "x_adamw"])
+def test_learning_rate_changed_between_steps_is_seen_by_the_graph(opt):
+    def set_lr(step, value):
+        optimizer = step.optimizer
+        if hasattr(optimizer, "param_groups"):
+            optimizer.param_groups[0]["lr"].set_data(ms.Tensor(np.float32(value)))
+        else:
+            optimizer.learning_rate.set_data(ms.Tensor(np.float32(value)))
+
+    x, y = _data()
+    eager = _step(_OPTIMIZERS[opt])
+    graph = _step(_OPTIMIZERS[opt])
+    compiled = jit(graph)
+    for lr in (0.1, 0.0, 0.03):  # an lr scheduler changing the Parameter between steps
+        set_lr(eager, lr)
+        set_lr(graph, lr)
+        np.testing.assert_allclose(compiled(x, y).asnumpy(), eager(x, y).asnumpy(), rtol=1e-5)
+    assert compiled.trace_count == 1
+    _assert_same_params(eager, graph)
