@@ -1,5 +1,5 @@
-"""Expansions of composite primitives (softmax, layer_norm, batch_norm, the fused cross-entropies)
-into simpler primitives. Eagerly each composite runs its own fast kernel; graph mode replaces a
+"""Expansions of composite primitives (softmax, layer_norm, batch_norm, the fused cross-entropies,
+gelu, logsumexp) into simpler primitives. Eagerly each composite runs its own fast kernel; graph mode replaces a
 composite node by its expansion, so that fusion sees the elementwise ops and reductions inside.
 
 ``EXPANSIONS[name](*inputs, **attrs)`` takes Tensors (concrete or symbolic) and the primitive's
@@ -143,6 +143,20 @@ def expand_gelu_tanh(x):
     return P.mul(P.mul(_c(0.5, x), x), P.add(_c(1, x), P.tanh(inner)))
 
 
+def expand_logsumexp(x, axis, keepdims):
+    """log(sum(exp(x - max))) + max, the max replaced by 0 where it is not finite (all -inf, or an
+    inf: the kernel's rule)."""
+    if x.size == 0:
+        return P.log(P.reduce_sum(P.exp(x), axis=axis, keepdims=keepdims))
+    m = P.stop_gradient(P.reduce_max(x, axis=axis, keepdims=True))
+    m = P.where(P.isfinite(m), m, _c(0, m))
+    out = P.add(P.log(P.reduce_sum(P.exp(P.sub(x, m)), axis=axis, keepdims=True)), m)
+    if keepdims:
+        return out
+    axes = {a % x.ndim for a in axis}
+    return P.reshape(out, shape=tuple(s for i, s in enumerate(x.shape) if i not in axes))
+
+
 def expand_silu(x):
     """x * sigmoid(x)."""
     return P.mul(x, P.sigmoid(x))
@@ -161,6 +175,7 @@ EXPANSIONS = {
     "gelu": expand_gelu,
     "gelu_tanh": expand_gelu_tanh,
     "silu": expand_silu,
+    "logsumexp": expand_logsumexp,
 }
 
 

@@ -486,7 +486,7 @@ def _dropout_mask_kernel(x, keep_prob, noise_shape, seed):
 
 
 dropout_mask_p = register("dropout_mask", infer=_dropout_mask_rule, kernel=_dropout_mask_kernel,
-                          bprop=NOT_DIFFERENTIABLE, family="nn")
+                          bprop=NOT_DIFFERENTIABLE, family="nn", impure=True)
 
 
 def _check_p(name, p):

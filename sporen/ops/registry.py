@@ -63,11 +63,15 @@ class Op:
     nout:   number of outputs (an op with several returns a tuple)
     needs:  when True, the bprop also receives ``needs=(bool, ...)`` saying which inputs want a
             gradient, so it can skip work (a convolution's input gradient for the first layer)
+    impure: True when the kernel has an effect beyond computing its outputs from its inputs
+            (a random op draws from, and advances, the shared generator): the passes never fold,
+            merge or remove such a node
     """
 
-    __slots__ = ("name", "infer", "kernel", "bprop", "expr", "nout", "family", "needs", "__weakref__")
+    __slots__ = ("name", "infer", "kernel", "bprop", "expr", "nout", "family", "needs", "impure",
+                 "__weakref__")
 
-    def __init__(self, name, infer, kernel, bprop, expr=None, nout=1, family="", needs=False):
+    def __init__(self, name, infer, kernel, bprop, expr=None, nout=1, family="", needs=False, impure=False):
         self.name = name
         self.infer = infer
         self.kernel = kernel
@@ -76,6 +80,7 @@ class Op:
         self.nout = nout
         self.family = family
         self.needs = needs
+        self.impure = impure
 
     def __repr__(self):
         return f"Op({self.name})"
@@ -122,9 +127,10 @@ class Op:
         self.infer(*avals, **attrs)  # raises the clear error when the rule knows of one
 
 
-def register(name, *, infer, kernel, bprop, expr=None, nout=1, family="", needs=False):
+def register(name, *, infer, kernel, bprop, expr=None, nout=1, family="", needs=False, impure=None):
     """Register a primitive. Every field but ``expr`` is required: a missing rule is an error here,
-    not a surprise later. Returns the Op (callable on Tensors)."""
+    not a surprise later. ``impure`` defaults to True for the "random" family (every draw advances
+    the generator) and False otherwise. Returns the Op (callable on Tensors)."""
     if name in OPS:
         raise ValueError(f"op '{name}' is registered twice")
     if not callable(infer):
@@ -133,7 +139,11 @@ def register(name, *, infer, kernel, bprop, expr=None, nout=1, family="", needs=
         raise TypeError(f"op '{name}': 'kernel' must be callable, got {kernel!r}")
     if bprop is not NOT_DIFFERENTIABLE and not callable(bprop):
         raise TypeError(f"op '{name}': 'bprop' must be a function or NOT_DIFFERENTIABLE, got {bprop!r}")
-    op = Op(name, infer, kernel, bprop, expr, nout, family, needs)
+    if impure is None:
+        impure = family == "random"
+    if not isinstance(impure, bool):
+        raise TypeError(f"op '{name}': 'impure' must be a bool, got {impure!r}")
+    op = Op(name, infer, kernel, bprop, expr, nout, family, needs, impure)
     OPS[name] = op
     return op
 

@@ -1,18 +1,21 @@
-"""Which ops have effects: the one list every pass consults before merging, folding or removing a
+"""Which ops have effects: the one test every pass consults before merging, folding or removing a
 node."""
 
-__all__ = ["IMPURE_OPS", "is_pure", "node_is_pure"]
+__all__ = ["is_pure", "node_is_pure"]
 
-# ops outside the "random" family that draw from the random stream
-IMPURE_OPS = frozenset({"dropout_mask", "log_uniform_candidates"})
+# log_uniform_candidates draws from the random stream but is registered in sporen/ops/loss_ops.py
+# without ``impure=True`` (a file this pass's owner does not edit); until that register call says
+# so, it is named here
+_IMPURE_BY_NAME = frozenset({"log_uniform_candidates"})
 
 
 def is_pure(op):
-    """True when ``op`` computes its outputs from its inputs and attributes alone. A random op is
-    not: each run draws new numbers and advances the shared generator, so two calls must stay two
-    nodes, it is never computed at compile time, and it is never removed (dropping an unused draw
-    would shift every later draw away from what eager mode gives)."""
-    return op.family != "random" and op.name not in IMPURE_OPS
+    """True when ``op`` computes its outputs from its inputs and attributes alone (its registry
+    record says ``impure=False``). A random op is not: each run draws new numbers and advances the
+    shared generator, so two calls must stay two nodes, it is never computed at compile time, and
+    it is never removed (dropping an unused draw would shift every later draw away from what eager
+    mode gives)."""
+    return not op.impure and op.name not in _IMPURE_BY_NAME
 
 
 def node_is_pure(node):

@@ -7,13 +7,20 @@ from ..ir.printer import dump
 from ..ir.verify import verify
 from .cse import cse
 from .dce import dce
+from .expand import expand
 from .fold import fold
 from .simplify import simplify
 
 __all__ = ["PIPELINE", "run_pipeline", "optimize"]
 
 # The order, and why:
-#  fold      first: it turns every all-constant subtree into one Literal, so the rules below see
+#  expand    first: it replaces composites (softmax, layer_norm, batch_norm, gelu, the fused
+#            cross-entropies) by primitives, so that every pass below, and fusion after them, sees
+#            the elementwise ops and reductions inside (cse merges the max that softmax's forward
+#            and backward both take). It depends on the backend: one that fuses wants it; the numpy
+#            reference runs one composite kernel faster than its primitives, so the pass is
+#            skipped unless ``Backend.expand_composites`` is true (see ``wanted``);
+#  fold      next: it turns every all-constant subtree into one Literal, so the rules below see
 #            constants (``x * (ones + 0)`` folds to ``x * 1``, which simplify then removes);
 #  simplify  next: it removes identities and shortens reshape chains, which makes equal
 #            expressions look equal (``reshape(reshape(x, a), b)`` and ``reshape(x, b)``);
@@ -21,6 +28,7 @@ __all__ = ["PIPELINE", "run_pipeline", "optimize"]
 #  dce       last: it drops everything the three passes above left unused.
 # Every pass is a pure function Graph -> Graph that keeps the params and preserves outputs.
 PIPELINE = [
+    ("expand", expand),
     ("fold", fold),
     ("simplify", simplify),
     ("cse", cse),
@@ -34,12 +42,31 @@ def _write(dump_dir, index, name, graph):
         f.write(dump(graph) + "\n")
 
 
-def run_pipeline(graph, verify_each=False, dump_dir=None, passes=None):
+# pass name -> the Backend attribute that must be true for the pass to run
+_BACKEND_FLAGS = {"expand": "expand_composites"}
+
+
+def wanted(name, backend):
+    """True when the pass called ``name`` runs for ``backend`` (a Backend, a backend name, or None
+    for the numpy reference): a backend-dependent pass runs only where the backend asks for it."""
+    flag = _BACKEND_FLAGS.get(name)
+    if flag is None:
+        return True
+    if backend is None or isinstance(backend, str):
+        from ..runtime import get_backend
+        backend = get_backend("numpy" if backend is None else backend)
+    return bool(getattr(backend, flag, False))
+
+
+def run_pipeline(graph, verify_each=False, dump_dir=None, passes=None, backend=None):
     """Apply the passes of PIPELINE (or ``passes``, a list of ``(name, function)``) in order and
-    return the final graph. ``verify_each`` runs ``sporen.ir.verify`` on the input and after every
-    pass (a VerifyError names the pass that broke the graph); ``dump_dir`` receives one text file
-    per stage: ``00_input.ir``, ``01_fold.ir``, ... (the ``save_graphs`` context option)."""
+    return the final graph, skipping those ``backend`` does not want (``wanted``: with the default,
+    the numpy reference, ``expand`` is skipped). ``verify_each`` runs ``sporen.ir.verify`` on the
+    input and after every pass (a VerifyError names the pass that broke the graph); ``dump_dir``
+    receives one text file per stage that ran: ``00_input.ir``, ``01_fold.ir``, ... (the
+    ``save_graphs`` context option)."""
     passes = PIPELINE if passes is None else passes
+    passes = [(name, run_pass) for name, run_pass in passes if wanted(name, backend)]
     if dump_dir is not None:
         os.makedirs(dump_dir, exist_ok=True)
         _write(dump_dir, 0, "input", graph)
@@ -71,8 +98,23 @@ def _dump_dir_for(graph):
     return os.path.join(get_context("save_graphs_path"), f"{next(_compiled):04d}_{name}")
 
 
-def optimize(graph):
-    """The graph that ``jit`` runs: ``graph`` through PIPELINE, with one ``.ir`` file per stage
-    written under ``save_graphs_path/<number>_<name>/`` when the ``save_graphs`` context option is
-    on (the passes are verified in the tests; here they run unchecked, as compile time counts)."""
-    return run_pipeline(graph, dump_dir=_dump_dir_for(graph))
+def optimize(graph, backend=None):
+    """The graph that ``jit`` runs on ``backend`` (a Backend or its name; None: the numpy
+    reference): ``graph`` through the PIPELINE passes that backend wants, with one ``.ir`` file per
+    stage written under ``save_graphs_path/<number>_<name>/`` when the ``save_graphs`` context
+    option is on (the passes are verified in the tests; here they run unchecked, as compile time
+    counts). A backend that plans memory at compile time (``Backend.prepare``) adds its plan as the
+    last stage file."""
+    if backend is None or isinstance(backend, str):
+        from ..runtime import get_backend
+        backend = get_backend("numpy" if backend is None else backend)
+    dump_dir = _dump_dir_for(graph)
+    graph = run_pipeline(graph, dump_dir=dump_dir, backend=backend)
+    if dump_dir is not None:
+        text = backend.describe(graph)
+        if text:
+            index = 1 + sum(1 for name, _ in PIPELINE if wanted(name, backend))
+            path = os.path.join(dump_dir, f"{index:02d}_plan.ir")
+            with open(path, "w") as f:
+                f.write(text + "\n")
+    return graph

@@ -4,18 +4,29 @@ import importlib
 
 __all__ = ["Backend", "get_backend", "register_backend", "backend_names"]
 
-# name -> module path (imported on first use) or a Backend instance
-_BACKENDS = {"numpy": "sporen.runtime.numpy"}
+# name -> "module" (whose BACKEND it is) or "module:NAME", imported on first use, or a Backend
+_BACKENDS = {"numpy": "sporen.runtime.numpy", "numpy_planned": "sporen.runtime.numpy:PLANNED"}
 
 
 class Backend:
     """Runs graphs. ``run(graph, arrays)`` takes one array per graph param (of the param's shape
-    and dtype) and returns a tuple with one array per graph output."""
+    and dtype) and returns a tuple with one array per graph output; the caller owns the returned
+    arrays (a backend never hands out memory it will write again).
+
+    ``expand_composites``: True when the backend wants composite ops (softmax, layer_norm...)
+    expanded into primitives before it sees the graph (a fusing backend); the numpy reference
+    runs one composite kernel faster than its primitives, so it says False."""
 
     name = ""
+    expand_composites = False
 
     def run(self, graph, arrays):
         raise NotImplementedError(f"backend '{self.name}' does not implement run()")
+
+    def describe(self, graph):
+        """Text about how this backend runs ``graph`` (its memory plan, for one), written by
+        ``save_graphs`` as the last stage file; empty when there is nothing beyond the graph."""
+        return ""
 
 
 def register_backend(name, backend):
@@ -35,7 +46,8 @@ def get_backend(name):
     if entry is None:
         raise ValueError(f"no backend named {name!r}; known backends: {sorted(_BACKENDS)}")
     if isinstance(entry, str):
-        entry = importlib.import_module(entry).BACKEND
+        module, _, attr = entry.partition(":")
+        entry = getattr(importlib.import_module(module), attr or "BACKEND")
         _BACKENDS[name] = entry
     return entry
 

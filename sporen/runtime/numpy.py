@@ -1,9 +1,17 @@
-"""The reference backend: runs a graph with the ops' numpy kernels (the IR interpreter). It always
-works, with no compiler."""
+"""The numpy backends: ``numpy`` runs a graph with the ops' reference kernels (the IR interpreter;
+it always works, with no compiler), and ``numpy_planned`` runs it on a static memory plan
+(``runtime/plan.py``): one arena per graph, allocated once, and kernels writing into their planned
+buffers with numpy's ``out=`` forms."""
+import collections
+
+import numpy as np
+
+from ..ir.graph import Literal
 from ..ir.interpret import interpret
 from .base import Backend
+from .plan import VIEW_OPS, dump_plan, plan_memory
 
-__all__ = ["NumpyBackend", "BACKEND"]
+__all__ = ["NumpyBackend", "PlannedNumpyBackend", "PlannedGraph", "OUT_FORMS", "BACKEND", "PLANNED"]
 
 
 class NumpyBackend(Backend):
@@ -15,4 +23,356 @@ class NumpyBackend(Backend):
         return interpret(graph, *arrays)
 
 
+# --- out= forms -------------------------------------------------------------------------------
+# op name -> factory(node) giving ``write(out, *arrays)``, which computes exactly what the op's
+# kernel computes into ``out`` (an array of the node's output type), or None when this node's
+# types have no such form (its kernel then runs as is). Each is checked against the kernel, bit for
+# bit, over the op cases of tests/ops in tests/compiler/test_plan.py.
+
+def _ufunc_form(node):
+    ufunc = node.op.kernel
+
+    def write(out, *arrays):
+        ufunc(*arrays, out=out)
+    return write
+
+
+def _matmul_form(node):
+    a, b = node.inputs
+    if a.dtype.itemsize == 2 or b.dtype.itemsize == 2:
+        return None  # half precision goes through float32 in the kernel
+    transpose_a = node.attrs.get("transpose_a", False)
+    transpose_b = node.attrs.get("transpose_b", False)
+    swap = node.op.name == "batch_matmul"
+
+    def write(out, x, y):
+        if transpose_a:
+            x = np.swapaxes(x, -1, -2) if swap else x.T
+        if transpose_b:
+            y = np.swapaxes(y, -1, -2) if swap else y.T
+        np.matmul(x, y, out=out)
+    return write
+
+
+def _axis_arg(node):
+    axis = node.attrs["axis"]
+    if len(axis) == node.inputs[0].ndim:
+        return None
+    return axis
+
+
+def _sum_form(node):
+    if node.inputs[0].dtype.kind not in "fc":
+        return None
+    axis = _axis_arg(node)
+    keepdims = node.attrs["keepdims"]
+
+    def write(out, x):
+        np.add.reduce(x, axis=axis, keepdims=keepdims, out=out)
+    return write
+
+
+def _mean_form(node):
+    x = node.inputs[0]
+    if x.dtype.char not in "fd" or x.size == 0:
+        return None
+    axis = _axis_arg(node)
+    keepdims = node.attrs["keepdims"]
+    count = 1
+    for a in node.attrs["axis"]:
+        count *= x.shape[a]
+    count = x.dtype.type(count)
+
+    def write(out, x):
+        np.add.reduce(x, axis=axis, keepdims=keepdims, out=out)
+        np.true_divide(out, count, out=out)
+    return write
+
+
+def _extremum_form(ufunc):
+    def factory(node):
+        x = node.inputs[0]
+        if x.size == 0:
+            return None
+        axis = node.attrs["axis"]
+        keepdims = node.attrs["keepdims"]
+
+        def write(out, x):
+            ufunc.reduce(x, axis=axis, keepdims=keepdims, out=out)
+        return write
+    return factory
+
+
+def _cast_form(node):
+    def write(out, x):
+        np.copyto(out, x, casting="unsafe")
+    return write
+
+
+def _div_form(node):
+    if any(v.dtype.kind in "iub" for v in node.inputs):
+        return None  # the kernel divides in float64 and casts
+
+    def write(out, x, y):
+        np.true_divide(x, y, out=out)
+    return write
+
+
+def _where_form(node):
+    out_dtype = node.outputs[0].dtype
+    if any(v.dtype != out_dtype for v in node.inputs[1:]):
+        return None
+
+    def write(out, cond, x, y):
+        np.copyto(out, y)
+        np.copyto(out, x, where=cond)
+    return write
+
+
+def _relu_form(node):
+    def write(out, x):
+        np.maximum(x, 0, out=out)
+    return write
+
+
+def _relu_grad_form(node):
+    dout, out_value = node.inputs
+    if dout.dtype != node.outputs[0].dtype:
+        return None
+    # the mask is scratch memory of this node, allocated once with the plan
+    mask = np.empty(np.broadcast_shapes(dout.shape, out_value.shape), np.bool_)
+    zero = node.outputs[0].dtype.type(0)
+
+    def write(out, dout, value):
+        np.greater(value, 0, out=mask)
+        out[...] = zero
+        np.copyto(out, dout, where=mask)
+    return write
+
+
+def _rsqrt_form(node):
+    def write(out, x):
+        np.sqrt(x, out=out)
+        np.reciprocal(out, out=out)
+    return write
+
+
+def _concat_form(node):
+    axis = node.attrs["axis"]
+
+    def write(out, *xs):
+        np.concatenate(xs, axis=axis, out=out)
+    return write
+
+
+OUT_FORMS = {
+    "matmul": _matmul_form,
+    "batch_matmul": _matmul_form,
+    "reduce_sum": _sum_form,
+    "reduce_mean": _mean_form,
+    "reduce_max": _extremum_form(np.maximum),
+    "reduce_min": _extremum_form(np.minimum),
+    "cast": _cast_form,
+    "div": _div_form,
+    "where": _where_form,
+    "relu": _relu_form,
+    "relu_grad": _relu_grad_form,
+    "rsqrt": _rsqrt_form,
+    "concat": _concat_form,
+}
+
+
+def out_form(node):
+    """The ``write(out, *arrays)`` of ``node``, or None when it has none (the kernel runs)."""
+    if len(node.outputs) != 1 or node.subgraphs:
+        return None
+    if isinstance(node.op.kernel, np.ufunc) and node.op.kernel.nout == 1:
+        return _ufunc_form(node)
+    factory = OUT_FORMS.get(node.op.name)
+    if factory is None:
+        return None
+    return factory(node)
+
+
+# --- the planned executor ---------------------------------------------------------------------
+
+class PlannedGraph:
+    """A graph with its memory plan and one arena, ready to run many times. ``run(arrays)`` returns
+    fresh output arrays; every intermediate a kernel can write with ``out=`` goes to its planned
+    buffer, so a run allocates only the outputs and what the other kernels allocate."""
+
+    def __init__(self, graph):
+        self.graph = graph
+        self.plan = plan_memory(graph)
+        self.arena = np.empty(self.plan.arena_bytes, np.uint8)
+        self._busy = False
+        self._build()
+
+    def _buffer(self, arena, var):
+        off = self.plan.offsets[var]
+        nbytes = var.size * var.dtype.itemsize
+        return arena[off:off + nbytes].view(var.dtype).reshape(var.shape)
+
+    def _build(self):
+        """Number the values (params first, then literals, then node outputs) and make one step a
+        node: ``(kind, kernel or write, input slots, output slots, buffers, attrs, subgraphs)``."""
+        graph = self.graph
+        plan = self.plan
+        slot = {}
+        template = []
+        for p in graph.params:
+            slot[p] = len(template)
+            template.append(None)
+        self.n_params = len(template)
+        steps = []
+        unplanned = []
+        for node in graph.nodes:
+            ins = []
+            for v in node.inputs:
+                if type(v) is Literal:
+                    ins.append(len(template))
+                    template.append(v.value)
+                else:
+                    ins.append(slot[v])
+            outs = []
+            for v in node.outputs:
+                slot[v] = len(template)
+                outs.append(len(template))
+                template.append(None)
+            planned = [v in plan.offsets for v in node.outputs]
+            write = out_form(node) if all(planned) else None
+            if node.op.name in VIEW_OPS and node.outputs and node.outputs[0] in plan.roots:
+                kind = "view"
+            elif write is not None:
+                kind = "write"
+            else:
+                kind = "kernel"
+                if any(planned):
+                    unplanned.append(node.op.name)
+            steps.append((kind, write if kind == "write" else node.op.kernel, tuple(ins), tuple(outs),
+                          [v for v in node.outputs], node.attrs, node.subgraphs, node.op.nout))
+        self.template = template
+        self.steps = steps
+        self.out_slots = []
+        for v in graph.outputs:
+            if type(v) is Literal:
+                self.out_slots.append(v)
+            else:
+                self.out_slots.append(slot[v])
+        plan.unplanned = tuple(unplanned)
+        self._bind(self.arena)
+
+    def _bind(self, arena):
+        """The runnable steps over ``arena``: buffers are views of it made once here."""
+        plan = self.plan
+        bound = []
+        for kind, fn, ins, outs, out_vars, attrs, subgraphs, nout in self.steps:
+            bufs = tuple(self._buffer(arena, v) if v in plan.offsets else None for v in out_vars)
+            bound.append((kind, fn, ins, outs, bufs, attrs, subgraphs, nout))
+        self.bound = bound
+        self.bound_arena = arena
+
+    def run(self, arrays):
+        """Run on one array per param (of the params' shapes and dtypes, as ``interpret`` checks);
+        return a tuple of fresh output arrays."""
+        graph = self.graph
+        if len(arrays) != self.n_params:
+            raise TypeError(f"numpy_planned: graph '{graph.name}' takes {self.n_params} arguments, "
+                            f"got {len(arrays)}")
+        if self._busy:
+            # a second run while one is under way (a thread, or a kernel calling back): it gets
+            # an arena of its own rather than the shared one
+            return PlannedGraph(graph).run(arrays)
+        self._busy = True
+        try:
+            return self._run(arrays)
+        finally:
+            self._busy = False
+
+    def _run(self, arrays):
+        vals = list(self.template)
+        for i, (p, a) in enumerate(zip(self.graph.params, arrays)):
+            if type(a) is not np.ndarray:
+                a = np.asarray(a)
+            if a.shape != p.shape or a.dtype != p.dtype:
+                interpret(self.graph, *arrays)  # raises the interpreter's message about argument i
+            vals[i] = a
+        arena = self.arena
+        may_share = np.may_share_memory
+        for kind, fn, ins, outs, bufs, attrs, subgraphs, nout in self.bound:
+            if kind == "write":
+                buf = bufs[0]
+                fn(buf, *[vals[i] for i in ins])
+                vals[outs[0]] = buf
+                continue
+            args = [vals[i] for i in ins]
+            if subgraphs:
+                result = fn(*args, subgraphs=subgraphs, **attrs)
+            else:
+                result = fn(*args, **attrs)
+            if kind == "view":
+                if nout == 1:
+                    vals[outs[0]] = result
+                else:
+                    for o, r in zip(outs, result):
+                        vals[o] = r
+                continue
+            results = (result,) if nout == 1 else tuple(result)
+            for o, r, buf in zip(outs, results, bufs):
+                if type(r) is not np.ndarray:
+                    r = np.asarray(r)
+                if r.base is not None and may_share(r, arena):
+                    # a view of planned memory (the kernel returned part of an input): it would
+                    # change when that memory is reused, so it is copied out
+                    if buf is None:
+                        r = r.copy()
+                    else:
+                        np.copyto(buf, r)
+                        r = buf
+                vals[o] = r
+        results = []
+        for s in self.out_slots:
+            if type(s) is Literal:
+                results.append(np.array(s.value))
+            else:
+                results.append(vals[s])
+        return tuple(results)
+
+    def describe(self):
+        """The plan's text (``runtime.plan.dump_plan``)."""
+        return dump_plan(self.plan)
+
+
+class PlannedNumpyBackend(Backend):
+    """The numpy kernels on a static memory plan. Plans are made on a graph's first run and kept
+    for the last ``CACHE`` graphs (a Graph is keyed by identity: passes build new graphs, never
+    mutate one)."""
+
+    name = "numpy_planned"
+    CACHE = 64
+
+    def __init__(self):
+        self._plans = collections.OrderedDict()
+
+    def prepare(self, graph):
+        """The PlannedGraph of ``graph`` (made once, then cached)."""
+        key = id(graph)
+        entry = self._plans.get(key)
+        if entry is not None and entry.graph is graph:
+            self._plans.move_to_end(key)
+            return entry
+        entry = PlannedGraph(graph)
+        self._plans[key] = entry
+        if len(self._plans) > self.CACHE:
+            self._plans.popitem(last=False)
+        return entry
+
+    def run(self, graph, arrays):
+        return self.prepare(graph).run(arrays)
+
+    def describe(self, graph):
+        return self.prepare(graph).describe()
+
+
 BACKEND = NumpyBackend()
+PLANNED = PlannedNumpyBackend()

@@ -1,0 +1,239 @@
+"""Static memory plans: each intermediate value of a graph gets a byte range of one arena, from the
+values' lifetimes in the schedule (the node order), with ranges reused once a value is dead.
+
+What is planned, and what is not:
+- params (the caller's arrays) and the graph's outputs are never planned: the caller owns the
+  outputs it gets, so they are fresh arrays (a planned buffer would be overwritten by the next run);
+- a view op (reshape, transpose, broadcast_to, slices...) gets no memory of its own: its result may
+  be a view of its input, so it is an *alias*, and the value it views (its *root*) stays live until
+  the last use of every alias; a root that a graph output may view is itself left fresh;
+- every other value gets an aligned range of the arena. Ranges are assigned greedily by size,
+  largest first, each at the best-fitting gap among the ranges of the values live at the same
+  time (the "greedy by size" planner of TFLite's arena allocator), so the arena is at least the
+  largest total of bytes live at once and usually equal to it.
+"""
+import numpy as np
+
+from ..ir.graph import Literal, Var
+from ..ir.printer import Namer, _type_text, node_text
+
+__all__ = ["MemoryPlan", "plan_memory", "dump_plan", "VIEW_OPS", "ALIGN"]
+
+# every range starts at a multiple of this (a cache line; SIMD loads want 32 or 64)
+ALIGN = 64
+
+# ops whose kernel may return a view of its first input (numpy basic indexing, reshape of a
+# contiguous array, transpose, broadcast_to) or the input itself (stop_gradient)
+VIEW_OPS = frozenset({"reshape", "transpose", "broadcast_to", "stop_gradient", "slice", "strided_slice",
+                      "getitem", "split", "flip", "real", "imag"})
+
+
+def _aligned(n):
+    return (n + ALIGN - 1) // ALIGN * ALIGN
+
+
+class MemoryPlan:
+    """The memory plan of one graph.
+
+    graph:      the graph planned
+    offsets:    Var -> byte offset in the arena of each planned value
+    roots:      Var -> the Var whose memory a view value may share (its own Var when planned)
+    fresh:      the values left to their kernels' own fresh arrays: graph outputs, the roots they
+                may view, and empty values
+    first, last: Var -> index of the defining node and of the last node that reads the value (or
+                one of its aliases); -1 for params
+    arena_bytes: the planned peak: the arena's size
+    live_peak:  the largest total of planned bytes live at one node (a lower bound for any plan)
+    naive_bytes: the sum of the bytes of every intermediate value (what a run that keeps every
+                value, like the reference interpreter, holds at its end)
+    """
+
+    __slots__ = ("graph", "offsets", "roots", "fresh", "first", "last", "arena_bytes", "live_peak",
+                 "naive_bytes", "unplanned")
+
+    def __init__(self, graph):
+        self.graph = graph
+        self.offsets = {}
+        self.roots = {}
+        self.fresh = set()
+        self.first = {}
+        self.last = {}
+        self.arena_bytes = 0
+        self.live_peak = 0
+        self.naive_bytes = 0
+        self.unplanned = ()  # the op names a backend could not point at a buffer (set by the backend)
+
+    @property
+    def n_planned(self):
+        """How many values live in the arena."""
+        return len(self.offsets)
+
+    @property
+    def n_buffers(self):
+        """How many distinct ranges of the arena are used (values sharing a range reuse it)."""
+        return len({(off, _aligned(_nbytes(v))) for v, off in self.offsets.items()})
+
+
+def _nbytes(var):
+    return var.size * var.dtype.itemsize
+
+
+def _lifetimes(graph):
+    """``(first, last, roots)``: defining node index, last reading node index (a view's use counts
+    as a use of its root), and the root of each view."""
+    first = {p: -1 for p in graph.params}
+    last = {p: -1 for p in graph.params}
+    roots = {}
+    for index, node in enumerate(graph.nodes):
+        for v in node.inputs:
+            if type(v) is not Literal:
+                root = roots.get(v, v)
+                last[v] = index
+                last[root] = index
+        is_view = node.op.name in VIEW_OPS and node.inputs and type(node.inputs[0]) is not Literal
+        for out in node.outputs:
+            first[out] = index
+            last[out] = index
+            if is_view:
+                roots[out] = roots.get(node.inputs[0], node.inputs[0])
+    end = len(graph.nodes)
+    for v in graph.outputs:
+        if isinstance(v, Var):
+            last[v] = end
+            last[roots.get(v, v)] = end
+    # a root lives as long as its longest-lived alias
+    for view, root in roots.items():
+        if last[view] > last[root]:
+            last[root] = last[view]
+    return first, last, roots
+
+
+def _place(items):
+    """Greedy by size: ``items`` are ``(var, size, first, last)``; returns ``{var: offset}`` and the
+    arena size. Each value, largest first, goes to the smallest gap between the ranges of the
+    already placed values whose lifetimes overlap its own (or after the last of them)."""
+    order = sorted(items, key=lambda it: (-it[1], it[2]))
+    n = len(order)
+    starts = np.empty(n, np.int64)
+    ends = np.empty(n, np.int64)
+    offs = np.empty(n, np.int64)
+    sizes = np.empty(n, np.int64)
+    offsets = {}
+    arena = 0
+    for k, (var, size, first, last) in enumerate(order):
+        overlap = (starts[:k] <= last) & (ends[:k] >= first)
+        best = None
+        best_gap = None
+        cursor = 0
+        if overlap.any():
+            idx = np.nonzero(overlap)[0]
+            o = offs[idx]
+            s = sizes[idx]
+            by_offset = np.argsort(o, kind="stable")
+            for j in by_offset:
+                lo = int(o[j])
+                gap = lo - cursor
+                if gap >= size and (best_gap is None or gap < best_gap):
+                    best = cursor
+                    best_gap = gap
+                cursor = max(cursor, lo + int(s[j]))
+        if best is None:
+            best = cursor
+        starts[k] = first
+        ends[k] = last
+        offs[k] = best
+        sizes[k] = size
+        offsets[var] = best
+        arena = max(arena, best + size)
+    return offsets, arena
+
+
+def plan_memory(graph):
+    """Plan the memory of ``graph``'s intermediate values (see the module's docstring for what is
+    planned). Nodes with subgraphs are planned like any node (their subgraphs run on their own)."""
+    plan = MemoryPlan(graph)
+    first, last, roots = _lifetimes(graph)
+    plan.first = first
+    plan.last = last
+    plan.roots = roots
+    fresh = plan.fresh
+    for v in graph.outputs:
+        if isinstance(v, Var):
+            fresh.add(v)
+            fresh.add(roots.get(v, v))
+    params = set(graph.params)
+    items = []
+    events = []
+    for node in graph.nodes:
+        for out in node.outputs:
+            size = _nbytes(out)
+            plan.naive_bytes += size
+            if out in roots or out in params:
+                continue
+            if size == 0:
+                fresh.add(out)
+            if out in fresh:
+                continue
+            items.append((out, _aligned(size), first[out], last[out]))
+            events.append((first[out], size))
+            events.append((last[out] + 1, -size))
+    plan.offsets, plan.arena_bytes = _place(items)
+    live = 0
+    for _, delta in sorted(events, key=lambda e: (e[0], e[1])):
+        live += delta
+        plan.live_peak = max(plan.live_peak, live)
+    return plan
+
+
+def _kib(n):
+    if n < 1024:
+        return f"{n} B"
+    if n < 1024 * 1024:
+        return f"{n / 1024:.1f} KiB"
+    return f"{n / (1024 * 1024):.2f} MiB"
+
+
+def _where_text(plan, var, slots):
+    if var in plan.offsets:
+        off = plan.offsets[var]
+        return f"buf{slots[off]} @{off}+{_nbytes(var)}"
+    root = plan.roots.get(var)
+    if root is not None:
+        return "view"
+    if var in plan.fresh:
+        return "fresh"
+    return "fresh"
+
+
+def dump_plan(plan):
+    """The text form of a plan: a header with the planned peak (the arena), the largest total live
+    at once, the naive total and the number of unplanned kernels, then each node as ``dump`` prints
+    it followed by where each output lives (``buf3 @128+64``: buffer 3, at byte 128, 64 bytes;
+    ``view`` of its root's memory; ``fresh``: its own array) and its lifetime in node indices."""
+    graph = plan.graph
+    namer = Namer()
+    slots = {}
+    for off in sorted(set(plan.offsets.values())):
+        slots[off] = len(slots)
+    unplanned = sorted(set(plan.unplanned))
+    lines = [
+        f"plan {graph.name}: planned peak {plan.arena_bytes} bytes ({_kib(plan.arena_bytes)}) in "
+        f"{plan.n_buffers} buffers for {plan.n_planned} values; most live at once {plan.live_peak} "
+        f"bytes; naive {plan.naive_bytes} bytes (every intermediate kept)",
+        f"  unplanned kernels: {len(plan.unplanned)}" + (f" ({', '.join(unplanned)})" if unplanned else ""),
+        "  outputs: fresh arrays owned by the caller",
+    ]
+    params = ", ".join(f"{namer.define(p)}: {_type_text(p)}" for p in graph.params)
+    lines.append(f"graph {graph.name}({params}) {{")
+    for index, node in enumerate(graph.nodes):
+        text = node_text(node, namer)
+        places = []
+        for out in node.outputs:
+            if isinstance(out, Var):
+                where = _where_text(plan, out, slots)
+                places.append(f"{namer.name(out)} {where} [{plan.first.get(out, index)}..{plan.last.get(out, index)}]")
+        lines.append(f"  {index:3d}  {text}    # {'; '.join(places)}")
+    outs = ", ".join(namer.name(v) for v in graph.outputs)
+    lines.append(f"  return ({outs})")
+    lines.append("}")
+    return "\n".join(lines)

@@ -1,0 +1,262 @@
+"""The static memory plan and the planned numpy executor: lifetimes, reuse and aliasing in the plan,
+its text, planned runs equal to the reference interpreter for every op case and for training steps,
+and a training step that allocates (almost) nothing beyond its outputs."""
+import os
+import tracemalloc
+
+import numpy as np
+import pytest
+
+import sporen as ms
+from sporen import dtype as mstype
+from sporen import jit
+from sporen.frontend.trace import trace_full
+from sporen.ir import Graph, Literal, Node, Var, interpret, verify
+from sporen.ops.registry import OPS, Aval
+from sporen.passes.pipeline import optimize
+from sporen.runtime import get_backend
+from sporen.runtime.numpy import PlannedGraph
+from sporen.runtime.plan import ALIGN, dump_plan, plan_memory
+
+from .test_ir import _op_cases
+from .test_models import _MODELS, _data, _train_step
+
+F32 = np.float32
+STEPS = 3
+
+
+def _node(name, inputs, outputs, **attrs):
+    return Node(OPS[name], inputs, attrs, outputs)
+
+
+def _chain():
+    """c(x[4, 4]) = sum(exp(neg(exp(x))) * 2): four intermediates of 64 bytes, at most two live."""
+    x = Var((4, 4), F32)
+    a = Var((4, 4), F32)
+    b = Var((4, 4), F32)
+    c = Var((4, 4), F32)
+    d = Var((4, 4), F32)
+    r = Var((), F32)
+    nodes = [_node("exp", [x], [a]), _node("neg", [a], [b]), _node("exp", [b], [c]),
+             _node("mul", [c, Literal(F32(2))], [d]),
+             _node("reduce_sum", [d], [r], axis=(0, 1), keepdims=False)]
+    return Graph("c", [x], nodes, [r])
+
+
+def test_plan_reuses_dead_buffers():
+    plan = plan_memory(_chain())
+    assert plan.naive_bytes == 4 * 64 + 4
+    assert plan.n_planned == 4  # the output is fresh
+    assert plan.live_peak == 128
+    assert plan.arena_bytes == 128  # two ranges, reused alternately
+    assert plan.n_buffers == 2
+    assert all(off % ALIGN == 0 for off in plan.offsets.values())
+
+
+def test_plan_text_shows_the_peak_and_each_value_s_buffer():
+    graph = _chain()
+    pg = PlannedGraph(graph)
+    assert pg.describe() == (
+        "plan c: planned peak 128 bytes (128 B) in 2 buffers for 4 values; most live at once 128 bytes; "
+        "naive 260 bytes (every intermediate kept)\n"
+        "  unplanned kernels: 0\n"
+        "  outputs: fresh arrays owned by the caller\n"
+        "graph c(%0: Float32[4, 4]) {\n"
+        "    0  %1: Float32[4, 4] = exp(%0)    # %1 buf0 @0+64 [0..1]\n"
+        "    1  %2: Float32[4, 4] = neg(%1)    # %2 buf1 @64+64 [1..2]\n"
+        "    2  %3: Float32[4, 4] = exp(%2)    # %3 buf0 @0+64 [2..3]\n"
+        "    3  %4: Float32[4, 4] = mul(%3, Float32(2.0))    # %4 buf1 @64+64 [3..4]\n"
+        "    4  %5: Float32[] = reduce_sum(%4) {axis=(0, 1), keepdims=False}    # %5 fresh [4..5]\n"
+        "  return (%5)\n"
+        "}")
+    x = np.random.default_rng(0).standard_normal((4, 4)).astype(F32)
+    np.testing.assert_array_equal(pg.run([x])[0], interpret(graph, x)[0])
+
+
+def _viewed_late():
+    """v(x[2, 6]): t = exp(x); r = reshape(t); u = neg(x) and w = exp(u), whose buffers may not
+    reuse t's while r (a view of t) is still to be read; out = r * reshape(w)."""
+    x = Var((2, 6), F32)
+    t = Var((2, 6), F32)
+    r = Var((3, 4), F32)
+    u = Var((2, 6), F32)
+    w = Var((2, 6), F32)
+    w2 = Var((3, 4), F32)
+    out = Var((3, 4), F32)
+    nodes = [_node("exp", [x], [t]), _node("reshape", [t], [r], shape=(3, 4)),
+             _node("neg", [x], [u]), _node("exp", [u], [w]), _node("reshape", [w], [w2], shape=(3, 4)),
+             _node("mul", [r, w2], [out])]
+    return Graph("v", [x], nodes, [out, r])
+
+
+def test_a_view_keeps_its_root_alive_and_an_output_view_keeps_it_fresh():
+    graph = _viewed_late()
+    verify(graph)
+    plan = plan_memory(graph)
+    t = graph.nodes[0].outputs[0]
+    r = graph.nodes[1].outputs[0]
+    w = graph.nodes[3].outputs[0]
+    assert plan.roots[r] is t
+    assert t in plan.fresh  # r is returned, so t is the caller's
+    assert plan.last[w] == 5 and w in plan.offsets
+    x = np.random.default_rng(0).standard_normal((2, 6)).astype(F32)
+    pg = PlannedGraph(graph)
+    first = pg.run([x])
+    kept = [a.copy() for a in first]
+    pg.run([-x])  # a second run must not write into what the first one returned
+    for a, b in zip(first, kept):
+        np.testing.assert_array_equal(a, b)
+    for a, b in zip(first, interpret(graph, x)):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_a_view_s_root_is_not_reused_before_the_view_is_read():
+    """exp(x) viewed by a reshape read at the end: the buffers of the values computed meanwhile
+    must not overlap the root's."""
+    x = Var((8,), F32)
+    t = Var((8,), F32)
+    r = Var((2, 4), F32)
+    values = [t]
+    nodes = [_node("exp", [x], [t]), _node("reshape", [t], [r], shape=(2, 4))]
+    prev = x
+    for _ in range(4):
+        nxt = Var((8,), F32)
+        nodes.append(_node("neg", [prev], [nxt]))
+        values.append(nxt)
+        prev = nxt
+    prev2 = Var((2, 4), F32)
+    out = Var((2, 4), F32)
+    nodes += [_node("reshape", [prev], [prev2], shape=(2, 4)), _node("add", [r, prev2], [out])]
+    graph = Graph("late", [x], nodes, [out])
+    plan = plan_memory(graph)
+    assert plan.last[t] == len(nodes) - 1
+    for v in values[1:]:
+        if v in plan.offsets:
+            assert plan.offsets[v] != plan.offsets[t]
+    a = np.arange(8, dtype=F32) / 8
+    np.testing.assert_array_equal(PlannedGraph(graph).run([a])[0], interpret(graph, a)[0])
+
+
+def test_every_op_case_runs_planned_as_the_interpreter_does():
+    """Each op case of tests/ops as ``outs = op(*params)`` followed by a cast of each output (so
+    the op's outputs are planned intermediates): the planned run, twice over the same arena, is
+    bit for bit the interpreter's (random ops by shape and dtype)."""
+    failures = []
+    written = 0
+    for case in _op_cases():
+        op = OPS[case.op]
+        for dtype in case.dtypes:
+            arrays = case.make(np.random.default_rng(0), dtype)
+            params = [Var(a.shape, a.dtype) for a in arrays]
+            inferred = op.infer(*[Aval(a.shape, mstype._BY_NP[a.dtype]) for a in arrays], **case.attrs)
+            inferred = inferred if isinstance(inferred, tuple) else (inferred,)
+            outs = [Var(a.shape, a.dtype.np) for a in inferred]
+            finals = [Var(o.shape, o.dtype) for o in outs]
+            nodes = [Node(op, params, case.attrs, outs)]
+            nodes += [_node("cast", [o], [f], dtype=mstype._BY_NP[o.dtype]) for o, f in zip(outs, finals)]
+            graph = Graph(case.op, params, nodes, finals)
+            try:
+                want = interpret(graph, *arrays)
+                pg = PlannedGraph(graph)
+                got = [pg.run(arrays), pg.run(arrays)]
+            except Exception as exc:  # collected: one report for all ops
+                failures.append(f"{case.op} {dtype}: {type(exc).__name__}: {exc}")
+                continue
+            written += pg.steps[0][0] == "write"
+            for run in got:
+                for j, (w, g) in enumerate(zip(want, run)):
+                    same_type = w.shape == g.shape and w.dtype == g.dtype
+                    if not same_type or (not op.impure and not np.array_equal(w, g, equal_nan=True)):
+                        failures.append(f"{case.op} {dtype}: output {j} differs from the interpreter's")
+    assert not failures, "\n".join(failures)
+    assert written > 200  # the out= forms really ran
+
+
+def _compiled_step(name, backend):
+    model, shape, classes, make_opt = _MODELS[name]
+    x, y = _data(shape, classes)
+    step = _train_step(model, make_opt)
+    compiled = jit(step, backend=backend)
+    losses = [compiled(x, y).asnumpy() for _ in range(STEPS)]
+    return step, compiled, losses
+
+
+@pytest.mark.parametrize("name", ["mlp_adam", "lenet_momentum", "resnet_momentum", "lstm_adam",
+                                  "transformer_momentum"])
+def test_planned_training_steps_equal_the_interpreter_and_pynative(name):
+    plain, _, plain_losses = _compiled_step(name, "numpy")
+    planned, compiled, planned_losses = _compiled_step(name, "numpy_planned")
+    assert compiled.trace_count == 1
+    for a, b in zip(plain_losses, planned_losses):
+        np.testing.assert_array_equal(a, b)
+    pa = dict(plain.parameters_and_names())
+    pb = dict(planned.parameters_and_names())
+    for key in pa:
+        np.testing.assert_array_equal(pb[key].asnumpy(), pa[key].asnumpy(), err_msg=key)
+    model, shape, classes, make_opt = _MODELS[name]
+    x, y = _data(shape, classes)
+    eager = _train_step(model, make_opt)
+    eager_losses = [float(eager(x, y).asnumpy()) for _ in range(STEPS)]
+    np.testing.assert_allclose([float(v) for v in planned_losses], eager_losses, rtol=1e-5)
+
+
+def _step_graph():
+    model, shape, classes, make_opt = _MODELS["mlp_momentum"]
+    x, y = _data((64, 784), classes)
+    step = _train_step(model, make_opt)
+    traced = trace_full(step, (x, y))
+    graph = optimize(traced.graph)
+    arrays = [x.asnumpy(), y.asnumpy()] + [t._array() for t in traced.captures]
+    return graph, arrays
+
+
+def _peak_above_start(run, times=3):
+    """The most bytes numpy allocated during one call of ``run`` beyond what was held before it
+    (tracemalloc sees numpy's data buffers), the result kept until the call returns."""
+    run()
+    run()
+    tracemalloc.start()
+    try:
+        peaks = []
+        for _ in range(times):
+            tracemalloc.reset_peak()
+            start = tracemalloc.get_traced_memory()[0]
+            result = run()
+            peaks.append(tracemalloc.get_traced_memory()[1] - start)
+            del result
+    finally:
+        tracemalloc.stop()
+    return min(peaks)
+
+
+def test_a_planned_training_step_allocates_little_beyond_its_outputs():
+    """In steady state the planned MLP step allocates its outputs (the new parameters and
+    moments, which the caller keeps) and the scratch of the two unplanned kernels (the fused
+    cross-entropy and its gradient, a few KiB); the interpreter allocates every intermediate."""
+    graph, arrays = _step_graph()
+    pg = PlannedGraph(graph)
+    out_bytes = sum(v.size * v.dtype.itemsize for v in graph.outputs)
+    intermediates = pg.plan.naive_bytes - out_bytes
+    assert intermediates > 500_000
+    interpreted = _peak_above_start(lambda: interpret(graph, *arrays)) - out_bytes
+    planned = _peak_above_start(lambda: pg.run(arrays)) - out_bytes
+    assert interpreted > 0.9 * intermediates
+    assert planned < 0.1 * intermediates
+    assert set(pg.plan.unplanned) == {"sparse_softmax_cross_entropy", "sparse_softmax_cross_entropy_grad"}
+
+
+def test_save_graphs_writes_the_plan_as_the_last_stage(tmp_path):
+    graph, _ = _step_graph()
+    old = (ms.get_context("save_graphs"), ms.get_context("save_graphs_path"))
+    ms.set_context(save_graphs=True, save_graphs_path=str(tmp_path))
+    try:
+        final = optimize(graph, backend="numpy_planned")
+    finally:
+        ms.set_context(save_graphs=old[0], save_graphs_path=old[1])
+    (folder,) = os.listdir(tmp_path)
+    files = sorted(os.listdir(tmp_path / folder))
+    assert files[-1] == f"{len(files) - 1:02d}_plan.ir"
+    text = (tmp_path / folder / files[-1]).read_text()
+    assert text == get_backend("numpy_planned").describe(final) + "\n"
+    assert text.startswith("plan TrainOneStepCell: planned peak ")
+    assert text == dump_plan(get_backend("numpy_planned").prepare(final).plan) + "\n"
