@@ -2,31 +2,38 @@
 graph serves every size of the dynamic dims, instantiated from a template without tracing again.
 
 The IR has static shapes, so a "dynamic" graph is a *template*: the graph traced (and optimized by
-the passes) at the call's sizes, plus, for every integer that depends on the dynamic sizes, an
-affine formula in them. It is found like this:
+the passes) at the call's sizes, plus, for every number that depends on the dynamic sizes, a
+formula in them. It is found like this:
 
 1. the dims that vary are the None dims of the declaration (``set_inputs``), or, for
    ``jit(dynamic=1)``, the dims that differed between two calls (MindSpore: "detect the shape
    changes automatically");
 2. dynamic dims of equal size in the call are one *symbol* (the batch size of ``x`` and of the
    labels); the function is traced at the call's sizes (the base) and once more per symbol with
-   that symbol ``DELTA`` larger (a probe, traced on data-less inputs), each through the passes;
+   that symbol ``DELTA`` larger (a probe, traced on data-less inputs), each through the passes.
+   Constants the function makes are baked in as Literals in these traces (whatever their size),
+   so that a batch-sized zero state is the same kind of value in every trace;
 3. the graphs must be the same up to numbers: the same ops in the same order, wired the same way,
-   the same outputs, captures and write-backs. Every number that differs (a dim of a Var's shape, an
-   integer or float attribute such as a reshape target, the value or shape of a Literal such as the
-   ``1/batch`` a mean's gradient folds to) is solved as ``c + a * size`` with an integer ``a``, or,
-   for floats, as ``1 / (c + a * size)``. ``DELTA`` is a prime larger than the usual divisors, so
-   that ``size // k`` (k <= DELTA) never looks affine;
+   the same outputs, captures and write-backs. Every number that differs (a dim of a Var's shape,
+   an integer or float attribute such as a reshape target, the value or shape of a Literal such as
+   the ``1/batch`` a mean's gradient folds to) is solved as a polynomial ``c + a * size`` with
+   integer coefficients (floats: also its reciprocal ``1/n``, Bessel's ``n/(n-1)`` of a variance,
+   or ``(n-1)/n``), which must give back every traced value. ``DELTA`` is a prime larger than the
+   usual divisors, so ``size // k`` (2 <= k <= DELTA) never fits;
 4. a call at new sizes *instantiates* the template: new Vars, attributes and Literals from the
-   formulas (no tracing, no passes); the verifier then re-runs every op's shape rule on it, which
-   catches a formula that only happened to fit (``size * size``).
+   formulas (no tracing, no passes); the verifier then re-runs every op's shape rule on it. Where
+   it fails (``batch * length`` in a flattening reshape fits a line through two points, but not
+   the third size), the template is solved again at degree 2 (products of two sizes; one more
+   probe per symbol and per pair of symbols) and instantiated again.
 
-Where the graphs differ in structure (a Python loop over ``x.shape[0]``), a number is not affine,
-the probe cannot be traced, an instantiation fails the verifier, or a dynamic size is 0 or 1 (a
-size-1 dim broadcasts differently), the call is traced at its own sizes instead, as MindSpore
-compiles a static graph for shapes it cannot make dynamic; ``fallback_count`` counts those calls.
-Every graph, traced or instantiated, is cached by the exact signature, so a size seen before runs
-at once.
+Where the graphs differ in structure (a Python loop over ``x.shape[0]``), a number fits no formula,
+a probe cannot be traced, both degrees fail the verifier, or a dynamic size is 0 or 1 (a size-1 dim
+broadcasts differently), the call is traced at its own sizes instead, as MindSpore compiles a static
+graph for shapes it cannot make dynamic; ``fallback_count`` counts those calls. Every graph, traced
+or instantiated, is cached by the exact signature, so a size seen before runs at once.
+
+``jit(fn, dynamic=1)`` is ``DynamicFunction(fn, backend)``; ``Cell.set_inputs`` makes GRAPH_MODE
+run the cell through ``DynamicFunction(cell, backend, inputs=declared)``.
 """
 import contextlib
 
@@ -85,24 +92,53 @@ _FLOAT_FORMS = (
 _FORMS = {name: form for name, form, _ in _FLOAT_FORMS}
 
 
+def _monomials(k, degree):
+    """The products of symbols a formula may use: each symbol, and at degree 2 each product of two
+    (``batch * length`` in a flattening reshape, ``length * length``)."""
+    monomials = [(i,) for i in range(k)]
+    if degree == 2:
+        monomials += [(i, j) for i in range(k) for j in range(i, k)]
+    return monomials
+
+
+def _offsets(k, degree):
+    """The probes' offsets from the base sizes, in units of DELTA: as many points as unknowns."""
+    offsets = [tuple(int(m == i) for m in range(k)) for i in range(k)]
+    if degree == 2:
+        offsets += [tuple(2 * int(m == i) for m in range(k)) for i in range(k)]
+        offsets += [tuple(int(m in (i, j)) for m in range(k)) for i in range(k) for j in range(i + 1, k)]
+    return offsets
+
+
+def _powers(sizes, monomials):
+    row = [1]
+    for monomial in monomials:
+        term = 1
+        for i in monomial:
+            term *= sizes[i]
+        row.append(term)
+    return row
+
+
 class _Formula:
     """A number (or an array of them) as a function of the symbols' sizes ``s``:
-    ``form(c + sum(a[i] * s[i]))``, cast to ``dtype`` (None: a Python int, "float": a Python
-    float); a Literal's ``shape`` is a tuple of ints and _Formulas (its value is then a fill)."""
+    ``form(c + sum(coef[m] * prod(s[i] for i in monomials[m])))``, cast to ``dtype`` (None: a
+    Python int, "float": a Python float); a Literal's ``shape`` is a tuple of ints and _Formulas
+    (its value is then a fill)."""
 
-    __slots__ = ("c", "a", "form", "dtype", "shape")
+    __slots__ = ("coefs", "monomials", "form", "dtype", "shape")
 
-    def __init__(self, c, a, form, dtype, shape=None):
-        self.c = c
-        self.a = a
+    def __init__(self, coefs, monomials, form, dtype, shape=None):
+        self.coefs = coefs  # c first, then one coefficient (array) per monomial
+        self.monomials = monomials
         self.form = form
         self.dtype = dtype
         self.shape = shape
 
     def value(self, sizes):
-        v = self.c
-        for a, s in zip(self.a, sizes):
-            v = v + a * s
+        v = 0
+        for coef, term in zip(self.coefs, _powers(sizes, self.monomials)):
+            v = v + coef * term
         v = _FORMS[self.form](v)
         if self.dtype is None:
             return int(v)
@@ -115,40 +151,40 @@ class _Formula:
         return out
 
 
-def _fit(base, probes, sizes, what, integer, dtype=np.float32):
-    """The formula through ``base`` (at ``sizes``) and ``probes[i]`` (at ``sizes`` with symbol ``i``
-    ``DELTA`` larger): integers exactly affine with integer slopes; floats one of _FLOAT_FORMS of
-    an affine integer with integer coefficients that gives back every traced value to 2 ulps of
-    ``dtype``. Returns
-    ``(c, slopes, form)``; raises NotAffine naming ``what`` when nothing fits."""
-    observed = [np.asarray(base, dtype=np.float64)] + [np.asarray(p, dtype=np.float64) for p in probes]
+def _fit(values, points, what, integer, dtype=np.float32, degree=1):
+    """The formula through ``values[n]`` at ``points[n]`` (the base sizes, then the probes'):
+    for integers a polynomial (degree 1 or 2) in the sizes with integer coefficients that gives
+    every traced value back exactly; for floats one of _FLOAT_FORMS of such a polynomial that gives
+    every value back to 2 ulps of ``dtype``. Returns ``(coefficients, form name)``; raises
+    NotAffine naming ``what``."""
+    monomials = _monomials(len(points[0]), degree)
+    design = np.array([_powers(p, monomials) for p in points], dtype=np.float64)
+    observed = np.stack([np.asarray(v, dtype=np.float64) for v in values])
     if integer:
-        slopes = [(p - observed[0]) / DELTA for p in observed[1:]]
-        if all(bool(np.all(a == np.round(a))) for a in slopes):
-            return observed[0] - sum(a * s for a, s in zip(slopes, sizes)), slopes, "affine"
+        forms = _FLOAT_FORMS[:1]
+        eps = 0.0
     else:
-        all_sizes = [list(sizes)] + [[s + DELTA * (j == i) for j, s in enumerate(sizes)] for i in range(len(probes))]
-        eps = float(np.finfo(np.dtype(dtype)).eps) if np.dtype(dtype).kind == "f" else 0.0
-        for name, form, inverse in _FLOAT_FORMS:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                xs = [inverse(v) for v in observed]
-            if not all(bool(np.all(np.isfinite(x))) for x in xs):
-                continue
-            # the traced values are rounded (n / (n - 1) in float32 loses most of n's digits), so
-            # the integers are rounded here and the check is that the formula gives them back
-            slopes = [np.round((x - xs[0]) / DELTA) for x in xs[1:]]
-            c = np.round(xs[0] - sum(a * s for a, s in zip(slopes, sizes)))
-            with np.errstate(divide="ignore", invalid="ignore"):
-                again = [form(c + sum(a * s for a, s in zip(slopes, ss))) for ss in all_sizes]
-            if all(np.allclose(g, v, rtol=2 * eps, atol=0) for g, v in zip(again, observed)):
-                return c, slopes, name
-    shown = [np.asarray(base).tolist()] + [np.asarray(p).tolist() for p in probes]
-    raise NotAffine(f"{what} is not affine in the dynamic sizes: {shown[:3]}")
-
-
-def _int_formula(base, probes, sizes, what):
-    c, a, _ = _fit(base, probes, sizes, what, integer=True)
-    return _Formula(int(c), [int(x) for x in a], "affine", None)
+        forms = _FLOAT_FORMS
+        eps = float(np.finfo(np.dtype(dtype)).eps)
+    for name, form, inverse in forms:
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            xs = inverse(observed)
+        if not np.all(np.isfinite(xs)):
+            continue
+        # the traced floats are rounded (n / (n - 1) in float32 keeps few of n's digits), so the
+        # integer coefficients are rounded here, and the check is that they give the values back
+        solved = np.linalg.solve(design, xs.reshape(len(points), -1))
+        coefs = np.round(solved).reshape((len(monomials) + 1,) + observed.shape[1:])
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            again = form(np.tensordot(design, coefs, axes=1))
+        if integer:
+            good = np.array_equal(again, observed)
+        else:
+            good = np.allclose(again, observed, rtol=2 * eps, atol=0)
+        if good:
+            return list(coefs), name
+    shown = [np.asarray(v).tolist() for v in values[:3]]
+    raise NotAffine(f"{what} is not a polynomial of degree {degree} in the dynamic sizes: {shown}")
 
 
 def _eval(x, sizes):
@@ -171,17 +207,26 @@ def _depends(x):
 # --- matching the base graph with the probes ----------------------------------------------------
 
 class _Template:
-    """The base Traced and the formulas of the numbers that depend on the symbols.
+    """The base Traced and the formulas (of ``degree`` 1 or 2) of the numbers that depend on the
+    symbols, solved from the probes traced at ``points``.
 
     shapes:   base Var -> shape template (a tuple of ints and _Formulas), for the Vars that vary
     attrs:    id(base node) -> attrs template, for the nodes whose attributes vary
     literals: id(base Literal) -> _Formula of its value (and shape), for the Literals that vary
     """
 
-    def __init__(self, base, sizes):
+    def __init__(self, base, sizes, degree, call, probes):
         self.base = base
+        self.call = call  # (structure, leaf shapes and dtypes, dynamic positions, their symbols)
+        self.probes = probes  # offset -> the probe's Traced
         self.sizes = tuple(sizes)
+        self.degree = degree
+        self.offsets = _offsets(len(sizes), degree)
+        # the sizes of the base and of each probe
+        self.points = [self.sizes] + [tuple(s + DELTA * o for s, o in zip(sizes, off)) for off in self.offsets]
+        self.monomials = _monomials(len(sizes), degree)
         self.shapes = {}
+        self.solved = {}  # (traced values, dtype) -> _Formula, for Python ints and floats
         self.attrs = {}
         self.literals = {}
         self.capture_shapes = [t._array().shape for t in base.captures]
@@ -251,7 +296,7 @@ class _Template:
             if all(p == n for p in probe_dims):
                 dims.append(n)
             else:
-                dims.append(_int_formula(n, probe_dims, self.sizes, f"dim {d} of {what}"))
+                dims.append(self._formula([n] + probe_dims, f"dim {d} of {what}", None))
         return tuple(dims)
 
     def _match_value(self, v, others, maps, what):
@@ -279,8 +324,9 @@ class _Template:
             base_value = v.value.flat[0]
             probe_values = [o.value.flat[0] for o in others]
             shape = self._shape_template(v.shape, [o.shape for o in others], what)
-        c, a, form = _fit(base_value, probe_values, self.sizes, f"the constant {what}", integer, v.dtype)
-        self.literals[id(v)] = _Formula(c, a, form, v.dtype, shape)
+        formula = self._formula([base_value] + probe_values, f"the constant {what}", v.dtype, integer)
+        formula.shape = shape
+        self.literals[id(v)] = formula
 
     def _match_attr(self, value, others, what):
         if all(type(o) is type(value) and o == value for o in others):
@@ -288,11 +334,29 @@ class _Template:
         if type(value) is tuple and all(type(o) is tuple and len(o) == len(value) for o in others):
             return tuple(self._match_attr(x, [o[i] for o in others], f"{what}[{i}]") for i, x in enumerate(value))
         if type(value) is int and all(type(o) is int for o in others):
-            return _int_formula(value, others, self.sizes, what)
+            return self._formula([value] + others, what, None)
         if type(value) is float and all(type(o) is float for o in others):
-            c, a, form = _fit(value, others, self.sizes, what, integer=False, dtype=np.float64)
-            return _Formula(float(c), [float(x) for x in a], form, "float")
+            return self._formula([value] + others, what, "float")
         raise NotAffine(f"{what} differs at another size: {value!r} vs {others[0]!r}")
+
+    def _formula(self, values, what, dtype, integer=None):
+        """The _Formula through ``values`` (at ``self.points``); ``dtype`` None is a Python int,
+        "float" a Python float, else a numpy dtype."""
+        if integer is None:
+            integer = dtype is None
+        scalar = dtype is None or dtype == "float"
+        if scalar:  # most shapes share a few dims (batch, 4 * batch): solve each once
+            known = self.solved.get((tuple(values), dtype))
+            if known is not None:
+                return known
+        fit_dtype = np.float64 if dtype == "float" else dtype
+        coefs, form = _fit(values, self.points, what, integer, fit_dtype, self.degree)
+        if dtype is None:
+            coefs = [int(c) for c in coefs]
+        formula = _Formula(coefs, self.monomials, form, dtype)
+        if scalar:
+            self.solved[(tuple(values), dtype)] = formula
+        return formula
 
     # using
     def stale(self):
@@ -389,10 +453,6 @@ def _constants_as_literals():
         _trace.LITERAL_BYTES = saved
 
 
-def _signature(leaves):
-    return tuple((t.shape, t.dtype) for t in leaves)
-
-
 class DynamicFunction(TracedFunction):
     """``jit`` with dynamic dims: ``inputs`` is ``Cell.set_inputs``'s declaration (a tuple of
     placeholders whose -1 dims vary), or None for ``jit(dynamic=1)``, where the dims that differ
@@ -451,7 +511,10 @@ class DynamicFunction(TracedFunction):
         sizes = [leaves[i].shape[d] for i, d in positions]
         if min(sizes) < 2:
             return self._fallback(args, kwargs, "a dynamic size of 0 or 1 is traced on its own")
-        symbols = sorted(set(sizes))
+        symbols = []  # the distinct sizes, in the order of the dims: only which dims are equal matters
+        for size in sizes:
+            if size not in symbols:
+                symbols.append(size)
         symbol_of = tuple(symbols.index(s) for s in sizes)
         masked = []
         for t, ds in zip(leaves, dims):
@@ -464,63 +527,77 @@ class DynamicFunction(TracedFunction):
             return self._build(tkey, args, kwargs, struct, leaves, positions, symbol_of, symbols)
         if isinstance(template, str):
             return self._fallback(args, kwargs, template)
-        return self._instantiate(template, args, kwargs, leaves, symbols)
-
-    def _build(self, tkey, args, kwargs, struct, leaves, positions, symbol_of, symbols):
-        with _constants_as_literals():
-            base = super()._compile(args, kwargs)
-        template = _Template(base, symbols)
-        try:
-            with _constants_as_literals():
-                probes = [self._probe(struct, leaves, positions, symbol_of, k) for k in range(len(symbols))]
-            template.match(probes)
-        except NotAffine as exc:
-            self.templates[tkey] = str(exc)
-            self.fallback_count += 1
-            self.fallback_reasons.append(str(exc))
-            return base
-        except Exception as exc:  # the function cannot be traced at another size
-            reason = f"tracing at another size failed: {type(exc).__name__}: {exc}"
-            self.templates[tkey] = reason
-            self.fallback_count += 1
-            self.fallback_reasons.append(reason)
-            return base
-        self.templates[tkey] = template
-        return base
-
-    def _probe(self, struct, leaves, positions, symbol_of, k):
-        """Trace with symbol ``k`` DELTA larger, on data-less inputs (tracing reads no values)."""
-        shapes = [list(t.shape) for t in leaves]
-        for (i, d), sym in zip(positions, symbol_of):
-            if sym == k:
-                shapes[i][d] += DELTA
-        fake = []
-        for t, shape in zip(leaves, shapes):
-            if tuple(shape) == t.shape:
-                fake.append(t)
+        traced, problem = self._instantiate(template, leaves, symbols)
+        if problem is not None and template.degree == 1:
+            # wrong at these sizes: solve again with the products of the sizes (batch * length)
+            template = self._solve(tkey, template.base, template.call, template.sizes, 2, template.probes)
+            if isinstance(template, str):
+                problem = template
             else:
-                fake.append(_wrap(np.broadcast_to(np.zeros((), t._array().dtype), tuple(shape))))
-        probe_args, probe_kwargs = _unflatten(struct, fake)
-        return super()._compile(probe_args, probe_kwargs)
-
-    def _instantiate(self, template, args, kwargs, leaves, symbols):
-        from ..ir.verify import VerifyError, verify
-        traced = template.instantiate(symbols)
-        params = traced.graph.params
-        problem = None
-        for t, p in zip(leaves, params):
-            if t.shape != p.shape:
-                problem = f"the template gives a param of shape {p.shape} for an input of shape {t.shape}"
-                break
-        if problem is None:
-            try:
-                verify(traced.graph)
-            except VerifyError as exc:
-                problem = f"the instantiated graph is wrong ({exc})"
+                traced, problem = self._instantiate(template, leaves, symbols)
         if problem is not None:
+            self.templates[tkey] = problem
             return self._fallback(args, kwargs, problem)
         self.instance_count += 1
         return traced
+
+    def _build(self, tkey, args, kwargs, struct, leaves, positions, symbol_of, symbols):
+        """Trace at the call's sizes (the graph this call runs) and solve a degree-1 template."""
+        with _constants_as_literals():
+            base = super()._compile(args, kwargs)
+        call = (struct, [(t.shape, t._array().dtype) for t in leaves], positions, symbol_of)
+        result = self._solve(tkey, base, call, symbols, 1, {})
+        if isinstance(result, str):
+            self.fallback_count += 1
+            self.fallback_reasons.append(result)
+        return base
+
+    def _solve(self, tkey, base, call, symbols, degree, probes):
+        """The template of ``degree`` around ``base``, tracing the probes not in ``probes`` (offset
+        -> Traced, shared with the template of the other degree); stored under ``tkey``. Returns
+        the _Template, or the reason there is none (a str)."""
+        template = _Template(base, symbols, degree, call, probes)
+        try:
+            with _constants_as_literals():
+                for offset in template.offsets:
+                    if offset not in probes:
+                        probes[offset] = self._probe(call, offset)
+            template.match([probes[offset] for offset in template.offsets])
+        except NotAffine as exc:
+            reason = str(exc)
+        except Exception as exc:  # the function cannot be traced at another size
+            reason = f"tracing at another size failed: {type(exc).__name__}: {exc}"
+        else:
+            self.templates[tkey] = template
+            return template
+        self.templates[tkey] = reason
+        return reason
+
+    def _probe(self, call, offset):
+        """Trace with the sizes of symbol k ``offset[k] * DELTA`` larger, on data-less inputs
+        (zero-stride arrays: tracing reads shapes and dtypes, never values)."""
+        struct, specs, positions, symbol_of = call
+        shapes = [list(shape) for shape, _ in specs]
+        for (i, d), k in zip(positions, symbol_of):
+            shapes[i][d] += DELTA * offset[k]
+        fake = []
+        for (_, dtype), shape in zip(specs, shapes):
+            fake.append(_wrap(np.broadcast_to(np.zeros((), dtype), tuple(shape))))
+        probe_args, probe_kwargs = _unflatten(struct, fake)
+        return super()._compile(probe_args, probe_kwargs)
+
+    def _instantiate(self, template, leaves, symbols):
+        """``(Traced, None)``, or ``(None, the reason the template is wrong at these sizes)``."""
+        from ..ir.verify import VerifyError, verify
+        traced = template.instantiate(symbols)
+        for t, p in zip(leaves, traced.graph.params):
+            if t.shape != p.shape:
+                return None, f"the template gives a param of shape {p.shape} for an input of shape {t.shape}"
+        try:
+            verify(traced.graph)
+        except VerifyError as exc:
+            return None, f"the instantiated graph is wrong ({exc})"
+        return traced, None
 
     def _fallback(self, args, kwargs, reason):
         self.fallback_count += 1

@@ -13,7 +13,7 @@ from sporen.ir.printer import dump
 from sporen.ir.verify import verify
 from sporen.passes.pipeline import optimize
 
-from .test_models import _MODELS
+from .test_models import _MODELS, EncoderClassifier
 from .test_models import _assert_same_params as _models_same_params
 from .test_models import _data as _models_data
 from .test_models import _train_step as _models_train_step
@@ -255,24 +255,48 @@ def test_floor_division_of_the_batch_is_not_taken_for_affine():
         _assert_close(eager, graph)
     fn = net._graph_jit.fn
     assert fn.instance_count == 0
-    assert "not affine" in fn.fallback_reasons[0]
+    assert "is not a polynomial of degree 1" in fn.fallback_reasons[0]
 
 
-def test_fit_solves_affine_reciprocal_and_bessel_forms_and_rejects_floor_division():
-    c, a, form = _fit(6, [6 + 2 * DELTA], [3], "x", integer=True)
-    assert (float(c), [float(v) for v in a], form) == (0.0, [2.0], "affine")
-    c, a, form = _fit(np.float32(1 / 5), [np.float32(1 / (5 + DELTA))], [5], "x", integer=False)
-    assert (float(c), [float(v) for v in a], form) == (0.0, [1.0], "reciprocal")
+def test_fit_solves_polynomials_and_float_forms_and_rejects_floor_division():
+    def fit(values, base, integer=True, degree=1, dtype=np.float32):
+        points = [(base,), (base + DELTA,)] + ([(base + 2 * DELTA,)] if degree == 2 else [])
+        coefs, form = _fit(values, points, "x", integer, dtype, degree)
+        return [float(c) for c in coefs], form
+
+    assert fit([6, 6 + 2 * DELTA], 3) == ([0.0, 2.0], "affine")
+    assert fit([np.float32(1 / 5), np.float32(1 / (5 + DELTA))], 5, integer=False) == ([0.0, 1.0], "reciprocal")
     # BatchNorm's unbiased variance over n = 16 * batch values: n / (n - 1)
-    c, a, form = _fit(np.float32(64 / 63), [np.float32((64 + 16 * DELTA) / (63 + 16 * DELTA))], [4], "x",
-                      integer=False)
-    assert (float(c), [float(v) for v in a], form) == (0.0, [16.0], "ratio")
-    with pytest.raises(NotAffine, match="x is not affine"):
-        _fit(np.float32(0.3), [np.float32(0.7)], [4], "x", integer=False)
+    n0, n1 = 64, 64 + 16 * DELTA
+    assert fit([np.float32(n0 / (n0 - 1)), np.float32(n1 / (n1 - 1))], 4, integer=False) == ([0.0, 16.0], "ratio")
+    with pytest.raises(NotAffine, match="x is not a polynomial of degree 1"):
+        fit([np.float32(0.3), np.float32(0.7)], 4, integer=False)
+    # a square fits a line through two points (the verifier catches that); at degree 2 it is solved
+    assert fit([4 * 4 + 1, 65 * 65 + 1, 126 * 126 + 1], 4, degree=2) == ([1.0, 0.0, 1.0], "affine")
     for b in (2, 3, 8, 64, 100):
         for k in range(2, DELTA + 1):
             with pytest.raises(NotAffine):
-                _fit(b // k, [(b + DELTA) // k], [b], "x", integer=True)
+                fit([b // k, (b + DELTA) // k], b)
+            with pytest.raises(NotAffine):
+                fit([b // k, (b + DELTA) // k, (b + 2 * DELTA) // k], b, degree=2)
+
+
+def test_batch_and_length_both_dynamic_solve_their_product():
+    """A Transformer encoder over (batch, length, features) with both dims dynamic: its Dense layers
+    flatten to (batch * length, features), which the affine template misses; the verifier notices
+    and the template is solved again with products of the sizes."""
+    ms.set_seed(10)
+    net = EncoderClassifier()
+    net.set_train(False)
+    net.set_inputs(ms.Tensor(shape=[None, None, 32], dtype=ms.float32))
+    rng = np.random.default_rng(10)
+    for b, length in ((2, 6), (3, 5), (4, 9), (7, 3)):
+        eager, graph = _both_modes(net, _batch(rng, b, (length, 32)))
+        _assert_close(eager, graph)
+    fn = net._graph_jit.fn
+    # (2, 6) and 2 probes; at (3, 5) the affine template fails the verifier: 3 more probes, then
+    # (3, 5), (4, 9) and (7, 3) are instantiated
+    assert (fn.trace_count, fn.instance_count, fn.fallback_count) == (6, 3, 0)
 
 
 # --- the declaration is checked as MindSpore does ----------------------------------------------
