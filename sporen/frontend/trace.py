@@ -12,7 +12,8 @@ from ..dtype import _BY_NP
 from ..ir.graph import Graph, Literal, Node, Var
 from ..tensor import Parameter, Tensor
 
-__all__ = ["trace", "trace_full", "jit", "TRACES", "trace_apply", "TracedFunction"]
+__all__ = ["trace", "trace_full", "jit", "TRACES", "trace_apply", "TracedFunction", "trace_sub",
+           "apply_control", "Sub"]
 
 TRACES = []  # the active traces, innermost last; Op.__call__ checks it (empty: the eager path)
 
@@ -58,7 +59,9 @@ def _value_needed(what):
         where = f"; it is read inside sporen at {inner}, which has no graph-mode path yet"
     raise RuntimeError(f"tensor-dependent control flow is not supported yet in jit: {_user_location()} "
                        f"({what} needs the value of a traced tensor, which exists only when the "
-                       f"compiled graph runs{where})")
+                       f"compiled graph runs{where}; an `if`, `while` or `for` on a tensor is compiled "
+                       f"when it is written in a Cell's construct or in the jit function itself, not "
+                       f"in a helper function they call)")
 
 
 class SymVar(Var):
@@ -109,7 +112,7 @@ class SymVar(Var):
 class _Trace:
     """The state of one trace: the nodes so far and the concrete tensors met."""
 
-    __slots__ = ("nodes", "captures", "literals", "keep", "external")
+    __slots__ = ("nodes", "captures", "literals", "keep", "external", "defined")
 
     def __init__(self):
         self.nodes = []
@@ -117,6 +120,11 @@ class _Trace:
         self.literals = {}  # id(tensor) -> Literal: small constants baked in
         self.keep = []  # tensors whose ids are keys above stay alive for the trace
         self.external = set()  # ids of tensors reachable from outside: read at every call
+        self.defined = None  # a subgraph's trace: the Vars it defines (others are lifted)
+
+    def find_literal(self, key):
+        """The Literal this trace made for the tensor with id ``key``, or None."""
+        return self.literals.get(key)
 
     def constant(self, t):
         """Make ``t``, computed from constants during the trace, a Literal whatever its size."""
@@ -178,8 +186,145 @@ def trace_apply(op, args, attrs):
             outs = tuple(SymVar(a.shape, a.dtype.np) for a in inferred)
             res = tuple(_wrap(o) for o in outs)
         tr.nodes.append(Node(op, values, attrs, outs))
+        if tr.defined is not None:
+            tr.defined.update(outs)
     if _tape.TAPES and op.bprop is not NOT_DIFFERENTIABLE:
         _tape.record(op, args, res, attrs)
+    return res
+
+
+# --- subgraphs: the closed graphs of control-flow nodes --------------------------------------
+
+class _SubTrace(_Trace):
+    """The trace of a subgraph (a branch, a loop body) inside another trace. A value it uses but
+    does not define (a tensor of the enclosing trace, a Parameter) is *lifted*: it becomes an extra
+    param of the subgraph, and the control-flow node passes the outer value in. With ``closed`` no
+    value may be lifted (a graph traced from another closed graph) and constants stay Literals."""
+
+    __slots__ = ("parent", "lifted", "closed")
+
+    def __init__(self, parent, closed):
+        super().__init__()
+        self.parent = parent
+        self.external = parent.external
+        self.defined = set()
+        self.lifted = {}  # key (outer Var, or id of a concrete tensor) -> (tensor, Var, original data)
+        self.closed = closed
+
+    def find_literal(self, key):
+        lit = self.literals.get(key)
+        if lit is None:
+            return self.parent.find_literal(key)
+        return lit
+
+    def value_of(self, t):
+        data = t._data
+        if isinstance(data, Var):
+            if data in self.defined:
+                return data
+            key = data
+        else:
+            key = id(t)
+            lit = self.find_literal(key)
+            if lit is not None:
+                return lit
+            if data is None:
+                data = t._array()
+            small = data.nbytes <= LITERAL_BYTES and key not in self.external
+            if self.closed or (small and not isinstance(t, Parameter)):
+                lit = Literal(data)
+                self.literals[key] = lit
+                self.keep.append(t)
+                return lit
+        hit = self.lifted.get(key)
+        if hit is not None:
+            return hit[1]
+        if self.closed:
+            raise RuntimeError(f"trace_sub: a closed subgraph reads a value it does not define ({t.shape}, "
+                               f"{t.dtype})")
+        hint = getattr(t, "name", "") if isinstance(t, Parameter) else ""
+        var = SymVar(data.shape, data.dtype, hint)
+        self.lifted[key] = (t, var, data)
+        self.defined.add(var)
+        self.keep.append(t)
+        return var
+
+
+class Sub:
+    """A traced subgraph before it is closed into a Graph.
+
+    params:  the Vars of the explicit params (the Tensors given to the function), in order
+    nodes:   the nodes traced
+    struct:  the structure of the function's result (see ``_flatten``), Tensors as leaf indices
+    values:  the graph value (Var or Literal) of each Tensor leaf of the result
+    lifted:  ``[(key, tensor, Var)]``: the outer values it reads, each with its param Var
+    """
+
+    __slots__ = ("params", "nodes", "struct", "values", "lifted")
+
+    def __init__(self, params, nodes, struct, values, lifted):
+        self.params = params
+        self.nodes = nodes
+        self.struct = struct
+        self.values = values
+        self.lifted = lifted
+
+
+def trace_sub(fn, avals, closed=False, owned=()):
+    """Trace ``fn(*params)`` as a subgraph of the current trace: ``avals`` gives the ``(shape,
+    numpy dtype)`` of each explicit param (passed to ``fn`` as symbolic Tensors). The gradient
+    tapes are paused meanwhile: the control-flow node that uses the subgraph is what they record.
+    A tensor of an enclosing scope written in place inside ``fn`` is an error (restored first),
+    unless its id is in ``owned`` (a copy made for the subgraph). Returns a Sub."""
+    parent = TRACES[-1]
+    sub = _SubTrace(parent, closed)
+    params = [SymVar(shape, dtype) for shape, dtype in avals]
+    sub.defined.update(params)
+    tensors = [_wrap(v) for v in params]
+    TRACES.append(sub)
+    try:
+        with _tape.paused():
+            out = fn(*tensors)
+        leaves = []
+        struct = _flatten(out, leaves)
+        values = [sub.value_of(t) for t in leaves]
+    finally:
+        TRACES.pop()
+        written = []
+        for key, (t, _, original) in sub.lifted.items():
+            now = t._data
+            if now is not (key if isinstance(key, Var) else original) and id(t) not in owned:
+                written.append(t)
+                t._data = key if isinstance(key, Var) else original
+    if written:
+        raise NotImplementedError(f"tensor-dependent control flow is not supported yet in jit: "
+                                  f"{_user_location()}: a tensor of shape {written[0].shape} is written "
+                                  f"in place inside a branch or loop on a traced tensor")
+    lifted = [(key, t, var) for key, (t, var, _) in sub.lifted.items()]
+    return Sub(params, sub.nodes, struct, values, lifted)
+
+
+def apply_control(op, args, attrs, subgraphs):
+    """Apply the control-flow ``op`` with closed ``subgraphs`` to Tensors ``args``: a Node in the
+    current trace (or the kernel, eagerly), recorded on the active tapes with ``subgraphs`` among
+    the attributes its bprop receives. Returns a tuple of Tensors."""
+    from ..ops.registry import Aval, NOT_DIFFERENTIABLE
+    if TRACES:
+        tr = TRACES[-1]
+        values = [tr.value_of(a) for a in args]
+        avals = [Aval(v.shape, _BY_NP[v.dtype]) for v in values]
+        inferred = op.infer(*avals, subgraphs=subgraphs, **attrs)
+        outs = tuple(SymVar(a.shape, a.dtype.np) for a in inferred)
+        tr.nodes.append(Node(op, values, attrs, outs, subgraphs))
+        if tr.defined is not None:
+            tr.defined.update(outs)
+        res = tuple(_wrap(o) for o in outs)
+    else:
+        arrays = [a._array() for a in args]
+        out = op.kernel(*arrays, subgraphs=subgraphs, **attrs)
+        res = tuple(_wrap(np.asarray(o)) for o in out)
+    if _tape.TAPES and op.bprop is not NOT_DIFFERENTIABLE:
+        _tape.record(op, tuple(args), res, dict(attrs, subgraphs=subgraphs))
     return res
 
 
@@ -273,7 +418,10 @@ class Traced:
 
 
 def trace_full(fn, args, kwargs=None, name=None):
-    """Trace ``fn(*args, **kwargs)`` with its Tensor arguments made symbolic; return a Traced."""
+    """Trace ``fn(*args, **kwargs)`` with its Tensor arguments made symbolic; return a Traced.
+    A Python function (or method) runs converted (``sporen.frontend.parse.convert``): its `if`,
+    `while` and `for` on traced tensors become control-flow nodes; a Cell converts its construct."""
+    from .parse import convert
     kwargs = kwargs or {}
     leaves = []
     in_struct = _flatten((tuple(args), dict(kwargs)), leaves)
@@ -295,7 +443,7 @@ def trace_full(fn, args, kwargs=None, name=None):
     tr.keep.extend(reach_tensors)
     TRACES.append(tr)
     try:
-        out = fn(*sym_args, **sym_kwargs)
+        out = convert(fn)(*sym_args, **sym_kwargs)
         out_leaves = []
         out_struct = _flatten(out, out_leaves)
         outputs = [tr.value_of(t) for t in out_leaves]

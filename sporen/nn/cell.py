@@ -9,6 +9,7 @@ import numpy as np
 from ..autodiff import tape as _tape
 from ..context import GRAPH_MODE as _GRAPH_MODE, _context as _context_options
 from ..frontend.trace import TRACES as _TRACES
+from ..frontend.parse import convert as _convert
 from ..tensor import Parameter, Tensor
 from ._cell_autodiff import (_call_with_custom_bprop, _wrap_inputs_for_backward_hooks,
                              _wrap_outputs_for_backward_hooks)
@@ -288,6 +289,8 @@ class Cell:
             out = _call_in_precision(self, args, kwargs)
         elif _tape.TAPES and type(self).bprop is not Cell.bprop:
             out = _call_with_custom_bprop(self, args, kwargs)
+        elif _TRACES:  # graph mode: tensor-dependent if/while/for compile (frontend/parse.py)
+            out = _convert(self.construct)(*args, **kwargs)
         else:
             out = self.construct(*args, **kwargs)
         if hooked:
