@@ -11,7 +11,9 @@ import sporen as ms
 from sporen import jit, nn, ops
 from sporen.frontend.parse import ControlFlowError
 from sporen.frontend.trace import TRACES, trace
-from sporen.ir import dump, interpret, verify
+from sporen.ir import Graph, Literal, Node, dump, interpret, verify
+from sporen.ir import graph as ir_graph
+from sporen.passes.inline import inline
 from sporen.passes.pipeline import run_pipeline
 
 
@@ -484,3 +486,40 @@ def test_gradient_graph_verifies():
     verify(graph)
     names = dump(graph)
     assert "while_grad(" in names and "graph body_grad(" in names
+
+
+GOLDEN_INLINED = """graph small_if(%0: Float32[2]) {
+  %1: Float32[] = reduce_sum(%0) {axis=(0,), keepdims=False}
+  %2: Bool[] = greater(%1, Float32(0.0))
+  %3: Float32[2] = mul(%0, Float32(2.0))
+  return (%3)
+}"""
+
+
+def test_inline_replaces_an_if_with_a_literal_condition_by_its_branch():
+    graph, _ = trace(small_if, _t(1.0, 2.0))
+    node = graph.nodes[-1]
+    assert node.op.name == "if"
+    x = np.array([-1.0, -3.0], np.float32)
+    for decided, expected in ((True, x * 2), (False, x)):
+        forced = Node(node.op, (Literal(np.array(decided)),) + node.inputs[1:], node.attrs, node.outputs,
+                      node.subgraphs)
+        program = Graph(graph.name, graph.params, graph.nodes[:-1] + (forced,), graph.outputs)
+        verify(program)
+        inlined = run_pipeline(program, verify_each=True, passes=[("inline", inline)])
+        assert all(n.op.name != "if" for n in inlined.nodes)
+        np.testing.assert_array_equal(interpret(inlined, x)[0], expected)
+        if decided:
+            assert dump(inlined) == GOLDEN_INLINED
+    # a condition known only at run time stays an if
+    assert dump(inline(graph)) == GOLDEN_IF
+    # the same decided branch inlined twice gets new Vars each time (the graph stays SSA)
+    again = Node(node.op, (Literal(np.array(True)),) + node.inputs[1:], node.attrs,
+                 tuple(ir_graph.Var(o.shape, o.dtype) for o in node.outputs), node.subgraphs)
+    forced = Node(node.op, (Literal(np.array(True)),) + node.inputs[1:], node.attrs, node.outputs, node.subgraphs)
+    twice = Graph(graph.name, graph.params, graph.nodes[:-1] + (forced, again), graph.outputs + again.outputs)
+    verify(twice)
+    inlined = inline(twice)
+    verify(inlined)
+    for out in interpret(inlined, x):
+        np.testing.assert_array_equal(out, x * 2)
