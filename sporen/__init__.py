@@ -15,6 +15,7 @@ from .autodiff.api import grad, value_and_grad, vjp, jacfwd, jacrev, get_grad
 from .frontend import jit
 from .train.serialization import (save_checkpoint, load_checkpoint, load_checkpoint_async, load_param_into_net,
                                   ckpt_to_safetensors, safetensors_to_ckpt)
+from .train.export import export, load
 
 dtype_to_nptype = dtype.dtype_to_nptype
 dtype_to_pytype = dtype.dtype_to_pytype
