@@ -584,9 +584,13 @@ class TracedFunction:
         return (struct, tuple(sig)), leaves
 
     def __call__(self, *args, **kwargs):
-        if TRACES or _tape.TAPES:
-            # inside another trace: inline; under a gradient tape: run eagerly so that the tape
-            # sees the ops (a compiled call would be a silent zero gradient)
+        if TRACES:
+            # inside another trace: inline (converted: its control flow on tensors compiles)
+            from .parse import convert
+            return convert(self.function)(*args, **kwargs)
+        if _tape.TAPES:
+            # under a gradient tape: run eagerly so that the tape sees the ops (a compiled call
+            # would be a silent zero gradient)
             return self.function(*args, **kwargs)
         key, leaves = self._key(args, kwargs)
         entry = self.cache.get(key)
@@ -627,7 +631,10 @@ def jit(function=None, *, capture_mode="ast", jit_level="O0", dynamic=0, fullgra
 
     The function is traced with symbolic Tensors on its first call for each signature (shapes
     and dtypes of its Tensor arguments, values of its other arguments); Python control flow on
-    Python values is unrolled, tensor-dependent control flow raises an error naming the line.
+    Python values is unrolled; an `if`, `while` or `for` on a traced tensor in the function (and
+    in the ``construct`` of every Cell it calls) is converted from the source into an ``if`` or
+    ``while`` node (``sporen.frontend.parse``), differentiable; what cannot be converted, or runs
+    in a helper function the code calls, raises an error naming the file and line.
     Parameters and other tensors it reads are captured by reference, so updates between calls
     are seen. Works as ``@jit`` and ``@jit(...)``.
     """

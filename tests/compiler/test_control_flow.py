@@ -523,3 +523,22 @@ def test_inline_replaces_an_if_with_a_literal_condition_by_its_branch():
     verify(inlined)
     for out in interpret(inlined, x):
         np.testing.assert_array_equal(out, x * 2)
+
+
+def test_nested_jit_and_second_order_gradient_through_an_if():
+    @jit
+    def inner(x):
+        if x.sum() > 0:
+            return x * x * x
+        return -x * x
+
+    def outer(x):
+        return inner(x).sum() * 2
+
+    _check(outer, [(_t(1.0, 2.0),), (_t(-1.0, -0.5),)], grad_positions=0)
+
+    def first(x):
+        return ms.grad(outer)(x).sum()
+
+    _check(first, [(_t(1.0, 2.0),), (_t(-1.0, -0.5),)], grad_positions=0)
+    np.testing.assert_allclose(jit(ms.grad(first))(_t(1.0, 2.0)).asnumpy(), [12.0, 24.0])
