@@ -5,6 +5,7 @@ when it is installed), all in the same process. Ratios matter, not absolute time
 Run:  python benchmarks/bench_compile.py           (LeNet-5, ResNet-18, Transformer encoder)
       python benchmarks/bench_compile.py --quick   (fewer steady steps)
       python benchmarks/bench_compile.py --only resnet18 --no-torch-compile
+      python benchmarks/bench_compile.py --threads 2   (BLAS/torch threads; default 1)
 
 What is measured, per workload (all from fresh models):
 
@@ -30,6 +31,22 @@ import sys
 import tempfile
 import time
 
+
+def _threads_from_argv(argv):
+    """The --threads value, read before numpy and torch are imported (their thread pools are sized
+    at import). Default 1: on a shared machine an oversubscribed pool spins and a step that takes
+    10 ms alone takes a second; one thread per framework keeps the comparison fair and stable."""
+    for i, arg in enumerate(argv):
+        if arg == "--threads" and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith("--threads="):
+            return arg.split("=", 1)[1]
+    return "1"
+
+
+THREADS = _threads_from_argv(sys.argv[1:])
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, THREADS)
 # a cold torch.compile every run: inductor's cache goes to a fresh folder (set before torch imports)
 os.environ.setdefault("TORCHINDUCTOR_CACHE_DIR", tempfile.mkdtemp(prefix="sporen_bench_inductor_"))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -140,6 +157,14 @@ def torch_compiled(w, steps, warmup):
     return _summary(_run_calls(lambda: step(x, y).item(), warmup + steps), warmup)
 
 
+def _load():
+    """The 1-minute load average (other processes sharing the CPUs), or '?'."""
+    try:
+        return f"{os.getloadavg()[0]:.1f}"
+    except OSError:
+        return "?"
+
+
 def _fmt(seconds):
     if seconds is None:
         return "-"
@@ -171,6 +196,7 @@ def main():
     parser.add_argument("--warmup", type=int, default=3, help="calls counted as warm-up (default 3)")
     parser.add_argument("--compile-repeat", type=int, default=None, help="repeats of the compile breakdown")
     parser.add_argument("--no-torch-compile", action="store_true", help="skip torch.compile (minutes per model)")
+    parser.add_argument("--threads", type=int, default=1, help="threads for numpy's BLAS and torch (default 1)")
     args = parser.parse_args()
     steps = args.steps or (3 if args.quick else 7)
     repeat = args.compile_repeat or (1 if args.quick else 3)
@@ -179,10 +205,10 @@ def main():
         if name not in WORKLOADS:
             parser.error(f"unknown workload {name!r}; known: {', '.join(WORKLOADS)}")
     if torch is not None:
-        torch.set_num_threads(os.cpu_count() or 1)
+        torch.set_num_threads(args.threads)
     print(f"sporen {ms.__version__}; numpy {np.__version__}; torch {torch.__version__ if torch else 'not installed'}; "
           f"mindspore {'installed (columns not implemented)' if mindspore else 'not installed'}; "
-          f"{os.cpu_count()} CPUs")
+          f"{os.cpu_count()} CPUs, {args.threads} thread(s) per framework; load average {_load()}")
     print(f"steady = best of {steps} calls (median in brackets); warm-up = the first {args.warmup} calls "
           f"minus {args.warmup} steady steps\n")
 
@@ -221,6 +247,7 @@ def main():
             _ratio(graph["steady"], teager["steady"] if teager else None),
             _ratio(graph["steady"], tcomp["steady"] if tcomp else None),
             f"{gflop / graph['steady']:.1f}"])
+    print(f"\nload average at the end: {_load()}")
     print("\ncompile time (sporen: numpy backend; ratio = torch.compile warm-up / sporen compile)")
     print(_table(["workload", "trace", "verify", "passes", "sporen compile", "GRAPH first call",
                   "GRAPH warm-up", "torch.compile first call", "torch.compile warm-up", "ratio",

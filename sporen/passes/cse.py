@@ -18,13 +18,17 @@ def _attr_key(value):
     """Attributes compared with their types: ``1``, ``1.0`` and ``True`` are equal in Python but
     not the same attribute."""
     if isinstance(value, (tuple, list)):
-        return (type(value), tuple(_attr_key(v) for v in value))
+        return (type(value), tuple([_attr_key(v) for v in value]))
     return (type(value), value)
 
 
 def _node_key(node, inputs):
-    attrs = tuple((k, _attr_key(node.attrs[k])) for k in sorted(node.attrs))
-    return (node.op.name, tuple(_value_key(v) for v in inputs), attrs)
+    attrs = node.attrs
+    if attrs:
+        attr_key = tuple([(k, _attr_key(attrs[k])) for k in sorted(attrs)])
+    else:
+        attr_key = ()
+    return (node.op.name, tuple([_value_key(v) for v in inputs]), attr_key)
 
 
 def cse(graph):
@@ -43,6 +47,7 @@ def cse(graph):
             subs = tuple(cse(sub) for sub in node.subgraphs)
             nodes.append(Node(node.op, inputs, node.attrs, node.outputs, subs))
             continue
+        key = None
         if node_is_pure(node):
             key = _node_key(node, inputs)
             earlier = seen.get(key)
@@ -52,8 +57,8 @@ def cse(graph):
                 continue
         if inputs != node.inputs:
             node = Node(node.op, inputs, node.attrs, node.outputs)
-        if node_is_pure(node):
-            seen[_node_key(node, inputs)] = node
+        if key is not None:
+            seen[key] = node
         nodes.append(node)
     outputs = tuple(subst.get(v, v) for v in graph.outputs)
     return Graph(graph.name, graph.params, nodes, outputs)

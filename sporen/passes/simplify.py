@@ -17,6 +17,8 @@ def _all_equal(value, scalar):
     if not isinstance(value, Literal):
         return False
     v = value.value
+    if v.size == 1:
+        return bool(v.item() == scalar)  # most Literals are scalars: no temporary array
     return v.size > 0 and bool(np.all(v == scalar))
 
 
