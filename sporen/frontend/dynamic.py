@@ -433,7 +433,7 @@ def _check_one(index, decl, arg, dynamic):
     if not all(d in (-1, n) for d, n in zip(decl.shape, arg.shape)):
         raise ValueError(f"The {index + 1}th input shape of 'set_inputs' must be the same as network's input, "
                          f"but got 'set_inputs': {tuple(decl.shape)} and network's input: {tuple(arg.shape)}.")
-    dims = tuple(d for d, n in enumerate(decl.shape) if n == -1)
+    dims = tuple(d for d, n in enumerate(decl.shape) if n == -1 and d < arg.ndim)
     if dims:
         dynamic[id(arg)] = dims
 

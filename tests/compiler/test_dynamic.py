@@ -321,6 +321,21 @@ def test_call_not_matching_the_declaration_is_a_value_error():
     assert net._graph_jit.fn.trace_count == 0
 
 
+def test_set_inputs_after_a_static_compile_switches_to_the_template():
+    rng = np.random.default_rng(11)
+    net = _MLP()
+    ms.set_context(mode=ms.GRAPH_MODE)
+    net(_batch(rng, 3))
+    assert not isinstance(net._graph_jit.fn, DynamicFunction)
+    net.set_inputs(ms.Tensor(shape=[None, 8], dtype=ms.float32))
+    for b in (3, 4, 5):
+        eager, graph = _both_modes(net, _batch(rng, b))
+        _assert_close(eager, graph)
+    fn = net._graph_jit.fn
+    assert isinstance(fn, DynamicFunction)
+    assert (fn.trace_count, fn.instance_count) == (2, 2)
+
+
 def test_static_declaration_checks_shapes_and_compiles_per_signature():
     net = _MLP()
     net.set_inputs(ms.Tensor(shape=[4, 8], dtype=ms.float32))
