@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import sporen as ms
-from sporen import nn
+from sporen import nn, ops
 from sporen.demo import LeNet5
 from sporen.frontend.dynamic import DELTA, DynamicFunction, NotAffine, _Template, _fit
 from sporen.frontend.trace import jit, trace_full
@@ -227,6 +227,43 @@ def test_batch_of_one_is_traced_on_its_own_and_stays_correct():
     fn = graph._graph_jit.fn
     assert (fn.trace_count, fn.instance_count, fn.fallback_count) == (3, 1, 1)
     assert fn.fallback_reasons == ["a dynamic size of 0 or 1 is traced on its own"]
+
+
+class _Refine(nn.Cell):
+    """A tensor-dependent while loop (a while node with subgraphs) whose condition is a mean over
+    the batch: the 1/batch inside the loop's subgraphs is solved as well."""
+
+    def __init__(self):
+        super().__init__()
+        self.inp = nn.Dense(4, 8)
+        self.cell = nn.Dense(8, 8)
+        self.out = nn.Dense(8, 3)
+
+    def construct(self, x):
+        h = ops.tanh(self.inp(x))
+        steps = 0
+        while (h * h).mean() > 0.05 and steps < 5:
+            h = ops.tanh(self.cell(h)) * 0.8
+            steps += 1
+        return self.out(h)
+
+
+def test_training_step_with_a_tensor_while_loop_over_batch_sizes():
+    ms.set_seed(12)
+    eager = _train_step(_Refine())
+    ms.set_seed(12)
+    graph = _train_step(_Refine())
+    graph.set_inputs(ms.Tensor(shape=[None, 4], dtype=ms.float32), ms.Tensor(shape=[None], dtype=ms.int32))
+    rng = np.random.default_rng(12)
+    for b in (6, 4, 9, 6, 3):
+        x = ms.Tensor(rng.standard_normal((b, 4)).astype(np.float32) * 2)
+        y = ms.Tensor(rng.integers(0, 3, b).astype(np.int32))
+        le, lg = _both_modes_step(eager, graph, x, y)
+        np.testing.assert_allclose(lg.asnumpy(), le.asnumpy(), rtol=1e-5)
+    _assert_same_params(eager, graph)
+    fn = graph._graph_jit.fn
+    assert any(node.op.name == "while" for node in next(iter(fn.templates.values())).base.graph.nodes)
+    assert (fn.trace_count, fn.instance_count, fn.fallback_count) == (2, 3, 0)
 
 
 # --- graphs that are not affine in the size fall back to a trace per size ------------------------
