@@ -7,8 +7,9 @@ import pytest
 import sporen as ms
 from sporen import nn, ops
 from sporen.demo import LeNet5
-from sporen.frontend.dynamic import DELTA, DynamicFunction, NotAffine, _Template, _fit
-from sporen.frontend.trace import jit, trace_full
+from sporen.frontend.dynamic import DELTA, DynamicFunction, NotAffine, _constants_as_literals, _fit, _Template
+from sporen.frontend.trace import jit, trace_full, TracedFunction
+from sporen.ir.graph import Literal
 from sporen.ir.printer import dump
 from sporen.ir.verify import verify
 from sporen.passes.pipeline import optimize
@@ -153,6 +154,26 @@ def test_batch_dependent_reshape_targets_and_python_size_constants():
     assert (fn.trace_count, fn.instance_count, fn.fallback_count) == (2, 2, 0)
 
 
+def _literals(graph):
+    out = []
+    for node in graph.nodes:
+        out += [v.value for v in node.inputs if isinstance(v, Literal)]
+        for sub in node.subgraphs:
+            out += _literals(sub)
+    return out
+
+
+def _assert_same_graph(made, fresh):
+    """The same text (ops, wiring, shapes, attributes) and the same constants, bit for bit."""
+    assert dump(made) == dump(fresh)
+    made_literals = _literals(made)
+    fresh_literals = _literals(fresh)
+    assert len(made_literals) == len(fresh_literals)
+    for a, b in zip(made_literals, fresh_literals):
+        assert a.dtype == b.dtype
+        np.testing.assert_array_equal(a, b)
+
+
 def test_instantiated_graph_equals_a_fresh_trace():
     rng = np.random.default_rng(3)
     net = _Flatten()
@@ -164,8 +185,24 @@ def test_instantiated_graph_equals_a_fresh_trace():
     made = template.instantiate([11])
     verify(made.graph)
     fresh = optimize(trace_full(net, (_batch(rng, 11, (3, 4)),)).graph)
-    assert dump(made.graph) == dump(fresh)
+    _assert_same_graph(made.graph, fresh)
     assert "reshape" in dump(made.graph) and "[22, 6]" in dump(made.graph)
+
+
+@pytest.mark.parametrize("name", ["mlp_momentum", "resnet_momentum", "lstm_momentum"])
+def test_instantiated_training_step_equals_a_fresh_trace(name):
+    """The whole step: the mean's 1/batch, BatchNorm's n/(n-1), an LSTM's batch-sized zero state."""
+    model, shape, classes, make_opt = _MODELS[name]
+    step = _models_train_step(model, make_opt)
+    fn = DynamicFunction(step, "numpy", inputs=(ms.Tensor(shape=[None, *shape[1:]], dtype=ms.float32),
+                                                ms.Tensor(shape=[None], dtype=ms.int32)))
+    fn(*_models_data((4, *shape[1:]), classes))
+    (template,) = fn.templates.values()
+    made = template.instantiate([13])
+    verify(made.graph)
+    with _constants_as_literals():  # as the template's traces are made
+        fresh = TracedFunction(step, "numpy")._compile(_models_data((13, *shape[1:]), classes), {})
+    _assert_same_graph(made.graph, fresh.graph)
 
 
 # --- a whole training step ---------------------------------------------------------------------
