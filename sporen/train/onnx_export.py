@@ -424,22 +424,10 @@ def supported_ops():
     return sorted(_LOWER)
 
 
-def graph_to_onnx(graph, input_names, weights):
-    """The ONNX model (opset 17) of ``graph``, whose params are the inputs (named ``input_names``)
-    then the weights (``(name, ndarray)`` pairs, written as initializers). The outputs are named
-    ``output_0``, ``output_1``... The model passes ``onnx.checker``."""
-    onnx = _import_onnx()
-    helper = onnx.helper
-    b = _Builder(onnx)
-    n_in = len(input_names)
-    env = {}
-    graph_inputs = []
-    for p, name in zip(graph.params[:n_in], input_names):
-        env[p] = name
-        graph_inputs.append(helper.make_tensor_value_info(name, _tensor_type(p.dtype), list(p.shape)))
-    for p, (name, array) in zip(graph.params[n_in:], weights):
-        env[p] = name
-        b.initializers.append(onnx.numpy_helper.from_array(np.asarray(array), name))
+def _emit(b, graph, param_names):
+    """Emit ``graph``'s nodes into ``b.nodes`` with its params bound to ``param_names``; return
+    the names of its outputs (a Literal output becomes an initializer)."""
+    env = dict(zip(graph.params, param_names))
 
     def name_of(value, where):
         if type(value) is Literal:
@@ -451,12 +439,12 @@ def graph_to_onnx(graph, input_names, weights):
 
     for index, node in enumerate(graph.nodes):
         op_name = node.op.name
-        where = f"node {index} ({op_name})"
-        if node.subgraphs:
-            raise ValueError(f"export: ONNX: the control-flow op '{op_name}' ({where}) cannot be exported "
-                             f"to ONNX yet; export the network to MINDIR instead")
-        lower = _LOWER.get(op_name)
+        where = f"graph '{graph.name}', node {index} ({op_name})"
+        lower = _CONTROL.get(op_name) if node.subgraphs else _LOWER.get(op_name)
         if lower is None:
+            if node.subgraphs:
+                raise ValueError(f"export: ONNX: the control-flow op '{op_name}' ({where}) has no ONNX "
+                                 f"mapping; export the network to MINDIR instead")
             raise ValueError(f"export: ONNX: the op '{op_name}' ({where}) has no ONNX mapping; the "
                              f"mapped ops are: {', '.join(supported_ops())}")
         ins = [name_of(v, where) for v in node.inputs]
@@ -464,11 +452,105 @@ def graph_to_onnx(graph, input_names, weights):
         for var, name in zip(node.outputs, outs):
             if name is not None:
                 env[var] = name
+    return [name_of(v, f"graph '{graph.name}', output {j}") for j, v in enumerate(graph.outputs)]
+
+
+def _value_info(b, name, value):
+    return b.helper.make_tensor_value_info(name, _tensor_type(value.dtype), list(value.shape))
+
+
+def _subgraph(b, graph, param_names, inputs=(), extra_outputs=()):
+    """An ONNX GraphProto running ``graph`` with its params bound to ``param_names`` (names of the
+    enclosing scope, or of ``inputs``: ``(name, value)`` pairs that become the subgraph's inputs).
+    Its outputs are ``extra_outputs`` (``(name, value)``) then the graph's outputs, through fresh
+    Identity nodes (a subgraph output must be produced inside it)."""
+    saved = b.nodes
+    b.nodes = []
+    try:
+        results = _emit(b, graph, param_names)
+        outputs = []
+        for name, value in extra_outputs:
+            outputs.append(_value_info(b, name, value))
+        for name, value in zip(results, graph.outputs):
+            out = b.add("Identity", [name])
+            outputs.append(_value_info(b, out, value))
+        nodes = b.nodes
+    finally:
+        b.nodes = saved
+    graph_inputs = [_value_info(b, name, value) for name, value in inputs]
+    return b.helper.make_graph(nodes, graph.name, graph_inputs, outputs)
+
+
+def _if(b, node, ins):
+    then_g, else_g = node.subgraphs
+    operands = ins[1:]
+    then_branch = _subgraph(b, then_g, operands)
+    else_branch = _subgraph(b, else_g, operands)
+    outs = b.add("If", [ins[0]], n_out=len(node.outputs), then_branch=then_branch, else_branch=else_branch)
+    return outs if isinstance(outs, list) else [outs]
+
+
+class _Scalar:
+    """The abstract value of a scalar (for a Loop body's iteration number and condition)."""
+
+    def __init__(self, dtype):
+        self.shape = ()
+        self.dtype = np.dtype(dtype)
+
+
+def _while(b, node, ins):
+    # while(carries, invariants): ONNX Loop with no trip count, the condition computed before the
+    # loop and again at the end of each body run; the invariants are read from the enclosing scope
+    cond_g, body_g = node.subgraphs
+    n_carry = node.attrs["n_carry"]
+    carries = ins[:n_carry]
+    invariants = ins[n_carry:]
+    first = _emit(b, cond_g, carries + invariants)[0]
+    iteration = b.fresh()
+    cond_in = b.fresh()
+    carried = [b.fresh() for _ in carries]
+    saved = b.nodes
+    b.nodes = []
+    try:
+        new = _emit(b, body_g, carried + invariants)
+        cond_out = _emit(b, cond_g, new + invariants)[0]
+        outputs = [_value_info(b, b.add("Identity", [cond_out]), _Scalar(np.bool_))]
+        for name, value in zip(new, body_g.outputs):
+            outputs.append(_value_info(b, b.add("Identity", [name]), value))
+        nodes = b.nodes
+    finally:
+        b.nodes = saved
+    inputs = [_value_info(b, iteration, _Scalar(np.int64)), _value_info(b, cond_in, _Scalar(np.bool_))]
+    inputs += [_value_info(b, name, p) for name, p in zip(carried, body_g.params[:n_carry])]
+    body = b.helper.make_graph(nodes, body_g.name, inputs, outputs)
+    outs = b.add("Loop", ["", first] + carries, n_out=n_carry, body=body)
+    return outs if isinstance(outs, list) else [outs]
+
+
+_CONTROL = {"if": _if, "while": _while}
+
+
+def graph_to_onnx(graph, input_names, weights):
+    """The ONNX model (opset 17) of ``graph``, whose params are the inputs (named ``input_names``)
+    then the weights (``(name, ndarray)`` pairs, written as initializers). The outputs are named
+    ``output_0``, ``output_1``... The model passes ``onnx.checker``."""
+    onnx = _import_onnx()
+    helper = onnx.helper
+    b = _Builder(onnx)
+    n_in = len(input_names)
+    graph_inputs = []
+    for p, name in zip(graph.params[:n_in], input_names):
+        graph_inputs.append(_value_info(b, name, p))
+    weight_names = []
+    for name, array in weights:
+        weight_names.append(name)
+        b.initializers.append(onnx.numpy_helper.from_array(np.asarray(array), name))
+    results = _emit(b, graph, list(input_names) + weight_names)
     graph_outputs = []
-    for j, value in enumerate(graph.outputs):
-        name = f"output_{j}"
-        b.nodes.append(helper.make_node("Identity", [name_of(value, f"output {j}")], [name], name=f"output_{j}"))
-        graph_outputs.append(helper.make_tensor_value_info(name, _tensor_type(value.dtype), list(value.shape)))
+    for j, (name, value) in enumerate(zip(results, graph.outputs)):
+        out = f"output_{j}"
+        b.nodes.append(helper.make_node("Identity", [name], [out], name=out))
+        graph_outputs.append(_value_info(b, out, value))
     onnx_graph = helper.make_graph(b.nodes, graph.name, graph_inputs, graph_outputs, initializer=b.initializers)
     model = helper.make_model(onnx_graph, producer_name="sporen", opset_imports=[helper.make_opsetid("", OPSET)])
     model.ir_version = _IR_VERSION
