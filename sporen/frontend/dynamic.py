@@ -36,6 +36,7 @@ or instantiated, is cached by the exact signature, so a size seen before runs at
 run the cell through ``DynamicFunction(cell, backend, inputs=declared)``.
 """
 import contextlib
+import inspect
 
 import numpy as np
 
@@ -44,9 +45,11 @@ from ..tensor import Tensor
 from . import trace as _trace
 from .trace import TracedFunction, Traced, _flatten, _unflatten
 
-__all__ = ["DynamicFunction", "DELTA", "NotAffine", "check_declared_inputs"]
+__all__ = ["DynamicFunction", "enable_dynamic", "DELTA", "NotAffine", "check_declared_inputs"]
 
 DELTA = 61  # the probe's size step: a prime, so that size // k for 2 <= k <= 61 never fits c + a * size
+
+MAX_CACHED = 64  # graphs kept per function, one per exact signature
 
 _wrap = Tensor._wrap
 
@@ -407,32 +410,47 @@ def check_declared_inputs(declared, args):
                          f"'set_inputs': {len(declared)} and network's input: {len(args)}.")
     dynamic = {}
     for index, (decl, arg) in enumerate(zip(declared, args)):
-        _check_one(index, decl, arg, dynamic)
+        _check_one(index, decl, arg, dynamic, "'set_inputs'")
     return dynamic
 
 
-def _check_one(index, decl, arg, dynamic):
+def check_named_inputs(signature, named, args, kwargs):
+    """Check a call against ``enable_dynamic``'s declaration of the arguments named in ``named``
+    (the rules of ``check_declared_inputs``); return ``{id(argument tensor): dynamic dims}``."""
+    try:
+        bound = signature.bind(*args, **kwargs)
+    except TypeError:
+        return {}  # a wrong call: the function itself raises Python's error when traced
+    names = list(signature.parameters)
+    dynamic = {}
+    for name, decl in named.items():
+        if name in bound.arguments:
+            _check_one(names.index(name), decl, bound.arguments[name], dynamic, "'enable_dynamic'")
+    return dynamic
+
+
+def _check_one(index, decl, arg, dynamic, source):
     if isinstance(decl, (tuple, list)):
         if not isinstance(arg, (tuple, list)) or len(arg) != len(decl):
-            raise ValueError(f"The {index + 1}th input of 'set_inputs' is a {type(decl).__name__} of "
+            raise ValueError(f"The {index + 1}th input of {source} is a {type(decl).__name__} of "
                              f"{len(decl)}, but got network's input: {type(arg).__name__}"
                              f"{' of ' + str(len(arg)) if isinstance(arg, (tuple, list)) else ''}.")
         for d, a in zip(decl, arg):
-            _check_one(index, d, a, dynamic)
+            _check_one(index, d, a, dynamic, source)
         return
     if not isinstance(decl, Tensor):
         return
     if not isinstance(arg, Tensor):
-        raise TypeError(f"The {index + 1}th input type of 'set_inputs' must be Tensor, but got {type(arg)}.")
+        raise TypeError(f"The {index + 1}th input type of {source} must be Tensor, but got {type(arg)}.")
     if decl.dtype != arg.dtype:
-        raise ValueError(f"The {index + 1}th input type of 'set_inputs' must be the same as network's input, "
-                         f"but got 'set_inputs': {decl.dtype} and network's input: {arg.dtype}.")
+        raise ValueError(f"The {index + 1}th input type of {source} must be the same as network's input, "
+                         f"but got {source}: {decl.dtype} and network's input: {arg.dtype}.")
     if arg.ndim != 0 and decl.ndim != arg.ndim:
-        raise ValueError(f"The {index + 1}th input dims of 'set_inputs' must be the same as network's input, "
-                         f"but got 'set_inputs': {decl.ndim} and network's input: {arg.ndim}.")
+        raise ValueError(f"The {index + 1}th input dims of {source} must be the same as network's input, "
+                         f"but got {source}: {decl.ndim} and network's input: {arg.ndim}.")
     if not all(d in (-1, n) for d, n in zip(decl.shape, arg.shape)):
-        raise ValueError(f"The {index + 1}th input shape of 'set_inputs' must be the same as network's input, "
-                         f"but got 'set_inputs': {tuple(decl.shape)} and network's input: {tuple(arg.shape)}.")
+        raise ValueError(f"The {index + 1}th input shape of {source} must be the same as network's input, "
+                         f"but got {source}: {tuple(decl.shape)} and network's input: {tuple(arg.shape)}.")
     dims = tuple(d for d, n in enumerate(decl.shape) if n == -1 and d < arg.ndim)
     if dims:
         dynamic[id(arg)] = dims
@@ -460,9 +478,11 @@ class DynamicFunction(TracedFunction):
     ``instance_count`` (graphs instantiated from a template), ``fallback_count`` (calls traced at
     their own sizes because the graph does not allow a template), ``fallback_reasons``."""
 
-    def __init__(self, function, backend, inputs=None):
+    def __init__(self, function, backend, inputs=None, named=None):
         super().__init__(function, backend)
         self.declared = None if inputs is None else tuple(inputs)
+        self.named = named  # enable_dynamic: argument name -> declaration
+        self.signature = None if named is None else inspect.signature(function)
         self.templates = {}  # template key -> _Template, or the NotAffine reason (a str)
         self.observed = {}  # jit(dynamic=1): structure and ranks -> (first shapes, dynamic dims)
         self.instance_count = 0
@@ -476,17 +496,29 @@ class DynamicFunction(TracedFunction):
         self.observed.clear()
 
     def __call__(self, *args, **kwargs):
-        if self.declared is not None:
-            from .trace import TRACES
-            from ..autodiff import tape as _tape
-            if not TRACES and not _tape.TAPES:
-                check_declared_inputs(self.declared, args)
-        return super().__call__(*args, **kwargs)
+        from ..autodiff import tape as _tape
+        if not _trace.TRACES and not _tape.TAPES:
+            self._check(args, kwargs)  # a call that does not match the declaration is an error
+        out = super().__call__(*args, **kwargs)
+        while len(self.cache) > MAX_CACHED:
+            # many sizes (sequence lengths): forget the oldest graph; its size is instantiated
+            # again (cheap) if it comes back
+            del self.cache[next(iter(self.cache))]
+        return out
 
-    def _dynamic_dims(self, struct, leaves, args):
-        """One tuple of dynamic dims per leaf."""
+    def _check(self, args, kwargs):
+        """``{id(argument tensor): dynamic dims}`` from the declaration (raising where the call
+        does not match it), or None where nothing is declared (``jit(dynamic=1)``)."""
         if self.declared is not None:
-            by_id = check_declared_inputs(self.declared, args)
+            return check_declared_inputs(self.declared, args)
+        if self.named is not None:
+            return check_named_inputs(self.signature, self.named, args, kwargs)
+        return None
+
+    def _dynamic_dims(self, struct, leaves, args, kwargs):
+        """One tuple of dynamic dims per leaf."""
+        by_id = self._check(args, kwargs)
+        if by_id is not None:
             return [by_id.get(id(t), ()) for t in leaves]
         key = (struct, tuple((len(t.shape), t.dtype) for t in leaves))
         seen = self.observed.get(key)
@@ -504,7 +536,7 @@ class DynamicFunction(TracedFunction):
     def _compile(self, args, kwargs):
         leaves = []
         struct = _flatten((tuple(args), dict(kwargs)), leaves)
-        dims = self._dynamic_dims(struct, leaves, args)
+        dims = self._dynamic_dims(struct, leaves, args, kwargs)
         positions = [(i, d) for i, ds in enumerate(dims) for d in ds]
         if not positions:
             return super()._compile(args, kwargs)
@@ -603,3 +635,40 @@ class DynamicFunction(TracedFunction):
         self.fallback_count += 1
         self.fallback_reasons.append(reason)
         return super()._compile(args, kwargs)
+
+
+def enable_dynamic(**kwargs):
+    """Declare dynamic dims of a ``jit`` function's arguments by name (MindSpore's
+    ``mindspore.enable_dynamic``), as a decorator above ``@jit``::
+
+        @enable_dynamic(x=Tensor(shape=[None, 3], dtype=ms.float32))
+        @jit
+        def f(x, y): ...
+
+    Each value is a Tensor placeholder (None: a dynamic dim), or a tuple/list of them for a
+    tuple/list argument. Calls share one graph template over the sizes of the None dims; a call
+    that does not match raises ValueError. Dynamic rank (``shape=None``) is not supported."""
+    for name, value in kwargs.items():
+        if not _is_placeholder_tree(value):
+            raise TypeError(f"enable_dynamic: '{name}' must be a Tensor, or a tuple or list of Tensors, "
+                            f"got {type(value).__name__}")
+
+    def decorate(fn):
+        if not isinstance(fn, TracedFunction):
+            raise TypeError(f"enable_dynamic: it decorates a function compiled by jit (put @enable_dynamic "
+                            f"above @jit), got {type(fn).__name__}")
+        parameters = inspect.signature(fn.function).parameters
+        for name in kwargs:
+            if name not in parameters:
+                raise ValueError(f"enable_dynamic: '{name}' is not an argument of "
+                                 f"{getattr(fn.function, '__qualname__', fn.function)!s}; its arguments are "
+                                 f"{list(parameters)}")
+        return DynamicFunction(fn.function, fn.backend_name, named=dict(kwargs))
+
+    return decorate
+
+
+def _is_placeholder_tree(value):
+    if isinstance(value, (tuple, list)):
+        return len(value) > 0 and all(_is_placeholder_tree(v) for v in value)
+    return isinstance(value, Tensor)

@@ -7,7 +7,9 @@ import pytest
 import sporen as ms
 from sporen import nn, ops
 from sporen.demo import LeNet5
-from sporen.frontend.dynamic import DELTA, DynamicFunction, NotAffine, _constants_as_literals, _fit, _Template
+from sporen.frontend import dynamic as dynamic_module
+from sporen.frontend.dynamic import (DELTA, DynamicFunction, NotAffine, _constants_as_literals, _fit, _Template,
+                                   enable_dynamic)
 from sporen.frontend.trace import jit, trace_full, TracedFunction
 from sporen.ir.graph import Literal
 from sporen.ir.printer import dump
@@ -460,3 +462,45 @@ def test_model_suite_trains_with_a_dynamic_batch_like_pynative(name):
     _models_same_params(eager, graph)
     fn = graph._graph_jit.fn
     assert (fn.trace_count, fn.instance_count, fn.fallback_count) == (2, 2, 0)
+
+
+# --- enable_dynamic (MindSpore's decorator above @jit) and the cache bound ------------------------
+
+def test_enable_dynamic_declares_named_arguments():
+    ms.set_seed(13)
+    net = _MLP()
+    rng = np.random.default_rng(13)
+
+    @enable_dynamic(x=ms.Tensor(shape=[None, 8], dtype=ms.float32))
+    @jit
+    def scaled(x, scale):
+        return net(x) * scale
+
+    assert isinstance(scaled, DynamicFunction)
+    scale = ms.Tensor(np.float32(0.5))
+    for b in (3, 5, 8):
+        x = _batch(rng, b)
+        _assert_close(net(x) * scale, scaled(x, scale))
+    assert (scaled.trace_count, scaled.instance_count) == (2, 2)
+    with pytest.raises(ValueError, match=r"The 1th input shape of 'enable_dynamic' must be the same as network's "
+                                         r"input, but got 'enable_dynamic': \(-1, 8\) and network's input: \(4, 2\)"):
+        scaled(ms.Tensor(np.zeros((4, 2), np.float32)), scale)
+    with pytest.raises(TypeError, match="enable_dynamic: it decorates a function compiled by jit"):
+        enable_dynamic(x=ms.Tensor(shape=[None], dtype=ms.float32))(lambda x: x)
+    with pytest.raises(ValueError, match=r"enable_dynamic: 'z' is not an argument of .*\['x'\]"):
+        enable_dynamic(z=ms.Tensor(shape=[None], dtype=ms.float32))(jit(lambda x: x))
+    with pytest.raises(TypeError, match="enable_dynamic: 'x' must be a Tensor, or a tuple or list of Tensors, got int"):
+        enable_dynamic(x=3)
+
+
+def test_many_sizes_keep_a_bounded_cache(monkeypatch):
+    monkeypatch.setattr(dynamic_module, "MAX_CACHED", 3)
+    net = _MLP()
+    net.set_inputs(ms.Tensor(shape=[None, 8], dtype=ms.float32))
+    rng = np.random.default_rng(14)
+    for b in (2, 3, 4, 5, 6, 2):
+        eager, graph = _both_modes(net, _batch(rng, b))
+        _assert_close(eager, graph)
+    fn = net._graph_jit.fn
+    assert len(fn.cache) == 3
+    assert (fn.trace_count, fn.instance_count) == (2, 5)  # size 2 was forgotten and made again
