@@ -868,12 +868,13 @@ def _graph_function(cell):
     """The compiled function of a GRAPH_MODE cell: ``jit(cell)``, or, after ``set_inputs``, a
     DynamicFunction that checks calls against the declaration and shares one graph template over
     the sizes of its dynamic (None) dims."""
+    from ..frontend.trace import jit
+    fn = jit(cell)
     declared = cell.get_inputs()
     if declared is None:
-        from ..frontend.trace import jit
-        return jit(cell)
+        return fn
     from ..frontend.dynamic import DynamicFunction
-    return DynamicFunction(cell, "numpy", inputs=declared)
+    return DynamicFunction(cell, fn.backend_name, inputs=declared)
 
 
 def _is_input_declaration(value):
