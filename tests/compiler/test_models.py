@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import sporen as ms
-from sporen import nn
+from sporen import nn, ops
 from sporen.demo import LeNet5
 
 STEPS = 5
@@ -101,6 +101,23 @@ class EncoderClassifier(nn.Cell):
         return self.fc(self.encoder(x).mean(axis=1))
 
 
+class WhileNet(nn.Cell):
+    """A tensor-dependent while loop: a contracting layer (a nested cell) is applied until the
+    largest activation is below a threshold, so the trip count depends on the data and weights."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Dense(8, 16)
+        self.fc2 = nn.Dense(16, 16, has_bias=False)
+        self.out = nn.Dense(16, 4)
+
+    def construct(self, x):
+        h = ops.tanh(self.fc1(x))
+        while ops.abs(h).max() > 0.05:
+            h = self.fc2(h) * 0.3
+        return self.out(h)
+
+
 def _momentum(params):
     return nn.Momentum(params, 0.05, 0.9)
 
@@ -124,6 +141,14 @@ _MODELS = {
     "lstm_adam": (LSTMClassifier, (4, 5, 8), 4, _adam),
     "transformer_momentum": (EncoderClassifier, (4, 6, 32), 4, _momentum),
 }
+
+# the models with tensor-dependent control flow (If/While nodes), kept apart: other suites (dynamic
+# shapes, memory plans, expansion) iterate over _MODELS
+_CONTROL_FLOW_MODELS = {
+    "while_loop_momentum": (WhileNet, (4, 8), 4, _momentum),
+    "while_loop_adam": (WhileNet, (4, 8), 4, _adam),
+}
+_ALL_MODELS = {**_MODELS, **_CONTROL_FLOW_MODELS}
 
 
 def _train_step(model, make_opt):
@@ -161,9 +186,9 @@ def _run_graph_mode(step, x, y, n):
         ms.set_context(mode=ms.PYNATIVE_MODE)
 
 
-@pytest.mark.parametrize("name", sorted(_MODELS))
+@pytest.mark.parametrize("name", sorted(_ALL_MODELS))
 def test_model_trains_the_same_in_graph_mode_and_pynative(name):
-    model, shape, classes, make_opt = _MODELS[name]
+    model, shape, classes, make_opt = _ALL_MODELS[name]
     x, y = _data(shape, classes)
     eager = _train_step(model, make_opt)
     want = [float(eager(x, y).asnumpy()) for _ in range(STEPS)]
@@ -174,6 +199,33 @@ def test_model_trains_the_same_in_graph_mode_and_pynative(name):
     assert graph._graph_jit.trace_count == 1
     assert graph._graph_jit.fallback is None
     _assert_same_params(eager, graph)
+
+
+def _compiled_graph(cell):
+    cache = cell._graph_jit.fn.cache
+    return cache[next(iter(cache))].graph
+
+
+def test_while_loop_model_compiles_to_a_while_node_and_its_gradient():
+    x, y = _data((4, 8), 4)
+    step = _train_step(WhileNet, _momentum)
+    _run_graph_mode(step, x, y, 1)
+    ops_with_subgraphs = [n.op.name for n in _compiled_graph(step).nodes if n.subgraphs]
+    assert "while" in ops_with_subgraphs  # not unrolled: the loop is in the graph
+    assert len(ops_with_subgraphs) == 2  # the loop and its gradient
+
+
+def test_while_loop_trip_count_follows_the_data_without_retracing():
+    ms.set_seed(1)
+    net = WhileNet()
+    small = ms.Tensor(np.full((2, 8), 0.01, np.float32))
+    big = ms.Tensor(np.full((2, 8), 3.0, np.float32))
+    want = [net(small).asnumpy(), net(big).asnumpy()]
+    ms.set_context(mode=ms.GRAPH_MODE)
+    got = [net(small).asnumpy(), net(big).asnumpy()]
+    np.testing.assert_allclose(got[0], want[0], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(got[1], want[1], rtol=1e-5, atol=1e-6)
+    assert net._graph_jit.trace_count == 1
 
 
 def test_resnet_running_statistics_move_the_same_in_both_modes():

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import sporen as ms
-from sporen import jit, nn
+from sporen import jit, nn, ops
 from sporen.experimental import optim as xoptim
 
 
@@ -277,21 +277,39 @@ def test_asnumpy_of_a_traced_tensor_is_a_clear_error():
 
 class _DataDependent(nn.Cell):
     def construct(self, x):
-        if x.sum() > 0:  # tensor-dependent control flow: no graph yet
+        # masked_select's output shape depends on the values: it has no graph path
+        return ops.masked_select(x, x > 0) * 2
+
+
+class _DataDependentIf(nn.Cell):
+    def construct(self, x):
+        if x.sum() > 0:  # tensor-dependent control flow: an If node
             return x * 2
         return x - 1
 
 
 def test_graph_mode_falls_back_to_eager_with_one_warning():
     net = _DataDependent()
+    some = ms.Tensor(np.array([1, -1, 3], np.float32))
+    others = ms.Tensor(np.array([-1, 2, 5, 7], np.float32))
+    ms.set_context(mode=ms.GRAPH_MODE)
+    with pytest.warns(RuntimeWarning, match=r"_DataDependent.*PyNative.*not supported yet"):
+        np.testing.assert_array_equal(net(some).asnumpy(), [2, 6])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # warned once only
+        np.testing.assert_array_equal(net(others).asnumpy(), [4, 10, 14])
+
+
+def test_graph_mode_compiles_a_tensor_dependent_if_once():
+    net = _DataDependentIf()
     pos = ms.Tensor(np.ones(3, np.float32))
     neg = ms.Tensor(-np.ones(3, np.float32))
     ms.set_context(mode=ms.GRAPH_MODE)
-    with pytest.warns(RuntimeWarning, match=r"_DataDependent.*PyNative.*not supported yet"):
-        np.testing.assert_array_equal(net(pos).asnumpy(), [2, 2, 2])
     with warnings.catch_warnings():
-        warnings.simplefilter("error")  # warned once only
+        warnings.simplefilter("error")  # compiled, no fallback
+        np.testing.assert_array_equal(net(pos).asnumpy(), [2, 2, 2])
         np.testing.assert_array_equal(net(neg).asnumpy(), [-2, -2, -2])
+    assert net._graph_jit.trace_count == 1
 
 
 def test_graph_mode_retraces_when_the_phase_changes():
