@@ -215,7 +215,8 @@ class _Template:
 
     shapes:   base Var -> shape template (a tuple of ints and _Formulas), for the Vars that vary
     attrs:    id(base node) -> attrs template, for the nodes whose attributes vary
-    literals: id(base Literal) -> _Formula of its value (and shape), for the Literals that vary
+    literals: (id(base node or graph), input or output index) -> _Formula of the Literal's value
+              (and shape) there, for the Literals that vary
     """
 
     def __init__(self, base, sizes, degree, call, probes):
@@ -261,7 +262,7 @@ class _Template:
         for index, node in enumerate(g.nodes):
             self._match_node(index, node, [o.nodes[index] for o in others], maps, g.name)
         for k, v in enumerate(g.outputs):
-            self._match_value(v, [o.outputs[k] for o in others], maps, f"output {k} of '{g.name}'")
+            self._match_value(v, [o.outputs[k] for o in others], maps, f"output {k} of '{g.name}'", (id(g), k))
 
     def _match_node(self, index, node, others, maps, gname):
         where = f"node {index} ({node.op.name}) of '{gname}'"
@@ -270,7 +271,7 @@ class _Template:
                     or len(o.subgraphs) != len(node.subgraphs) or o.attrs.keys() != node.attrs.keys()):
                 raise NotAffine(f"{where} differs at another size ({o.op.name})")
         for j, v in enumerate(node.inputs):
-            self._match_value(v, [o.inputs[j] for o in others], maps, f"input {j} of {where}")
+            self._match_value(v, [o.inputs[j] for o in others], maps, f"input {j} of {where}", (id(node), j))
         attrs = {}
         varies = False
         for key, value in node.attrs.items():
@@ -302,7 +303,7 @@ class _Template:
                 dims.append(self._formula([n] + probe_dims, f"dim {d} of {what}", None))
         return tuple(dims)
 
-    def _match_value(self, v, others, maps, what):
+    def _match_value(self, v, others, maps, what, place):
         if type(v) is not Literal:
             for o, m in zip(others, maps):
                 if type(o) is Literal or m.get(v) is not o:
@@ -329,7 +330,7 @@ class _Template:
             shape = self._shape_template(v.shape, [o.shape for o in others], what)
         formula = self._formula([base_value] + probe_values, f"the constant {what}", v.dtype, integer)
         formula.shape = shape
-        self.literals[id(v)] = formula
+        self.literals[place] = formula
 
     def _match_attr(self, value, others, what):
         if all(type(o) is type(value) and o == value for o in others):
@@ -377,13 +378,13 @@ class _Template:
         params = [self._var(v, sizes, new) for v in g.params]
         nodes = []
         for node in g.nodes:
-            inputs = [self._value(v, sizes, new) for v in node.inputs]
+            inputs = [self._value(v, sizes, new, (id(node), j)) for j, v in enumerate(node.inputs)]
             attrs = self.attrs.get(id(node))
             attrs = node.attrs if attrs is None else {k: _eval(t, sizes) for k, t in attrs.items()}
             subgraphs = [self._instantiate_graph(sub, sizes, new) for sub in node.subgraphs]
             outputs = [self._var(v, sizes, new) for v in node.outputs]
             nodes.append(Node(node.op, inputs, attrs, outputs, subgraphs))
-        outputs = [self._value(v, sizes, new) for v in g.outputs]
+        outputs = [self._value(v, sizes, new, (id(g), k)) for k, v in enumerate(g.outputs)]
         return Graph(g.name, params, nodes, outputs)
 
     def _var(self, v, sizes, new):
@@ -392,9 +393,9 @@ class _Template:
         new[v] = out
         return out
 
-    def _value(self, v, sizes, new):
+    def _value(self, v, sizes, new, place):
         if type(v) is Literal:
-            formula = self.literals.get(id(v))
+            formula = self.literals.get(place)
             return v if formula is None else Literal(formula.value(sizes))
         return new[v]
 
