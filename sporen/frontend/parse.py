@@ -156,6 +156,10 @@ def _convert_code(fn):
     parts = fn.__qualname__.split(".")
     if len(parts) >= 2 and parts[-2] != "<locals>":
         _Mangler(parts[-2]).visit(fdef)
+    if "__class__" in code.co_freevars and fdef.args.args:
+        # zero-argument super() finds its instance as the first argument of the function it is
+        # called in, which inside a generated branch function is something else: name both
+        _ExplicitSuper(fdef.args.args[0].arg, fdef.name).visit(fdef)
     filename = code.co_filename
     new_fdef = _Converter(filename, fdef).convert()
     factory_body = [_assign(name, ast.Constant(None)) for name in (_RUNTIME, *code.co_freevars)]
@@ -174,6 +178,25 @@ def _has_control_flow(fdef):
         if isinstance(node, (ast.If, ast.While, ast.For, ast.IfExp)):
             return True
     return False
+
+
+class _ExplicitSuper(ast.NodeTransformer):
+    """``super()`` -> ``super(__class__, self)``."""
+
+    def __init__(self, instance, root):
+        self.instance = instance
+        self.root = root
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        if isinstance(node.func, ast.Name) and node.func.id == "super" and not node.args and not node.keywords:
+            node.args = [_load("__class__"), _load(self.instance)]
+        return node
+
+    def visit_FunctionDef(self, node):
+        if node.name == self.root:  # the converted function itself; nested defs keep their super()
+            self.generic_visit(node)
+        return node
 
 
 class _Mangler(ast.NodeTransformer):
@@ -240,6 +263,38 @@ def _loads(nodes):
             if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
                 counts[node.id] = counts.get(node.id, 0) + 1
     return counts
+
+
+def _names_read(node, killed):
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
+            and n.id not in killed}
+
+
+def _exposed(stmts, killed=frozenset()):
+    """The names ``stmts`` may read before assigning them (in execution order; an assignment
+    inside a nested block does not count for what follows it: conservative)."""
+    exposed = set()
+    killed = set(killed)
+    for stmt in stmts:
+        if isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            if stmt.value is not None:
+                exposed |= _names_read(stmt.value, killed)
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            for target in targets:
+                if isinstance(stmt, ast.AugAssign) and isinstance(target, ast.Name) and target.id not in killed:
+                    exposed.add(target.id)
+                exposed |= {n for n in _names_read(target, killed)}
+                killed |= {n.id for n in ast.walk(target) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        elif isinstance(stmt, (ast.If, ast.While)):
+            exposed |= _names_read(stmt.test, killed)
+            exposed |= _exposed(stmt.body, killed) | _exposed(stmt.orelse, killed)
+        elif isinstance(stmt, ast.For):
+            exposed |= _names_read(stmt.iter, killed)
+            bound = {n.id for n in ast.walk(stmt.target) if isinstance(n, ast.Name)}
+            exposed |= _exposed(stmt.body, killed | bound) | _exposed(stmt.orelse, killed)
+        else:
+            exposed |= _names_read(stmt, killed)
+    return exposed
 
 
 def _load(name):
@@ -362,7 +417,6 @@ class _Converter:
             if isinstance(node, (ast.Global, ast.Nonlocal)):
                 self.declared.update(node.names)
         self.total = {}
-        self.loop_depth = 0
 
     def convert(self):
         fdef = self.fdef
@@ -379,12 +433,11 @@ class _Converter:
         return f"{self.filename}:{node.lineno}"
 
     def live_after(self, node, names):
-        """The names read outside ``node`` (conservatively: anywhere else in the function; inside
-        a loop, anywhere at all, as the next iteration may read them)."""
-        if self.loop_depth:
-            return tuple(sorted(n for n in names if self.total.get(n, 0)))
+        """The names whose value after ``node`` may be read: read anywhere else in the function,
+        or read inside ``node`` before it assigns them (in a loop, the next iteration reads them)."""
         inside = _loads([node])
-        return tuple(sorted(n for n in names if self.total.get(n, 0) > inside.get(n, 0)))
+        exposed = _exposed([node])
+        return tuple(sorted(n for n in names if self.total.get(n, 0) > inside.get(n, 0) or n in exposed))
 
     # break/continue lowering (before anything else, on the whole function)
     def lower_block(self, stmts):
@@ -571,11 +624,7 @@ class _Converter:
         return None
 
     def loop_body(self, stmts):
-        self.loop_depth += 1
-        try:
-            return self.block(stmts, tail=False)
-        finally:
-            self.loop_depth -= 1
+        return self.block(stmts, tail=False)
 
     def while_loop(self, stmt):
         why = self.why_not(stmt.body, loop=True)
@@ -897,14 +946,44 @@ def _emit_if(pred, then_sub, else_sub, paths, struct):
             routed.append(k)
     then_sub.values = [paths.pairs[k][0] for k in routed]
     else_sub.values = [paths.pairs[k][1] for k in routed]
+    written = _route_writes(then_sub, else_sub, paths)
     _drop_unused(then_sub)
     _drop_unused(else_sub)
     outs = cond(pred, then_sub, else_sub)
     for k, t in zip(routed, outs):
         results[k] = t
+    for t, new in zip(written, outs[len(routed):]):
+        t._data = new._data  # the write happens after the if, with the value of the path taken
     if isinstance(struct, _Leaf):
         return results[struct.index]
     return _unflatten(struct, results)
+
+
+def _route_writes(then_sub, else_sub, paths):
+    """Make each outer tensor written in place on either path an output of both (its value
+    unchanged on the path that does not write it); return the tensors, in output order."""
+    from .trace import SymVar
+    order = {}
+    for sub in (then_sub, else_sub):
+        for key, t, _ in sub.writes:
+            order.setdefault(key, t)
+    for key, t in order.items():
+        pair = []
+        for sub in (then_sub, else_sub):
+            value = next((v for k, _, v in sub.writes if k is key or k == key), None)
+            if value is None:
+                value = next((var for k, _, var in sub.lifted if k is key or k == key), None)
+            if value is None:
+                data = key if isinstance(key, Var) else t._array()
+                value = SymVar(data.shape, data.dtype)
+                sub.lifted.append((key, t, value))
+            pair.append(value)
+        if pair[0].shape != pair[1].shape or pair[0].dtype != pair[1].dtype:
+            paths.error(f"a tensor written in place ({list(t.shape)})", pair[0], pair[1],
+                        " (both paths must leave it with the same shape and dtype)")
+        then_sub.values.append(pair[0])
+        else_sub.values.append(pair[1])
+    return list(order.values())
 
 
 def _drop_unused(sub):
@@ -930,7 +1009,7 @@ def _trace_branch(fn, state):
             args.append(copy_)
         else:
             args.append(value)
-    sub = trace_sub(lambda: fn(*args), (), owned=originals)
+    sub = trace_sub(lambda: fn(*args), (), owned=originals, writes=True)
     sub.lifted = [(key, originals.get(id(t), t), var) for key, t, var in sub.lifted]
     return sub
 
@@ -974,8 +1053,8 @@ def if_exp(pred, then_fn, else_fn, loc):
         return then_fn() if pred else else_fn()
     from .trace import trace_sub
     p = _predicate(pred, loc)
-    then_sub = trace_sub(then_fn, ())
-    else_sub = trace_sub(else_fn, ())
+    then_sub = trace_sub(then_fn, (), writes=True)
+    else_sub = trace_sub(else_fn, (), writes=True)
     paths = _Paths(then_sub, else_sub, loc, ("`a` of `a if c else b`", "`b`"))
     struct = paths.match(then_sub.struct, else_sub.struct, "the value")
     return _emit_if(p, then_sub, else_sub, paths, struct)

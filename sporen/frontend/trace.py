@@ -258,9 +258,10 @@ class Sub:
     struct:  the structure of the function's result (see ``_flatten``), Tensors as leaf indices
     values:  the graph value (Var or Literal) of each Tensor leaf of the result
     lifted:  ``[(key, tensor, Var)]``: the outer values it reads, each with its param Var
+    writes:  ``[(key, tensor, value)]``: the outer tensors it wrote in place, with their new value
     """
 
-    __slots__ = ("params", "nodes", "struct", "values", "lifted")
+    __slots__ = ("params", "nodes", "struct", "values", "lifted", "writes")
 
     def __init__(self, params, nodes, struct, values, lifted):
         self.params = params
@@ -268,19 +269,23 @@ class Sub:
         self.struct = struct
         self.values = values
         self.lifted = lifted
+        self.writes = []
 
 
-def trace_sub(fn, avals, closed=False, owned=()):
+def trace_sub(fn, avals, closed=False, owned=(), writes=False):
     """Trace ``fn(*params)`` as a subgraph of the current trace: ``avals`` gives the ``(shape,
     numpy dtype)`` of each explicit param (passed to ``fn`` as symbolic Tensors). The gradient
     tapes are paused meanwhile: the control-flow node that uses the subgraph is what they record.
-    A tensor of an enclosing scope written in place inside ``fn`` is an error (restored first),
-    unless its id is in ``owned`` (a copy made for the subgraph). Returns a Sub."""
+    A tensor of an enclosing scope that ``fn`` reads and then writes in place (a BatchNorm's
+    running mean, ``t[i] = v``) is restored afterwards; with ``writes`` its new value is in the
+    Sub's ``writes`` (the caller makes it an output), else it is an error. Copies made for the
+    subgraph (ids in ``owned``) may be written freely. Returns a Sub."""
     parent = TRACES[-1]
     sub = _SubTrace(parent, closed)
     params = [SymVar(shape, dtype) for shape, dtype in avals]
     sub.defined.update(params)
     tensors = [_wrap(v) for v in params]
+    written = []
     TRACES.append(sub)
     try:
         with _tape.paused():
@@ -288,20 +293,23 @@ def trace_sub(fn, avals, closed=False, owned=()):
         leaves = []
         struct = _flatten(out, leaves)
         values = [sub.value_of(t) for t in leaves]
+        for key, (t, _, original) in list(sub.lifted.items()):
+            before = key if isinstance(key, Var) else original
+            if t._data is not before and id(t) not in owned:
+                written.append((key, t, sub.value_of(_wrap(t._data))))
     finally:
         TRACES.pop()
-        written = []
         for key, (t, _, original) in sub.lifted.items():
-            now = t._data
-            if now is not (key if isinstance(key, Var) else original) and id(t) not in owned:
-                written.append(t)
+            if id(t) not in owned:
                 t._data = key if isinstance(key, Var) else original
-    if written:
+    if written and not writes:
         raise NotImplementedError(f"tensor-dependent control flow is not supported yet in jit: "
-                                  f"{_user_location()}: a tensor of shape {written[0].shape} is written "
-                                  f"in place inside a branch or loop on a traced tensor")
+                                  f"{_user_location()}: a tensor of shape {written[0][1].shape} is written "
+                                  f"in place inside a loop on a traced tensor")
     lifted = [(key, t, var) for key, (t, var, _) in sub.lifted.items()]
-    return Sub(params, sub.nodes, struct, values, lifted)
+    result = Sub(params, sub.nodes, struct, values, lifted)
+    result.writes = written
+    return result
 
 
 def apply_control(op, args, attrs, subgraphs):

@@ -46,6 +46,18 @@ def _is_float(dtype):
     return np.dtype(dtype) in _DIFFERENTIABLE
 
 
+def _own(results, inputs):
+    """The results, each copied when it may share memory with an input (a branch that returns
+    its operand, a reshape view): a memory plan may reuse an input's buffer once the node ran."""
+    owned = []
+    for r in results:
+        r = np.asarray(r)
+        if any(np.may_share_memory(r, a) for a in inputs):
+            r = r.copy()
+        owned.append(r)
+    return tuple(owned)
+
+
 # --- if --------------------------------------------------------------------------------------------
 
 def _if_infer(pred, *operands, subgraphs):
@@ -62,7 +74,7 @@ def _if_infer(pred, *operands, subgraphs):
 
 def _if_kernel(pred, *operands, subgraphs):
     graph = subgraphs[0] if pred else subgraphs[1]
-    return interpret(graph, *operands, check=False)
+    return _own(interpret(graph, *operands, check=False), operands)
 
 
 def _if_bprop(*args, subgraphs):
@@ -110,7 +122,7 @@ def _while_kernel(*arrays, subgraphs, n_carry):
     invariants = arrays[n_carry:]
     while interpret(cond_g, *carries, *invariants, check=False)[0]:
         carries = interpret(body_g, *carries, *invariants, check=False)
-    return tuple(carries)
+    return _own(carries, arrays)
 
 
 def _while_bprop(*args, subgraphs, n_carry):
@@ -169,7 +181,7 @@ def _while_grad_kernel(*arrays, subgraphs, n_carry):
         dcarry = list(res[:nf])
         for k in range(len(dinv)):
             dinv[k] = dinv[k] + res[nf + k]
-    return tuple(dcarry) + tuple(dinv)
+    return _own(tuple(dcarry) + tuple(dinv), arrays)
 
 
 WHILE_GRAD = register("while_grad", infer=_while_grad_infer, kernel=_while_grad_kernel,

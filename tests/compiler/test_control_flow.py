@@ -542,3 +542,93 @@ def test_nested_jit_and_second_order_gradient_through_an_if():
 
     _check(first, [(_t(1.0, 2.0),), (_t(-1.0, -0.5),)], grad_positions=0)
     np.testing.assert_allclose(jit(ms.grad(first))(_t(1.0, 2.0)).asnumpy(), [12.0, 24.0])
+
+
+class _GatedNorm(nn.Cell):
+    """BatchNorm (training: its running statistics are written in place) on one path only."""
+
+    def __init__(self):
+        super().__init__()
+        self.bn = nn.BatchNorm1d(3)
+        self.dense = nn.Dense(3, 3)
+
+    def construct(self, x):
+        if x.mean() > 0:
+            x = self.bn(x)
+        else:
+            x = self.dense(x)
+        return x * 2
+
+
+def test_in_place_writes_inside_a_branch_happen_on_the_path_taken():
+    rng = np.random.default_rng(2)
+    inputs = [ms.Tensor(rng.standard_normal((4, 3)).astype(np.float32) + shift) for shift in (1.0, -1.0, 2.0)]
+    results = {}
+    for mode in (ms.PYNATIVE_MODE, ms.GRAPH_MODE):
+        ms.set_seed(4)
+        net = _GatedNorm()
+        net.set_train()
+        ms.set_context(mode=mode)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            outs = [net(x).asnumpy() for x in inputs]
+        stats = [net.bn.moving_mean.asnumpy().copy(), net.bn.moving_variance.asnumpy().copy()]
+        results[mode] = (outs, stats)
+        ms.set_context(mode=ms.PYNATIVE_MODE)
+    (eager_outs, eager_stats), (graph_outs, graph_stats) = results[ms.PYNATIVE_MODE], results[ms.GRAPH_MODE]
+    for a, b in zip(graph_outs + graph_stats, eager_outs + eager_stats):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    assert not np.allclose(eager_stats[0], 0)  # the statistics did move
+
+    def clip_first(x, y):
+        if x.sum() > 0:
+            y[0] = x.sum()
+        return y * 1
+
+    _check(clip_first, [(_t(1.0, 2.0), _t(5.0, 6.0)), (_t(-1.0, -2.0), _t(5.0, 6.0))])
+
+
+class _Base(nn.Cell):
+    def construct(self, x):
+        return x * 3
+
+
+class _Child(_Base):
+    def __init__(self):
+        super().__init__()
+        self.__scale = 2.0  # a private name: mangled by the class, kept by the conversion
+
+    def construct(self, x):
+        if x.sum() > 0:
+            y = super().construct(x) * self.__scale  # zero-argument super() inside a branch
+        else:
+            y = x
+        return y
+
+
+def test_super_and_private_names_in_a_converted_construct():
+    net = _Child()
+    compiled = jit(net)
+    for x in (_t(1.0, 2.0), _t(-1.0, -2.0)):
+        _same(compiled(x), net(x))
+    assert compiled.trace_count == 1
+
+
+def temporaries_in_loops(x, n):
+    i = 0
+    while i < n:
+        j = 0
+        while j < n:  # a loop inside a loop: 'tmp' is the inner loop's own
+            tmp = x * 0.5
+            x = tmp + 1
+            j = j + 1
+        if x.sum() > 5:
+            big = x - 5  # a temporary of one branch, not read after it
+            x = big * 0.1
+        i = i + 1
+    return x.sum()
+
+
+def test_temporaries_assigned_inside_loops_and_branches():
+    inputs = [(_t(1.0, 2.0), ms.Tensor(n)) for n in (0, 1, 3)]
+    _check(temporaries_in_loops, inputs, grad_positions=0)
