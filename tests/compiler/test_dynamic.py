@@ -16,7 +16,7 @@ from sporen.ir.printer import dump
 from sporen.ir.verify import verify
 from sporen.passes.pipeline import optimize
 
-from .test_models import _MODELS, EncoderClassifier
+from .test_models import _MODELS, EncoderClassifier, SmallResNet
 from .test_models import _assert_same_params as _models_same_params
 from .test_models import _data as _models_data
 from .test_models import _train_step as _models_train_step
@@ -303,6 +303,29 @@ def test_training_step_with_a_tensor_while_loop_over_batch_sizes():
     fn = graph._graph_jit.fn
     assert any(node.op.name == "while" for node in next(iter(fn.templates.values())).base.graph.nodes)
     assert (fn.trace_count, fn.instance_count, fn.fallback_count) == (2, 3, 0)
+
+
+def test_batchnorm_train_then_eval_phase_each_one_template():
+    """Train-phase calls update BatchNorm's running statistics with the batch's (unbiased)
+    variance; after set_train(False) the templates are dropped and the eval graph is templated."""
+    ms.set_seed(15)
+    eager = SmallResNet()
+    ms.set_seed(15)
+    graph = SmallResNet()
+    graph.set_inputs(ms.Tensor(shape=[None, 3, 8, 8], dtype=ms.float32))
+    rng = np.random.default_rng(15)
+    for train, sizes in ((True, (4, 6, 3)), (False, (5, 2, 7))):
+        eager.set_train(train)
+        graph.set_train(train)
+        for b in sizes:
+            x = _batch(rng, b, (3, 8, 8))
+            ms.set_context(mode=ms.PYNATIVE_MODE)
+            want = eager(x)
+            ms.set_context(mode=ms.GRAPH_MODE)
+            _assert_close(want, graph(x))
+    _assert_same_params(eager, graph)
+    fn = graph._graph_jit.fn
+    assert (fn.trace_count, fn.instance_count, fn.fallback_count) == (4, 4, 0)
 
 
 # --- graphs that are not affine in the size fall back to a trace per size ------------------------
