@@ -67,7 +67,7 @@ def _input_names(signature_of, inputs):
 def _check_inputs(inputs):
     for i, value in enumerate(inputs):
         if isinstance(value, Tensor):
-            if value._data is None and value._init is None:
+            if value._data is None and (value._init is None or value._init[0] is None):
                 raise ValueError(f"export: input {i} is a Tensor without data (a shape placeholder); "
                                  f"export needs concrete inputs of the shapes to compile for")
         elif isinstance(value, np.ndarray):

@@ -266,7 +266,7 @@ def _max_pool(b, node, ins):
 
 def _avg_pool(b, node, ins):
     a = node.attrs
-    if a.get("divisor_override") is not None:
+    if a.get("divisor_override"):  # 0 and None: no override
         raise ValueError("export: ONNX: avg_pool with 'divisor_override' has no ONNX op")
     if any(d != 1 for d in a["dilation"]):
         raise ValueError("export: ONNX: avg_pool with a dilation has no ONNX op in opset 17")

@@ -297,6 +297,47 @@ def test_onnx_maps_the_elementwise_movement_and_reduction_ops(tmp_path):
         np.testing.assert_allclose(g, w.asnumpy(), rtol=1e-5, atol=1e-6)
 
 
+def _i64(values):
+    return ms.Tensor(np.array(values, np.int64))
+
+
+# name -> (function, input Tensors): one or a few ops each, so that a wrong mapping is named
+_ONNX_OPS = {
+    "unary": (lambda x: (ops.reciprocal(x + 3.0), ops.floor(x), ops.ceil(x), ops.erf(x), ops.sin(x), ops.cos(x),
+                         ops.tan(x), ops.sign(x), ops.square(x), ops.relu(x), ops.log1p(ops.abs(x)),
+                         ops.expm1(x), ops.gelu(x, approximate="tanh"), ops.stop_gradient(x)), [_x((3, 4))]),
+    "predicates": (lambda x, y, z: (ops.isnan(z), ops.isinf(z), x != y, x <= y, x < y,
+                                    ops.logical_and(x > 0, y > 0), ops.logical_or(x > 0, y > 0),
+                                    ops.logical_xor(x > 0, y > 0), ops.logical_not(x > 0)),
+                   [_x((3, 4)), _x((3, 4), 1), ms.Tensor(np.array([np.nan, np.inf, -np.inf, 1.0], np.float32))]),
+    "reductions": (lambda x: (x.min(axis=0), x.prod(axis=(0, 1), keep_dims=True), ops.argmin(x, 0),
+                              ops.cumsum(x, 1), x.max(), x.sum(axis=-1, keepdims=True)), [_x((3, 4))]),
+    "movement": (lambda x: (ops.tile(x, (2, 1)), ops.slice(x, (1, 0), (2, -1)),
+                            ops.strided_slice(x, (0, 3), (3, 0), (2, -1)), x[::-2, 1:3], x[-1], x[:, None, 2]),
+                 [_x((3, 4))]),
+    "index_array": (lambda x, i: (x[:, i], x[i]), [_x((3, 4)), _i64([[2, 0], [1, 1]])]),
+    "embedding": (lambda w, i: (ops.embedding(i, w),), [_x((5, 3)), _i64([[4, 0], [2, 2]])]),
+    "avg_pool": (lambda x: (ops.avg_pool2d(x, 2, 2), ops.avg_pool2d(x, 3, 1, padding=1, count_include_pad=False),
+                            ops.max_pool2d(x, 3, 2, padding=1, ceil_mode=True)), [_x((2, 3, 7, 7))]),
+    "batch_matmul": (lambda a, b: (ops.bmm(a, b), ops.matmul(a, b.swapaxes(1, 2).swapaxes(1, 2))),
+                     [_x((2, 3, 4)), _x((2, 4, 5), 1)]),
+    "layer_norm": (lambda x, g, b: (ops.layer_norm(x, (4,), g, b, 1e-5),), [_x((2, 3, 4)), _x((4,), 1), _x((4,), 2)]),
+}
+
+
+@pytest.mark.parametrize("name", list(_ONNX_OPS))
+def test_onnx_op_mappings_agree_with_sporen(tmp_path, name):
+    fn, inputs = _ONNX_OPS[name]
+    got = _onnx_run(tmp_path, fn, *inputs)
+    want = fn(*inputs)
+    assert len(got) == len(want)
+    for j, (g, w) in enumerate(zip(got, want)):
+        w = w.asnumpy()
+        assert g.dtype == w.dtype, j
+        assert g.shape == w.shape, j
+        np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-6, err_msg=f"output {j}")
+
+
 def test_onnx_unmapped_op_is_a_clear_error_naming_it(tmp_path):
     pytest.importorskip("onnx")
 
@@ -418,6 +459,18 @@ def test_load_of_a_file_with_an_unknown_op_is_a_clear_error(tmp_path):
     path.write_bytes(model.SerializeToString())
     with pytest.raises(RuntimeError, match="'NoSuchPrimitive' is no sporen op"):
         ms.load(str(path))
+
+
+def test_export_in_graph_mode_and_placeholder_inputs(tmp_path):
+    net, x = _model("resnet", training=False)
+    expected = _predict(net, x)
+    ms.set_context(mode=ms.GRAPH_MODE)
+    net(x)  # compiled once in graph mode before the export
+    ms.export(net, x, file_name=str(tmp_path / "net"), file_format="MINDIR")
+    np.testing.assert_array_equal(ms.load(str(tmp_path / "net.mindir"))(x).asnumpy(), expected)
+    with pytest.raises(ValueError, match="input 0 is a Tensor without data"):
+        ms.export(net, ms.Tensor(shape=[None, 3, 8, 8], dtype=ms.float32), file_name=str(tmp_path / "dyn"),
+                  file_format="MINDIR")
 
 
 def test_graph_cell_argument_errors(tmp_path):
