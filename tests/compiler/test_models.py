@@ -283,3 +283,23 @@ def test_transformer_with_dropout_trains_in_graph_mode():
     assert np.all(np.isfinite(losses))
     assert len(set(losses)) == STEPS
     assert step._graph_jit.trace_count == 1
+
+
+# optimizers whose rules meet something the MLP of test_train_step does not have: 4-d convolution
+# weights (AdaFactor's factored moments over the last two axes, trust ratios of whole kernels) and
+# BatchNorm's gamma / beta (left out of the default weight decay)
+_RESNET_OPTIMIZERS = ("adafactor_relative_step", "adafactor_fixed_lr", "lamb", "lars", "adamax", "rprop", "asgd",
+                      "ftrl", "proximal_adagrad", "adadelta", "x_adamw", "dynamic_weight_decay")
+
+
+@pytest.mark.parametrize("opt", _RESNET_OPTIMIZERS)
+def test_resnet_trains_the_same_in_both_modes_with_each_optimizer(opt):
+    from .test_train_step import _OPTIMIZERS
+    x, y = _data((4, 3, 8, 8), 10)
+    eager = _train_step(SmallResNet, _OPTIMIZERS[opt])
+    want = [float(eager(x, y).asnumpy()) for _ in range(3)]
+    graph = _train_step(SmallResNet, _OPTIMIZERS[opt])
+    got = _run_graph_mode(graph, x, y, 3)
+    np.testing.assert_allclose(got, want, rtol=1e-5)
+    assert graph._graph_jit.trace_count == 1
+    _assert_same_params(eager, graph)
