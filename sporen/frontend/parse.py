@@ -739,14 +739,15 @@ def _predicate(value, loc):
 def py_cond(test, loc, kind, why):
     """The condition of an `if`/`while` left as Python: a traced tensor there is an error."""
     if _symbolic(test):
-        raise ControlFlowError(f"{loc}: this `{kind}` on a traced tensor cannot be compiled: {why}")
+        raise ControlFlowError(f"{loc}: this `{kind}` on a traced tensor is not supported yet in graph mode: {why}")
     return test
 
 
 def py_iter(iterable, loc, why):
     """The iterable of a `for` left as Python: ``range`` of a traced tensor there is an error."""
     if isinstance(iterable, _SymRange):
-        raise ControlFlowError(f"{loc}: this `for` over range() of a traced tensor cannot be compiled: {why}")
+        raise ControlFlowError(f"{loc}: this `for` over range() of a traced tensor is not supported yet in graph "
+                               f"mode: {why}")
     return iterable
 
 

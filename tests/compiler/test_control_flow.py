@@ -421,7 +421,8 @@ def test_graph_mode_falls_back_only_for_what_cannot_be_converted():
 
     net = Unconvertible()
     ms.set_context(mode=ms.GRAPH_MODE)
-    with pytest.warns(RuntimeWarning, match=r"test_control_flow\.py:\d+: this `while` on a traced tensor"):
+    expected = r"test_control_flow\.py:\d+: this `while` on a traced tensor is not supported yet"
+    with pytest.warns(RuntimeWarning, match=expected):
         out = net(_t(1.0, 2.0))
     _same(out, _t(2.0, 4.0))
 
@@ -632,3 +633,33 @@ def temporaries_in_loops(x, n):
 def test_temporaries_assigned_inside_loops_and_branches():
     inputs = [(_t(1.0, 2.0), ms.Tensor(n)) for n in (0, 1, 3)]
     _check(temporaries_in_loops, inputs, grad_positions=0)
+
+
+_W = _t(0.5, 1.5, -2.0)
+_GRAPH_MODE_CASES = [
+    (if_elif_else, [(_t(3.0, 2.0, 0.5), _W), (_t(-1.0, 0.5, 0.25), _W), (_t(1.0, 1.0, 2.0), _W)]),
+    (nested_if, [(_t(1.0, 3.0),), (_t(0.5, 0.5),), (_t(-1.0, -2.0),)]),
+    (return_in_if, [(_t(1.0, 2.0),), (_t(-1.0, -2.0),)]),
+    (while_loop, [(_t(1.0, 2.0, 3.0), _W, ms.Tensor(n)) for n in (0, 1, 4)]),
+    (while_break_continue, [(_t(1.0, 0.5), _t(limit)) for limit in (100.0, 4.0, -1.0)]),
+    (for_range_tensor, [(_t(1.0, 2.0), ms.Tensor(n, ms.int32)) for n in (0, 3)]),
+    (if_inside_while, [(_t(4.0, 2.0), ms.Tensor(n)) for n in (0, 5)]),
+]
+
+
+@pytest.mark.parametrize("fn, inputs", _GRAPH_MODE_CASES, ids=[c[0].__name__ for c in _GRAPH_MODE_CASES])
+def test_graph_mode_cell_equals_pynative(fn, inputs):
+    net = type("Net", (nn.Cell,), {"construct": staticmethod(fn)})()  # the function as a construct
+    eager = [net(*args) for args in inputs]
+    grad_fn = ms.grad(net, grad_position=0)
+    eager_grads = [grad_fn(*args) for args in inputs]
+    ms.set_context(mode=ms.GRAPH_MODE)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # compiled: no fallback warning
+        graph = [net(*args) for args in inputs]
+        compiled_grad = jit(grad_fn)
+        graph_grads = [compiled_grad(*args) for args in inputs]
+    assert net._graph_jit.fallback is None
+    assert net._graph_jit.trace_count == 1 and compiled_grad.trace_count == 1
+    _same(graph, eager)
+    _same(graph_grads, eager_grads)
