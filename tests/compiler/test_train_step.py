@@ -490,3 +490,22 @@ def test_learning_rate_changed_between_steps_is_seen_by_the_graph(opt):
         np.testing.assert_allclose(compiled(x, y).asnumpy(), eager(x, y).asnumpy(), rtol=1e-5)
     assert compiled.trace_count == 1
     _assert_same_params(eager, graph)
+
+
+@pytest.mark.parametrize("make", [
+    lambda ps: xoptim.SGD(ps, 0.1, momentum=0.9, maximize=True),
+    lambda ps: xoptim.Adam(ps, 0.01, maximize=True),
+    lambda ps: xoptim.AdamW([{"params": ps[:2], "maximize": True}, {"params": ps[2:]}], 0.01),
+    lambda ps: xoptim.RMSprop(ps, 0.01, maximize=True),
+    lambda ps: xoptim.Adagrad(ps, 0.05, maximize=True),
+], ids=["sgd", "adam", "adamw_group", "rmsprop", "adagrad"])
+def test_experimental_optimizers_maximize_in_graph_mode(make):
+    x, y = _data()
+    eager = _step(make)
+    want = [float(eager(x, y).asnumpy()) for _ in range(3)]
+    graph = _step(make)
+    ms.set_context(mode=ms.GRAPH_MODE)
+    got = [float(graph(x, y).asnumpy()) for _ in range(3)]
+    np.testing.assert_allclose(got, want, rtol=1e-5)
+    assert graph._graph_jit.trace_count == 1
+    _assert_same_params(eager, graph)
