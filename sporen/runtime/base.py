@@ -5,7 +5,8 @@ import importlib
 __all__ = ["Backend", "get_backend", "register_backend", "backend_names"]
 
 # name -> "module" (whose BACKEND it is) or "module:NAME", imported on first use, or a Backend
-_BACKENDS = {"numpy": "sporen.runtime.numpy", "numpy_planned": "sporen.runtime.numpy:PLANNED"}
+_BACKENDS = {"numpy": "sporen.runtime.numpy", "numpy_planned": "sporen.runtime.numpy",
+             "numpy_interpret": "sporen.runtime.numpy:INTERPRET"}
 
 
 class Backend:
@@ -23,10 +24,27 @@ class Backend:
     def run(self, graph, arrays):
         raise NotImplementedError(f"backend '{self.name}' does not implement run()")
 
+    def prepare(self, graph):
+        """What ``run`` would do for ``graph``, done once: an object whose ``run(arrays)`` runs
+        it (a caller that runs one graph many times, as jit does, keeps it). The default runs
+        ``self.run(graph, arrays)``; a backend that plans or compiles returns its prepared form."""
+        return _Prepared(self, graph)
+
     def describe(self, graph):
         """Text about how this backend runs ``graph`` (its memory plan, for one), written by
         ``save_graphs`` as the last stage file; empty when there is nothing beyond the graph."""
         return ""
+
+
+class _Prepared:
+    __slots__ = ("backend", "graph")
+
+    def __init__(self, backend, graph):
+        self.backend = backend
+        self.graph = graph
+
+    def run(self, arrays):
+        return self.backend.run(self.graph, arrays)
 
 
 def register_backend(name, backend):

@@ -184,8 +184,8 @@ def _compiled_step(name, backend):
 @pytest.mark.parametrize("name", ["mlp_adam", "lenet_momentum", "resnet_momentum", "lstm_adam",
                                   "transformer_momentum"])
 def test_planned_training_steps_equal_the_interpreter_and_pynative(name):
-    plain, _, plain_losses = _compiled_step(name, "numpy")
-    planned, compiled, planned_losses = _compiled_step(name, "numpy_planned")
+    plain, _, plain_losses = _compiled_step(name, "numpy_interpret")
+    planned, compiled, planned_losses = _compiled_step(name, "numpy")
     assert compiled.trace_count == 1
     for a, b in zip(plain_losses, planned_losses):
         np.testing.assert_array_equal(a, b)
@@ -231,8 +231,9 @@ def _peak_above_start(run, times=3):
 
 def test_a_planned_training_step_allocates_little_beyond_its_outputs():
     """In steady state the planned MLP step allocates its outputs (the new parameters and
-    moments, which the caller keeps) and the scratch of the two unplanned kernels (the fused
-    cross-entropy and its gradient, a few KiB); the interpreter allocates every intermediate."""
+    moments, which the caller keeps) and what the three unplanned kernels allocate (the fused
+    cross-entropy and its gradient, a few KiB, and relu_grad: its mask and result, 5 bytes an
+    element of the hidden layer); the interpreter allocates every intermediate."""
     graph, arrays = _step_graph()
     pg = PlannedGraph(graph)
     out_bytes = sum(v.size * v.dtype.itemsize for v in graph.outputs)
@@ -242,7 +243,7 @@ def test_a_planned_training_step_allocates_little_beyond_its_outputs():
     planned = _peak_above_start(lambda: pg.run(arrays)) - out_bytes
     assert interpreted > 0.9 * intermediates
     assert planned < 0.1 * intermediates
-    assert set(pg.plan.unplanned) == {"sparse_softmax_cross_entropy", "sparse_softmax_cross_entropy_grad"}
+    assert set(pg.plan.unplanned) == {"sparse_softmax_cross_entropy", "sparse_softmax_cross_entropy_grad", "relu_grad"}
 
 
 def test_save_graphs_writes_the_plan_as_the_last_stage(tmp_path):
@@ -260,3 +261,17 @@ def test_save_graphs_writes_the_plan_as_the_last_stage(tmp_path):
     assert text == get_backend("numpy_planned").describe(final) + "\n"
     assert text.startswith("plan TrainOneStepCell: planned peak ")
     assert text == dump_plan(get_backend("numpy_planned").prepare(final).plan) + "\n"
+
+
+def test_the_default_numpy_backend_is_planned_and_the_interpreter_stays_selectable():
+    from sporen.runtime.numpy import NumpyBackend, PlannedNumpyBackend
+    assert isinstance(get_backend("numpy"), PlannedNumpyBackend)
+    assert get_backend("numpy_planned") is get_backend("numpy")
+    assert isinstance(get_backend("numpy_interpret"), NumpyBackend)
+    graph = _chain()
+    x = np.ones((4, 4), F32)
+    prepared = get_backend("numpy_interpret").prepare(graph)
+    np.testing.assert_array_equal(prepared.run([x])[0], interpret(graph, x)[0])
+    assert get_backend("numpy").prepare(graph) is get_backend("numpy").prepare(graph)
+    with pytest.raises(ValueError, match="must have shape"):
+        get_backend("numpy").run(graph, [np.ones((2, 2), F32)])
