@@ -13,6 +13,7 @@ import numpy as np
 
 from ..ir.graph import Literal
 from ..ir.interpret import interpret
+from ..ops.elementwise import _EXP_LIMIT
 from .base import Backend
 from .plan import VIEW_OPS, dump_plan, plan_memory
 
@@ -147,6 +148,42 @@ def _rsqrt_form(node):
     return write
 
 
+def _sigmoid_form(node):
+    limit = _EXP_LIMIT.get(node.inputs[0].dtype)
+    if limit is None or node.inputs[0].ndim == 0:
+        return None
+
+    # the kernel's passes, in its order: 1 / (1 + exp(min(-x, limit)))
+    def write(out, x):
+        np.negative(x, out=out)
+        np.minimum(out, limit, out=out)
+        np.exp(out, out=out)
+        np.add(out, 1, out=out)
+        np.reciprocal(out, out=out)
+    return write
+
+
+def _softmax_form(node):
+    if node.inputs[0].size == 0:
+        return None
+    axis = node.attrs["axis"]
+
+    # the kernel's passes; the row maxima and sums are small allocations
+    def write(out, x):
+        np.subtract(x, x.max(axis=axis, keepdims=True), out=out)
+        np.exp(out, out=out)
+        np.true_divide(out, out.sum(axis=axis, keepdims=True), out=out)
+    return write
+
+
+def _stack_form(node):
+    axis = node.attrs["axis"]
+
+    def write(out, *xs):
+        np.stack(xs, axis=axis, out=out)
+    return write
+
+
 def _concat_form(node):
     axis = node.attrs["axis"]
 
@@ -168,6 +205,9 @@ OUT_FORMS = {
     "relu": _relu_form,
     "rsqrt": _rsqrt_form,
     "concat": _concat_form,
+    "stack": _stack_form,
+    "sigmoid": _sigmoid_form,
+    "softmax": _softmax_form,
 }
 
 
