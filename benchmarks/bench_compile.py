@@ -6,6 +6,7 @@ Run:  python benchmarks/bench_compile.py           (LeNet-5, ResNet-18, Transfor
       python benchmarks/bench_compile.py --quick   (fewer steady steps)
       python benchmarks/bench_compile.py --only resnet18 --no-torch-compile
       python benchmarks/bench_compile.py --threads 2   (BLAS/torch threads; default 1)
+      python benchmarks/bench_compile.py --backend numpy_planned   (also jit on that backend)
 
 What is measured, per workload (all from fresh models):
 
@@ -26,6 +27,7 @@ What is measured, per workload (all from fresh models):
 """
 import argparse
 import os
+import resource
 import statistics
 import sys
 import tempfile
@@ -72,10 +74,23 @@ except ImportError:
 DEFAULT_WORKLOADS = ("lenet_b32", "resnet18", "transformer")
 
 
+def cpu_seconds():
+    """CPU seconds used so far by this process and its finished child processes (user + system).
+    With one thread per framework this is the work done, whatever else the machine runs: on a
+    loaded machine the wall clock measures the other processes as much as this one."""
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + children.ru_utime + children.ru_stime
+
+
+CLOCKS = {"cpu": cpu_seconds, "wall": time.perf_counter}
+clock = cpu_seconds  # set from --clock in main()
+
+
 def _timed(fn):
-    t0 = time.perf_counter()
+    t0 = clock()
     fn()
-    return time.perf_counter() - t0
+    return clock() - t0
 
 
 def _run_calls(call, n):
@@ -102,13 +117,13 @@ def sporen_compile_breakdown(w, repeat):
     nodes = None
     for _ in range(repeat):
         step = w.sporen_step()
-        t0 = time.perf_counter()
+        t0 = clock()
         traced = trace_full(step, (tx, ty))
-        t1 = time.perf_counter()
+        t1 = clock()
         verify(traced.graph)
-        t2 = time.perf_counter()
+        t2 = clock()
         graph = optimize(traced.graph)
-        t3 = time.perf_counter()
+        t3 = clock()
         parts["trace"].append(t1 - t0)
         parts["verify"].append(t2 - t1)
         parts["passes"].append(t3 - t2)
@@ -137,6 +152,18 @@ def sporen_graph_mode(w, steps, warmup):
     return _summary(times, warmup)
 
 
+def sporen_jit(w, steps, warmup, backend):
+    """Per-call times of ``sporen.jit(step, backend=backend)`` (a fresh step: the first call
+    compiles, and plans memory where the backend does)."""
+    x, y = w.batch()
+    tx, ty = ms.Tensor(x), ms.Tensor(y)
+    step = ms.jit(w.sporen_step(), backend=backend)
+    times = _run_calls(lambda: step(tx, ty).asnumpy(), warmup + steps)
+    if step.trace_count != 1:
+        raise RuntimeError(f"{w.name}: jit on '{backend}' traced {step.trace_count} times, expected 1")
+    return _summary(times, warmup)
+
+
 def sporen_pynative(w, steps):
     x, y = w.batch()
     tx, ty = ms.Tensor(x), ms.Tensor(y)
@@ -152,6 +179,9 @@ def torch_eager(w, steps):
 
 def torch_compiled(w, steps, warmup):
     torch._dynamo.reset()  # nothing compiled for an earlier workload is reused
+    # inductor compiles in this process (its worker pool's CPU time would be invisible to
+    # cpu_seconds until the pool exits); the C++ compiler runs as a waited-for child, counted
+    torch._inductor.config.compile_threads = 1
     x, y = torch_tensors(*w.batch())
     step = torch.compile(w.torch_step())
     return _summary(_run_calls(lambda: step(x, y).item(), warmup + steps), warmup)
@@ -190,16 +220,23 @@ def _table(header, rows):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer steady steps (3) and compile repeats (1)")
+    parser.add_argument("--quick", action="store_true", help="fewer steady steps (3) and compile repeats (2)")
     parser.add_argument("--only", nargs="*", default=None, help=f"workloads (default {' '.join(DEFAULT_WORKLOADS)})")
     parser.add_argument("--steps", type=int, default=None, help="steady steps per column (default 7, quick 3)")
     parser.add_argument("--warmup", type=int, default=3, help="calls counted as warm-up (default 3)")
     parser.add_argument("--compile-repeat", type=int, default=None, help="repeats of the compile breakdown")
     parser.add_argument("--no-torch-compile", action="store_true", help="skip torch.compile (minutes per model)")
+    parser.add_argument("--backend", nargs="*", default=[],
+                        help="also run the step through sporen.jit on these backends (e.g. numpy_planned)")
     parser.add_argument("--threads", type=int, default=1, help="threads for numpy's BLAS and torch (default 1)")
+    parser.add_argument("--clock", choices=sorted(CLOCKS), default="cpu",
+                        help="cpu: CPU seconds of this process and its children (default; stable on a "
+                             "shared machine, meaningful with --threads 1); wall: elapsed seconds")
     args = parser.parse_args()
+    global clock
+    clock = CLOCKS[args.clock]
     steps = args.steps or (3 if args.quick else 7)
-    repeat = args.compile_repeat or (1 if args.quick else 3)
+    repeat = args.compile_repeat or (2 if args.quick else 3)
     names = args.only or list(DEFAULT_WORKLOADS)
     for name in names:
         if name not in WORKLOADS:
@@ -209,11 +246,12 @@ def main():
     print(f"sporen {ms.__version__}; numpy {np.__version__}; torch {torch.__version__ if torch else 'not installed'}; "
           f"mindspore {'installed (columns not implemented)' if mindspore else 'not installed'}; "
           f"{os.cpu_count()} CPUs, {args.threads} thread(s) per framework; load average {_load()}")
-    print(f"steady = best of {steps} calls (median in brackets); warm-up = the first {args.warmup} calls "
-          f"minus {args.warmup} steady steps\n")
+    print(f"clock: {args.clock}; steady = best of {steps} calls (median in brackets); warm-up = the first "
+          f"{args.warmup} calls minus {args.warmup} steady steps\n")
 
     compile_rows = []
     step_rows = []
+    backend_rows = []
     for name in names:
         w = WORKLOADS[name]
         print(f"[{name}] {w.title}", flush=True)
@@ -223,6 +261,12 @@ def main():
         graph = sporen_graph_mode(w, steps, args.warmup)
         print(f"  sporen GRAPH_MODE: first {_fmt(graph['first'])}, steady {_fmt(graph['steady'])} "
               f"(median {_fmt(graph['median'])})", flush=True)
+        for backend in args.backend:
+            other = sporen_jit(w, steps, args.warmup, backend)
+            print(f"  sporen jit on {backend}: first {_fmt(other['first'])}, steady {_fmt(other['steady'])} "
+                  f"(median {_fmt(other['median'])})", flush=True)
+            backend_rows.append([name, backend, _fmt(other["first"]), _fmt(other["warmup"]), _fmt(other["steady"]),
+                                 _ratio(other["steady"], graph["steady"])])
         eager = sporen_pynative(w, steps)
         print(f"  sporen PyNative: steady {_fmt(eager['steady'])} (median {_fmt(eager['median'])})", flush=True)
         teager = tcomp = None
@@ -255,6 +299,10 @@ def main():
     print("\nsteady training step (best of the steady calls); ratios = sporen GRAPH_MODE / the other column")
     print(_table(["workload", "GFLOP/step", "GRAPH", "PyNative", "torch eager", "torch.compile",
                   "/PyNative", "/torch eager", "/torch.compile", "GRAPH GFLOP/s"], step_rows))
+
+    if backend_rows:
+        print("\nsporen.jit on other backends (ratio = steady step / GRAPH_MODE's on numpy)")
+        print(_table(["workload", "backend", "first call", "warm-up", "steady", "ratio"], backend_rows))
 
 
 if __name__ == "__main__":
