@@ -193,12 +193,30 @@ def test_sporen_optimizer_without_a_traced_rule_is_a_clear_error():
         jit(step)(x, y)
 
 
-def test_schedule_values_in_the_graph_follow_the_global_step():
-    sched = nn.PolynomialDecayLR(0.1, 0.01, 4, 0.5)
+_SCHEDULES = {
+    "exponential": lambda: nn.ExponentialDecayLR(0.1, 0.9, 4),
+    "exponential_stair": lambda: nn.ExponentialDecayLR(0.1, 0.9, 4, is_stair=True),
+    "natural_exp": lambda: nn.NaturalExpDecayLR(0.1, 0.9, 4),
+    "natural_exp_stair": lambda: nn.NaturalExpDecayLR(0.1, 0.9, 4, is_stair=True),
+    "inverse": lambda: nn.InverseDecayLR(0.1, 0.5, 4),
+    "inverse_stair": lambda: nn.InverseDecayLR(0.1, 0.5, 4, is_stair=True),
+    "cosine": lambda: nn.CosineDecayLR(0.01, 0.1, 4),
+    "polynomial": lambda: nn.PolynomialDecayLR(0.1, 0.01, 4, 0.5),
+    "polynomial_update_decay_steps": lambda: nn.PolynomialDecayLR(0.1, 0.01, 4, 2.0, update_decay_steps=True),
+    "warmup": lambda: nn.WarmUpLR(0.1, 4),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_SCHEDULES))
+def test_schedule_values_in_the_graph_follow_the_global_step(name):
+    sched = _SCHEDULES[name]()
     compiled = jit(sched)
-    for k in (0, 1, 3, 4, 9):
+    for k in (0, 1, 3, 4, 6, 9):
         step = ms.Tensor(np.array([k], np.int32))
-        np.testing.assert_array_equal(compiled(step).asnumpy(), sched(step).asnumpy())
+        want = sched(step)
+        got = compiled(step)
+        assert got.shape == want.shape == (1,) and got.dtype == want.dtype == ms.float32
+        np.testing.assert_array_equal(got.asnumpy(), want.asnumpy())
     assert compiled.trace_count == 1
 
 
