@@ -140,11 +140,30 @@ def _replay(graph, tensors):
     for node in graph.nodes:
         args = [value(v) for v in node.inputs]
         if node.subgraphs:
-            from ..frontend.trace import apply_control  # the control-flow path of the front end
-            res = apply_control(node.op, args, node.attrs, node.subgraphs)
+            res = _control(node, args, tr)
         else:
             res = node.op(*args, **node.attrs)
         if type(res) is not tuple:
             res = (res,)
         env.update(zip(node.outputs, res))
     return [value(v) for v in graph.outputs]
+
+
+def _control(node, args, tr):
+    """A control-flow node in a replay. Eagerly (under a gradient tape) the branch taken and the
+    loop's iterations are replayed in Python, so the tape records exactly the ops that ran, as in
+    PyNative; inside a trace the node is re-emitted through the front end's control-flow path."""
+    name = node.op.name
+    if tr is None and name == "if":
+        branch = node.subgraphs[0] if bool(args[0]._array()) else node.subgraphs[1]
+        return tuple(_replay(branch, args[1:]))
+    if tr is None and name == "while":
+        cond_g, body_g = node.subgraphs
+        n_carry = node.attrs["n_carry"]
+        carries = list(args[:n_carry])
+        invariants = list(args[n_carry:])
+        while bool(_replay(cond_g, carries + invariants)[0]._array()):
+            carries = _replay(body_g, carries + invariants)
+        return tuple(carries)
+    from ..frontend.trace import apply_control
+    return apply_control(node.op, args, node.attrs, node.subgraphs)

@@ -191,6 +191,25 @@ def test_jit_function_with_several_outputs_round_trips(tmp_path):
     assert loaded.func_graph.input_names == ("x", "y")
 
 
+class _Scaled(nn.Cell):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Dense(3, 2)
+
+    def construct(self, x, times, square=False):
+        y = self.fc(x) * times
+        return y * y if square else y
+
+
+def test_static_arguments_are_baked_into_the_exported_graph(tmp_path):
+    net = _Scaled()
+    x = _x((2, 3))
+    ms.export(net, x, 3, True, file_name=str(tmp_path / "net"), file_format="MINDIR")
+    loaded = ms.load(str(tmp_path / "net.mindir"))
+    assert loaded.func_graph.input_names == ("x",)
+    np.testing.assert_array_equal(loaded(x).asnumpy(), net(x, 3, True).asnumpy())
+
+
 class _WhileModel(nn.Cell):
     """A tensor-dependent while loop and if (control-flow nodes with subgraphs)."""
 
@@ -228,6 +247,22 @@ def test_control_flow_model_round_trips_through_mindir(tmp_path):
     np.testing.assert_array_equal(loaded(x).asnumpy(), expected)
     other = ms.Tensor(np.full((2, 4), 30.0, np.float32))  # another trip count, the other branch
     np.testing.assert_array_equal(loaded(other).asnumpy(), net(other).asnumpy())
+
+
+def test_gradient_through_a_loaded_control_flow_model_equals_the_network(tmp_path):
+    _control_flow_ops()
+    net = _WhileModel()
+    x = ms.Tensor(np.random.default_rng(0).random((2, 4)).astype(np.float32))
+    ms.export(net, x, file_name=str(tmp_path / "cf"), file_format="MINDIR")
+    loaded = ms.load(str(tmp_path / "cf.mindir"))
+
+    def loss_of(cell):
+        return lambda inp: cell(inp).sum()
+
+    expected = ms.grad(loss_of(net))(x).asnumpy()
+    np.testing.assert_allclose(ms.grad(loss_of(loaded))(x).asnumpy(), expected, rtol=1e-6)
+    in_jit = ms.jit(lambda inp: ms.grad(loss_of(loaded))(inp))(x).asnumpy()
+    np.testing.assert_allclose(in_jit, expected, rtol=1e-5)
 
 
 def test_control_flow_model_runs_in_onnxruntime_as_if_and_loop(tmp_path):
