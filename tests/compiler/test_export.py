@@ -155,6 +155,17 @@ def test_graph_cell_wraps_a_loaded_graph_and_takes_new_parameter_values(tmp_path
     np.testing.assert_array_equal(nn.GraphCell(cell)(x).asnumpy(), expected)  # copies current values
 
 
+def test_graph_cell_outputs_of_earlier_calls_stay_valid(tmp_path):
+    net, x = _model("lenet", training=False)
+    other = _x((4, 1, 32, 32), 5)
+    ms.export(net, x, file_name=str(tmp_path / "lenet"), file_format="MINDIR")
+    loaded = ms.load(str(tmp_path / "lenet.mindir"))
+    first = loaded(x)
+    second = loaded(other)
+    np.testing.assert_array_equal(first.asnumpy(), _predict(net, x))
+    np.testing.assert_array_equal(second.asnumpy(), _predict(net, other))
+
+
 def test_graph_cell_runs_in_graph_mode_and_under_grad(tmp_path):
     net, x = _model("lenet", training=False)
     ms.export(net, x, file_name=str(tmp_path / "lenet"), file_format="MINDIR")
