@@ -406,7 +406,9 @@ def check_declared_inputs(declared, args):
     """Check a call's positional arguments against ``Cell.set_inputs``'s declaration (MindSpore's
     rules and messages: the number of inputs, and for each declared Tensor the dtype, the rank and
     every dim that is not -1). Return ``{id(argument tensor): dynamic dims}``."""
-    if len(declared) != len(args):
+    # entries that are None (set_inputs by name) declare nothing: the call may leave them out
+    unconstrained = len(args) < len(declared) and all(d is None for d in declared[len(args):])
+    if len(declared) != len(args) and not unconstrained:
         raise ValueError(f"The number of 'set_inputs' Tensor must be equal to network's inputs, but got "
                          f"'set_inputs': {len(declared)} and network's input: {len(args)}.")
     dynamic = {}

@@ -1,4 +1,5 @@
 """Cell: the base class of every layer and network (MindSpore's ``nn.Cell``)."""
+import inspect
 import time
 import warnings
 from collections import OrderedDict, namedtuple
@@ -402,13 +403,16 @@ class Cell:
     # --- misc MindSpore API --------------------------------------------------------------------
     def set_inputs(self, *inputs, **kwargs):
         """Declare the inputs of the Cell's graph (MindSpore's ``Cell.set_inputs``): one Tensor (or
-        tuple/list of Tensors) per positional input of ``construct``; a dim given as None
+        tuple/list of Tensors) per positional input of ``construct``, or, by name
+        (``set_inputs(x=...)``), some of them; a dim given as None
         (``Tensor(shape=[None, 784], dtype=ms.float32)``) is dynamic. In GRAPH_MODE, calls whose
         shapes match the declaration share one compiled graph template (see
         ``sporen.frontend.dynamic``); a call that does not match raises ValueError."""
+        if inputs and kwargs:
+            raise ValueError(f"For Cell, set_inputs should only set inputs or kwargs(inputs: {inputs}, "
+                             f"kwargs: {kwargs})!")
         if kwargs:
-            raise NotImplementedError("Cell.set_inputs: keyword inputs are not supported yet; declare the "
-                                      "inputs positionally")
+            inputs = _inputs_by_name(self, kwargs)  # MindSpore's incremental mode
         for index, value in enumerate(inputs):
             if not _is_input_declaration(value):
                 raise TypeError(f"Cell.set_inputs: input {index} must be a Tensor, a tuple or list of "
@@ -875,6 +879,18 @@ def _graph_function(cell):
         return fn
     from ..frontend.dynamic import DynamicFunction
     return DynamicFunction(cell, fn.backend_name, inputs=declared)
+
+
+def _inputs_by_name(cell, named):
+    """``set_inputs(x=...)``: the declaration as one entry per positional argument of
+    ``construct`` (None where nothing is declared)."""
+    parameters = inspect.signature(cell.construct).parameters
+    names = [n for n, p in parameters.items() if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    for name in named:
+        if name not in names:
+            raise ValueError(f"Cell.set_inputs: '{name}' is not an argument of {type(cell).__name__}.construct; "
+                             f"its arguments are {names}")
+    return tuple(named.get(name) for name in names)
 
 
 def _is_input_declaration(value):

@@ -420,6 +420,37 @@ def test_call_not_matching_the_declaration_is_a_value_error():
     assert net._graph_jit.fn.trace_count == 0
 
 
+class _TwoInputs(nn.Cell):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Dense(8, 4)
+
+    def construct(self, x, bias, scale=2.0):
+        return self.fc(x) * scale + bias
+
+
+def test_set_inputs_by_name_declares_some_inputs():
+    ms.set_seed(16)
+    net = _TwoInputs()
+    net.set_inputs(x=ms.Tensor(shape=[None, 8], dtype=ms.float32))
+    assert net.get_inputs()[1:] == (None, None)
+    rng = np.random.default_rng(16)
+    bias = ms.Tensor(np.ones(4, np.float32))
+    for b in (3, 5, 6):
+        eager, graph = _both_modes(net, _batch(rng, b), bias)
+        _assert_close(eager, graph)
+    fn = net._graph_jit.fn
+    assert (fn.trace_count, fn.instance_count) == (2, 2)
+    with pytest.raises(ValueError, match=r"The 1th input shape of 'set_inputs' .* \(-1, 8\) and network's input: "
+                                         r"\(3, 7\)"):
+        net(ms.Tensor(np.zeros((3, 7), np.float32)), bias)
+    with pytest.raises(ValueError, match=r"Cell.set_inputs: 'y' is not an argument of _TwoInputs.construct; its "
+                                         r"arguments are \['x', 'bias', 'scale'\]"):
+        net.set_inputs(y=ms.Tensor(shape=[None], dtype=ms.float32))
+    with pytest.raises(ValueError, match="For Cell, set_inputs should only set inputs or kwargs"):
+        net.set_inputs(ms.Tensor(shape=[None, 8], dtype=ms.float32), bias=bias)
+
+
 def test_set_inputs_after_a_static_compile_switches_to_the_template():
     rng = np.random.default_rng(11)
     net = _MLP()
