@@ -24,9 +24,12 @@ class Backend:
     def run(self, graph, arrays):
         raise NotImplementedError(f"backend '{self.name}' does not implement run()")
 
-    def prepare(self, graph):
+    def prepare(self, graph, donate=()):
         """What ``run`` would do for ``graph``, done once: an object whose ``run(arrays)`` runs
-        it (a caller that runs one graph many times, as jit does, keeps it). The default runs
+        it (a caller that runs one graph many times, as jit does, keeps it). ``donate`` lists
+        pairs ``(output index, param index)`` where the caller replaces the param's array by the
+        output after each run (a parameter update): a backend may then compute the output into
+        the param's array and return that array. The default ignores it and runs
         ``self.run(graph, arrays)``; a backend that plans or compiles returns its prepared form."""
         return _Prepared(self, graph)
 

@@ -225,14 +225,33 @@ def out_form(node):
 
 # --- the planned executor ---------------------------------------------------------------------
 
+def _fresh(result, arena):
+    """``result`` as an array the caller may keep: copied when it views planned memory."""
+    if type(result) is not np.ndarray:
+        result = np.asarray(result)
+    if result.base is not None and np.may_share_memory(result, arena):
+        result = result.copy()
+    return result
+
+
+def _can_write(node):
+    return out_form(node) is not None
+
+
 class PlannedGraph:
     """A graph with its memory plan and one arena, ready to run many times. ``run(arrays)`` returns
     fresh output arrays; every intermediate a kernel can write with ``out=`` goes to its planned
-    buffer, so a run allocates only the outputs and what the other kernels allocate."""
+    buffer, so a run allocates only the outputs and what the other kernels allocate.
 
-    def __init__(self, graph):
+    ``donate``: pairs ``(output index, param index)``: the caller replaces the param's array by
+    that output after the run (a parameter update), so where the plan finds it safe the output is
+    computed into the param's array itself, and is that array (see ``plan_memory``). A param array
+    that is read-only, or the same array object as another argument, is not written: that output
+    is then fresh for this run."""
+
+    def __init__(self, graph, donate=()):
         self.graph = graph
-        self.plan = plan_memory(graph)
+        self.plan = plan_memory(graph, donate, _can_write)
         self.arena = np.empty(self.plan.arena_bytes, np.uint8)
         self._busy = False
         self._build()
@@ -269,19 +288,26 @@ class PlannedGraph:
                 outs.append(len(template))
                 template.append(None)
             planned = [v in plan.offsets for v in node.outputs]
-            write = out_form(node) if all(planned) else None
+            donated = len(node.outputs) == 1 and node.outputs[0] in plan.donated
+            write = out_form(node) if all(planned) or donated else None
             if node.op.name in VIEW_OPS and node.outputs and node.outputs[0] in plan.roots:
                 kind = "view"
+            elif donated:
+                kind = "donate"
+                node_attrs = dict(node.attrs)
+                # (the write form, the kernel for a run where the param cannot be written)
+                write = (write, node.op.kernel, node_attrs, slot[graph.params[plan.donated[node.outputs[0]]]])
             elif write is not None:
                 kind = "write"
             else:
                 kind = "kernel"
                 if any(planned):
                     unplanned.append(node.op.name)
-            steps.append((kind, write if kind == "write" else node.op.kernel, tuple(ins), tuple(outs),
+            steps.append((kind, write if kind in ("write", "donate") else node.op.kernel, tuple(ins), tuple(outs),
                           [v for v in node.outputs], node.attrs, node.subgraphs, node.op.nout))
         self.template = template
         self.steps = steps
+        self.donated_slots = tuple(sorted({slot[graph.params[j]] for j in plan.donated.values()}))
         self.out_slots = []
         for v in graph.outputs:
             if type(v) is Literal:
@@ -326,6 +352,7 @@ class PlannedGraph:
             if a.shape != p.shape or a.dtype != p.dtype:
                 interpret(self.graph, *arrays)  # raises the interpreter's message about argument i
             vals[i] = a
+        writable = self._writable_params(vals)
         arena = self.arena
         may_share = np.may_share_memory
         for kind, fn, ins, outs, bufs, attrs, subgraphs, nout in self.bound:
@@ -333,6 +360,16 @@ class PlannedGraph:
                 buf = bufs[0]
                 fn(buf, *[vals[i] for i in ins])
                 vals[outs[0]] = buf
+                continue
+            if kind == "donate":
+                write, kernel, kernel_attrs, param_slot = fn
+                args = [vals[i] for i in ins]
+                if param_slot in writable:
+                    buf = vals[param_slot]
+                    write(buf, *args)
+                    vals[outs[0]] = buf
+                else:
+                    vals[outs[0]] = _fresh(kernel(*args, **kernel_attrs), arena)
                 continue
             args = [vals[i] for i in ins]
             if subgraphs:
@@ -367,6 +404,21 @@ class PlannedGraph:
                 results.append(vals[s])
         return tuple(results)
 
+    def _writable_params(self, vals):
+        """The slots of the donated params whose arrays may be written this run."""
+        if not self.donated_slots:
+            return ()
+        seen = {}
+        for i in range(self.n_params):
+            key = id(vals[i])
+            seen[key] = seen.get(key, 0) + 1
+        ok = set()
+        for s in self.donated_slots:
+            a = vals[s]
+            if type(a) is np.ndarray and a.flags.writeable and seen[id(a)] == 1:
+                ok.add(s)
+        return ok
+
     def describe(self):
         """The plan's text (``runtime.plan.dump_plan``)."""
         return dump_plan(self.plan)
@@ -386,19 +438,22 @@ class PlannedNumpyBackend(Backend):
         self._plans = collections.OrderedDict()
 
     def _forget(self, key):
-        self._plans.pop(key, None)
+        for k in [k for k in self._plans if k[0] == key]:
+            del self._plans[k]
 
-    def prepare(self, graph):
-        """The PlannedGraph of ``graph``: a runnable with ``run(arrays)`` (made once, then cached)."""
-        key = id(graph)
+    def prepare(self, graph, donate=()):
+        """The PlannedGraph of ``graph`` (with ``donate``, see PlannedGraph): a runnable with
+        ``run(arrays)``, made once, then cached."""
+        donate = tuple(donate)
+        key = (id(graph), donate)
         entry = self._plans.get(key)
         if entry is not None and entry.graph is graph:
             self._plans.move_to_end(key)
             return entry
-        entry = PlannedGraph(graph)
+        entry = PlannedGraph(graph, donate)
         self._plans[key] = entry
         try:
-            weakref.finalize(graph, self._forget, key)
+            weakref.finalize(graph, self._forget, id(graph))
         except TypeError:  # Graph without __weakref__: the bounds below alone apply
             pass
         total = sum(e.arena.nbytes for e in self._plans.values())

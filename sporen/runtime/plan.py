@@ -46,10 +46,11 @@ class MemoryPlan:
     live_peak:  the largest total of planned bytes live at one node (a lower bound for any plan)
     naive_bytes: the sum of the bytes of every intermediate value (what a run that keeps every
                 value, like the reference interpreter, holds at its end)
+    donated:    output Var -> the index of the param whose array it is computed into
     """
 
     __slots__ = ("graph", "offsets", "roots", "fresh", "first", "last", "arena_bytes", "live_peak",
-                 "naive_bytes", "unplanned")
+                 "naive_bytes", "unplanned", "donated")
 
     def __init__(self, graph):
         self.graph = graph
@@ -62,6 +63,7 @@ class MemoryPlan:
         self.live_peak = 0
         self.naive_bytes = 0
         self.unplanned = ()  # the op names a backend could not point at a buffer (set by the backend)
+        self.donated = {}  # output Var -> index of the param whose array it is written into
 
     @property
     def n_planned(self):
@@ -148,11 +150,52 @@ def _place(items):
     return offsets, arena
 
 
-def plan_memory(graph):
+def _donations(graph, donate, first, last, roots, can_write):
+    """``{output Var: param index}`` for the pairs of ``donate`` that are safe: the output is a
+    value of the param's shape and dtype, computed by a node that ``can_write`` into a given
+    array, after every read of the param (or, for a ufunc, by the node making the last read:
+    numpy's ufuncs handle an output that overlaps an input), and the param is not returned."""
+    accepted = {}
+    used = set()
+    producers = {}
+    for index, node in enumerate(graph.nodes):
+        for out in node.outputs:
+            producers[out] = (index, node)
+    params = graph.params
+    for k, j in donate:
+        if not (0 <= k < len(graph.outputs) and 0 <= j < len(params)) or j in used:
+            continue
+        out = graph.outputs[k]
+        param = params[j]
+        if not isinstance(out, Var) or out in accepted or out not in producers or out in roots:
+            continue
+        if sum(1 for v in graph.outputs if v is out) != 1:
+            continue
+        if tuple(out.shape) != tuple(param.shape) or out.dtype != param.dtype or out.size == 0:
+            continue
+        index, node = producers[out]
+        if len(node.outputs) != 1 or not can_write(node):
+            continue
+        read = last[param]
+        if read > index or (read == index and not isinstance(node.op.kernel, np.ufunc)):
+            continue
+        accepted[out] = j
+        used.add(j)
+    return accepted
+
+
+def plan_memory(graph, donate=(), can_write=None):
     """Plan the memory of ``graph``'s intermediate values (see the module's docstring for what is
-    planned). Nodes with subgraphs are planned like any node (their subgraphs run on their own)."""
+    planned). Nodes with subgraphs are planned like any node (their subgraphs run on their own).
+
+    ``donate``: pairs ``(output index, param index)`` where the caller will replace the param's
+    array by that output (a parameter's update): where it is safe (see ``_donations``; ``can_write``
+    tells which nodes can write into a given array) the output is computed into the param's own
+    array, so a training step need not allocate its new parameters (``plan.donated``)."""
     plan = MemoryPlan(graph)
     first, last, roots = _lifetimes(graph)
+    if donate and can_write is not None:
+        plan.donated = _donations(graph, donate, first, last, roots, can_write)
     plan.first = first
     plan.last = last
     plan.roots = roots
@@ -194,6 +237,8 @@ def _kib(n):
 
 
 def _where_text(plan, var, slots):
+    if var in plan.donated:
+        return f"into param {plan.donated[var]}"
     if var in plan.offsets:
         off = plan.offsets[var]
         return f"buf{slots[off]} @{off}+{_nbytes(var)}"
@@ -221,7 +266,8 @@ def dump_plan(plan):
         f"{plan.n_buffers} buffers for {plan.n_planned} values; most live at once {plan.live_peak} "
         f"bytes; naive {plan.naive_bytes} bytes (every intermediate kept)",
         f"  unplanned kernels: {len(plan.unplanned)}" + (f" ({', '.join(unplanned)})" if unplanned else ""),
-        "  outputs: fresh arrays owned by the caller",
+        "  outputs: fresh arrays owned by the caller"
+        + (f", {len(plan.donated)} written into their params' arrays" if plan.donated else ""),
     ]
     params = ", ".join(f"{namer.define(p)}: {_type_text(p)}" for p in graph.params)
     lines.append(f"graph {graph.name}({params}) {{")

@@ -275,3 +275,87 @@ def test_the_default_numpy_backend_is_planned_and_the_interpreter_stays_selectab
     assert get_backend("numpy").prepare(graph) is get_backend("numpy").prepare(graph)
     with pytest.raises(ValueError, match="must have shape"):
         get_backend("numpy").run(graph, [np.ones((2, 2), F32)])
+
+
+# --- donation: parameter updates computed into the parameters' own arrays --------------------------
+def _donating_step():
+    """The MLP step (batch 64) traced, with its write-backs as donations ``(output, param)``."""
+    model, _, classes, make_opt = _MODELS["mlp_momentum"]
+    x, y = _data((64, 784), classes)
+    step = _train_step(model, make_opt)
+    traced = trace_full(step, (x, y))
+    graph = optimize(traced.graph)
+    n_in = len(graph.params) - len(traced.captures)
+    index = {id(t): n_in + i for i, t in enumerate(traced.captures)}
+    donate = tuple((traced.n_out + k, index[id(t)]) for k, (_, t) in enumerate(traced.writes))
+    arrays = [x.asnumpy(), y.asnumpy()] + [t._array().copy() for t in traced.captures]
+    return graph, donate, arrays
+
+
+def _steps(run, graph, donate, arrays, n):
+    """``n`` runs, each output of ``donate`` replacing its param's array, as jit's write-back does."""
+    arrays = list(arrays)
+    for _ in range(n):
+        results = run(arrays)
+        for k, j in donate:
+            arrays[j] = results[k]
+    return arrays, results
+
+
+def test_donated_updates_are_written_into_the_params_arrays_and_equal_the_interpreter():
+    graph, donate, arrays = _donating_step()
+    pg = PlannedGraph(graph, donate)
+    assert len(pg.plan.donated) == len(donate) == 8  # 4 parameters, 4 momenta
+    assert "8 written into their params' arrays" in pg.describe()
+    want, want_last = _steps(lambda a: interpret(graph, *a), graph, donate, arrays, STEPS)
+    mine = [a.copy() for a in arrays]
+    held = list(mine)
+    got, got_last = _steps(pg.run, graph, donate, mine, STEPS)
+    for _, j in donate:
+        assert got[j] is held[j]  # the same array, updated in place, at every step
+    for a, b in zip(want + list(want_last), got + list(got_last)):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_a_donating_training_step_allocates_almost_nothing():
+    graph, donate, arrays = _donating_step()
+    pg = PlannedGraph(graph, donate)
+    state = {"arrays": list(arrays)}
+
+    def run():
+        results = pg.run(state["arrays"])
+        for k, j in donate:
+            state["arrays"][j] = results[k]
+        return results
+    params_bytes = sum(a.nbytes for a in arrays[2:])
+    allocated = _peak_above_start(run)
+    assert params_bytes > 400_000
+    assert allocated < 0.1 * pg.plan.naive_bytes
+    assert allocated < 0.1 * params_bytes
+
+
+def test_donation_is_refused_where_the_param_is_read_later_and_skipped_for_read_only_arrays():
+    w = Var((3,), F32)
+    g = Var((3,), F32)
+    new_w = Var((3,), F32)
+    late = Var((3,), F32)
+    graph = Graph("d", [w, g], [_node("sub", [w, g], [new_w]), _node("mul", [w, new_w], [late])], [new_w, late])
+    assert PlannedGraph(graph, ((0, 0),)).plan.donated == {}  # w is read after new_w exists
+    safe = Graph("s", [w, g], [_node("sub", [w, g], [new_w])], [new_w])
+    pg = PlannedGraph(safe, ((0, 0),))
+    assert pg.plan.donated == {new_w: 0}  # a ufunc may write over the input it reads
+    a = np.array([1, 2, 3], F32)
+    b = np.array([0.5, 0.5, 0.5], F32)
+    (out,) = pg.run([a, b])
+    assert out is a
+    np.testing.assert_array_equal(a, [0.5, 1.5, 2.5])
+    frozen = np.array([1, 2, 3], F32)
+    frozen.flags.writeable = False
+    (out,) = pg.run([frozen, b])
+    assert out is not frozen
+    np.testing.assert_array_equal(out, [0.5, 1.5, 2.5])
+    np.testing.assert_array_equal(frozen, [1, 2, 3])
+    same = np.array([1, 2, 3], F32)
+    (out,) = pg.run([same, same])  # the array is also the other argument: not written
+    assert out is not same
+    np.testing.assert_array_equal(out, [0, 0, 0])
