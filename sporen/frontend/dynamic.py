@@ -33,7 +33,15 @@ graph for shapes it cannot make dynamic; ``fallback_count`` counts those calls. 
 or instantiated, is cached by the exact signature, so a size seen before runs at once.
 
 ``jit(fn, dynamic=1)`` is ``DynamicFunction(fn, backend)``; ``Cell.set_inputs`` makes GRAPH_MODE
-run the cell through ``DynamicFunction(cell, backend, inputs=declared)``.
+run the cell through ``DynamicFunction(cell, backend, inputs=declared)``; ``enable_dynamic`` (above
+``@jit``) declares arguments by name. At most MAX_CACHED graphs are kept per function.
+
+Known limits: a number that depends on a size in a way no formula here expresses, and that reaches
+only a float constant (never a shape, which the verifier checks), could be taken for a constant or a
+wrong polynomial (``min(batch, 8)`` traced at 10 and 71); a tensor that the function reads without
+it being reachable from its Cells, closures or globals is baked into the template's graph (a
+static-shape jit reads such a tensor at every call when it is over 256 bytes); dynamic rank
+(``Tensor(shape=None)``) is not supported.
 """
 import contextlib
 import inspect
