@@ -12,7 +12,8 @@ What is measured, per workload (all from fresh models):
 
 - sporen compile, broken down: ``trace`` (symbolic tracing of the step, autodiff and optimizer
   update included), ``verify`` (the IR verifier, which jit runs on the traced graph) and ``passes``
-  (the pass pipeline), each the best of --compile-repeat runs on freshly built steps.
+  (the pass pipeline) and ``plan`` (the static memory plan, made by ``Backend.prepare`` where the
+  default backend has one), each the best of --compile-repeat runs on freshly built steps.
 - sporen GRAPH_MODE: the first call (compile + the first run) and the steady step (the best of
   --steps calls: on a shared machine other processes only add time; the median is printed in the
   log); "warm-up" is the time of the first --warmup calls minus that many steady steps: the time
@@ -59,6 +60,7 @@ import sporen as ms  # noqa: E402
 from sporen.frontend.trace import trace_full  # noqa: E402
 from sporen.ir.verify import verify  # noqa: E402
 from sporen.passes.pipeline import optimize  # noqa: E402
+from sporen.runtime import get_backend  # noqa: E402
 from workloads import WORKLOADS, torch_tensors  # noqa: E402
 
 try:
@@ -113,7 +115,9 @@ def sporen_compile_breakdown(w, repeat):
     counts before and after the passes."""
     x, y = w.batch()
     tx, ty = ms.Tensor(x), ms.Tensor(y)
-    parts = {"trace": [], "verify": [], "passes": []}
+    backend = get_backend("numpy")
+    prepare = getattr(backend, "prepare", None)  # a backend that plans memory at compile time
+    parts = {"trace": [], "verify": [], "passes": [], "plan": []}
     nodes = None
     for _ in range(repeat):
         step = w.sporen_step()
@@ -124,12 +128,16 @@ def sporen_compile_breakdown(w, repeat):
         t2 = clock()
         graph = optimize(traced.graph)
         t3 = clock()
+        if prepare is not None:
+            prepare(graph)
+        t4 = clock()
         parts["trace"].append(t1 - t0)
         parts["verify"].append(t2 - t1)
         parts["passes"].append(t3 - t2)
+        parts["plan"].append(t4 - t3)
         nodes = (len(traced.graph.nodes), len(graph.nodes))
     out = {k: min(v) for k, v in parts.items()}
-    out["total"] = out["trace"] + out["verify"] + out["passes"]
+    out["total"] = out["trace"] + out["verify"] + out["passes"] + out["plan"]
     out["nodes"] = nodes
     return out
 
@@ -257,7 +265,8 @@ def main():
         print(f"[{name}] {w.title}", flush=True)
         bd = sporen_compile_breakdown(w, repeat)
         print(f"  sporen compile: trace {_fmt(bd['trace'])}, verify {_fmt(bd['verify'])}, passes "
-              f"{_fmt(bd['passes'])} (nodes {bd['nodes'][0]} -> {bd['nodes'][1]})", flush=True)
+              f"{_fmt(bd['passes'])}, memory plan {_fmt(bd['plan'])} (nodes {bd['nodes'][0]} -> "
+              f"{bd['nodes'][1]})", flush=True)
         graph = sporen_graph_mode(w, steps, args.warmup)
         print(f"  sporen GRAPH_MODE: first {_fmt(graph['first'])}, steady {_fmt(graph['steady'])} "
               f"(median {_fmt(graph['median'])})", flush=True)
@@ -279,7 +288,7 @@ def main():
                       f"(median {_fmt(tcomp['median'])})", flush=True)
         tc_warm = tcomp["warmup"] if tcomp else None
         compile_rows.append([
-            name, _fmt(bd["trace"]), _fmt(bd["verify"]), _fmt(bd["passes"]), _fmt(bd["total"]),
+            name, _fmt(bd["trace"]), _fmt(bd["verify"]), _fmt(bd["passes"]), _fmt(bd["plan"]), _fmt(bd["total"]),
             _fmt(graph["first"]), _fmt(graph["warmup"]),
             _fmt(tcomp["first"]) if tcomp else "-", _fmt(tc_warm),
             _ratio(tc_warm, bd["total"]), "not installed" if mindspore is None else "-"])
@@ -293,7 +302,7 @@ def main():
             f"{gflop / graph['steady']:.1f}"])
     print(f"\nload average at the end: {_load()}")
     print("\ncompile time (sporen: numpy backend; ratio = torch.compile warm-up / sporen compile)")
-    print(_table(["workload", "trace", "verify", "passes", "sporen compile", "GRAPH first call",
+    print(_table(["workload", "trace", "verify", "passes", "plan", "sporen compile", "GRAPH first call",
                   "GRAPH warm-up", "torch.compile first call", "torch.compile warm-up", "ratio",
                   "MindSpore"], compile_rows))
     print("\nsteady training step (best of the steady calls); ratios = sporen GRAPH_MODE / the other column")
