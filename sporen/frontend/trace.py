@@ -201,7 +201,7 @@ class _SubTrace(_Trace):
     param of the subgraph, and the control-flow node passes the outer value in. With ``closed`` no
     value may be lifted (a graph traced from another closed graph) and constants stay Literals."""
 
-    __slots__ = ("parent", "lifted", "closed")
+    __slots__ = ("parent", "lifted", "closed", "constants")
 
     def __init__(self, parent, closed):
         super().__init__()
@@ -210,6 +210,7 @@ class _SubTrace(_Trace):
         self.defined = set()
         self.lifted = {}  # key (outer Var, or id of a concrete tensor) -> (tensor, Var, original data)
         self.closed = closed
+        self.constants = {}  # id -> (tensor, array): the concrete tensors read as Literals
 
     def find_literal(self, key):
         lit = self.literals.get(key)
@@ -227,6 +228,7 @@ class _SubTrace(_Trace):
             key = id(t)
             lit = self.find_literal(key)
             if lit is not None:
+                self.constants[key] = (t, data)
                 return lit
             if data is None:
                 data = t._array()
@@ -235,6 +237,7 @@ class _SubTrace(_Trace):
                 lit = Literal(data)
                 self.literals[key] = lit
                 self.keep.append(t)
+                self.constants[key] = (t, data)
                 return lit
         hit = self.lifted.get(key)
         if hit is not None:
@@ -293,8 +296,10 @@ def trace_sub(fn, avals, closed=False, owned=(), writes=False):
         leaves = []
         struct = _flatten(out, leaves)
         values = [sub.value_of(t) for t in leaves]
-        for key, (t, _, original) in list(sub.lifted.items()):
-            before = key if isinstance(key, Var) else original
+        read = [(key, t, key if isinstance(key, Var) else original)
+                for key, (t, _, original) in sub.lifted.items()]
+        read += [(key, t, original) for key, (t, original) in sub.constants.items() if key not in sub.lifted]
+        for key, t, before in read:
             if t._data is not before and id(t) not in owned:
                 written.append((key, t, sub.value_of(_wrap(t._data))))
     finally:
@@ -302,6 +307,9 @@ def trace_sub(fn, avals, closed=False, owned=(), writes=False):
         for key, (t, _, original) in sub.lifted.items():
             if id(t) not in owned:
                 t._data = key if isinstance(key, Var) else original
+        for key, (t, original) in sub.constants.items():
+            if id(t) not in owned and key not in sub.lifted:
+                t._data = original
     if written and not writes:
         raise NotImplementedError(f"tensor-dependent control flow is not supported yet in jit: "
                                   f"{_user_location()}: a tensor of shape {written[0][1].shape} is written "

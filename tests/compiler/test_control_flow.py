@@ -663,3 +663,17 @@ def test_graph_mode_cell_equals_pynative(fn, inputs):
     assert net._graph_jit.trace_count == 1 and compiled_grad.trace_count == 1
     _same(graph, eager)
     _same(graph_grads, eager_grads)
+
+
+def fill_rows(x, n):
+    out = ops.zeros((4, 3), ms.float32)
+    for i in range(n):  # a tensor written in place in the loop: carried by the while node
+        out[i] = x[i] * (i + 1)
+    return out
+
+
+def test_in_place_writes_inside_a_loop_are_carried():
+    x = ms.Tensor(np.arange(12, dtype=np.float32).reshape(4, 3) + 1)
+    inputs = [(x, ms.Tensor(n, ms.int32)) for n in (0, 2, 4)]
+    compiled = _check(fill_rows, inputs, grad_positions=0)
+    assert [n.op.name for n in _graph_of(compiled).nodes].count("while") == 1
