@@ -27,8 +27,10 @@ import ast
 import copy
 import functools
 import inspect
+import linecache
 import os
 import textwrap
+import tokenize
 import types
 
 
@@ -152,9 +154,9 @@ def _convert_code(fn):
     if code.co_flags & _FLAGS or code.co_name == "<lambda>":
         return None
     try:
-        lines, first = inspect.getsourcelines(fn)
+        lines, first = _source_lines(code)
         tree = ast.parse(textwrap.dedent("".join(lines)))
-    except (OSError, TypeError, SyntaxError, IndentationError):
+    except (OSError, TypeError, SyntaxError, IndentationError, tokenize.TokenError):
         return None
     if not tree.body or not isinstance(tree.body[0], ast.FunctionDef) or tree.body[0].name != code.co_name:
         return None
@@ -181,6 +183,16 @@ def _convert_code(fn):
     compiled = compile(module, filename, "exec")
     factory_code = next(c for c in compiled.co_consts if isinstance(c, types.CodeType))
     return next(c for c in factory_code.co_consts if isinstance(c, types.CodeType) and c.co_name == fdef.name)
+
+
+def _source_lines(code):
+    """The source lines of a function's definition and its first line number, read straight from
+    the file (``inspect.getsourcelines`` first searches every loaded module for the function's)."""
+    all_lines = linecache.getlines(code.co_filename)
+    first = code.co_firstlineno
+    if not all_lines or first > len(all_lines):
+        raise OSError(f"no source for {code.co_name}")
+    return inspect.getblock(all_lines[first - 1:]), first
 
 
 def _has_control_flow(fdef):
