@@ -6,7 +6,7 @@ Run:  python benchmarks/bench_compile.py           (LeNet-5, ResNet-18, Transfor
       python benchmarks/bench_compile.py --quick   (fewer steady steps)
       python benchmarks/bench_compile.py --only resnet18 --no-torch-compile
       python benchmarks/bench_compile.py --threads 2   (BLAS/torch threads; default 1)
-      python benchmarks/bench_compile.py --backend numpy_planned   (also jit on that backend)
+      python benchmarks/bench_compile.py --backend numpy_interpret   (also jit on that backend)
 
 What is measured, per workload (all from fresh models):
 
@@ -235,7 +235,7 @@ def main():
     parser.add_argument("--compile-repeat", type=int, default=None, help="repeats of the compile breakdown")
     parser.add_argument("--no-torch-compile", action="store_true", help="skip torch.compile (minutes per model)")
     parser.add_argument("--backend", nargs="*", default=[],
-                        help="also run the step through sporen.jit on these backends (e.g. numpy_planned)")
+                        help="also run the step through sporen.jit on these backends (e.g. numpy_interpret)")
     parser.add_argument("--threads", type=int, default=1, help="threads for numpy's BLAS and torch (default 1)")
     parser.add_argument("--clock", choices=sorted(CLOCKS), default="cpu",
                         help="cpu: CPU seconds of this process and its children (default; stable on a "
