@@ -210,3 +210,18 @@ def test_training_step_with_expanded_composites_equals_pynative(name, composites
     pg = dict(graph_step.parameters_and_names())
     for key in pe:
         np.testing.assert_allclose(pg[key].asnumpy(), pe[key].asnumpy(), rtol=1e-5, atol=1e-6, err_msg=key)
+
+
+def test_an_expanded_training_graph_runs_planned_as_interpreted():
+    """The expanded Transformer step (many more small nodes) on the planned numpy executor: bit
+    for bit the interpreter's results."""
+    from sporen.runtime.numpy import PlannedGraph
+    model, shape, classes, make_opt = _MODELS["transformer_momentum"]
+    x, y = _data(shape, classes)
+    traced = trace_full(_train_step(model, make_opt), (x, y))
+    graph = run_pipeline(traced.graph, backend=EXPANDING)
+    arrays = [x.asnumpy(), y.asnumpy()] + [t._array() for t in traced.captures]
+    want = interpret(graph, *arrays)
+    got = PlannedGraph(graph).run(arrays)
+    for w, g in zip(want, got):
+        np.testing.assert_array_equal(g, w)
