@@ -94,7 +94,7 @@ class Graph:
     """``params`` (Vars bound to the inputs, in order), ``nodes`` (in execution order) and
     ``outputs`` (Vars or Literals)."""
 
-    __slots__ = ("name", "params", "nodes", "outputs")
+    __slots__ = ("name", "params", "nodes", "outputs", "__weakref__")
 
     def __init__(self, name, params, nodes, outputs):
         self.name = name

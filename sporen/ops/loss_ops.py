@@ -263,7 +263,7 @@ def _candidates_kernel(labels, num_true, num_sampled, unique, range_max, seed):
 
 
 log_uniform_candidates_p = register("log_uniform_candidates", infer=_candidates_rule, kernel=_candidates_kernel,
-                                    bprop=NOT_DIFFERENTIABLE, nout=3, family="nn")
+                                    bprop=NOT_DIFFERENTIABLE, nout=3, family="nn", impure=True)
 
 
 # --- argument checks -----------------------------------------------------------------------------

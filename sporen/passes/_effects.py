@@ -3,11 +3,6 @@ node."""
 
 __all__ = ["is_pure", "node_is_pure"]
 
-# log_uniform_candidates draws from the random stream but is registered in sporen/ops/loss_ops.py
-# without ``impure=True`` (a file this pass's owner does not edit); until that register call says
-# so, it is named here
-_IMPURE_BY_NAME = frozenset({"log_uniform_candidates"})
-
 
 def is_pure(op):
     """True when ``op`` computes its outputs from its inputs and attributes alone (its registry
@@ -15,7 +10,7 @@ def is_pure(op):
     shared generator, so two calls must stay two nodes, it is never computed at compile time, and
     it is never removed (dropping an unused draw would shift every later draw away from what eager
     mode gives)."""
-    return not op.impure and op.name not in _IMPURE_BY_NAME
+    return not op.impure
 
 
 def node_is_pure(node):
