@@ -21,9 +21,13 @@ The rewrite, in the manner of TensorFlow's AutoGraph:
 
 What cannot be converted (a `return` inside a loop, `del`, `global` names assigned in a branch,
 `break` inside `try`/`with`) stays Python: on a traced condition it raises ControlFlowError naming
-the file and line. Only the function given to ``jit`` and the ``construct`` of each Cell called
-while tracing are converted; helper functions they call run as written."""
+the file and line. The function given to ``jit``, the ``construct`` of each Cell called while
+tracing, and the functions they call by a plain name or as a method of their first argument
+(``helper(x)``, ``self.helper(x)``) are converted; a function reached any other way (through a
+container, ``getattr``, a module attribute such as ``utils.helper(x)``) runs as written, and its
+tensor condition is the error naming its line. sporen's own functions are never converted."""
 import ast
+import builtins
 import copy
 import functools
 import inspect
@@ -37,6 +41,7 @@ import types
 
 __all__ = ["convert", "ControlFlowError", "UNDEF"]
 
+_BUILTINS = frozenset(dir(builtins))  # never wrapped: locals(), super()... see their caller's frame
 _RUNTIME = "__sp"  # the name the converted code calls the runtime by (a closure cell)
 _FN_PREFIX = "__sp_fn_"  # generated functions
 _FLAG_PREFIX = "__sp_"  # generated flags (a Python bool that may turn into a traced tensor)
@@ -196,9 +201,18 @@ def _source_lines(code):
 
 
 def _has_control_flow(fdef):
+    """True when the function has an if/while/for/conditional expression, or calls a function by
+    a plain name or a method of its first argument (the callee may have some)."""
+    first = fdef.args.args[0].arg if fdef.args.args else None
     for node in _walk_local(fdef.body):
         if isinstance(node, (ast.If, ast.While, ast.For, ast.IfExp)):
             return True
+        if isinstance(node, ast.Call):
+            func = node.func
+            if isinstance(func, ast.Name) and func.id not in _BUILTINS:
+                return True
+            if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == first:
+                return True
     return False
 
 
@@ -439,6 +453,7 @@ class _Converter:
             if isinstance(node, (ast.Global, ast.Nonlocal)):
                 self.declared.update(node.names)
         self.total = {}
+        self.instance = fdef.args.args[0].arg if fdef.args.args else None
 
     def convert(self):
         fdef = self.fdef
@@ -723,6 +738,21 @@ class _Expressions(ast.NodeTransformer):
     visit_AsyncFunctionDef = visit_FunctionDef
     visit_ClassDef = visit_FunctionDef
 
+    def visit_Call(self, node):
+        """A call of a function named by a plain name (not a builtin) or of a method of the
+        function's first argument (``self.helper(x)``) goes through ``call``, which converts
+        the callee while tracing: helpers' control flow compiles too."""
+        self.generic_visit(node)
+        func = node.func
+        first = self.converter.instance
+        plain = isinstance(func, ast.Name) and func.id not in _BUILTINS and not func.id.startswith(_FLAG_PREFIX)
+        method = (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and first is not None
+                  and func.value.id == first)
+        if plain or method:
+            node.args = [func] + node.args
+            node.func = ast.Attribute(value=_load(_RUNTIME), attr="call", ctx=ast.Load())
+        return node
+
     def visit_IfExp(self, node):
         test = self.converter.test(node.test)
         body = self.visit(node.body)
@@ -740,7 +770,7 @@ def _runtime_cell():
         _RUNTIME_CELL = types.CellType(types.SimpleNamespace(
             get=control.get, if_stmt=control.if_stmt, if_exp=control.if_exp, while_stmt=control.while_stmt,
             for_stmt=control.for_stmt, and_=control.and_, or_=control.or_, not_=control.not_,
-            range_=control.range_, py_cond=control.py_cond, py_iter=control.py_iter))
+            range_=control.range_, py_cond=control.py_cond, py_iter=control.py_iter, call=control.call))
     return _RUNTIME_CELL
 
 

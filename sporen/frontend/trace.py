@@ -60,8 +60,8 @@ def _value_needed(what):
     raise RuntimeError(f"tensor-dependent control flow is not supported yet in jit: {_user_location()} "
                        f"({what} needs the value of a traced tensor, which exists only when the "
                        f"compiled graph runs{where}; an `if`, `while` or `for` on a tensor is compiled "
-                       f"when it is written in a Cell's construct or in the jit function itself, not "
-                       f"in a helper function they call)")
+                       f"in a Cell's construct, the jit function and the functions they call by name "
+                       f"or as self.method(), not in a function reached another way)")
 
 
 class SymVar(Var):
@@ -420,9 +420,11 @@ class Traced:
                 current values are passed at every run
     writes:     one ``("input", leaf index)`` or ``("capture", tensor)`` per trailing output:
                 the tensor the function assigned in place, to be updated after each run
+    runner:     the backend's prepared form of the graph (``Backend.prepare``), made on the first
+                run, or None
     """
 
-    __slots__ = ("graph", "in_struct", "out_struct", "captures", "writes", "n_out")
+    __slots__ = ("graph", "in_struct", "out_struct", "captures", "writes", "n_out", "runner")
 
     def __init__(self, graph, in_struct, out_struct, captures, writes, n_out):
         self.graph = graph
@@ -431,6 +433,20 @@ class Traced:
         self.captures = captures
         self.writes = writes
         self.n_out = n_out
+        self.runner = None
+
+
+def _donations(traced):
+    """``(output index, param index)`` for each write-back output whose target tensor is also a
+    graph param (a parameter update): the backend may compute it into the param's own array."""
+    n_in = len(traced.graph.params) - len(traced.captures)
+    index = {id(t): n_in + i for i, t in enumerate(traced.captures)}
+    donate = []
+    for k, (kind, target) in enumerate(traced.writes):
+        j = target if kind == "input" else index.get(id(target))
+        if j is not None:
+            donate.append((traced.n_out + k, j))
+    return tuple(donate)
 
 
 def trace_full(fn, args, kwargs=None, name=None):
@@ -621,8 +637,10 @@ class TracedFunction:
             entry = self._compile(args, kwargs)
             self.cache[key] = entry
             cap_arrays = [t._array() for t in entry.captures]
-        from ..runtime import get_backend
-        results = get_backend(self.backend_name).run(entry.graph, arrays + cap_arrays)
+        if entry.runner is None:  # made here, not in _compile: dynamic.py builds entries too
+            from ..runtime import get_backend
+            entry.runner = get_backend(self.backend_name).prepare(entry.graph, donate=_donations(entry))
+        results = entry.runner.run(arrays + cap_arrays)
         outs = [_wrap(r) for r in results[:entry.n_out]]
         for (kind, target), r in zip(entry.writes, results[entry.n_out:]):
             if kind == "input":
@@ -634,10 +652,12 @@ class TracedFunction:
     def _compile(self, args, kwargs):
         from ..ir.verify import verify
         from ..passes.pipeline import optimize
+        from ..runtime import get_backend
         traced = trace_full(self.function, args, kwargs)
         self.trace_count += 1
         verify(traced.graph)
-        traced.graph = optimize(traced.graph)  # fold, simplify, cse, dce (save_graphs dumps each)
+        # the passes the backend wants (expand, fold, simplify, cse, dce; save_graphs dumps each)
+        traced.graph = optimize(traced.graph, backend=get_backend(self.backend_name))
         return traced
 
 
@@ -671,6 +691,9 @@ def jit(function=None, *, capture_mode="ast", jit_level="O0", dynamic=0, fullgra
     def wrap(fn):
         if not callable(fn):
             raise TypeError(f"jit: 'function' must be a function or a Cell, got {type(fn).__name__}")
+        if dynamic:
+            from .dynamic import DynamicFunction  # the dims that change between calls become dynamic
+            return DynamicFunction(fn, name)
         return TracedFunction(fn, name)
 
     if function is None:

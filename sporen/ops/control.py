@@ -7,6 +7,8 @@ traced tensors).
 A subgraph is closed: it sees only its params. ``if(pred, *operands)`` runs ``then`` or ``else``
 on the operands; ``while(*carries, *invariants)`` runs ``body`` on (carries, invariants) while
 ``cond`` on the same says True, and gives the last carries."""
+import types
+
 import numpy as np
 
 from ..autodiff import tape as _tape
@@ -305,6 +307,15 @@ def _functional():
 
 def _symbolic(x):
     return isinstance(x, Tensor) and isinstance(x._data, Var)
+
+
+def call(fn, *args, **kwargs):
+    """``fn(*args, **kwargs)``, with a Python function or method converted first while tracing
+    (a helper called from converted code compiles its control flow too)."""
+    if TRACES and isinstance(fn, (types.FunctionType, types.MethodType)):
+        from ..frontend.parse import convert
+        fn = convert(fn)
+    return fn(*args, **kwargs)
 
 
 def get(scope, names):

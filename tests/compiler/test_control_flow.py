@@ -677,3 +677,37 @@ def test_in_place_writes_inside_a_loop_are_carried():
     inputs = [(x, ms.Tensor(n, ms.int32)) for n in (0, 2, 4)]
     compiled = _check(fill_rows, inputs, grad_positions=0)
     assert [n.op.name for n in _graph_of(compiled).nodes].count("while") == 1
+
+
+def _clip_helper(x):
+    if x.sum() > 1:  # control flow in a helper: converted when called from converted code
+        return x / x.sum()
+    return x
+
+
+class _WithHelpers(nn.Cell):
+    def __init__(self):
+        super().__init__()
+        self.dense = nn.Dense(2, 2)
+
+    def scale(self, x):
+        steps = 0
+        while ops.abs(x).sum() < 4 and steps < 8:
+            x = x * 1.5
+            steps += 1
+        return x
+
+    def construct(self, x):
+        return _clip_helper(self.scale(self.dense(x)))
+
+
+def test_helpers_called_from_a_construct_are_converted():
+    ms.set_seed(5)
+    net = _WithHelpers()
+    inputs = [(_t([1.0, 2.0]),), (_t([0.1, 0.1]),), (_t([-1.0, 0.5]),)]
+    compiled = jit(net)
+    for args in inputs:
+        _same(compiled(*args), net(*args))
+    assert compiled.trace_count == 1
+    names = [n.op.name for n in _graph_of(compiled).nodes]
+    assert "while" in names and "if" in names
