@@ -13,6 +13,7 @@ from .context import (GRAPH_MODE, PYNATIVE_MODE, STRICT, COMPATIBLE, LAX, set_co
 from . import context, ops, common, nn, train
 from .autodiff.api import grad, value_and_grad, vjp, jacfwd, jacrev, get_grad
 from .frontend import jit
+from .frontend.dynamic import enable_dynamic
 from .train.serialization import (save_checkpoint, load_checkpoint, load_checkpoint_async, load_param_into_net,
                                   ckpt_to_safetensors, safetensors_to_ckpt)
 from .train.export import export, load

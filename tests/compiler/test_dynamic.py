@@ -479,16 +479,6 @@ def test_static_declaration_checks_shapes_and_compiles_per_signature():
 
 # --- jit(dynamic=1): the dims that change between calls become dynamic ----------------------------
 
-def _dynamic_jit(fn):
-    compiled = jit(fn, dynamic=1)
-    if not isinstance(compiled, DynamicFunction):  # until jit() builds it (see the module docstring)
-        compiled = DynamicFunction(fn, "numpy")
-    return compiled
-
-
-@pytest.mark.xfail(strict=True, reason="jit() in frontend/trace.py does not build a DynamicFunction for dynamic=1 "
-                                      "yet (the change is in helper DYN's report); once it does, remove this "
-                                      "mark and _dynamic_jit")
 def test_jit_dynamic_1_builds_a_dynamic_function():
     assert isinstance(jit(lambda x: x * 2, dynamic=1), DynamicFunction)
     assert not isinstance(jit(lambda x: x * 2), DynamicFunction)
@@ -498,7 +488,7 @@ def test_jit_dynamic_detects_the_changing_dim():
     ms.set_seed(9)
     net = _MLP()
     rng = np.random.default_rng(9)
-    compiled = _dynamic_jit(lambda x, scale: net(x) * scale)
+    compiled = jit(lambda x, scale: net(x) * scale, dynamic=1)
     scale = ms.Tensor(np.float32(0.5))
     for b in (4, 6, 9, 20, 6):
         x = _batch(rng, b)

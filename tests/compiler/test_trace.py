@@ -221,16 +221,8 @@ def test_parameter_written_in_place_is_updated_by_each_run():
     assert bump.trace_count == 1
 
 
-def test_tensor_dependent_control_flow_names_the_line():
-    def f(x):
-        if ops.sum(x) > 0:
-            return x
-        return -x
-
-    with pytest.raises(RuntimeError, match=r"tensor-dependent control flow is not supported yet in jit: "
-                                           r".*test_trace\.py:\d+"):
-        jit(f)(_t(3))
-
+def test_reading_a_traced_value_names_the_line():
+    # (an `if` on a tensor compiles: tests/compiler/test_control_flow.py)
     def g(x):
         return x * float(ops.sum(x))
 
