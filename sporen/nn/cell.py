@@ -776,7 +776,7 @@ def _call_in_precision(cell, args, kwargs):
     t = cell._amp_dtype
     if cell._keep_params_dtype:
         # e.g. batch norm: its running statistics must be updated in place, in their own dtype
-        return cell.construct(*args, **kwargs)
+        return (_convert(cell.construct) if _TRACES else cell.construct)(*args, **kwargs)
     saved = dict(cell._params)
     try:
         for name, p in saved.items():
@@ -784,7 +784,7 @@ def _call_in_precision(cell, args, kwargs):
                 cell._params[name] = cast(p, t)
         if _tape.TAPES and type(cell).bprop is not Cell.bprop:
             return _call_with_custom_bprop(cell, args, kwargs)
-        return cell.construct(*args, **kwargs)
+        return (_convert(cell.construct) if _TRACES else cell.construct)(*args, **kwargs)
     finally:
         cell._params.update(saved)
 

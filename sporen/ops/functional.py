@@ -12,7 +12,7 @@ from . import nn_ops as _nn_ops
 from . import loss_ops as _loss_ops
 from . import random as _random
 from . import composite as _composite
-from . import control as _control
+from . import control as _control  # noqa: F401  (registers if, while, while_grad; no ops.xxx names)
 
 __all__ = []
 _FAMILIES = (_elementwise, _reduce, _activation, _movement, _gather_scatter, _indexing, _creation, _linalg,

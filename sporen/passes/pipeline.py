@@ -9,6 +9,7 @@ from .cse import cse
 from .dce import dce
 from .expand import expand
 from .fold import fold
+from .inline import inline
 from .simplify import simplify
 
 __all__ = ["PIPELINE", "run_pipeline", "optimize"]
@@ -22,6 +23,8 @@ __all__ = ["PIPELINE", "run_pipeline", "optimize"]
 #            skipped unless ``Backend.expand_composites`` is true (see ``wanted``);
 #  fold      next: it turns every all-constant subtree into one Literal, so the rules below see
 #            constants (``x * (ones + 0)`` folds to ``x * 1``, which simplify then removes);
+#  inline    then replaces an ``if`` whose condition fold made a Literal by the nodes of the branch
+#            taken, so that the passes below see into it;
 #  simplify  next: it removes identities and shortens reshape chains, which makes equal
 #            expressions look equal (``reshape(reshape(x, a), b)`` and ``reshape(x, b)``);
 #  cse       then merges those equal expressions, comparing Literals by value;
@@ -30,6 +33,7 @@ __all__ = ["PIPELINE", "run_pipeline", "optimize"]
 PIPELINE = [
     ("expand", expand),
     ("fold", fold),
+    ("inline", inline),
     ("simplify", simplify),
     ("cse", cse),
     ("dce", dce),

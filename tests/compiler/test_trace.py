@@ -223,6 +223,20 @@ def test_parameter_written_in_place_is_updated_by_each_run():
 
 def test_reading_a_traced_value_names_the_line():
     # (an `if` on a tensor compiles: tests/compiler/test_control_flow.py)
+    def helper(x):
+        if ops.sum(x) > 0:
+            return x
+        return -x
+
+    table = {"helper": helper}
+
+    def f(x):
+        return table["helper"](x) * 2  # a function reached through a container runs as written
+
+    with pytest.raises(RuntimeError, match=r"tensor-dependent control flow is not supported yet in jit: "
+                                           r".*test_trace\.py:\d+"):
+        jit(f)(_t(3))
+
     def g(x):
         return x * float(ops.sum(x))
 
