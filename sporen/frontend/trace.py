@@ -282,8 +282,15 @@ def trace_sub(fn, avals, closed=False, owned=(), writes=False):
     A tensor of an enclosing scope that ``fn`` reads and then writes in place (a BatchNorm's
     running mean, ``t[i] = v``) is restored afterwards; with ``writes`` its new value is in the
     Sub's ``writes`` (the caller makes it an output), else it is an error. Copies made for the
-    subgraph (ids in ``owned``) may be written freely. Returns a Sub."""
-    parent = TRACES[-1]
+    subgraph (ids in ``owned``) may be written freely. Returns a Sub. With no trace active (a
+    control-flow node differentiated eagerly, e.g. a loaded graph replayed under ``grad``) a closed
+    subgraph is traced under an empty root trace."""
+    if TRACES:
+        parent = TRACES[-1]
+    elif closed:
+        parent = _Trace()
+    else:
+        raise RuntimeError("trace_sub: an open subgraph needs an enclosing trace")
     sub = _SubTrace(parent, closed)
     params = [SymVar(shape, dtype) for shape, dtype in avals]
     sub.defined.update(params)

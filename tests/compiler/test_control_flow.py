@@ -711,3 +711,27 @@ def test_helpers_called_from_a_construct_are_converted():
     assert compiled.trace_count == 1
     names = [n.op.name for n in _graph_of(compiled).nodes]
     assert "while" in names and "if" in names
+
+
+def test_an_if_node_differentiates_eagerly_with_no_trace_active():
+    # a traced graph replayed op by op in PyNative (as a loaded graph may be): the bprop of its
+    # `if` traces the branches' vjp graphs under a root trace of its own
+    from sporen.frontend.trace import trace_full
+    from sporen.ops.control import replay
+
+    class Net(nn.Cell):
+        def construct(self, x):
+            if ops.sum(x) > 0:
+                y = x * x
+            else:
+                y = -x * 3
+            return y
+
+    net = Net()
+    graph = trace_full(net, (ms.Tensor(np.zeros(3, np.float32)),)).graph
+    assert "if" in [n.op.name for n in graph.nodes]
+    for values in ([1.0, 2.0, -0.5], [-1.0, -2.0, 0.5]):
+        x = ms.Tensor(np.array(values, np.float32))
+        got = ms.grad(lambda a: ops.sum(replay(graph, [a])[0]))(x)
+        want = ms.grad(lambda a: ops.sum(net(a)))(x)
+        np.testing.assert_allclose(got.asnumpy(), want.asnumpy(), rtol=1e-6)
