@@ -110,6 +110,39 @@ def _lifetimes(graph):
     return first, last, roots
 
 
+# below this many overlapping ranges a plain loop beats numpy's per-call overhead
+_VECTOR_MIN = 40
+
+
+def _best_offset(o, s, size):
+    """The offset for a value of ``size`` bytes among the ranges ``[o, o + s)`` (numpy arrays) of the
+    placed values it overlaps in time: the start of the smallest gap that fits, else after the
+    furthest range."""
+    by_offset = np.argsort(o, kind="stable")
+    if len(o) < _VECTOR_MIN:
+        best = None
+        best_gap = None
+        cursor = 0
+        for j in by_offset.tolist():
+            lo = int(o[j])
+            gap = lo - cursor
+            if gap >= size and (best_gap is None or gap < best_gap):
+                best = cursor
+                best_gap = gap
+            cursor = max(cursor, lo + int(s[j]))
+        return cursor if best is None else best
+    o = o[by_offset]
+    reach = np.maximum.accumulate(o + s[by_offset])  # the furthest end so far, in offset order
+    before = np.empty_like(reach)
+    before[0] = 0
+    before[1:] = reach[:-1]
+    gaps = o - before
+    fits = gaps >= size
+    if not fits.any():
+        return int(reach[-1])
+    return int(before[int(np.argmin(np.where(fits, gaps, np.iinfo(np.int64).max)))])
+
+
 def _place(items):
     """Greedy by size: ``items`` are ``(var, size, first, last)``; returns ``{var: offset}`` and the
     arena size. Each value, largest first, goes to the smallest gap between the ranges of the
@@ -123,24 +156,8 @@ def _place(items):
     offsets = {}
     arena = 0
     for k, (var, size, first, last) in enumerate(order):
-        overlap = (starts[:k] <= last) & (ends[:k] >= first)
-        best = None
-        best_gap = None
-        cursor = 0
-        if overlap.any():
-            idx = np.nonzero(overlap)[0]
-            o = offs[idx]
-            s = sizes[idx]
-            by_offset = np.argsort(o, kind="stable")
-            for j in by_offset:
-                lo = int(o[j])
-                gap = lo - cursor
-                if gap >= size and (best_gap is None or gap < best_gap):
-                    best = cursor
-                    best_gap = gap
-                cursor = max(cursor, lo + int(s[j]))
-        if best is None:
-            best = cursor
+        idx = np.flatnonzero((starts[:k] <= last) & (ends[:k] >= first))
+        best = _best_offset(offs[idx], sizes[idx], size) if idx.size else 0
         starts[k] = first
         ends[k] = last
         offs[k] = best
