@@ -40,9 +40,7 @@ class Adagrad(Optimizer):
             for i, (p, g) in enumerate(zip(self._parameters, grads)):
                 _graph.adagrad(p, self.accum[i], g, lrs[i], self.update_slots)
             return True
-        grads = self.decay_weight(grads)
-        grads = self.gradients_centralization(grads)
-        grads = self.scale_grad(grads)
+        grads = self._preprocess(grads)
         lrs = self._lr_values()
         for i, (p, g) in enumerate(zip(self._parameters, grads)):
             apply_adagrad(p._data, self.accum[i]._data, g._data, lrs[i], self.update_slots, self._work_buffer(i))

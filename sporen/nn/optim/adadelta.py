@@ -53,9 +53,7 @@ class Adadelta(Optimizer):
         grads = self._check_grads(grads)
         if _graph.tracing():
             return self._traced_update(grads)
-        grads = self.decay_weight(grads)
-        grads = self.gradients_centralization(grads)
-        grads = self.scale_grad(grads)
+        grads = self._preprocess(grads)
         lrs = self._lr_values()
         self.global_step._data += 1
         for i, (p, g) in enumerate(zip(self._parameters, grads)):

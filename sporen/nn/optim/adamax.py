@@ -44,9 +44,7 @@ class AdaMax(Optimizer):
         gradients = self._check_grads(gradients)
         if _graph.tracing():
             return self._traced_update(gradients)
-        gradients = self.decay_weight(gradients)
-        gradients = self.gradients_centralization(gradients)
-        gradients = self.scale_grad(gradients)
+        gradients = self._preprocess(gradients)
         lrs = self._lr_values()
         self.global_step._data += 1
         b1p = self.beta1_power._data

@@ -48,9 +48,7 @@ class ASGD(Optimizer):
         gradients = self._check_grads(gradients)
         if _graph.tracing():
             return self._traced_update(gradients)
-        gradients = self.decay_weight(gradients)
-        gradients = self.gradients_centralization(gradients)
-        gradients = self.scale_grad(gradients)
+        gradients = self._preprocess(gradients)
         lrs = self._lr_values()
         if not (self.dynamic_lr or self.dynamic_weight_decay):
             self.global_step._data += 1

@@ -71,9 +71,7 @@ class FTRL(Optimizer):
         grads = self._check_grads(grads)
         if _graph.tracing():
             return self._traced_update(grads)
-        grads = self.decay_weight(grads)
-        grads = self.gradients_centralization(grads)
-        grads = self.scale_grad(grads)
+        grads = self._preprocess(grads)
         lrs = self._lr_values()
         for i, (p, g) in enumerate(zip(self._parameters, grads)):
             apply_ftrl(p._data, self.moments[i]._data, self.linear[i]._data, g._data, lrs[i], self.l1, self.l2,

@@ -47,9 +47,7 @@ class Momentum(Optimizer):
         gradients = self._check_grads(gradients)
         if _graph.tracing():
             return self._traced_update(gradients)
-        gradients = self.decay_weight(gradients)
-        gradients = self.gradients_centralization(gradients)
-        gradients = self.scale_grad(gradients)
+        gradients = self._preprocess(gradients)
         lrs = self._lr_values()
         momentum = float(self.momentum._data)
         for i, (p, g) in enumerate(zip(self._parameters, gradients)):

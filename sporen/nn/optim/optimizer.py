@@ -437,6 +437,11 @@ class Optimizer(Cell):
             out.append(g)
         return tuple(out)
 
+    def _preprocess(self, gradients):
+        """The eager gradient preprocessing most optimizers share, in MindSpore's order: weight
+        decay, centralization, then division by the loss scale (``_graph.prepare`` traces it)."""
+        return self.scale_grad(self.gradients_centralization(self.decay_weight(gradients)))
+
     def scale_grad(self, gradients):
         """Divide the gradients by the loss scale."""
         if not self.need_scale:

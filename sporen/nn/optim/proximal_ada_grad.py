@@ -49,9 +49,7 @@ class ProximalAdagrad(Optimizer):
         grads = self._check_grads(grads)
         if _graph.tracing():
             return self._traced_update(grads)
-        grads = self.decay_weight(grads)
-        grads = self.gradients_centralization(grads)
-        grads = self.scale_grad(grads)
+        grads = self._preprocess(grads)
         lrs = self._lr_values()
         for i, (p, g) in enumerate(zip(self._parameters, grads)):
             apply_proximal_adagrad(p._data, self.accum[i]._data, g._data, lrs[i], self.l1, self.l2,

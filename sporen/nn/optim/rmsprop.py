@@ -77,9 +77,7 @@ class RMSProp(Optimizer):
         gradients = self._check_grads(gradients)
         if _graph.tracing():
             return self._traced_update(gradients)
-        gradients = self.decay_weight(gradients)
-        gradients = self.gradients_centralization(gradients)
-        gradients = self.scale_grad(gradients)
+        gradients = self._preprocess(gradients)
         lrs = self._lr_values()
         self.global_step._data += 1
         for i, (p, g) in enumerate(zip(self._parameters, gradients)):
