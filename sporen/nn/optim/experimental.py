@@ -248,6 +248,18 @@ class SGD(Optimizer):
         return True
 
 
+def _init_adam_state(opt, params, lr, betas, eps, weight_decay, amsgrad, maximize):
+    """The constructor Adam and AdamW share: the checks, the defaults and the moment states."""
+    _check_betas(lr, betas, eps, weight_decay)
+    defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad, maximize=maximize)
+    Optimizer.__init__(opt, params, defaults)
+    opt.exp_avg = opt._clone_state("exp_avg", "exp_avg", 0)
+    opt.exp_avg_sq = opt._clone_state("exp_avg_sq", "exp_avg_sq", 0)
+    opt.max_exp_avg_sq = opt._clone_state("max_exp_avg_sq", "max_exp_avg_sq", 0)
+    opt.state_step = Parameter(np.array(0, np.int32), "state_step", requires_grad=False)
+    opt._graph_update = True
+
+
 class Adam(Optimizer):
     """Adam (experimental, PyTorch-like signature; MindSpore's Adam kernel: eps is added to sqrt(v)
     before the bias correction). Weight decay is L2 (added to the gradient). State:
@@ -255,14 +267,7 @@ class Adam(Optimizer):
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *,
                  maximize=False):
-        _check_betas(lr, betas, eps, weight_decay)
-        defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad, maximize=maximize)
-        super().__init__(params, defaults)
-        self.exp_avg = self._clone_state("exp_avg", "exp_avg", 0)
-        self.exp_avg_sq = self._clone_state("exp_avg_sq", "exp_avg_sq", 0)
-        self.max_exp_avg_sq = self._clone_state("max_exp_avg_sq", "max_exp_avg_sq", 0)
-        self.state_step = Parameter(np.array(0, np.int32), "state_step", requires_grad=False)
-        self._graph_update = True
+        _init_adam_state(self, params, lr, betas, eps, weight_decay, amsgrad, maximize)
 
     def construct(self, gradients):
         self._check_gradients(gradients)
@@ -346,14 +351,7 @@ class AdamW(Optimizer):
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False, *,
                  maximize=False):
-        _check_betas(lr, betas, eps, weight_decay)
-        defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad, maximize=maximize)
-        super().__init__(params, defaults)
-        self.exp_avg = self._clone_state("exp_avg", "exp_avg", 0)
-        self.exp_avg_sq = self._clone_state("exp_avg_sq", "exp_avg_sq", 0)
-        self.max_exp_avg_sq = self._clone_state("max_exp_avg_sq", "max_exp_avg_sq", 0)
-        self.state_step = Parameter(np.array(0, np.int32), "state_step", requires_grad=False)
-        self._graph_update = True
+        _init_adam_state(self, params, lr, betas, eps, weight_decay, amsgrad, maximize)
 
     def construct(self, gradients):
         self._check_gradients(gradients)
