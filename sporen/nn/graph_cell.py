@@ -7,7 +7,7 @@ import numpy as np
 from ..autodiff import tape as _tape
 from ..dtype import _BY_NP
 from ..frontend.trace import TRACES
-from ..ir.graph import Literal
+from ..ops.control import replay
 from ..tensor import Parameter, Tensor
 from .cell import Cell
 
@@ -126,34 +126,15 @@ class GraphCell(Cell):
 def _replay(graph, tensors):
     """Apply ``graph``'s nodes to ``tensors`` with the ops themselves (so a trace or a tape sees
     them); return the output Tensors."""
-    env = dict(zip(graph.params, tensors))
-    tr = TRACES[-1] if TRACES else None
-
-    def value(v):
-        if type(v) is Literal:
-            t = Tensor._wrap(np.array(v.value))
-            if tr is not None:
-                tr.constant(t)
-            return t
-        return env[v]
-
-    for node in graph.nodes:
-        args = [value(v) for v in node.inputs]
-        if node.subgraphs:
-            res = _control(node, args, tr)
-        else:
-            res = node.op(*args, **node.attrs)
-        if type(res) is not tuple:
-            res = (res,)
-        env.update(zip(node.outputs, res))
-    return [value(v) for v in graph.outputs]
+    return replay(graph, tensors, control=_control)
 
 
-def _control(node, args, tr):
+def _control(node, args):
     """A control-flow node in a replay. Eagerly (under a gradient tape) the branch taken and the
     loop's iterations are replayed in Python, so the tape records exactly the ops that ran, as in
     PyNative; inside a trace the node is re-emitted through the front end's control-flow path."""
     name = node.op.name
+    tr = TRACES[-1] if TRACES else None
     if tr is None and name == "if":
         branch = node.subgraphs[0] if bool(args[0]._array()) else node.subgraphs[1]
         return tuple(_replay(branch, args[1:]))

@@ -196,9 +196,11 @@ WHILE_GRAD = register("while_grad", infer=_while_grad_infer, kernel=_while_grad_
 
 # --- graphs from graphs: replay and vjp ------------------------------------------------------------
 
-def replay(graph, tensors):
+def replay(graph, tensors, control=None):
     """Apply the nodes of ``graph`` to Tensors ``tensors`` (one per param) with the ops themselves,
-    so that a trace and the gradient tapes see them; return the output Tensors."""
+    so that a trace and the gradient tapes see them; return the output Tensors (a Literal output
+    as a fresh copy). A control-flow node goes through ``control(node, args)`` (default: re-emitted
+    as the same node, ``apply_control``)."""
     env = dict(zip(graph.params, tensors))
     tr = TRACES[-1] if TRACES else None
 
@@ -212,14 +214,16 @@ def replay(graph, tensors):
 
     for node in graph.nodes:
         args = [value(v) for v in node.inputs]
-        if node.subgraphs:
+        if not node.subgraphs:
+            res = node.op(*args, **node.attrs)
+        elif control is None:
             res = apply_control(node.op, args, node.attrs, node.subgraphs)
         else:
-            res = node.op(*args, **node.attrs)
+            res = control(node, args)
         if type(res) is not tuple:
             res = (res,)
         env.update(zip(node.outputs, res))
-    return [value(v) for v in graph.outputs]
+    return [value(Literal(np.array(v.value))) if type(v) is Literal else env[v] for v in graph.outputs]
 
 
 def vjp_graph(graph, name):
