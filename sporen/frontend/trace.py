@@ -158,8 +158,8 @@ class _Trace:
 
 def trace_apply(op, args, attrs):
     """Op.__call__ while tracing: append a Node and return symbolic Tensors. An op whose inputs
-    are all small constants is computed now (constant folding at trace time), except a random op:
-    it must draw new numbers at every run."""
+    are all small constants is computed now (constant folding at trace time), except an impure op
+    (``Op.impure``: random draws, dropout masks): it must draw new numbers at every run."""
     from ..ops.registry import Aval, NOT_DIFFERENTIABLE
     tr = TRACES[-1]
     values = []
@@ -167,7 +167,7 @@ def trace_apply(op, args, attrs):
         if not isinstance(a, Tensor):
             raise TypeError(f"{op.name}: input {i} must be a Tensor, got {type(a).__name__}")
         values.append(tr.value_of(a))
-    if op.family != "random" and all(type(v) is Literal for v in values):
+    if not op.impure and all(type(v) is Literal for v in values):
         out = op.kernel(*[v.value for v in values], **attrs)
         if op.nout == 1 and not isinstance(out, tuple):
             res = _wrap(np.asarray(out))

@@ -433,3 +433,17 @@ def test_small_tensors_reachable_from_outside_are_read_at_every_call():
     _close(jf(x), (x - 1.0) * 3.0 + 10.0)
     assert jf.trace_count == 1
     SCALE.assign_value(ms.Tensor(np.float32(2.0)))
+
+
+def test_impure_ops_on_constants_are_not_folded_at_trace_time():
+    # dropout_mask is impure though not in the random family: a mask over a constant input must
+    # be drawn at every run, not computed once while tracing
+    @jit
+    def f():
+        return ops.dropout(ms.Tensor(np.ones((8, 8), np.float32)), p=0.5)
+
+    first = f().asnumpy()
+    second = f().asnumpy()
+    assert f.trace_count == 1
+    assert set(np.unique(first)) <= {0.0, 2.0}
+    assert (first != second).any()
