@@ -1,0 +1,73 @@
+"""The C prelude every translation unit of the cpu backend starts with: includes, the half-precision
+storage conversions, and the BLAS entry points the generated code calls through pointers (set once
+by ``sporen_set_blas`` when the library is loaded)."""
+
+__all__ = ["prelude"]
+
+_PRELUDE = r"""
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#define SP_RESTRICT __restrict__
+#define SP_ALIGN 64
+
+/* half-precision storage, float32 compute */
+typedef uint16_t sp_bf16;
+typedef uint16_t sp_f16;
+
+static inline float sp_bf16_to_f32(sp_bf16 h) {
+    uint32_t u = (uint32_t)h << 16;
+    float f;
+    memcpy(&f, &u, 4);
+    return f;
+}
+
+static inline sp_bf16 sp_f32_to_bf16(float f) {
+    /* round to nearest even, NaN kept quiet (ml_dtypes' rounding) */
+    uint32_t u;
+    memcpy(&u, &f, 4);
+    if ((u & 0x7fffffffu) > 0x7f800000u) return (sp_bf16)((u >> 16) | 0x40u);
+    u += 0x7fffu + ((u >> 16) & 1u);
+    return (sp_bf16)(u >> 16);
+}
+
+static inline float sp_f16_to_f32(sp_f16 h) {
+    _Float16 v;
+    memcpy(&v, &h, 2);
+    return (float)v;
+}
+
+static inline sp_f16 sp_f32_to_f16(float f) {
+    _Float16 v = (_Float16)f;
+    sp_f16 h;
+    memcpy(&h, &v, 2);
+    return h;
+}
+
+/* BLAS (numpy's OpenBLAS, looked up at load time): CBLAS row-major calls */
+typedef SP_BLASINT sp_blasint;
+enum { SP_ROW_MAJOR = 101, SP_NO_TRANS = 111, SP_TRANS = 112 };
+typedef void (*sp_sgemm_t)(int, int, int, sp_blasint, sp_blasint, sp_blasint, float, const float *,
+                           sp_blasint, const float *, sp_blasint, float, float *, sp_blasint);
+typedef void (*sp_dgemm_t)(int, int, int, sp_blasint, sp_blasint, sp_blasint, double, const double *,
+                           sp_blasint, const double *, sp_blasint, double, double *, sp_blasint);
+static sp_sgemm_t sp_sgemm = 0;
+static sp_dgemm_t sp_dgemm = 0;
+
+void sporen_set_blas(void *sgemm, void *dgemm) {
+    sp_sgemm = (sp_sgemm_t)sgemm;
+    sp_dgemm = (sp_dgemm_t)dgemm;
+}
+"""
+
+
+def prelude(blas_int="int64_t"):
+    """The prelude's C text. ``blas_int``: the C type of BLAS's integer arguments (``int64_t`` for
+    numpy's ILP64 OpenBLAS, whose symbols end in ``64_``; ``int`` for an LP64 BLAS)."""
+    return f"#define SP_BLASINT {blas_int}\n" + _PRELUDE
