@@ -1,0 +1,122 @@
+"""numpy's own BLAS (the OpenBLAS numpy ships or links), found at run time so that generated C can
+call its sgemm/dgemm through pointers: the addresses and the C type of its integer arguments."""
+import ctypes
+import glob
+import os
+
+import numpy as np
+
+__all__ = ["BlasInfo", "blas", "library_path"]
+
+# the symbol names numpy's builds use, ILP64 first (scipy-openblas64 prefixes and suffixes)
+_PREFIXES = ("scipy_", "")
+_SUFFIXES = ("64_", "")
+_THREADS = ("openblas_set_num_threads", "openblas_get_num_threads")
+
+_found = None
+
+
+class BlasInfo:
+    """numpy's BLAS: ``sgemm``/``dgemm`` (addresses of the CBLAS functions), ``int_type`` (the C
+    type of their integer arguments: "int64_t" for the ILP64 ``64_`` symbols, else "int"),
+    ``path`` (the shared library), and ``set_num_threads``/``get_num_threads`` (ctypes functions,
+    or None when the library has none)."""
+
+    __slots__ = ("sgemm", "dgemm", "int_type", "path", "set_num_threads", "get_num_threads")
+
+    def __init__(self, sgemm, dgemm, int_type, path, set_num_threads=None, get_num_threads=None):
+        self.sgemm = sgemm
+        self.dgemm = dgemm
+        self.int_type = int_type
+        self.path = path
+        self.set_num_threads = set_num_threads
+        self.get_num_threads = get_num_threads
+
+    def __repr__(self):
+        return f"BlasInfo({os.path.basename(self.path)}, int_type={self.int_type})"
+
+
+def _candidate_paths():
+    numpy_dir = os.path.dirname(np.__file__)
+    paths = []
+    # wheels: the OpenBLAS numpy vendors sits in numpy.libs/ beside the package
+    for pattern in ("*openblas*.so*", "*openblas*.dylib", "*blas*.so*"):
+        paths.extend(sorted(glob.glob(os.path.join(numpy_dir, os.pardir, "numpy.libs", pattern))))
+        paths.extend(sorted(glob.glob(os.path.join(numpy_dir, ".dylibs", pattern))))
+    # other builds: whatever BLAS the process has mapped since numpy was imported
+    try:
+        with open("/proc/self/maps") as f:
+            for line in f:
+                fields = line.split()
+                if len(fields) >= 6 and "blas" in os.path.basename(fields[5]).lower():
+                    paths.append(fields[5])
+    except OSError:
+        pass
+    unique = []
+    for path in paths:
+        path = os.path.realpath(path)
+        if path not in unique and os.path.exists(path):
+            unique.append(path)
+    return unique
+
+
+def _lookup(library, base):
+    for suffix in _SUFFIXES:
+        for prefix in _PREFIXES:
+            name = prefix + base + suffix
+            try:
+                function = getattr(library, name)
+            except AttributeError:
+                continue
+            return function, suffix
+    return None, None
+
+
+def _address(function):
+    return ctypes.cast(function, ctypes.c_void_p).value
+
+
+def _probe(path):
+    try:
+        library = ctypes.CDLL(path)
+    except OSError:
+        return None
+    sgemm, suffix = _lookup(library, "cblas_sgemm")
+    if sgemm is None:
+        return None
+    dgemm, dsuffix = _lookup(library, "cblas_dgemm")
+    if dgemm is None or dsuffix != suffix:
+        return None
+    int_type = "int64_t" if suffix == "64_" else "int"
+    set_threads = None
+    get_threads = None
+    setter, _ = _lookup(library, _THREADS[0])
+    getter, _ = _lookup(library, _THREADS[1])
+    if setter is not None and getter is not None:
+        setter.argtypes = [ctypes.c_int]
+        setter.restype = None
+        getter.argtypes = []
+        getter.restype = ctypes.c_int
+        set_threads = setter
+        get_threads = getter
+    return BlasInfo(_address(sgemm), _address(dgemm), int_type, path, set_threads, get_threads)
+
+
+def blas():
+    """numpy's BLAS as a BlasInfo, found once per process; None when none with CBLAS sgemm and
+    dgemm can be found (the cpu backend then leaves matrix products to numpy)."""
+    global _found
+    if _found is None:
+        info = None
+        for path in _candidate_paths():
+            info = _probe(path)
+            if info is not None:
+                break
+        _found = (info,)
+    return _found[0]
+
+
+def library_path():
+    """The path of numpy's BLAS library, or None."""
+    info = blas()
+    return None if info is None else info.path
