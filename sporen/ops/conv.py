@@ -33,14 +33,65 @@ def _conv_out_len(length, k, s, d, lo, hi):
     return (length + lo + hi - d * (k - 1) - 1) // s + 1
 
 
-def _pad_array(x, padding, value=0):
+_ALIGN = 64  # scratch arrays start at multiples of this (as the memory plan's ranges do)
+
+
+def _aligned(n):
+    return (n + _ALIGN - 1) // _ALIGN * _ALIGN
+
+
+class _Scratch:
+    """Arrays carved in order out of ``ws`` (a uint8 workspace, the memory plan's scratch range
+    for one node), each 64-byte aligned; with no workspace, fresh arrays. The kernels below take
+    ``out=`` and ``ws=`` so that a planned graph runs them with no allocation; each has a
+    ``scratch(*inputs, **attrs)`` function (its ``kernel.scratch``) giving the workspace bytes
+    it carves for those input shapes, or None when it has no out= form for them."""
+
+    __slots__ = ("ws", "at")
+
+    def __init__(self, ws=None):
+        self.ws = ws
+        self.at = 0
+
+    def empty(self, shape, dtype):
+        if self.ws is None:
+            return np.empty(shape, dtype)
+        dtype = np.dtype(dtype)
+        nbytes = _prod(shape) * dtype.itemsize
+        start = self.at
+        self.at = start + _aligned(nbytes)
+        return self.ws[start:start + nbytes].view(dtype).reshape(shape)
+
+
+def _scratch_bytes(*sizes):
+    """The workspace bytes of arrays of ``sizes`` bytes carved in order by ``_Scratch``."""
+    return sum(_aligned(n) for n in sizes)
+
+
+def _padded_shape(shape, padding):
+    return tuple(shape[:2]) + tuple(shape[2 + i] + lo + hi for i, (lo, hi) in enumerate(padding))
+
+
+def _pad_array(x, padding, value=0, scratch=None):
     """Pad the spatial dims of an (N, C, *spatial) array by (lo, hi) pairs; no copy when zero."""
     if not any(lo or hi for lo, hi in padding):
         return x
-    return np.pad(x, ((0, 0), (0, 0)) + tuple(padding), constant_values=value)
+    if scratch is None:
+        return np.pad(x, ((0, 0), (0, 0)) + tuple(padding), constant_values=value)
+    xp = scratch.empty(_padded_shape(x.shape, padding), x.dtype)
+    xp.fill(value)
+    inner = tuple(slice(lo, lo + x.shape[2 + i]) for i, (lo, _) in enumerate(padding))
+    xp[(slice(None), slice(None)) + inner] = x
+    return xp
 
 
-def _im2col(xp, ksize, stride, dilation, out, batch_inside=False):
+def _pad_bytes(shape, padding, itemsize):
+    if not any(lo or hi for lo, hi in padding):
+        return 0
+    return _prod(_padded_shape(shape, padding)) * itemsize
+
+
+def _im2col(xp, ksize, stride, dilation, out, batch_inside=False, scratch=None):
     """The padded input's windows made contiguous: (N, C, *k, *out), the GEMM's (C*K, P) operand
     per image; or with ``batch_inside`` (C, *k, N, *out), one (C*K, N*P) operand for all images.
     The strided view costs nothing; the one copy is the im2col."""
@@ -55,7 +106,11 @@ def _im2col(xp, ksize, stride, dilation, out, batch_inside=False):
         shape = xp.shape[:2] + tuple(ksize) + tuple(out)
         strides = st[:2] + taps + steps
     view = as_strided(xp, shape, strides, writeable=False)
-    return np.ascontiguousarray(view)
+    if scratch is None:
+        return np.ascontiguousarray(view)
+    cols = scratch.empty(shape, xp.dtype)
+    np.copyto(cols, view)
+    return cols
 
 
 def _conv_rule_common(name, x, w, stride, padding, dilation, groups):
@@ -87,28 +142,63 @@ def _conv_rule(x, w, stride, padding, dilation, groups):
 _SMALL_PLANE = 1024  # output pixels per image below which the images share one GEMM
 
 
-def _conv_kernel(x, w, stride, padding, dilation, groups):
-    n, c = x.shape[:2]
-    o = w.shape[0]
-    ksize = w.shape[2:]
-    xp = _pad_array(x, padding)
-    out = tuple(_conv_out_len(x.shape[2 + i], ksize[i], stride[i], dilation[i], *padding[i])
+def _conv_plan(x_shape, w_shape, stride, padding, dilation, groups):
+    """``(out spatial, P, C*K per group, small)``: the geometry the conv kernels share; ``small``:
+    the images share one GEMM (small feature maps)."""
+    n = x_shape[0]
+    ksize = w_shape[2:]
+    out = tuple(_conv_out_len(x_shape[2 + i], ksize[i], stride[i], dilation[i], *padding[i])
                 for i in range(len(ksize)))
     p = _prod(out)
-    ck = (c // groups) * _prod(ksize)
-    if groups == 1 and p < _SMALL_PLANE and n > 1:
+    ck = (x_shape[1] // groups) * _prod(ksize)
+    return out, p, ck, groups == 1 and p < _SMALL_PLANE and n > 1
+
+
+def _conv_kernel(x, w, stride, padding, dilation, groups, out=None, ws=None):
+    n = x.shape[0]
+    o = w.shape[0]
+    ksize = w.shape[2:]
+    osp, p, ck, small = _conv_plan(x.shape, w.shape, stride, padding, dilation, groups)
+    scratch = _Scratch(ws) if out is not None else None
+    xp = _pad_array(x, padding, scratch=scratch)
+    if small:
         # small feature maps: one GEMM over every image beats N thin ones; the output transpose
         # back to NCHW is cheap next to the im2col
-        cols = _im2col(xp, ksize, stride, dilation, out, batch_inside=True)
-        y = gemm(w.reshape(o, ck), cols.reshape(ck, n * p)).reshape(o, n, p)
-        return np.ascontiguousarray(y.transpose(1, 0, 2)).reshape((n, o) + out)
-    cols = _im2col(xp, ksize, stride, dilation, out)
+        cols = _im2col(xp, ksize, stride, dilation, osp, batch_inside=True, scratch=scratch)
+        y = gemm(w.reshape(o, ck), cols.reshape(ck, n * p),
+                 out=None if out is None else scratch.empty((o, n * p), x.dtype)).reshape(o, n, p)
+        if out is None:
+            return np.ascontiguousarray(y.transpose(1, 0, 2)).reshape((n, o) + osp)
+        np.copyto(out.reshape(n, o, p), y.transpose(1, 0, 2))
+        return out
+    cols = _im2col(xp, ksize, stride, dilation, osp, scratch=scratch)
     if groups == 1:
-        y = gemm(w.reshape(o, ck), cols.reshape(n, ck, p))  # (N, O, P): already NCHW
+        y = gemm(w.reshape(o, ck), cols.reshape(n, ck, p),  # (N, O, P): already NCHW
+                 out=None if out is None else out.reshape(n, o, p))
     else:
         cols = cols.reshape(n, groups, ck, p)
-        y = gemm(w.reshape(groups, o // groups, ck), cols)  # (N, G, O/G, P)
-    return y.reshape((n, o) + out)
+        y = gemm(w.reshape(groups, o // groups, ck), cols,  # (N, G, O/G, P)
+                 out=None if out is None else out.reshape(n, groups, o // groups, p))
+    return y.reshape((n, o) + osp) if out is None else out
+
+
+def _half(dtype):
+    return dtype.itemsize == 2  # half precision goes through float32 copies in gemm: no out= form
+
+
+def _conv_scratch(x, w, stride, padding, dilation, groups):
+    if _half(x.dtype):
+        return None
+    n = x.shape[0]
+    item = x.dtype.itemsize
+    _, p, ck, small = _conv_plan(x.shape, w.shape, stride, padding, dilation, groups)
+    pad = _pad_bytes(x.shape, padding, item)
+    if small:
+        return _scratch_bytes(pad, ck * n * p * item, w.shape[0] * n * p * item)
+    return _scratch_bytes(pad, n * groups * ck * p * item)
+
+
+_conv_kernel.scratch = _conv_scratch
 
 
 def _output_padding(x_shape, y_shape, w_shape, stride, padding, dilation):
@@ -149,32 +239,70 @@ def _conv_transpose_rule(y, w, stride, padding, dilation, groups, output_padding
     return Aval((y.shape[0], w.shape[1] * groups) + out, y.dtype)
 
 
-def _conv_transpose_kernel(y, w, stride, padding, dilation, groups, output_padding):
+def _conv_transpose_full(y_shape, ksize, stride, dilation, output_padding):
+    """The uncropped spatial size the taps of a transposed convolution scatter into."""
+    return tuple((y_shape[2 + i] - 1) * stride[i] + dilation[i] * (ksize[i] - 1) + 1 + output_padding[i]
+                 for i in range(len(ksize)))
+
+
+def _conv_transpose_kernel(y, w, stride, padding, dilation, groups, output_padding, out=None, ws=None):
     n, o = y.shape[:2]
     cg = w.shape[1]
     ksize = w.shape[2:]
     ysp = y.shape[2:]
     nsp = len(ksize)
     p = _prod(ysp)
+    scratch = _Scratch(ws) if out is not None else None
     # col = W^T dy: (N, G, Cg*K, P), then col2im scatters each kernel tap back (one add per tap)
     wm = w.reshape(groups, o // groups, cg * _prod(ksize))
     if groups == 1 and p < _SMALL_PLANE and n > 1:
         # small feature maps: one GEMM over every image, cols laid out (C, *k, N, *out)
-        ym = np.ascontiguousarray(y.reshape(n, o, p).transpose(1, 0, 2)).reshape(o, n * p)
-        cols = gemm(wm[0].T, ym).reshape((cg,) + tuple(ksize) + (n,) + tuple(ysp))
+        if scratch is None:
+            ym = np.ascontiguousarray(y.reshape(n, o, p).transpose(1, 0, 2)).reshape(o, n * p)
+        else:
+            ym = scratch.empty((o, n * p), y.dtype)
+            np.copyto(ym.reshape(o, n, p), y.reshape(n, o, p).transpose(1, 0, 2))
+        cols = gemm(wm[0].T, ym, out=None if scratch is None else scratch.empty((cg * _prod(ksize), n * p), y.dtype))
+        cols = cols.reshape((cg,) + tuple(ksize) + (n,) + tuple(ysp))
         cols = np.moveaxis(cols, nsp + 1, 0)  # a view: (N, C, *k, *out)
     else:
-        cols = gemm(np.swapaxes(wm, 1, 2), y.reshape(n, groups, o // groups, p))
+        cols = gemm(np.swapaxes(wm, 1, 2), y.reshape(n, groups, o // groups, p),
+                    out=None if scratch is None else scratch.empty((n, groups, cg * _prod(ksize), p), y.dtype))
         cols = cols.reshape((n, groups * cg) + tuple(ksize) + tuple(ysp))
-    full = tuple((ysp[i] - 1) * stride[i] + dilation[i] * (ksize[i] - 1) + 1 + output_padding[i]
-                 for i in range(nsp))
-    xp = np.zeros((n, groups * cg) + full, dtype=y.dtype)
+    full = _conv_transpose_full(y.shape, ksize, stride, dilation, output_padding)
+    crop = tuple(slice(padding[i][0], full[i] - padding[i][1]) for i in range(nsp))
+    cropped = any(lo or hi for lo, hi in padding)
+    if scratch is None:
+        xp = np.zeros((n, groups * cg) + full, dtype=y.dtype)
+    else:
+        xp = scratch.empty((n, groups * cg) + full, y.dtype) if cropped else out
+        xp.fill(0)
     for taps in itertools.product(*[range(k) for k in ksize]):
         idx = tuple(slice(taps[i] * dilation[i], taps[i] * dilation[i] + stride[i] * (ysp[i] - 1) + 1, stride[i])
                     for i in range(nsp))
         xp[(slice(None), slice(None)) + idx] += cols[(slice(None), slice(None)) + taps]
-    crop = tuple(slice(padding[i][0], full[i] - padding[i][1]) for i in range(nsp))
+    if out is not None and cropped:
+        np.copyto(out, xp[(slice(None), slice(None)) + crop])
+        return out
     return xp[(slice(None), slice(None)) + crop]
+
+
+def _conv_transpose_scratch(y, w, stride, padding, dilation, groups, output_padding):
+    if _half(y.dtype):
+        return None
+    n, o = y.shape[:2]
+    item = y.dtype.itemsize
+    ck = w.shape[1] * _prod(w.shape[2:])
+    p = _prod(y.shape[2:])
+    sizes = [o * n * p * item, ck * n * p * item] if groups == 1 and p < _SMALL_PLANE and n > 1 else \
+        [n * groups * ck * p * item]
+    if any(lo or hi for lo, hi in padding):
+        full = _conv_transpose_full(y.shape, w.shape[2:], stride, dilation, output_padding)
+        sizes.append(n * groups * w.shape[1] * _prod(full) * item)
+    return _scratch_bytes(*sizes)
+
+
+_conv_transpose_kernel.scratch = _conv_transpose_scratch
 
 
 def _conv_transpose_bprop(y, w, out, dout, stride, padding, dilation, groups, output_padding):
@@ -198,23 +326,50 @@ def _conv_weight_grad_rule(x, y, stride, padding, dilation, groups, kernel_size)
     return Aval((y.shape[1], x.shape[1] // groups) + tuple(kernel_size), x.dtype)
 
 
-def _conv_weight_grad_kernel(x, y, stride, padding, dilation, groups, kernel_size):
+def _conv_weight_grad_kernel(x, y, stride, padding, dilation, groups, kernel_size, out=None, ws=None):
     n, c = x.shape[:2]
     o = y.shape[1]
     ysp = y.shape[2:]
     p = _prod(ysp)
-    xp = _pad_array(x, padding)
+    scratch = _Scratch(ws) if out is not None else None
+    xp = _pad_array(x, padding, scratch=scratch)
     ck = (c // groups) * _prod(kernel_size)
     if groups == 1 and p < _SMALL_PLANE and n > 1:
         # small feature maps: one GEMM with the images and pixels as its long inner dimension
-        cols = _im2col(xp, kernel_size, stride, dilation, ysp, batch_inside=True).reshape(ck, n * p)
-        ym = np.ascontiguousarray(y.reshape(n, o, p).transpose(1, 0, 2)).reshape(o, n * p)
-        return gemm(ym, cols.T).reshape((o, c) + tuple(kernel_size))
-    cols = _im2col(xp, kernel_size, stride, dilation, ysp).reshape(n, groups, ck, p)
+        cols = _im2col(xp, kernel_size, stride, dilation, ysp, batch_inside=True, scratch=scratch).reshape(ck, n * p)
+        if scratch is None:
+            ym = np.ascontiguousarray(y.reshape(n, o, p).transpose(1, 0, 2)).reshape(o, n * p)
+            return gemm(ym, cols.T).reshape((o, c) + tuple(kernel_size))
+        ym = scratch.empty((o, n * p), y.dtype)
+        np.copyto(ym.reshape(o, n, p), y.reshape(n, o, p).transpose(1, 0, 2))
+        gemm(ym, cols.T, out=out.reshape(o, ck))
+        return out
+    cols = _im2col(xp, kernel_size, stride, dilation, ysp, scratch=scratch).reshape(n, groups, ck, p)
     ym = y.reshape(n, groups, o // groups, p)
     # per image (O/G, P) x (P, Cg*K) with the transposed operand passed to BLAS as is, then sum images
-    dw = gemm(ym, np.swapaxes(cols, -1, -2)).sum(axis=0)
-    return dw.reshape((o, c // groups) + tuple(kernel_size))
+    if scratch is None:
+        dw = gemm(ym, np.swapaxes(cols, -1, -2)).sum(axis=0)
+        return dw.reshape((o, c // groups) + tuple(kernel_size))
+    dw = gemm(ym, np.swapaxes(cols, -1, -2), out=scratch.empty((n, groups, o // groups, ck), x.dtype))
+    np.add.reduce(dw, axis=0, out=out.reshape(groups, o // groups, ck))
+    return out
+
+
+def _conv_weight_grad_scratch(x, y, stride, padding, dilation, groups, kernel_size):
+    if _half(x.dtype):
+        return None
+    n, c = x.shape[:2]
+    o = y.shape[1]
+    item = x.dtype.itemsize
+    p = _prod(y.shape[2:])
+    ck = (c // groups) * _prod(kernel_size)
+    pad = _pad_bytes(x.shape, padding, item)
+    if groups == 1 and p < _SMALL_PLANE and n > 1:
+        return _scratch_bytes(pad, ck * n * p * item, o * n * p * item)
+    return _scratch_bytes(pad, n * groups * ck * p * item, n * o * ck * item)
+
+
+_conv_weight_grad_kernel.scratch = _conv_weight_grad_scratch
 
 
 def _conv_weight_grad_bprop(x, y, out, dout, stride, padding, dilation, groups, kernel_size):

@@ -23,11 +23,14 @@ _np_matmul = np.matmul
 _HALF = (np.dtype(np.float16), np.dtype(mstype.bfloat16.np))
 
 
-def gemm(a, b):
+def gemm(a, b, out=None):
     """``np.matmul`` that keeps the input dtype: half precision runs in float32 through BLAS (numpy
-    has no half-precision BLAS, and returns float32 for bfloat16) and is rounded back once."""
+    has no half-precision BLAS, and returns float32 for bfloat16) and is rounded back once.
+    ``out``: an array of the result's shape and dtype to write into (float32/float64 only)."""
     if a.dtype.itemsize == 2 and a.dtype in _HALF:  # itemsize first: the common float32 case is one compare
         return np.matmul(a.astype(np.float32), b.astype(np.float32)).astype(a.dtype)
+    if out is not None:
+        return np.matmul(a, b, out=out)
     return np.matmul(a, b)
 
 

@@ -14,7 +14,7 @@ from numpy.lib.stride_tricks import as_strided
 from .. import dtype as mstype
 from ..tensor import Tensor
 from ._helpers import check_tensor
-from .conv import _check_input, _int_tuple, _pad_array, _pad_pairs, _prod
+from .conv import _Scratch, _check_input, _int_tuple, _pad_array, _pad_bytes, _pad_pairs, _prod, _scratch_bytes
 from .registry import NOT_DIFFERENTIABLE, OPS, Aval, register
 
 __all__ = ["max_pool2d", "max_pool3d", "avg_pool1d", "avg_pool2d", "avg_pool3d",
@@ -80,32 +80,33 @@ def _pool_rule(name):
     return rule
 
 
-def _max_pool_kernel(x, kernel_size, stride, padding, dilation, ceil_mode):
-    out, pads = _pool_geometry(x.shape[2:], kernel_size, stride, padding, dilation, ceil_mode)
-    xp = _pad_array(x, pads, _lowest(x.dtype))
-    res = None
-    for _, idx in _taps(kernel_size, stride, dilation, out):
+def _max_pool_kernel(x, kernel_size, stride, padding, dilation, ceil_mode, out=None, ws=None):
+    osp, pads = _pool_geometry(x.shape[2:], kernel_size, stride, padding, dilation, ceil_mode)
+    xp = _pad_array(x, pads, _lowest(x.dtype), scratch=None if out is None else _Scratch(ws))
+    res = out
+    for _, idx in _taps(kernel_size, stride, dilation, osp):
         if res is None:
             res = xp[idx].copy()
+        elif res is out and idx is _taps(kernel_size, stride, dilation, osp)[0][1]:
+            np.copyto(res, xp[idx])
         else:
             np.maximum(res, xp[idx], out=res)
     return res
 
 
-def _max_pool_indices_kernel(x, kernel_size, stride, padding, dilation, ceil_mode):
-    spatial = x.shape[2:]
+def _max_pool_scratch(x, kernel_size, stride, padding, dilation, ceil_mode):
+    _, pads = _pool_geometry(x.shape[2:], kernel_size, stride, padding, dilation, ceil_mode)
+    return _scratch_bytes(_pad_bytes(x.shape, pads, x.dtype.itemsize))
+
+
+_max_pool_kernel.scratch = _max_pool_scratch
+
+
+@functools.lru_cache(maxsize=256)
+def _window_offsets(spatial, kernel_size, stride, dilation, out, pads):
+    """``(tap_offset, corner)``: the flat offset in the unpadded plane of each kernel tap, and of
+    each window's corner (read-only arrays, made once per geometry)."""
     nsp = len(spatial)
-    out, pads = _pool_geometry(spatial, kernel_size, stride, padding, dilation, ceil_mode)
-    xp = _pad_array(x, pads, _lowest(x.dtype))
-    # every window as a row of K taps (one copy), argmax per row (the first maximum wins, as in
-    # MindSpore and PyTorch), then the winning tap becomes a flat index into the unpadded plane
-    st = xp.strides
-    shape = xp.shape[:2] + tuple(out) + tuple(kernel_size)
-    strides = (st[:2] + tuple(st[2 + i] * stride[i] for i in range(nsp))
-               + tuple(st[2 + i] * dilation[i] for i in range(nsp)))
-    windows = np.ascontiguousarray(as_strided(xp, shape, strides, writeable=False))
-    best_tap = windows.reshape(xp.shape[:2] + tuple(out) + (_prod(kernel_size),)).argmax(axis=-1)
-    # flat index = the window's corner + the winning tap's offset (a padded tap never wins: -inf)
     plane_strides = [_prod(spatial[i + 1:]) for i in range(nsp)]
     tap_offset = np.zeros(kernel_size, dtype=np.int64)
     corner = np.zeros(out, dtype=np.int64)
@@ -113,12 +114,52 @@ def _max_pool_indices_kernel(x, kernel_size, stride, padding, dilation, ceil_mod
         shape = (-1,) + (1,) * (nsp - 1 - i)
         tap_offset = tap_offset + (np.arange(kernel_size[i]) * dilation[i] * plane_strides[i]).reshape(shape)
         corner = corner + ((np.arange(out[i]) * stride[i] - pads[i][0]) * plane_strides[i]).reshape(shape)
-    flat = tap_offset.reshape(-1)[best_tap]
+    tap_offset = tap_offset.reshape(-1)
+    tap_offset.flags.writeable = False
+    corner.flags.writeable = False
+    return tap_offset, corner
+
+
+def _max_pool_indices_kernel(x, kernel_size, stride, padding, dilation, ceil_mode, out=None, ws=None):
+    spatial = x.shape[2:]
+    nsp = len(spatial)
+    osp, pads = _pool_geometry(spatial, kernel_size, stride, padding, dilation, ceil_mode)
+    scratch = None if out is None else _Scratch(ws)
+    xp = _pad_array(x, pads, _lowest(x.dtype), scratch=scratch)
+    # every window as a row of K taps (one copy), argmax per row (the first maximum wins, as in
+    # MindSpore and PyTorch), then the winning tap becomes a flat index into the unpadded plane
+    st = xp.strides
+    shape = xp.shape[:2] + tuple(osp) + tuple(kernel_size)
+    strides = (st[:2] + tuple(st[2 + i] * stride[i] for i in range(nsp))
+               + tuple(st[2 + i] * dilation[i] for i in range(nsp)))
+    view = as_strided(xp, shape, strides, writeable=False)
+    rows = xp.shape[:2] + tuple(osp) + (_prod(kernel_size),)
+    tap_offset, corner = _window_offsets(tuple(spatial), tuple(kernel_size), tuple(stride), tuple(dilation),
+                                         tuple(osp), tuple(pads))
+    if scratch is None:
+        best_tap = np.ascontiguousarray(view).reshape(rows).argmax(axis=-1)
+        flat = tap_offset[best_tap]
+    else:
+        windows = scratch.empty(shape, x.dtype)
+        np.copyto(windows, view)
+        best_tap = windows.reshape(rows).argmax(axis=-1, out=scratch.empty(rows[:-1], np.intp))
+        flat = np.take(tap_offset, best_tap, out=out)
+    # flat index = the window's corner + the winning tap's offset (a padded tap never wins: -inf)
     flat += corner
     if any(lo or hi for lo, hi in pads):
         # only a window of nothing but -inf can pick a padded tap; keep its index inside the plane
         np.clip(flat, 0, _prod(spatial) - 1, out=flat)
     return flat
+
+
+def _max_pool_indices_scratch(x, kernel_size, stride, padding, dilation, ceil_mode):
+    osp, pads = _pool_geometry(x.shape[2:], kernel_size, stride, padding, dilation, ceil_mode)
+    windows = _prod(x.shape[:2]) * _prod(osp)
+    return _scratch_bytes(_pad_bytes(x.shape, pads, x.dtype.itemsize),
+                          windows * _prod(kernel_size) * x.dtype.itemsize, windows * np.dtype(np.intp).itemsize)
+
+
+_max_pool_indices_kernel.scratch = _max_pool_indices_scratch
 
 
 def _max_pool_bprop(x, out, dout, kernel_size, stride, padding, dilation, ceil_mode):
@@ -146,14 +187,42 @@ def _max_pool_grad_rule(dout, indices, input_shape):
     return Aval(tuple(input_shape), dout.dtype)
 
 
-def _max_pool_grad_kernel(dout, indices, input_shape):
-    """Scatter-add each window's gradient to its argmax (an index into the window's plane)."""
+def _max_pool_grad_kernel(dout, indices, input_shape, out=None, ws=None):
+    """Scatter-add each window's gradient to its argmax (an index into the window's plane), summed
+    in float64 in the order of the windows, then rounded once."""
     planes = _prod(input_shape[:2])
     plane = _prod(input_shape[2:])
-    offsets = (np.arange(planes, dtype=np.int64) * plane).reshape(input_shape[:2] + (1,) * (dout.ndim - 2))
-    flat = (indices + offsets).ravel()
-    dx = np.bincount(flat, weights=dout.ravel(), minlength=planes * plane)
-    return dx.astype(dout.dtype, copy=False).reshape(input_shape)
+    offsets = _plane_offsets(tuple(input_shape[:2]), plane, dout.ndim)
+    if out is None:
+        flat = (indices + offsets).ravel()
+        dx = np.bincount(flat, weights=dout.ravel(), minlength=planes * plane)
+        return dx.astype(dout.dtype, copy=False).reshape(input_shape)
+    scratch = _Scratch(ws)
+    flat = np.add(indices, offsets, out=scratch.empty(indices.shape, np.int64))
+    weights = scratch.empty((dout.size,), np.float64)
+    np.copyto(weights, dout.reshape(-1))  # add.at is fast only with matching dtypes
+    acc = scratch.empty((planes * plane,), np.float64)
+    acc.fill(0)
+    np.add.at(acc, flat.reshape(-1), weights)
+    np.copyto(out.reshape(-1), acc, casting="unsafe")
+    return out
+
+
+@functools.lru_cache(maxsize=256)
+def _plane_offsets(batch_channels, plane, ndim):
+    """The flat offset of each (image, channel) plane, shaped to broadcast over a window index."""
+    offsets = (np.arange(_prod(batch_channels), dtype=np.int64) * plane).reshape(batch_channels + (1,) * (ndim - 2))
+    offsets.flags.writeable = False
+    return offsets
+
+
+def _max_pool_grad_scratch(dout, indices, input_shape):
+    if dout.dtype.kind != "f" or _prod(input_shape) == 0:
+        return None
+    return _scratch_bytes(indices.size * 8, dout.size * 8, _prod(input_shape) * 8)
+
+
+_max_pool_grad_kernel.scratch = _max_pool_grad_scratch
 
 
 def _max_pool_grad_bprop(dout, indices, out, ddx, input_shape):

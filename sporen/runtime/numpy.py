@@ -192,7 +192,39 @@ def _concat_form(node):
     return write
 
 
+def _relu_grad_form(node):
+    dout, y = node.inputs
+    if tuple(dout.shape) != tuple(y.shape):
+        return None
+    zero = dout.dtype.type(0)
+
+    # the kernel's np.where(y > 0, dout, 0), with its mask in the scratch
+    def write(out, dout, y, ws):
+        mask = ws[:out.size].view(np.bool_).reshape(out.shape)
+        np.greater(y, 0, out=mask)
+        out.fill(zero)
+        np.copyto(out, dout, where=mask)
+    write.workspace = max(node.outputs[0].size, 1)
+    return write
+
+
+def _scratch_form(node):
+    """A kernel that takes ``out=`` and ``ws=`` itself (the convolutions and pools: see
+    ``ops/conv.py``'s ``_Scratch``), with the workspace its ``scratch`` function asks for."""
+    kernel = node.op.kernel
+    nbytes = kernel.scratch(*node.inputs, **node.attrs)
+    if nbytes is None:
+        return None
+    attrs = node.attrs
+
+    def write(out, *arrays, ws=None):
+        kernel(*arrays, out=out, ws=ws, **attrs)
+    write.workspace = nbytes
+    return write
+
+
 OUT_FORMS = {
+    "relu_grad": _relu_grad_form,
     "matmul": _matmul_form,
     "batch_matmul": _matmul_form,
     "reduce_sum": _sum_form,
@@ -219,11 +251,18 @@ def out_form(node):
         return _ufunc_form(node)
     factory = OUT_FORMS.get(node.op.name)
     if factory is None:
+        if getattr(node.op.kernel, "scratch", None) is not None:
+            return _scratch_form(node)
         return None
     return factory(node)
 
 
 # --- the planned executor ---------------------------------------------------------------------
+
+def _writes_alone(form):
+    """Whether ``form`` can compute a donated output: it exists and needs no scratch."""
+    return form is not None and not getattr(form, "workspace", 0)
+
 
 def _fresh(result, arena):
     """``result`` as an array the caller may keep: copied when it views planned memory."""
@@ -232,10 +271,6 @@ def _fresh(result, arena):
     if result.base is not None and np.may_share_memory(result, arena):
         result = result.copy()
     return result
-
-
-def _can_write(node):
-    return out_form(node) is not None
 
 
 class PlannedGraph:
@@ -251,7 +286,11 @@ class PlannedGraph:
 
     def __init__(self, graph, donate=()):
         self.graph = graph
-        self.plan = plan_memory(graph, donate, _can_write)
+        # each node's out= form, made once (None: its kernel runs and allocates)
+        self.forms = [out_form(node) for node in graph.nodes]
+        forms = {id(node): form for node, form in zip(graph.nodes, self.forms)}
+        self.plan = plan_memory(graph, donate, lambda node: _writes_alone(forms[id(node)]),
+                                lambda index, node: getattr(self.forms[index], "workspace", 0))
         self.arena = np.empty(self.plan.arena_bytes, np.uint8)
         self._busy = False
         self._build()
@@ -274,7 +313,7 @@ class PlannedGraph:
         self.n_params = len(template)
         steps = []
         unplanned = []
-        for node in graph.nodes:
+        for index, node in enumerate(graph.nodes):
             ins = []
             for v in node.inputs:
                 if type(v) is Literal:
@@ -289,7 +328,7 @@ class PlannedGraph:
                 template.append(None)
             planned = [v in plan.offsets for v in node.outputs]
             donated = len(node.outputs) == 1 and node.outputs[0] in plan.donated
-            write = out_form(node) if all(planned) or donated else None
+            write = self.forms[index] if all(planned) or donated else None
             if node.op.name in VIEW_OPS and node.outputs and node.outputs[0] in plan.roots:
                 kind = "view"
             elif donated:
@@ -298,13 +337,14 @@ class PlannedGraph:
                 # (the write form, the kernel for a run where the param cannot be written)
                 write = (write, node.op.kernel, node_attrs, slot[graph.params[plan.donated[node.outputs[0]]]])
             elif write is not None:
-                kind = "write"
+                kind = "write_ws" if index in plan.workspace else "write"
             else:
                 kind = "kernel"
                 if any(planned):
                     unplanned.append(node.op.name)
-            steps.append((kind, write if kind in ("write", "donate") else node.op.kernel, tuple(ins), tuple(outs),
-                          [v for v in node.outputs], node.attrs, node.subgraphs, node.op.nout))
+            attrs = index if kind == "write_ws" else node.attrs  # a scratch user: its node index
+            steps.append((kind, write if kind in ("write", "write_ws", "donate") else node.op.kernel, tuple(ins),
+                          tuple(outs), [v for v in node.outputs], attrs, node.subgraphs, node.op.nout))
         self.template = template
         self.steps = steps
         self.donated_slots = tuple(sorted({slot[graph.params[j]] for j in plan.donated.values()}))
@@ -323,6 +363,9 @@ class PlannedGraph:
         bound = []
         for kind, fn, ins, outs, out_vars, attrs, subgraphs, nout in self.steps:
             bufs = tuple(self._buffer(arena, v) if v in plan.offsets else None for v in out_vars)
+            if kind == "write_ws":
+                offset, nbytes = plan.workspace[attrs]
+                attrs = arena[offset:offset + nbytes]  # the scratch, bound in place of the attrs
             bound.append((kind, fn, ins, outs, bufs, attrs, subgraphs, nout))
         self.bound = bound
         self.bound_arena = arena
@@ -359,6 +402,11 @@ class PlannedGraph:
             if kind == "write":
                 buf = bufs[0]
                 fn(buf, *[vals[i] for i in ins])
+                vals[outs[0]] = buf
+                continue
+            if kind == "write_ws":
+                buf = bufs[0]
+                fn(buf, *[vals[i] for i in ins], ws=attrs)
                 vals[outs[0]] = buf
                 continue
             if kind == "donate":

@@ -47,10 +47,12 @@ class MemoryPlan:
     naive_bytes: the sum of the bytes of every intermediate value (what a run that keeps every
                 value, like the reference interpreter, holds at its end)
     donated:    output Var -> the index of the param whose array it is computed into
+    workspace:  node index -> (byte offset, bytes) of the scratch memory that node's kernel uses
+                while it runs (a range of the arena live for that node only)
     """
 
     __slots__ = ("graph", "offsets", "roots", "fresh", "first", "last", "arena_bytes", "live_peak",
-                 "naive_bytes", "unplanned", "donated")
+                 "naive_bytes", "unplanned", "donated", "workspace")
 
     def __init__(self, graph):
         self.graph = graph
@@ -64,6 +66,7 @@ class MemoryPlan:
         self.naive_bytes = 0
         self.unplanned = ()  # the op names a backend could not point at a buffer (set by the backend)
         self.donated = {}  # output Var -> index of the param whose array it is written into
+        self.workspace = {}  # node index -> (offset, bytes) of its scratch
 
     @property
     def n_planned(self):
@@ -201,14 +204,27 @@ def _donations(graph, donate, first, last, roots, can_write):
     return accepted
 
 
-def plan_memory(graph, donate=(), can_write=None):
+class _Scratch:
+    """The key of one node's scratch range among the planned values."""
+
+    __slots__ = ("index",)
+
+    def __init__(self, index):
+        self.index = index
+
+
+def plan_memory(graph, donate=(), can_write=None, workspace=None):
     """Plan the memory of ``graph``'s intermediate values (see the module's docstring for what is
     planned). Nodes with subgraphs are planned like any node (their subgraphs run on their own).
 
     ``donate``: pairs ``(output index, param index)`` where the caller will replace the param's
     array by that output (a parameter's update): where it is safe (see ``_donations``; ``can_write``
     tells which nodes can write into a given array) the output is computed into the param's own
-    array, so a training step need not allocate its new parameters (``plan.donated``)."""
+    array, so a training step need not allocate its new parameters (``plan.donated``).
+
+    ``workspace(index, node) -> bytes``: the scratch memory a node's kernel needs while it runs
+    (im2col columns, padded copies): each gets a range of the arena live during that node only, so
+    the kernel need not allocate (``plan.workspace``)."""
     plan = MemoryPlan(graph)
     first, last, roots = _lifetimes(graph)
     if donate and can_write is not None:
@@ -224,7 +240,14 @@ def plan_memory(graph, donate=(), can_write=None):
     params = set(graph.params)
     items = []
     events = []
-    for node in graph.nodes:
+    scratch_bytes = {}
+    for index, node in enumerate(graph.nodes):
+        scratch = workspace(index, node) if workspace is not None else 0
+        if scratch:
+            scratch_bytes[index] = scratch
+            items.append((_Scratch(index), _aligned(scratch), index, index))
+            events.append((index, scratch))
+            events.append((index + 1, -scratch))
         for out in node.outputs:
             size = _nbytes(out)
             plan.naive_bytes += size
@@ -237,7 +260,12 @@ def plan_memory(graph, donate=(), can_write=None):
             items.append((out, _aligned(size), first[out], last[out]))
             events.append((first[out], size))
             events.append((last[out] + 1, -size))
-    plan.offsets, plan.arena_bytes = _place(items)
+    offsets, plan.arena_bytes = _place(items)
+    for key, offset in offsets.items():
+        if type(key) is _Scratch:
+            plan.workspace[key.index] = (offset, scratch_bytes[key.index])
+        else:
+            plan.offsets[key] = offset
     live = 0
     for _, delta in sorted(events, key=lambda e: (e[0], e[1])):
         live += delta
@@ -295,6 +323,9 @@ def dump_plan(plan):
             if isinstance(out, Var):
                 where = _where_text(plan, out, slots)
                 places.append(f"{namer.name(out)} {where} [{plan.first.get(out, index)}..{plan.last.get(out, index)}]")
+        if index in plan.workspace:
+            off, nbytes = plan.workspace[index]
+            places.append(f"scratch @{off}+{nbytes}")
         lines.append(f"  {index:3d}  {text}    # {'; '.join(places)}")
     outs = ", ".join(namer.name(v) for v in graph.outputs)
     lines.append(f"  return ({outs})")

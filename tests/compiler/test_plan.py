@@ -231,9 +231,8 @@ def _peak_above_start(run, times=3):
 
 def test_a_planned_training_step_allocates_little_beyond_its_outputs():
     """In steady state the planned MLP step allocates its outputs (the new parameters and
-    moments, which the caller keeps) and what the three unplanned kernels allocate (the fused
-    cross-entropy and its gradient, a few KiB, and relu_grad: its mask and result, 5 bytes an
-    element of the hidden layer); the interpreter allocates every intermediate."""
+    moments, which the caller keeps) and what the two unplanned kernels allocate (the fused
+    cross-entropy and its gradient, a few KiB); the interpreter allocates every intermediate."""
     graph, arrays = _step_graph()
     pg = PlannedGraph(graph)
     out_bytes = sum(v.size * v.dtype.itemsize for v in graph.outputs)
@@ -243,7 +242,7 @@ def test_a_planned_training_step_allocates_little_beyond_its_outputs():
     planned = _peak_above_start(lambda: pg.run(arrays)) - out_bytes
     assert interpreted > 0.9 * intermediates
     assert planned < 0.1 * intermediates
-    assert set(pg.plan.unplanned) == {"sparse_softmax_cross_entropy", "sparse_softmax_cross_entropy_grad", "relu_grad"}
+    assert set(pg.plan.unplanned) == {"sparse_softmax_cross_entropy", "sparse_softmax_cross_entropy_grad"}
 
 
 def test_save_graphs_writes_the_plan_as_the_last_stage(tmp_path):
@@ -359,3 +358,101 @@ def test_donation_is_refused_where_the_param_is_read_later_and_skipped_for_read_
     (out,) = pg.run([same, same])  # the array is also the other argument: not written
     assert out is not same
     np.testing.assert_array_equal(out, [0, 0, 0])
+
+
+def _lenet_step_graph(batch=32):
+    model, _, classes, make_opt = _MODELS["lenet_momentum"]
+    x, y = _data((batch, 1, 32, 32), classes)
+    step = _train_step(model, make_opt)
+    traced = trace_full(step, (x, y))
+    graph = optimize(traced.graph)
+    arrays = [x.asnumpy(), y.asnumpy()] + [t._array() for t in traced.captures]
+    return graph, arrays
+
+
+def _ranges_overlap_in_time(plan, graph):
+    """Pairs of planned ranges (values and scratch) live at one node and sharing bytes."""
+    items = []
+    for v, off in plan.offsets.items():
+        items.append((plan.first[v], plan.last[v], off, off + v.size * v.dtype.itemsize, v))
+    for index, (off, nbytes) in plan.workspace.items():
+        items.append((index, index, off, off + nbytes, f"scratch of node {index}"))
+    clashes = []
+    for i, (f1, l1, a1, b1, k1) in enumerate(items):
+        for f2, l2, a2, b2, k2 in items[i + 1:]:
+            if f1 <= l2 and f2 <= l1 and a1 < b2 and a2 < b1:
+                clashes.append((k1, k2))
+    return clashes
+
+
+def test_convolutions_and_pools_write_into_the_plan_with_scratch():
+    """LeNet's step: the convolutions (forward and both gradients), the max pools (forward,
+    argmax, gradient) and relu_grad write into planned buffers, their im2col columns and padded
+    copies in per-node scratch ranges that never overlap a live value; the step allocates almost
+    nothing beyond its outputs (the interpreter allocates every intermediate) and equals it bit
+    for bit."""
+    graph, arrays = _lenet_step_graph()
+    pg = PlannedGraph(graph)
+    ops = {graph.nodes[i].op.name for i in pg.plan.workspace}
+    assert {"conv", "conv_weight_grad", "conv_transpose", "max_pool_indices", "max_pool_grad", "relu_grad"} <= ops
+    assert not _ranges_overlap_in_time(pg.plan, graph)
+    assert set(pg.plan.unplanned) == {"sparse_softmax_cross_entropy", "sparse_softmax_cross_entropy_grad"}
+    out_bytes = sum(v.size * v.dtype.itemsize for v in graph.outputs)
+    intermediates = pg.plan.naive_bytes - out_bytes
+    interpreted = _peak_above_start(lambda: interpret(graph, *arrays)) - out_bytes
+    planned = _peak_above_start(lambda: pg.run(arrays)) - out_bytes
+    assert interpreted > intermediates
+    assert planned < 0.01 * intermediates
+    want = interpret(graph, *arrays)
+    for _ in range(2):
+        for w, g in zip(want, pg.run(arrays)):
+            assert w.dtype == g.dtype and np.array_equal(w, g)
+    text = dump_plan(pg.plan)
+    assert "scratch @" in text
+
+
+def test_scratch_kernels_equal_their_plain_kernels_over_geometries():
+    """The out=/ws= forms of the conv family and the pools against their plain kernels over
+    padding, stride, dilation, groups, small and large planes and batch 1, bit for bit."""
+    from sporen.ops.conv import _output_padding
+    rng = np.random.default_rng(1)
+    convs = [((2, 4, 9, 9), (6, 4, 3, 3), (1, 1), ((1, 1), (1, 1)), (1, 1), 1),
+             ((1, 4, 40, 40), (6, 2, 3, 3), (2, 2), ((0, 1), (2, 0)), (1, 1), 2),
+             ((3, 3, 11, 11), (5, 3, 3, 3), (1, 2), ((0, 0), (0, 0)), (2, 1), 1),
+             ((2, 2, 36, 36), (4, 2, 5, 5), (1, 1), ((2, 2), (2, 2)), (1, 1), 1)]
+    for xs, ws_, stride, padding, dilation, groups in convs:
+        x = rng.standard_normal(xs).astype(np.float32)
+        w = rng.standard_normal(ws_).astype(np.float32)
+        attrs = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
+        y = OPS["conv"].kernel(x, w, **attrs)
+        dy = rng.standard_normal(y.shape).astype(np.float32)
+        op = _output_padding(x.shape, y.shape, w.shape, stride, padding, dilation)
+        cases = [("conv", (x, w), {}),
+                 ("conv_transpose", (dy, w), {"output_padding": op}),
+                 ("conv_weight_grad", (x, dy), {"kernel_size": tuple(w.shape[2:])})]
+        for opname, a, more in cases:
+            k = OPS[opname].kernel
+            want = k(*a, **attrs, **more)
+            scratch = np.full(k.scratch(*a, **attrs, **more), 255, np.uint8)  # garbage: kernels must not read it
+            out = np.full(want.shape, np.nan, want.dtype)
+            k(*a, **attrs, **more, out=out, ws=scratch)
+            assert np.array_equal(out, want), (opname, xs)
+    for xs, ks, stride, padding in [((2, 3, 8, 8), (2, 2), (2, 2), ((0, 0), (0, 0))),
+                                    ((1, 2, 7, 9), (3, 3), (2, 1), ((1, 1), (1, 0))),
+                                    ((2, 2, 6, 6), (3, 3), (1, 1), ((1, 1), (1, 1)))]:
+        x = rng.standard_normal(xs).astype(np.float32)
+        attrs = dict(kernel_size=ks, stride=stride, padding=padding, dilation=(1, 1), ceil_mode=False)
+        for opname in ("max_pool", "max_pool_indices"):
+            k = OPS[opname].kernel
+            want = k(x, **attrs)
+            scratch = np.full(k.scratch(x, **attrs), 7, np.uint8)
+            out = np.zeros_like(want)
+            k(x, **attrs, out=out, ws=scratch)
+            assert np.array_equal(out, want), (opname, xs)
+        idx = OPS["max_pool_indices"].kernel(x, **attrs)
+        dout = rng.standard_normal(idx.shape).astype(np.float32)
+        k = OPS["max_pool_grad"].kernel
+        want = k(dout, idx, input_shape=xs)
+        out = np.full(xs, np.nan, np.float32)
+        k(dout, idx, input_shape=xs, out=out, ws=np.full(k.scratch(dout, idx, input_shape=xs), 3, np.uint8))
+        assert np.array_equal(out, want), ("max_pool_grad", xs)
