@@ -1,0 +1,265 @@
+/* conv.c: 2-D convolution (NCHW) and its two gradients, as im2col/col2im in C around BLAS GEMMs.
+ *
+ * Geometry, shared by the three kernels: x is (N, C, H, W), the weight (O, C/groups, KH, KW), the
+ * output y (N, O, OH, OW); stride (sh, sw), leading padding (ph, pw), dilation (dh, dw). Trailing
+ * padding needs no argument: a tap is read only when it falls inside the image.
+ *
+ * The images go through the GEMMs in chunks of `nb`: with nb == 1 each image's GEMM writes straight
+ * into its NCHW output (no transpose); with nb > 1 (small feature maps, where one image makes too
+ * thin a GEMM) the chunk's pixels are the GEMM's long dimension and one transpose reorders the
+ * result. Scratch is the caller's workspace: the columns (C/groups*KH*KW rows, nb*OH*OW columns)
+ * then, when nb > 1, one (O, nb*OH*OW) buffer.
+ *
+ * Threads: OpenBLAS threads its own GEMMs; the loops here use OpenMP only outside BLAS calls and
+ * only when a loop has enough work to pay for waking the second core. */
+
+#ifndef SP_CONV_PAR_MIN
+#define SP_CONV_PAR_MIN 32768
+#endif
+
+typedef struct {
+    int N, C, H, W, O, KH, KW, OH, OW, sh, sw, ph, pw, dh, dw, groups;
+} sp_conv_geom;
+
+/* The first output column ow whose input column ow*s - p + k*d lies at or right of 0, and one
+ * past the last whose input column lies left of W: [lo, hi) is where a tap reads the image. */
+static inline void sp_conv_valid_range(int W, int OW, int s, int p, int off, int *lo, int *hi) {
+    int start = p - off;  /* need ow*s >= start */
+    int a = start <= 0 ? 0 : (start + s - 1) / s;
+    int end = W - 1 + p - off;  /* need ow*s <= end */
+    int b = end < 0 ? 0 : end / s + 1;
+    if (a > OW) a = OW;
+    if (b > OW) b = OW;
+    if (b < a) b = a;
+    *lo = a;
+    *hi = b;
+}
+
+/* cols[(c*KH + kh)*KW + kw][i*P + oh*OW + ow] = x[n0 + i, c0 + c, oh*sh - ph + kh*dh, ow*sw - pw + kw*dw]
+ * (zero outside the image), for the nb images from n0 and the cg channels from c0. */
+static void sp_im2col_f32(const float *SP_RESTRICT x, float *SP_RESTRICT cols, const sp_conv_geom *g,
+                          int n0, int nb, int c0, int cg) {
+    const int KH = g->KH, KW = g->KW, OH = g->OH, OW = g->OW, H = g->H, W = g->W;
+    const int sh = g->sh, sw = g->sw, ph = g->ph, pw = g->pw, dh = g->dh, dw = g->dw;
+    const long P = (long)OH * OW;
+    const long ld = (long)nb * P;
+    const long rows = (long)cg * KH * KW;
+    const long items = rows * nb;
+#pragma omp parallel for schedule(static) if (items * P >= SP_CONV_PAR_MIN)
+    for (long it = 0; it < items; it++) {
+        const long r = it / nb;
+        const int i = (int)(it % nb);
+        const int kw = (int)(r % KW);
+        const int kh = (int)((r / KW) % KH);
+        const int c = (int)(r / ((long)KW * KH));
+        const float *src = x + ((long)(n0 + i) * g->C + c0 + c) * H * W;
+        float *dst = cols + r * ld + i * P;
+        int lo, hi;
+        sp_conv_valid_range(W, OW, sw, pw, kw * dw, &lo, &hi);
+        for (int oh = 0; oh < OH; oh++) {
+            const int ih = oh * sh - ph + kh * dh;
+            float *d = dst + (long)oh * OW;
+            if (ih < 0 || ih >= H) {
+                for (int ow = 0; ow < OW; ow++) d[ow] = 0.0f;
+                continue;
+            }
+            const long base = (long)ih * W - pw + kw * dw;
+            for (int ow = 0; ow < lo; ow++) d[ow] = 0.0f;
+            if (sw == 1) {
+                const float *s = src + base + lo;
+                for (int ow = 0; ow < hi - lo; ow++) d[lo + ow] = s[ow];
+            } else {
+                for (int ow = lo; ow < hi; ow++) d[ow] = src[base + (long)ow * sw];
+            }
+            for (int ow = hi; ow < OW; ow++) d[ow] = 0.0f;
+        }
+    }
+}
+
+/* The adjoint of sp_im2col_f32: dx[n0 + i, c0 + c] = sum of the columns' entries that read each
+ * pixel. Each (image, channel) plane belongs to one thread, so the adds never race; the plane is
+ * zeroed first, so dx needs no initialisation. */
+static void sp_col2im_f32(const float *SP_RESTRICT cols, float *SP_RESTRICT dx, const sp_conv_geom *g,
+                          int n0, int nb, int c0, int cg) {
+    const int KH = g->KH, KW = g->KW, OH = g->OH, OW = g->OW, H = g->H, W = g->W;
+    const int sh = g->sh, sw = g->sw, ph = g->ph, pw = g->pw, dh = g->dh, dw = g->dw;
+    const long P = (long)OH * OW;
+    const long ld = (long)nb * P;
+    const long planes = (long)nb * cg;
+#pragma omp parallel for schedule(static) if (planes * P * KH * KW >= SP_CONV_PAR_MIN)
+    for (long it = 0; it < planes; it++) {
+        const int c = (int)(it % cg);
+        const int i = (int)(it / cg);
+        float *dst = dx + ((long)(n0 + i) * g->C + c0 + c) * H * W;
+        memset(dst, 0, sizeof(float) * (size_t)H * W);
+        for (int kh = 0; kh < KH; kh++) {
+            for (int kw = 0; kw < KW; kw++) {
+                const float *src = cols + (((long)c * KH + kh) * KW + kw) * ld + i * P;
+                int lo, hi;
+                sp_conv_valid_range(W, OW, sw, pw, kw * dw, &lo, &hi);
+                for (int oh = 0; oh < OH; oh++) {
+                    const int ih = oh * sh - ph + kh * dh;
+                    if (ih < 0 || ih >= H) continue;
+                    const long base = (long)ih * W - pw + kw * dw;
+                    const float *s = src + (long)oh * OW;
+                    if (sw == 1) {
+                        float *d = dst + base + lo;
+                        for (int ow = 0; ow < hi - lo; ow++) d[ow] += s[lo + ow];
+                    } else {
+                        for (int ow = lo; ow < hi; ow++) dst[base + (long)ow * sw] += s[ow];
+                    }
+                }
+            }
+        }
+    }
+}
+
+/* (O, nb, P) -> images n0.. of (N, O, P), or back with to_chunk != 0. */
+static void sp_conv_reorder_f32(float *SP_RESTRICT chunk, float *SP_RESTRICT nchw, int O, int nb, long P,
+                                int n0, int to_chunk) {
+    const long items = (long)O * nb;
+#pragma omp parallel for schedule(static) if (items * P >= SP_CONV_PAR_MIN)
+    for (long it = 0; it < items; it++) {
+        const int o = (int)(it / nb);
+        const int i = (int)(it % nb);
+        float *a = chunk + it * P;
+        float *b = nchw + ((long)(n0 + i) * O + o) * P;
+        if (to_chunk) {
+            memcpy(a, b, sizeof(float) * (size_t)P);
+        } else {
+            memcpy(b, a, sizeof(float) * (size_t)P);
+        }
+    }
+}
+
+/* A 1x1 kernel with stride 1 and no padding reads each image as it is: no columns needed. */
+static int sp_conv_is_pointwise(const sp_conv_geom *g) {
+    return g->KH == 1 && g->KW == 1 && g->sh == 1 && g->sw == 1 && g->ph == 0 && g->pw == 0
+        && g->OH == g->H && g->OW == g->W;
+}
+
+/* y = conv(x, w). */
+static void sp_conv2d_fwd_f32(const float *x, const float *w, float *y, float *ws, const sp_conv_geom *g,
+                              int nb) {
+    const int cg = g->C / g->groups;
+    const int og = g->O / g->groups;
+    const long P = (long)g->OH * g->OW;
+    const long ck = (long)cg * g->KH * g->KW;
+    const int direct = nb == 1 && sp_conv_is_pointwise(g);
+    float *cols = ws;
+    float *tmp = ws + ck * nb * P;
+    for (int n0 = 0; n0 < g->N; n0 += nb) {
+        const int m = g->N - n0 < nb ? g->N - n0 : nb;
+        for (int grp = 0; grp < g->groups; grp++) {
+            const float *wg = w + (long)grp * og * ck;
+            const float *b = cols;
+            if (direct) {
+                b = x + ((long)n0 * g->C + (long)grp * cg) * P;
+            } else {
+                sp_im2col_f32(x, cols, g, n0, m, grp * cg, cg);
+            }
+            if (nb == 1) {
+                float *yg = y + ((long)n0 * g->O + (long)grp * og) * P;
+                sp_sgemm(SP_ROW_MAJOR, SP_NO_TRANS, SP_NO_TRANS, og, P, ck, 1.0f, wg, ck, b, P, 0.0f, yg, P);
+            } else {
+                float *tg = tmp + (long)grp * og * m * P;
+                sp_sgemm(SP_ROW_MAJOR, SP_NO_TRANS, SP_NO_TRANS, og, m * P, ck, 1.0f, wg, ck, b, m * P, 0.0f,
+                         tg, m * P);
+            }
+        }
+        if (nb > 1) sp_conv_reorder_f32(tmp, y, g->O, m, P, n0, 0);
+    }
+}
+
+/* dx = conv_transpose(dy, w): the input gradient, columns W^T dy scattered back by col2im. */
+static void sp_conv2d_bwd_data_f32(const float *dy, const float *w, float *dx, float *ws, const sp_conv_geom *g,
+                                   int nb) {
+    const int cg = g->C / g->groups;
+    const int og = g->O / g->groups;
+    const long P = (long)g->OH * g->OW;
+    const long ck = (long)cg * g->KH * g->KW;
+    const int direct = nb == 1 && sp_conv_is_pointwise(g);
+    float *cols = ws;
+    float *tmp = ws + ck * nb * P;
+    for (int n0 = 0; n0 < g->N; n0 += nb) {
+        const int m = g->N - n0 < nb ? g->N - n0 : nb;
+        if (nb > 1) sp_conv_reorder_f32(tmp, (float *)dy, g->O, m, P, n0, 1);
+        for (int grp = 0; grp < g->groups; grp++) {
+            const float *wg = w + (long)grp * og * ck;
+            const float *a;
+            long lda;
+            if (nb == 1) {
+                a = dy + ((long)n0 * g->O + (long)grp * og) * P;
+                lda = P;
+            } else {
+                a = tmp + (long)grp * og * m * P;
+                lda = m * P;
+            }
+            if (direct) {
+                float *d = dx + ((long)n0 * g->C + (long)grp * cg) * P;
+                sp_sgemm(SP_ROW_MAJOR, SP_TRANS, SP_NO_TRANS, ck, P, og, 1.0f, wg, ck, a, lda, 0.0f, d, P);
+                continue;
+            }
+            sp_sgemm(SP_ROW_MAJOR, SP_TRANS, SP_NO_TRANS, ck, m * P, og, 1.0f, wg, ck, a, lda, 0.0f, cols, m * P);
+            sp_col2im_f32(cols, dx, g, n0, m, grp * cg, cg);
+        }
+    }
+}
+
+/* dw = conv_weight_grad(x, dy): one GEMM per chunk, the chunk's pixels as its inner dimension,
+ * accumulated over the chunks by BLAS (beta = 1 after the first). */
+static void sp_conv2d_bwd_filter_f32(const float *x, const float *dy, float *dw, float *ws,
+                                     const sp_conv_geom *g, int nb) {
+    const int cg = g->C / g->groups;
+    const int og = g->O / g->groups;
+    const long P = (long)g->OH * g->OW;
+    const long ck = (long)cg * g->KH * g->KW;
+    const int direct = nb == 1 && sp_conv_is_pointwise(g);
+    float *cols = ws;
+    float *tmp = ws + ck * nb * P;
+    if (g->N == 0) {
+        memset(dw, 0, sizeof(float) * (size_t)g->O * ck);
+        return;
+    }
+    for (int n0 = 0; n0 < g->N; n0 += nb) {
+        const int m = g->N - n0 < nb ? g->N - n0 : nb;
+        const float beta = n0 == 0 ? 0.0f : 1.0f;
+        if (nb > 1) sp_conv_reorder_f32(tmp, (float *)dy, g->O, m, P, n0, 1);
+        for (int grp = 0; grp < g->groups; grp++) {
+            const float *a;
+            const float *b = cols;
+            if (nb == 1) {
+                a = dy + ((long)n0 * g->O + (long)grp * og) * P;
+            } else {
+                a = tmp + (long)grp * og * m * P;
+            }
+            if (direct) {
+                b = x + ((long)n0 * g->C + (long)grp * cg) * P;
+            } else {
+                sp_im2col_f32(x, cols, g, n0, m, grp * cg, cg);
+            }
+            float *dwg = dw + (long)grp * og * ck;
+            sp_sgemm(SP_ROW_MAJOR, SP_NO_TRANS, SP_TRANS, og, ck, m * P, 1.0f, a, m * P, b, m * P, beta, dwg, ck);
+        }
+    }
+}
+
+/* The entry points the generated code calls: pointers, then the geometry as plain ints. */
+#define SP_CONV_GEOM_ARGS int N, int C, int H, int W, int O, int KH, int KW, int OH, int OW, int sh, int sw, \
+    int ph, int pw, int dh, int dw, int groups, int nb
+#define SP_CONV_GEOM_INIT {N, C, H, W, O, KH, KW, OH, OW, sh, sw, ph, pw, dh, dw, groups}
+
+void sp_conv2d_f32(const void *x, const void *w, void *y, void *ws, SP_CONV_GEOM_ARGS) {
+    sp_conv_geom g = SP_CONV_GEOM_INIT;
+    sp_conv2d_fwd_f32((const float *)x, (const float *)w, (float *)y, (float *)ws, &g, nb);
+}
+
+void sp_conv2d_input_grad_f32(const void *dy, const void *w, void *dx, void *ws, SP_CONV_GEOM_ARGS) {
+    sp_conv_geom g = SP_CONV_GEOM_INIT;
+    sp_conv2d_bwd_data_f32((const float *)dy, (const float *)w, (float *)dx, (float *)ws, &g, nb);
+}
+
+void sp_conv2d_weight_grad_f32(const void *x, const void *dy, void *dweight, void *ws, SP_CONV_GEOM_ARGS) {
+    sp_conv_geom g = SP_CONV_GEOM_INIT;
+    sp_conv2d_bwd_filter_f32((const float *)x, (const float *)dy, (float *)dweight, (float *)ws, &g, nb);
+}

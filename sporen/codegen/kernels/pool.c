@@ -1,0 +1,186 @@
+/* pool.c: 2-D max and average pooling (NCHW) and their gradients, one loop nest per window.
+ *
+ * Geometry: `planes` = N*C independent (H, W) planes pooled to (OH, OW); kernel (KH, KW), stride
+ * (sh, sw), leading padding (ph, pw), dilation (dh, dw). A tap outside the plane is padding: -inf
+ * for max pooling, 0 for average pooling, as the numpy kernels pad. Each plane belongs to one
+ * thread, so the scatters of the gradients never race. Instantiated for float and double by
+ * SP_POOL_DEFINE(type, suffix). */
+
+#ifndef SP_POOL_PAR_MIN
+#define SP_POOL_PAR_MIN 32768
+#endif
+
+#define SP_POOL_ARGS long planes, int H, int W, int OH, int OW, int KH, int KW, int sh, int sw, int ph, \
+    int pw, int dh, int dw
+
+/* The average's divisor of window (oh, ow), as ops/pool.py's _divisor computes it: the window's
+ * undilated extent clipped to the plane (or to the plane plus the declared padding). */
+static inline long sp_avg_count(int o, int s, int p, int k, int length, int p_hi, int include_pad) {
+    const int start = o * s - p;
+    const int end = start + k;
+    if (include_pad) {
+        const int stop = end < length + p_hi ? end : length + p_hi;
+        return stop - start;
+    }
+    const int stop = end < length ? end : length;
+    const int first = start > 0 ? start : 0;
+    return stop - first;
+}
+
+#define SP_POOL_DEFINE(T, S)                                                                             \
+/* y = the maximum of each window; NaN wins, as with np.maximum. */                                      \
+void sp_max_pool2d_##S(const void *xv, void *yv, SP_POOL_ARGS) {                                        \
+    const T *x = (const T *)xv;                                                                          \
+    T *y = (T *)yv;                                                                                      \
+    _Pragma("omp parallel for schedule(static) if (planes * OH * OW * KH * KW >= SP_POOL_PAR_MIN)")      \
+    for (long pl = 0; pl < planes; pl++) {                                                               \
+        const T *src = x + pl * H * W;                                                                   \
+        T *dst = y + pl * OH * OW;                                                                       \
+        for (int oh = 0; oh < OH; oh++) {                                                                \
+            for (int ow = 0; ow < OW; ow++) {                                                            \
+                T m = -INFINITY;                                                                         \
+                for (int kh = 0; kh < KH; kh++) {                                                        \
+                    const int ih = oh * sh - ph + kh * dh;                                               \
+                    if (ih < 0 || ih >= H) continue;                                                     \
+                    for (int kw = 0; kw < KW; kw++) {                                                    \
+                        const int iw = ow * sw - pw + kw * dw;                                           \
+                        if (iw < 0 || iw >= W) continue;                                                 \
+                        const T v = src[(long)ih * W + iw];                                              \
+                        if (v > m || v != v) m = v;                                                      \
+                    }                                                                                    \
+                }                                                                                        \
+                dst[(long)oh * OW + ow] = m;                                                             \
+            }                                                                                            \
+        }                                                                                                \
+    }                                                                                                    \
+}                                                                                                        \
+                                                                                                         \
+/* The argmax of each window as a flat index into its plane: the first maximum (or first NaN) in     \
+ * tap order, a padded tap counting as -inf, clipped into the plane as the numpy kernel does. */      \
+void sp_max_pool2d_indices_##S(const void *xv, void *iv, SP_POOL_ARGS) {                                \
+    const T *x = (const T *)xv;                                                                          \
+    int64_t *idx = (int64_t *)iv;                                                                        \
+    const long last = (long)H * W - 1;                                                                   \
+    _Pragma("omp parallel for schedule(static) if (planes * OH * OW * KH * KW >= SP_POOL_PAR_MIN)")      \
+    for (long pl = 0; pl < planes; pl++) {                                                               \
+        const T *src = x + pl * H * W;                                                                   \
+        int64_t *dst = idx + pl * OH * OW;                                                               \
+        for (int oh = 0; oh < OH; oh++) {                                                                \
+            for (int ow = 0; ow < OW; ow++) {                                                            \
+                T m = 0;                                                                                 \
+                long best = 0;                                                                           \
+                int first = 1;                                                                           \
+                for (int kh = 0; kh < KH; kh++) {                                                        \
+                    const int ih = oh * sh - ph + kh * dh;                                               \
+                    for (int kw = 0; kw < KW; kw++) {                                                    \
+                        const int iw = ow * sw - pw + kw * dw;                                           \
+                        T v = -INFINITY;                                                                 \
+                        if (ih >= 0 && ih < H && iw >= 0 && iw < W) v = src[(long)ih * W + iw];          \
+                        if (first || (m == m && (v > m || v != v))) {                                    \
+                            m = v;                                                                       \
+                            best = (long)ih * W + iw;                                                    \
+                            first = 0;                                                                   \
+                        }                                                                                \
+                    }                                                                                    \
+                }                                                                                        \
+                if (best < 0) best = 0;                                                                  \
+                if (best > last) best = last;                                                            \
+                dst[(long)oh * OW + ow] = best;                                                          \
+            }                                                                                            \
+        }                                                                                                \
+    }                                                                                                    \
+}                                                                                                        \
+                                                                                                         \
+/* dx = each window's gradient added at its argmax (any spatial rank: planes of `plane` values     \
+ * pooled to `out` values). */                                                                        \
+void sp_max_pool_grad_##S(const void *dyv, const void *iv, void *dxv, long planes, long plane, long out) { \
+    const T *dy = (const T *)dyv;                                                                        \
+    const int64_t *idx = (const int64_t *)iv;                                                            \
+    T *dx = (T *)dxv;                                                                                    \
+    _Pragma("omp parallel for schedule(static) if (planes * (plane + out) >= SP_POOL_PAR_MIN)")         \
+    for (long pl = 0; pl < planes; pl++) {                                                               \
+        T *d = dx + pl * plane;                                                                          \
+        const T *g = dy + pl * out;                                                                      \
+        const int64_t *k = idx + pl * out;                                                               \
+        memset(d, 0, sizeof(T) * (size_t)plane);                                                         \
+        for (long j = 0; j < out; j++) d[k[j]] += g[j];                                                  \
+    }                                                                                                    \
+}                                                                                                        \
+                                                                                                         \
+/* y = g picked at each window's argmax: the adjoint of sp_max_pool_grad. */                          \
+void sp_max_pool_grad_grad_##S(const void *gv, const void *iv, void *yv, long planes, long plane, long out) { \
+    const T *g = (const T *)gv;                                                                          \
+    const int64_t *idx = (const int64_t *)iv;                                                            \
+    T *y = (T *)yv;                                                                                      \
+    _Pragma("omp parallel for schedule(static) if (planes * out >= SP_POOL_PAR_MIN)")                   \
+    for (long pl = 0; pl < planes; pl++) {                                                               \
+        const T *s = g + pl * plane;                                                                     \
+        const int64_t *k = idx + pl * out;                                                               \
+        T *d = y + pl * out;                                                                             \
+        for (long j = 0; j < out; j++) d[j] = s[k[j]];                                                   \
+    }                                                                                                    \
+}                                                                                                        \
+                                                                                                         \
+/* y = each window's sum over its taps in tap order, divided by `divisor` when it is positive, else \
+ * by the window's count (sp_avg_count; hh, wh: the declared trailing padding). */                    \
+void sp_avg_pool2d_##S(const void *xv, void *yv, SP_POOL_ARGS, int hh, int wh, int include_pad,        \
+                       long divisor) {                                                                   \
+    const T *x = (const T *)xv;                                                                          \
+    T *y = (T *)yv;                                                                                      \
+    _Pragma("omp parallel for schedule(static) if (planes * OH * OW * KH * KW >= SP_POOL_PAR_MIN)")      \
+    for (long pl = 0; pl < planes; pl++) {                                                               \
+        const T *src = x + pl * H * W;                                                                   \
+        T *dst = y + pl * OH * OW;                                                                       \
+        for (int oh = 0; oh < OH; oh++) {                                                                \
+            const long ch = sp_avg_count(oh, sh, ph, KH, H, hh, include_pad);                            \
+            for (int ow = 0; ow < OW; ow++) {                                                            \
+                T acc = 0;                                                                               \
+                for (int kh = 0; kh < KH; kh++) {                                                        \
+                    const int ih = oh * sh - ph + kh * dh;                                               \
+                    if (ih < 0 || ih >= H) continue;                                                     \
+                    for (int kw = 0; kw < KW; kw++) {                                                    \
+                        const int iw = ow * sw - pw + kw * dw;                                           \
+                        if (iw < 0 || iw >= W) continue;                                                 \
+                        acc += src[(long)ih * W + iw];                                                   \
+                    }                                                                                    \
+                }                                                                                        \
+                const long cnt = divisor > 0 ? divisor                                                   \
+                                             : ch * sp_avg_count(ow, sw, pw, KW, W, wh, include_pad);   \
+                dst[(long)oh * OW + ow] = acc / (T)cnt;                                                  \
+            }                                                                                            \
+        }                                                                                                \
+    }                                                                                                    \
+}                                                                                                        \
+                                                                                                         \
+/* dx = the adjoint of sp_avg_pool2d: each window's gradient over its divisor, added to every tap   \
+ * it read, taps in order (the numpy kernel's order of additions). */                                 \
+void sp_avg_pool2d_grad_##S(const void *dyv, void *dxv, SP_POOL_ARGS, int hh, int wh, int include_pad, \
+                            long divisor) {                                                              \
+    const T *dy = (const T *)dyv;                                                                        \
+    T *dx = (T *)dxv;                                                                                    \
+    _Pragma("omp parallel for schedule(static) if (planes * OH * OW * KH * KW >= SP_POOL_PAR_MIN)")      \
+    for (long pl = 0; pl < planes; pl++) {                                                               \
+        const T *g = dy + pl * OH * OW;                                                                  \
+        T *d = dx + pl * H * W;                                                                          \
+        memset(d, 0, sizeof(T) * (size_t)H * W);                                                         \
+        for (int kh = 0; kh < KH; kh++) {                                                                \
+            for (int kw = 0; kw < KW; kw++) {                                                            \
+                for (int oh = 0; oh < OH; oh++) {                                                        \
+                    const int ih = oh * sh - ph + kh * dh;                                               \
+                    if (ih < 0 || ih >= H) continue;                                                     \
+                    const long ch = sp_avg_count(oh, sh, ph, KH, H, hh, include_pad);                    \
+                    for (int ow = 0; ow < OW; ow++) {                                                    \
+                        const int iw = ow * sw - pw + kw * dw;                                           \
+                        if (iw < 0 || iw >= W) continue;                                                 \
+                        const long cnt = divisor > 0 ? divisor                                           \
+                                                     : ch * sp_avg_count(ow, sw, pw, KW, W, wh, include_pad); \
+                        d[(long)ih * W + iw] += g[(long)oh * OW + ow] / (T)cnt;                          \
+                    }                                                                                    \
+                }                                                                                        \
+            }                                                                                            \
+        }                                                                                                \
+    }                                                                                                    \
+}
+
+SP_POOL_DEFINE(float, f32)
+SP_POOL_DEFINE(double, f64)

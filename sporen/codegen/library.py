@@ -1,0 +1,181 @@
+"""Lowerings of the convolution and pooling family to the shared C kernels in codegen/kernels/
+(conv.c, pool.c): one compiled copy serves every shape; each node's call passes its geometry."""
+import os
+
+import numpy as np
+
+from .kernel import CKernel
+
+__all__ = ["lower", "source", "conv_chunk"]
+
+_KERNELS_DIR = os.path.join(os.path.dirname(__file__), "kernels")
+
+# Below this many output pixels per image, one image makes too thin a GEMM: images are grouped so
+# that a chunk has about _CHUNK_PIXELS columns (the numpy kernel's _SMALL_PLANE rule, chunked so
+# the columns' scratch stays a few MB instead of growing with the batch).
+_SMALL_PLANE = 1024
+_CHUNK_PIXELS = 2048
+
+_CTYPE = {np.dtype(np.float32): ("float", "f32"), np.dtype(np.float64): ("double", "f64")}
+
+
+def source(name):
+    """The C text of the shared kernel file ``codegen/kernels/<name>.c``."""
+    with open(os.path.join(_KERNELS_DIR, name + ".c")) as f:
+        return f.read()
+
+
+def conv_chunk(n, plane):
+    """How many images one GEMM of a convolution covers: 1 for large feature maps (each image's
+    GEMM writes its NCHW output directly), else enough for about _CHUNK_PIXELS columns."""
+    if plane >= _SMALL_PLANE or n <= 1:
+        return 1
+    return max(1, min(n, -(-_CHUNK_PIXELS // max(plane, 1))))
+
+
+def _as_2d(shape_sp, attrs_sp, fill):
+    """A 1-D geometry as 2-D with a unit leading axis; 2-D as is; None otherwise."""
+    if len(shape_sp) == 1:
+        return (1,) + tuple(shape_sp), (fill,) + tuple(attrs_sp)
+    if len(shape_sp) == 2:
+        return tuple(shape_sp), tuple(attrs_sp)
+    return None
+
+
+def _arg(expr):
+    return "0" if expr is None else expr
+
+
+def _lower_conv(node, name):
+    op = node.op.name
+    a, b = node.inputs
+    out = node.outputs[0]
+    if out.dtype != np.float32 or a.dtype != np.float32 or b.dtype != np.float32:
+        return None
+    attrs = node.attrs
+    if op == "conv":
+        x, w, y = a, b, out
+        func = "sp_conv2d_f32"
+    elif op == "conv_transpose":
+        y, w, x = a, b, out
+        func = "sp_conv2d_input_grad_f32"
+    else:
+        x, y, w = a, b, out
+        func = "sp_conv2d_weight_grad_f32"
+    if len(x.shape) not in (3, 4):
+        return None
+    spatial = _as_2d(x.shape[2:], attrs["stride"], 1)
+    h, wd = spatial[0]
+    sh, sw = spatial[1]
+    dh, dw = _as_2d(x.shape[2:], attrs["dilation"], 1)[1]
+    ph, pw = _as_2d(x.shape[2:], [lo for lo, _ in attrs["padding"]], 0)[1]
+    kh, kw = _as_2d(x.shape[2:], w.shape[2:], 1)[1]
+    oh, ow = _as_2d(x.shape[2:], y.shape[2:], 1)[1]
+    n, c = x.shape[:2]
+    o = y.shape[1]
+    groups = attrs["groups"]
+    plane = oh * ow
+    nb = conv_chunk(n, plane)
+    ck = (c // groups) * kh * kw
+    pointwise = kh == 1 and kw == 1 and sh == 1 and sw == 1 and ph == 0 and pw == 0 and (oh, ow) == (h, wd)
+    floats = 0
+    if not (nb == 1 and pointwise):
+        floats += ck * nb * plane
+    if nb > 1:
+        floats += o * nb * plane
+    geometry = (n, c, h, wd, o, kh, kw, oh, ow, sh, sw, ph, pw, dh, dw, groups, nb)
+    tail = ", ".join(str(int(v)) for v in geometry)
+
+    def call(ins, outs, ws):
+        return f"{func}({ins[0]}, {ins[1]}, {outs[0]}, {_arg(ws)}, {tail});"
+
+    return CKernel(name, "", call, workspace=4 * floats, libraries=("conv",))
+
+
+def _pool_geometry(x_shape, y_shape, attrs):
+    """(planes, H, W, OH, OW, KH, KW, sh, sw, ph, pw, dh, dw) and the declared trailing padding, or
+    None when the pooling is not 1-D or 2-D."""
+    if len(x_shape) not in (3, 4):
+        return None
+    sp = x_shape[2:]
+    h, w = _as_2d(sp, sp, 1)[0]
+    oh, ow = _as_2d(sp, y_shape[2:], 1)[1]
+    kh, kw = _as_2d(sp, attrs["kernel_size"], 1)[1]
+    sh, sw = _as_2d(sp, attrs["stride"], 1)[1]
+    dh, dw = _as_2d(sp, attrs["dilation"], 1)[1]
+    ph, pw = _as_2d(sp, [lo for lo, _ in attrs["padding"]], 0)[1]
+    hh, wh = _as_2d(sp, [hi for _, hi in attrs["padding"]], 0)[1]
+    planes = x_shape[0] * x_shape[1]
+    return (planes, h, w, oh, ow, kh, kw, sh, sw, ph, pw, dh, dw), (hh, wh)
+
+
+def _lower_pool(node, name):
+    op = node.op.name
+    attrs = node.attrs
+    x = node.inputs[0]
+    out = node.outputs[0]
+    if op == "max_pool_grad":
+        dtype = out.dtype
+        shapes = (node.inputs[0].shape, out.shape)  # dout, dx
+    elif op == "max_pool_grad_grad":
+        dtype = out.dtype
+        shapes = (out.shape, x.shape)  # indices' shape, g's shape
+    else:
+        dtype = out.dtype if op != "max_pool_indices" else x.dtype
+    if dtype not in _CTYPE or (op != "max_pool_indices" and x.dtype != dtype):
+        return None
+    suffix = _CTYPE[dtype][1]
+    if op in ("max_pool_grad", "max_pool_grad_grad"):
+        small, big = shapes
+        planes = int(np.prod(small[:2]))
+        plane = int(np.prod(big[2:]))
+        outn = int(np.prod(small[2:]))
+        tail = f"{planes}, {plane}, {outn}"
+        func = f"sp_{op}_{suffix}"
+
+        def call(ins, outs, ws):
+            return f"{func}({ins[0]}, {ins[1]}, {outs[0]}, {tail});"
+
+        return CKernel(name, "", call, libraries=("pool",))
+    if op == "avg_pool_grad":
+        geom = _pool_geometry(out.shape, x.shape, attrs)
+    else:
+        geom = _pool_geometry(x.shape, out.shape, attrs)
+    if geom is None:
+        return None
+    geometry, (hh, wh) = geom
+    tail = ", ".join(str(int(v)) for v in geometry)
+    if op in ("avg_pool", "avg_pool_grad"):
+        include = int(bool(attrs["count_include_pad"]))
+        divisor = int(attrs["divisor_override"] or 0)
+        tail += f", {hh}, {wh}, {include}, {divisor}"
+    func = {"max_pool": "sp_max_pool2d", "max_pool_indices": "sp_max_pool2d_indices",
+            "avg_pool": "sp_avg_pool2d", "avg_pool_grad": "sp_avg_pool2d_grad"}[op] + "_" + suffix
+
+    def call(ins, outs, ws):
+        return f"{func}({ins[0]}, {outs[0]}, {tail});"
+
+    return CKernel(name, "", call, libraries=("pool",))
+
+
+_LOWERINGS = {
+    "conv": _lower_conv,
+    "conv_transpose": _lower_conv,
+    "conv_weight_grad": _lower_conv,
+    "max_pool": _lower_pool,
+    "max_pool_indices": _lower_pool,
+    "max_pool_grad": _lower_pool,
+    "max_pool_grad_grad": _lower_pool,
+    "avg_pool": _lower_pool,
+    "avg_pool_grad": _lower_pool,
+}
+
+
+def lower(node, name):
+    """The native kernel of a convolution or pooling node, or None when this family has none for
+    its rank or dtype (the backend then runs the numpy kernel). ``name``: the C name to use."""
+    lowering = _LOWERINGS.get(node.op.name)
+    if lowering is None:
+        return None
+    return lowering(node, name)
+
