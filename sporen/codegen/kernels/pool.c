@@ -27,36 +27,55 @@ static inline long sp_avg_count(int o, int s, int p, int k, int length, int p_hi
     return stop - first;
 }
 
+/* [lo, hi): the output columns ow whose tap at offset `off` (ow*s - p + off) lies inside 0..W-1. */
+static inline void sp_pool_valid_range(int W, int OW, int s, int p, int off, int *lo, int *hi) {
+    const int start = p - off;
+    int a = start <= 0 ? 0 : (start + s - 1) / s;
+    const int end = W - 1 + p - off;
+    int b = end < 0 ? 0 : end / s + 1;
+    if (a > OW) a = OW;
+    if (b > OW) b = OW;
+    if (b < a) b = a;
+    *lo = a;
+    *hi = b;
+}
+
+#define SP_POOL_ROW 256 /* output columns an argmax keeps its running maxima for, on the stack */
+
 #define SP_POOL_DEFINE(T, S)                                                                             \
-/* y = the maximum of each window; NaN wins, as with np.maximum. */                                      \
+/* y = the maximum of each window; NaN wins, as with np.maximum. Taps are the outer loop and the   \
+ * output row the inner one, so the inner loop has no bounds checks and vectorises. */              \
 void sp_max_pool2d_##S(const void *xv, void *yv, SP_POOL_ARGS) {                                        \
     const T *x = (const T *)xv;                                                                          \
     T *y = (T *)yv;                                                                                      \
     _Pragma("omp parallel for schedule(static) if (planes * OH * OW * KH * KW >= SP_POOL_PAR_MIN)")      \
     for (long pl = 0; pl < planes; pl++) {                                                               \
         const T *src = x + pl * H * W;                                                                   \
-        T *dst = y + pl * OH * OW;                                                                       \
         for (int oh = 0; oh < OH; oh++) {                                                                \
-            for (int ow = 0; ow < OW; ow++) {                                                            \
-                T m = -INFINITY;                                                                         \
-                for (int kh = 0; kh < KH; kh++) {                                                        \
-                    const int ih = oh * sh - ph + kh * dh;                                               \
-                    if (ih < 0 || ih >= H) continue;                                                     \
-                    for (int kw = 0; kw < KW; kw++) {                                                    \
-                        const int iw = ow * sw - pw + kw * dw;                                           \
-                        if (iw < 0 || iw >= W) continue;                                                 \
-                        const T v = src[(long)ih * W + iw];                                              \
-                        if (v > m || v != v) m = v;                                                      \
+            T *SP_RESTRICT d = y + (pl * OH + oh) * OW;                                                  \
+            for (int ow = 0; ow < OW; ow++) d[ow] = -INFINITY;                                           \
+            for (int kh = 0; kh < KH; kh++) {                                                            \
+                const int ih = oh * sh - ph + kh * dh;                                                   \
+                if (ih < 0 || ih >= H) continue;                                                         \
+                for (int kw = 0; kw < KW; kw++) {                                                        \
+                    int lo, hi;                                                                          \
+                    sp_pool_valid_range(W, OW, sw, pw, kw * dw, &lo, &hi);                               \
+                    const T *SP_RESTRICT r = src + (long)ih * W - pw + kw * dw;                          \
+                    for (int ow = lo; ow < hi; ow++) {                                                   \
+                        const T v = r[(long)ow * sw];                                                    \
+                        const T m = d[ow];                                                               \
+                        d[ow] = (v > m || v != v) ? v : m;                                               \
                     }                                                                                    \
                 }                                                                                        \
-                dst[(long)oh * OW + ow] = m;                                                             \
             }                                                                                            \
         }                                                                                                \
     }                                                                                                    \
 }                                                                                                        \
                                                                                                          \
 /* The argmax of each window as a flat index into its plane: the first maximum (or first NaN) in     \
- * tap order, a padded tap counting as -inf, clipped into the plane as the numpy kernel does. */      \
+ * tap order, a padded tap counting as -inf, clipped into the plane as the numpy kernel does. A     \
+ * later tap replaces the running maximum only when strictly greater (or the first NaN), so taps as \
+ * the outer loop keep the first-in-tap-order rule; a padded tap after the first never wins. */      \
 void sp_max_pool2d_indices_##S(const void *xv, void *iv, SP_POOL_ARGS) {                                \
     const T *x = (const T *)xv;                                                                          \
     int64_t *idx = (int64_t *)iv;                                                                        \
@@ -64,28 +83,39 @@ void sp_max_pool2d_indices_##S(const void *xv, void *iv, SP_POOL_ARGS) {        
     _Pragma("omp parallel for schedule(static) if (planes * OH * OW * KH * KW >= SP_POOL_PAR_MIN)")      \
     for (long pl = 0; pl < planes; pl++) {                                                               \
         const T *src = x + pl * H * W;                                                                   \
-        int64_t *dst = idx + pl * OH * OW;                                                               \
+        T m[SP_POOL_ROW];                                                                                \
         for (int oh = 0; oh < OH; oh++) {                                                                \
-            for (int ow = 0; ow < OW; ow++) {                                                            \
-                T m = 0;                                                                                 \
-                long best = 0;                                                                           \
-                int first = 1;                                                                           \
+            for (int ow0 = 0; ow0 < OW; ow0 += SP_POOL_ROW) {                                            \
+                const int n = OW - ow0 < SP_POOL_ROW ? OW - ow0 : SP_POOL_ROW;                           \
+                int64_t *SP_RESTRICT best = idx + (pl * OH + oh) * OW + ow0;                             \
+                const int ih0 = oh * sh - ph;                                                            \
+                for (int j = 0; j < n; j++) {                                                            \
+                    const int iw = (ow0 + j) * sw - pw;                                                  \
+                    const int in = ih0 >= 0 && ih0 < H && iw >= 0 && iw < W;                             \
+                    m[j] = in ? src[(long)ih0 * W + iw] : -INFINITY;                                     \
+                    best[j] = (long)ih0 * W + iw;                                                        \
+                }                                                                                        \
                 for (int kh = 0; kh < KH; kh++) {                                                        \
-                    const int ih = oh * sh - ph + kh * dh;                                               \
-                    for (int kw = 0; kw < KW; kw++) {                                                    \
-                        const int iw = ow * sw - pw + kw * dw;                                           \
-                        T v = -INFINITY;                                                                 \
-                        if (ih >= 0 && ih < H && iw >= 0 && iw < W) v = src[(long)ih * W + iw];          \
-                        if (first || (m == m && (v > m || v != v))) {                                    \
-                            m = v;                                                                       \
-                            best = (long)ih * W + iw;                                                    \
-                            first = 0;                                                                   \
+                    const int ih = ih0 + kh * dh;                                                        \
+                    if (ih < 0 || ih >= H) continue;                                                     \
+                    for (int kw = kh == 0 ? 1 : 0; kw < KW; kw++) {                                      \
+                        int lo, hi;                                                                      \
+                        sp_pool_valid_range(W, OW, sw, pw, kw * dw, &lo, &hi);                           \
+                        lo = lo > ow0 ? lo - ow0 : 0;                                                    \
+                        hi = hi - ow0 < n ? hi - ow0 : n;                                                \
+                        const long base = (long)ih * W - pw + kw * dw + (long)ow0 * sw;                  \
+                        for (int j = lo; j < hi; j++) {                                                  \
+                            const T v = src[base + (long)j * sw];                                        \
+                            const T cur = m[j];                                                          \
+                            const int take = cur == cur && (v > cur || v != v);                          \
+                            m[j] = take ? v : cur;                                                       \
+                            best[j] = take ? base + (long)j * sw : best[j];                              \
                         }                                                                                \
                     }                                                                                    \
                 }                                                                                        \
-                if (best < 0) best = 0;                                                                  \
-                if (best > last) best = last;                                                            \
-                dst[(long)oh * OW + ow] = best;                                                          \
+                for (int j = 0; j < n; j++) {                                                            \
+                    best[j] = best[j] < 0 ? 0 : (best[j] > last ? last : best[j]);                       \
+                }                                                                                        \
             }                                                                                            \
         }                                                                                                \
     }                                                                                                    \
@@ -130,23 +160,24 @@ void sp_avg_pool2d_##S(const void *xv, void *yv, SP_POOL_ARGS, int hh, int wh, i
     _Pragma("omp parallel for schedule(static) if (planes * OH * OW * KH * KW >= SP_POOL_PAR_MIN)")      \
     for (long pl = 0; pl < planes; pl++) {                                                               \
         const T *src = x + pl * H * W;                                                                   \
-        T *dst = y + pl * OH * OW;                                                                       \
         for (int oh = 0; oh < OH; oh++) {                                                                \
+            T *SP_RESTRICT d = y + (pl * OH + oh) * OW;                                                  \
+            for (int ow = 0; ow < OW; ow++) d[ow] = 0;                                                   \
+            for (int kh = 0; kh < KH; kh++) {                                                            \
+                const int ih = oh * sh - ph + kh * dh;                                                   \
+                if (ih < 0 || ih >= H) continue;                                                         \
+                for (int kw = 0; kw < KW; kw++) {                                                        \
+                    int lo, hi;                                                                          \
+                    sp_pool_valid_range(W, OW, sw, pw, kw * dw, &lo, &hi);                               \
+                    const T *SP_RESTRICT r = src + (long)ih * W - pw + kw * dw;                          \
+                    for (int ow = lo; ow < hi; ow++) d[ow] += r[(long)ow * sw];                          \
+                }                                                                                        \
+            }                                                                                            \
             const long ch = sp_avg_count(oh, sh, ph, KH, H, hh, include_pad);                            \
             for (int ow = 0; ow < OW; ow++) {                                                            \
-                T acc = 0;                                                                               \
-                for (int kh = 0; kh < KH; kh++) {                                                        \
-                    const int ih = oh * sh - ph + kh * dh;                                               \
-                    if (ih < 0 || ih >= H) continue;                                                     \
-                    for (int kw = 0; kw < KW; kw++) {                                                    \
-                        const int iw = ow * sw - pw + kw * dw;                                           \
-                        if (iw < 0 || iw >= W) continue;                                                 \
-                        acc += src[(long)ih * W + iw];                                                   \
-                    }                                                                                    \
-                }                                                                                        \
                 const long cnt = divisor > 0 ? divisor                                                   \
                                              : ch * sp_avg_count(ow, sw, pw, KW, W, wh, include_pad);   \
-                dst[(long)oh * OW + ow] = acc / (T)cnt;                                                  \
+                d[ow] = d[ow] / (T)cnt;                                                                  \
             }                                                                                            \
         }                                                                                                \
     }                                                                                                    \
