@@ -1,0 +1,313 @@
+"""Fusion into groups: ``fuse(graph)`` puts the fusible nodes (elementwise, reductions, the view ops)
+into groups and each group into one ``fused`` node holding it as a closed subgraph.
+
+How groups form: the nodes are visited in schedule order and each fusible node's group is merged
+with the group of each fusible producer of its inputs (vertical fusion: producer into consumer,
+which also chains reductions with their elementwise prologue and epilogue: softmax, layer_norm,
+the optimizer's update sharing the step's bias corrections). A merge happens only when all of
+these hold:
+
+1. **Placement** (keeps the schedule valid, hence the group graph acyclic and every group
+   convex): the merged group runs where its last node was, so every node outside it that reads
+   one of its values must come after that node in the schedule. Checked with each group's set of
+   outside consumers: O(consumers) per merge, no reachability search.
+2. **No expensive recompute under broadcasting**: the renderer computes a group's values inside
+   the loop nest of each output (and of each reduction), re-evaluating the expression of an
+   unmaterialised value (anything but a reduction's result, which is materialised in scratch)
+   per element of the nest. A value whose expression costs at least ``EXPENSIVE`` (one
+   transcendental op: exp, log, tanh, erf, pow...; see ``_COST``) is not merged into a consumer
+   that reads it broadcast over *outer* axes (``sigmoid(w[C])`` read as ``[N, C]`` would compute
+   the sigmoid N times); broadcast over trailing axes is free (the compiler hoists a value that is
+   invariant in the inner loops: layer_norm's ``rsqrt(var + eps)`` of shape ``[N, 1]``), and so
+   is a scalar. A value read by two loop nests of one group (softmax's ``exp``, read by its sum and
+   by the division) is computed twice: accepted, since it keeps softmax, layer_norm and the
+   cross-entropy in one pass-friendly kernel and a renderer may materialise it in scratch memory.
+
+Then groups that read the same scalar from outside (a learning rate given as a parameter)
+merge under the same rules (horizontal fusion), so that an optimizer's update over all the
+parameters is one kernel.
+
+After grouping: a group made only of ``reshape`` nodes is left as plain nodes (a reshape of a
+contiguous buffer is a pointer alias for the executor, not a kernel); every other group, a single
+elementwise node or a lone ``transpose``/``broadcast_to`` read by a non-fusible node (a copy
+kernel giving a matmul contiguous memory) included, becomes one ``fused`` node."""
+import numpy as np
+
+from ..ir.graph import Graph, Node, Var
+from .op import FUSED
+
+__all__ = ["fuse", "is_fusible", "FUSIBLE_REDUCTIONS", "FUSIBLE_VIEWS", "EXPENSIVE"]
+
+FUSIBLE_REDUCTIONS = frozenset({"reduce_sum", "reduce_mean", "reduce_max", "reduce_min", "reduce_prod",
+                                "reduce_all", "reduce_any"})
+FUSIBLE_VIEWS = frozenset({"reshape", "broadcast_to", "transpose"})
+_EXPR_FAMILIES = frozenset({"elementwise", "activation", "nn"})
+# ops whose numpy kernel returns its input's memory: nothing to compute
+_ALIASES = frozenset({"reshape"})
+
+# the rough price of one element of each op, in cheap ops (add = 1): transcendental functions cost
+# tens of cycles a call, a division or a square root a few; the rest is one instruction
+_TRANSCENDENTAL = 10
+_COST = {name: _TRANSCENDENTAL for name in (
+    "exp", "exp2", "expm1", "log", "log1p", "log2", "log10", "sin", "cos", "tan", "asin", "acos",
+    "atan", "atan2", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh", "erf", "erfc", "erfinv",
+    "lgamma", "digamma", "pow", "sigmoid", "gelu", "gelu_tanh", "silu", "logaddexp", "hypot",
+    "sigmoid_cross_entropy")}
+_COST.update({name: 3 for name in ("div", "sqrt", "rsqrt", "reciprocal", "fmod", "remainder",
+                                   "floor_divide")})
+EXPENSIVE = _TRANSCENDENTAL
+
+
+def _is_complex(value):
+    return np.dtype(value.dtype).kind == "c"
+
+
+def is_fusible(node):
+    """True when the C renderer can take ``node`` into a fused group: a pure node without
+    subgraphs that is an elementwise op with a scalar expression (``op.expr``; families
+    elementwise, activation and the few nn ops with one: cast, where, comparisons and logical ops
+    included), one of ``FUSIBLE_REDUCTIONS`` or one of ``FUSIBLE_VIEWS``, with no complex value."""
+    op = node.op
+    if op.impure or node.subgraphs:
+        return False
+    name = op.name
+    if name in FUSIBLE_REDUCTIONS or name in FUSIBLE_VIEWS:
+        pass
+    elif op.expr is None or op.family not in _EXPR_FAMILIES:
+        return False
+    for value in node.inputs:
+        if _is_complex(value):
+            return False
+    for value in node.outputs:
+        if _is_complex(value):
+            return False
+    return True
+
+
+def _outer_broadcast(value_shape, out_shape):
+    """How many times each element of a value of ``value_shape`` is computed in a loop nest over
+    ``out_shape`` that reads it with numpy broadcasting, when loop-invariant work is hoisted out of
+    the inner loops: the product of the broadcast axes lying before the value's last real axis."""
+    n = len(out_shape)
+    shape = (1,) * (n - len(value_shape)) + tuple(value_shape)
+    last_real = -1
+    for k in range(n):
+        if shape[k] == out_shape[k] and out_shape[k] > 1:
+            last_real = k
+    factor = 1
+    for k in range(last_real):
+        if shape[k] == 1:
+            factor *= out_shape[k]
+    return factor
+
+
+class _Grouping:
+    """Union-find over node indices with, per group root: its members, its last index (where it
+    will run) and the indices of the nodes outside it that read its values."""
+
+    def __init__(self, graph, fusible):
+        self.nodes = graph.nodes
+        self.producer = {}
+        for i, node in enumerate(self.nodes):
+            for out in node.outputs:
+                self.producer[out] = i
+        self.consumers = [set() for _ in self.nodes]
+        for i, node in enumerate(self.nodes):
+            for v in node.inputs:
+                p = self.producer.get(v) if isinstance(v, Var) else None
+                if p is not None:
+                    self.consumers[p].add(i)
+        self.fusible = [bool(fusible(node)) for node in self.nodes]
+        self.parent = list(range(len(self.nodes)))
+        self.members = {i: [i] for i in range(len(self.nodes)) if self.fusible[i]}
+        self.last = {i: i for i in self.members}
+        self.outside = {i: set(self.consumers[i]) for i in self.members}
+
+    def find(self, i):
+        parent = self.parent
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    def run(self):
+        for i, node in enumerate(self.nodes):
+            if not self.fusible[i]:
+                continue
+            for v in node.inputs:
+                p = self.producer.get(v) if isinstance(v, Var) else None
+                if p is None or not self.fusible[p]:
+                    continue
+                a = self.find(p)
+                b = self.find(i)
+                if a != b:
+                    self.try_merge(a, b)
+        self.merge_siblings()
+        groups = {}
+        for i in range(len(self.nodes)):
+            if self.fusible[i]:
+                groups.setdefault(self.find(i), []).append(i)
+        return sorted(groups.values(), key=lambda members: members[-1])
+
+    def merge_siblings(self):
+        """Horizontal fusion: groups reading the same scalar from outside (an optimizer's
+        learning rate, the step's bias correction) merge, in schedule order, where the rules
+        allow: a whole optimizer update becomes one kernel."""
+        readers = {}
+        for i, node in enumerate(self.nodes):
+            if not self.fusible[i]:
+                continue
+            for v in node.inputs:
+                if not isinstance(v, Var) or v.size > 1:
+                    continue
+                p = self.producer.get(v)
+                if p is not None and self.fusible[p]:
+                    continue  # read from a fusible node: a producer edge, handled already
+                readers.setdefault(v, []).append(i)
+        for nodes in readers.values():
+            for k in range(1, len(nodes)):
+                a = self.find(nodes[k - 1])
+                b = self.find(nodes[k])
+                if a != b:
+                    self.try_merge(a, b)
+
+    def try_merge(self, a, b):
+        """Merge groups ``a`` and ``b`` when the placement and cost rules allow; True if done."""
+        last = max(self.last[a], self.last[b])
+        outside = set()
+        for c in self.outside[a] | self.outside[b]:
+            root = self.find(c)
+            if root != a and root != b:
+                if c < last:
+                    return False  # rule 1: a reader outside would run before the merged group
+                outside.add(c)
+        if not self.cheap_across(a, b) or not self.cheap_across(b, a):
+            return False
+        if len(self.members[a]) < len(self.members[b]):
+            a, b = b, a
+        self.parent[b] = a
+        self.members[a].extend(self.members.pop(b))
+        self.last[a] = last
+        del self.last[b]
+        del self.outside[b]
+        self.outside[a] = outside
+        return True
+
+    def cheap_across(self, src, dst):
+        """Rule 2 for every edge from group ``src`` into group ``dst``."""
+        src_members = set(self.members[src])
+        for i in self.members[dst]:
+            node = self.nodes[i]
+            for v in node.inputs:
+                p = self.producer.get(v) if isinstance(v, Var) else None
+                if p is None or p not in src_members:
+                    continue
+                if self.nodes[p].op.name in FUSIBLE_REDUCTIONS:
+                    continue  # materialised: read, not recomputed
+                if node.op.name in FUSIBLE_REDUCTIONS or node.op.name == "transpose" or node.op.name in _ALIASES:
+                    continue  # one read per element of the value
+                if _outer_broadcast(v.shape, node.outputs[0].shape) == 1:
+                    continue
+                if self.expression_cost(p, src_members) >= EXPENSIVE:
+                    return False
+        return True
+
+    def expression_cost(self, i, members):
+        """The cost of computing node ``i``'s value from the materialised values of its group
+        (inputs, reductions' results), each node of the cone counted once."""
+        seen = set()
+        stack = [i]
+        total = 0
+        while stack:
+            j = stack.pop()
+            if j in seen:
+                continue
+            seen.add(j)
+            node = self.nodes[j]
+            total += _COST.get(node.op.name, 1)
+            for v in node.inputs:
+                p = self.producer.get(v) if isinstance(v, Var) else None
+                if p is not None and p in members and self.nodes[p].op.name not in FUSIBLE_REDUCTIONS:
+                    stack.append(p)
+        return total
+
+
+def _fresh(var):
+    return Var(var.shape, var.dtype, var.hint)
+
+
+def _fused_node(graph, members, index, used_outside):
+    """The ``fused`` node for the group of ``members`` (node indices in schedule order)."""
+    nodes = [graph.nodes[i] for i in members]
+    defined = set()
+    for node in nodes:
+        defined.update(node.outputs)
+    rename = {}
+    inputs = []
+    for node in nodes:
+        for v in node.inputs:
+            if isinstance(v, Var) and v not in defined and v not in rename:
+                rename[v] = _fresh(v)
+                inputs.append(v)
+    params = [rename[v] for v in inputs]
+    outputs = []
+    for node in nodes:
+        for out in node.outputs:
+            if out in used_outside:
+                rename[out] = _fresh(out)
+                outputs.append(out)
+    inner = []
+    for node in nodes:
+        ins = [rename.get(v, v) if isinstance(v, Var) else v for v in node.inputs]
+        outs = [rename.get(v, v) for v in node.outputs]
+        inner.append(Node(node.op, ins, node.attrs, outs))
+    sub = Graph(f"fused{index}", params, inner, [rename[v] for v in outputs])
+    return Node(FUSED, inputs, {}, outputs, (sub,))
+
+
+def fuse(graph, fusible=None):
+    """A new graph where each fusion group of ``graph`` is one ``fused`` node (see the module
+    docstring for the rules), placed where the group's last node was. ``fusible(node) -> bool``
+    says which nodes may join a group (default ``is_fusible``). The params and outputs are those of
+    ``graph``; the values of the graph are unchanged (the fused node's kernel interprets its
+    subgraph); ``graph`` itself is not modified."""
+    if not isinstance(graph, Graph):
+        raise TypeError(f"fuse: 'graph' must be a sporen.ir.Graph, got {type(graph).__name__}")
+    if fusible is None:
+        fusible = is_fusible
+    elif not callable(fusible):
+        raise TypeError(f"fuse: 'fusible' must be a function of a node, got {fusible!r}")
+    grouping = _Grouping(graph, fusible)
+    groups = grouping.run()
+    placed = {}
+    for members in groups:
+        if all(graph.nodes[i].op.name in _ALIASES for i in members):
+            continue  # pointer aliases stay plain nodes
+        placed[members[-1]] = members
+    in_group = set()
+    for members in placed.values():
+        in_group.update(members)
+    # the values read outside their group: by other nodes, or as the graph's outputs
+    reads = {}
+    for i, node in enumerate(graph.nodes):
+        for v in node.inputs:
+            if isinstance(v, Var):
+                reads.setdefault(v, set()).add(i)
+    graph_outputs = {v for v in graph.outputs if isinstance(v, Var)}
+    new_nodes = []
+    index = 0
+    for i, node in enumerate(graph.nodes):
+        members = placed.get(i)
+        if members is not None:
+            member_set = set(members)
+            used_outside = set()
+            for j in members:
+                for out in graph.nodes[j].outputs:
+                    if out in graph_outputs or reads.get(out, set()) - member_set:
+                        used_outside.add(out)
+            new_nodes.append(_fused_node(graph, members, index, used_outside))
+            index += 1
+        elif i not in in_group:
+            new_nodes.append(node)
+    return Graph(graph.name, graph.params, new_nodes, graph.outputs)
+
