@@ -1,5 +1,6 @@
 """Argument handling shared by the functional ops: Tensor conversion, dtype promotion, gradient
 un-broadcasting. Kept on the fast path, so written for speed."""
+import math
 import numbers
 
 import numpy as np
@@ -10,7 +11,7 @@ from ..tensor import Tensor
 from .registry import OPS
 
 __all__ = ["as_tensor", "binary_args", "unbroadcast", "scalar_tensor", "check_tensor", "check_int",
-           "check_positive_int", "check_bool", "to_np_dtype", "tensor_like"]
+           "check_positive_int", "check_bool", "to_np_dtype", "tensor_like", "Scratch", "scratch_bytes"]
 
 _wrap = Tensor._wrap
 
@@ -112,3 +113,39 @@ def unbroadcast(g, shape):
     if axes:
         g = OPS["reduce_sum"](g, axis=axes, keepdims=True)
     return g
+
+
+# --- scratch memory of the kernels with out= forms -------------------------------------------
+_ALIGN = 64  # scratch arrays start at multiples of this (as the memory plan's ranges do)
+
+
+def _aligned(n):
+    return (n + _ALIGN - 1) // _ALIGN * _ALIGN
+
+
+class Scratch:
+    """Arrays carved in order out of ``ws`` (a uint8 workspace, the memory plan's scratch range
+    for one node), each 64-byte aligned; with no workspace, fresh arrays. Kernels that take
+    ``out=`` and ``ws=`` (so that a planned graph runs them with no allocation) have a
+    ``scratch(*inputs, **attrs)`` function (its ``kernel.scratch``) giving the workspace bytes
+    it carves for those input shapes, or None when it has no out= form for them."""
+
+    __slots__ = ("ws", "at")
+
+    def __init__(self, ws=None):
+        self.ws = ws
+        self.at = 0
+
+    def empty(self, shape, dtype):
+        if self.ws is None:
+            return np.empty(shape, dtype)
+        dtype = np.dtype(dtype)
+        nbytes = math.prod(shape) * dtype.itemsize
+        start = self.at
+        self.at = start + _aligned(nbytes)
+        return self.ws[start:start + nbytes].view(dtype).reshape(shape)
+
+
+def scratch_bytes(*sizes):
+    """The workspace bytes of arrays of ``sizes`` bytes carved in order by ``Scratch``."""
+    return sum(_aligned(n) for n in sizes)

@@ -12,7 +12,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from ..tensor import Tensor
-from ._helpers import check_tensor
+from ._helpers import Scratch as _Scratch, check_tensor, scratch_bytes as _scratch_bytes
 from .linalg import gemm
 from .registry import OPS, Aval, register
 
@@ -31,41 +31,6 @@ def _prod(values):
 # --- geometry ----------------------------------------------------------------------------------
 def _conv_out_len(length, k, s, d, lo, hi):
     return (length + lo + hi - d * (k - 1) - 1) // s + 1
-
-
-_ALIGN = 64  # scratch arrays start at multiples of this (as the memory plan's ranges do)
-
-
-def _aligned(n):
-    return (n + _ALIGN - 1) // _ALIGN * _ALIGN
-
-
-class _Scratch:
-    """Arrays carved in order out of ``ws`` (a uint8 workspace, the memory plan's scratch range
-    for one node), each 64-byte aligned; with no workspace, fresh arrays. The kernels below take
-    ``out=`` and ``ws=`` so that a planned graph runs them with no allocation; each has a
-    ``scratch(*inputs, **attrs)`` function (its ``kernel.scratch``) giving the workspace bytes
-    it carves for those input shapes, or None when it has no out= form for them."""
-
-    __slots__ = ("ws", "at")
-
-    def __init__(self, ws=None):
-        self.ws = ws
-        self.at = 0
-
-    def empty(self, shape, dtype):
-        if self.ws is None:
-            return np.empty(shape, dtype)
-        dtype = np.dtype(dtype)
-        nbytes = _prod(shape) * dtype.itemsize
-        start = self.at
-        self.at = start + _aligned(nbytes)
-        return self.ws[start:start + nbytes].view(dtype).reshape(shape)
-
-
-def _scratch_bytes(*sizes):
-    """The workspace bytes of arrays of ``sizes`` bytes carved in order by ``_Scratch``."""
-    return sum(_aligned(n) for n in sizes)
 
 
 def _padded_shape(shape, padding):

@@ -242,9 +242,12 @@ def tensor_getitem(input, index):
 
 
 # --- setitem -----------------------------------------------------------------------------------
-def _setitem_kernel(x, value, *arrays, index, accumulate):
+def _setitem_kernel(x, value, *arrays, index, accumulate, out=None, ws=None):
     idx = _build(index, arrays)
-    out = x.copy()  # never write into x: other Tensors (and read-only broadcast views) may share it
+    if out is None:
+        out = x.copy()  # never write into x: other Tensors (and read-only broadcast views) may share it
+    else:
+        np.copyto(out, x)
     try:
         if not accumulate:
             out[idx] = value
@@ -257,6 +260,14 @@ def _setitem_kernel(x, value, *arrays, index, accumulate):
     except (IndexError, ValueError) as exc:
         raise type(exc)(f"setitem: {exc}") from None
     return out
+
+
+def _setitem_scratch(x, value, *arrays, index, accumulate):
+    # an out= form where the kernel's writes need nothing else: no advanced indexing with add.at
+    return None if accumulate and arrays else 0
+
+
+_setitem_kernel.scratch = _setitem_scratch
 
 
 def _setitem_rule(x, value, *ts, index, accumulate):

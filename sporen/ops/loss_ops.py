@@ -1,13 +1,14 @@
 """Loss functions (``ops.cross_entropy``, ``ops.mse_loss``...) and the fused loss primitives they
 use where it matters for speed: softmax cross-entropy (dense and sparse labels) and sigmoid
 cross-entropy, each with a one-line gradient."""
+import functools
 import math
 
 import numpy as np
 
 from .. import dtype as mstype
 from ..tensor import Tensor
-from ._helpers import binary_args, check_tensor, tensor_like
+from ._helpers import Scratch, binary_args, check_tensor, scratch_bytes, tensor_like
 from .registry import NOT_DIFFERENTIABLE, OPS, Aval, register
 
 __all__ = ["cross_entropy", "nll_loss", "mse_loss_ext", "binary_cross_entropy", "binary_cross_entropy_with_logits",
@@ -95,9 +96,66 @@ def _valid_labels(labels, c, ignore_index):
     return (labels >= 0) & (labels < c) & (labels != ignore_index)
 
 
-def _sparse_sce_kernel(logits, labels, axis, ignore_index, reduction):
+def _labels_into(scratch, logits, labels, ignore_index):
+    """``(valid, flat)`` in the scratch: which labels count, and the flat index into the (rows, C)
+    logits of each row's label (of class 0 where the label does not count)."""
+    c = logits.shape[-1]
+    valid = np.greater_equal(labels, 0, out=scratch.empty(labels.shape, np.bool_))
+    test = scratch.empty(labels.shape, np.bool_)
+    np.logical_and(valid, np.less(labels, c, out=test), out=valid)
+    np.logical_and(valid, np.not_equal(labels, ignore_index, out=test), out=valid)
+    flat = scratch.empty(labels.shape, np.intp)
+    flat.fill(0)
+    np.copyto(flat, labels, where=valid, casting="unsafe")
+    flat += _row_starts(labels.size, c).reshape(labels.shape)
+    return valid, flat
+
+
+@functools.lru_cache(maxsize=64)
+def _row_starts(rows, c):
+    starts = np.arange(rows, dtype=np.intp) * c
+    starts.flags.writeable = False
+    return starts
+
+
+def _sparse_sce_into(out, ws, logits, labels, ignore_index, reduction):
+    """The kernel's passes with the class axis last, into ``out``, its temporaries in the scratch."""
+    scratch = Scratch(ws)
+    dt = logits.dtype
+    valid, flat = _labels_into(scratch, logits, labels, ignore_index)
+    rows = scratch.empty(labels.shape + (1,), dt)
+    np.maximum.reduce(logits, axis=-1, keepdims=True, out=rows)
+    shifted = np.subtract(logits, rows, out=scratch.empty(logits.shape, dt))
+    picked = np.take(shifted, flat, out=scratch.empty(labels.shape, dt))
+    np.exp(shifted, out=shifted)
+    loss = out if reduction == "none" else scratch.empty(labels.shape, dt)
+    sums = np.add.reduce(shifted, axis=-1, out=rows.reshape(labels.shape))
+    np.log(sums, out=loss)
+    loss -= picked
+    loss *= valid
+    if reduction == "none":
+        return out
+    np.add.reduce(loss, axis=None, dtype=dt, out=out)
+    if reduction == "mean":
+        with np.errstate(invalid="ignore", divide="ignore"):
+            np.true_divide(out, dt.type(np.count_nonzero(valid)), out=out)
+    return out
+
+
+def _sparse_sce_scratch(logits, labels, axis, ignore_index, reduction):
+    if axis != logits.ndim - 1 or logits.dtype.char not in "fd":
+        return None
+    item = logits.dtype.itemsize
+    n = labels.size
+    return scratch_bytes(n, n, n * np.dtype(np.intp).itemsize, n * item, logits.size * item, n * item,
+                         0 if reduction == "none" else n * item)
+
+
+def _sparse_sce_kernel(logits, labels, axis, ignore_index, reduction, out=None, ws=None):
     """-log_softmax(logits)[label], 0 for ignored labels and labels outside [0, C); 'mean'
     divides the sum by the number of counted labels."""
+    if out is not None:
+        return _sparse_sce_into(out, ws, logits, labels, ignore_index, reduction)
     c = logits.shape[axis]
     valid = _valid_labels(labels, c, ignore_index)
     safe = np.where(valid, labels, 0)
@@ -115,6 +173,9 @@ def _sparse_sce_kernel(logits, labels, axis, ignore_index, reduction):
         return (total / logits.dtype.type(np.count_nonzero(valid))).astype(logits.dtype)
 
 
+_sparse_sce_kernel.scratch = _sparse_sce_scratch
+
+
 def _sparse_sce_bprop(logits, labels, out, dout, axis, ignore_index, reduction):
     return sparse_softmax_cross_entropy_grad_p(logits, labels, dout, axis=axis, ignore_index=ignore_index,
                                                reduction=reduction), None
@@ -128,9 +189,46 @@ def _sparse_sce_grad_rule(logits, labels, dout, axis, ignore_index, reduction):
     return Aval(logits.shape, logits.dtype)
 
 
-def _sparse_sce_grad_kernel(logits, labels, dout, axis, ignore_index, reduction):
+def _sparse_sce_grad_into(grad, ws, logits, labels, dout, ignore_index, reduction):
+    """The kernel's passes with the class axis last, into ``grad``, temporaries in the scratch."""
+    scratch = Scratch(ws)
+    dt = logits.dtype
+    valid, flat = _labels_into(scratch, logits, labels, ignore_index)
+    rows = scratch.empty(labels.shape + (1,), dt)
+    np.maximum.reduce(logits, axis=-1, keepdims=True, out=rows)
+    np.subtract(logits, rows, out=grad)
+    np.exp(grad, out=grad)
+    np.add.reduce(grad, axis=-1, keepdims=True, out=rows)
+    grad /= rows
+    picked = np.take(grad, flat, out=scratch.empty(labels.shape, dt))
+    picked -= 1
+    np.put(grad, flat, picked)
+    scale = scratch.empty(labels.shape, dt)
+    if reduction == "none":
+        scale.fill(0)
+        np.copyto(scale, dout, where=valid, casting="unsafe")
+    else:
+        np.multiply(valid, dout, out=scale, casting="unsafe")
+        if reduction == "mean":
+            with np.errstate(invalid="ignore", divide="ignore"):
+                np.true_divide(scale, dt.type(np.count_nonzero(valid)), out=scale, casting="unsafe")
+    grad *= scale.reshape(labels.shape + (1,))
+    return grad
+
+
+def _sparse_sce_grad_scratch(logits, labels, dout, axis, ignore_index, reduction):
+    if axis != logits.ndim - 1 or logits.dtype.char not in "fd" or dout.dtype != logits.dtype:
+        return None
+    n = labels.size
+    item = logits.dtype.itemsize
+    return scratch_bytes(n, n, n * np.dtype(np.intp).itemsize, n * item, n * item, n * item)
+
+
+def _sparse_sce_grad_kernel(logits, labels, dout, axis, ignore_index, reduction, out=None, ws=None):
     """(softmax(logits) - one_hot(labels)) * valid * dout (divided by the count for 'mean'), in
     one pass over the logits: the backward of the fused loss."""
+    if out is not None:
+        return _sparse_sce_grad_into(out, ws, logits, labels, dout, ignore_index, reduction)
     c = logits.shape[axis]
     valid = _valid_labels(labels, c, ignore_index)
     grad = logits - logits.max(axis=axis, keepdims=True)
@@ -153,6 +251,9 @@ def _sparse_sce_grad_kernel(logits, labels, dout, axis, ignore_index, reduction)
         scale = scale.astype(logits.dtype, copy=False)
     grad *= np.expand_dims(scale, axis)
     return grad
+
+
+_sparse_sce_grad_kernel.scratch = _sparse_sce_grad_scratch
 
 
 def _sparse_sce_grad_bprop(logits, labels, dout, out, ddx, axis, ignore_index, reduction):

@@ -8,7 +8,7 @@ from ..context import RANDOM
 from ..frontend.trace import TRACES as _TRACES
 from ..tensor import Tensor
 from . import _rules as R
-from ._helpers import check_tensor, tensor_like, unbroadcast
+from ._helpers import Scratch, check_tensor, scratch_bytes, tensor_like, unbroadcast
 from .registry import NOT_DIFFERENTIABLE, OPS, Aval, register
 
 __all__ = ["softmax", "log_softmax", "softmin", "gumbel_softmax", "layer_norm", "rms_norm", "add_layer_norm",
@@ -169,7 +169,9 @@ def _layer_norm_rule(x, gamma, beta, begin_norm_axis, begin_params_axis, epsilon
     return Aval(x.shape, x.dtype), Aval(stat, x.dtype), Aval(stat, x.dtype)
 
 
-def _layer_norm_kernel(x, gamma, beta, begin_norm_axis, begin_params_axis, epsilon):
+def _layer_norm_kernel(x, gamma, beta, begin_norm_axis, begin_params_axis, epsilon, out=None, ws=None):
+    if out is not None:
+        return _layer_norm_into(out, ws, x, gamma, beta, begin_norm_axis, epsilon)
     dt = x.dtype
     xc = x.astype(_compute_dtype(x), copy=False)
     axes = tuple(range(begin_norm_axis, x.ndim))
@@ -186,6 +188,38 @@ def _layer_norm_kernel(x, gamma, beta, begin_norm_axis, begin_params_axis, epsil
     y *= gamma
     y += beta
     return y.astype(dt, copy=False), mean.astype(dt, copy=False), rstd.astype(dt, copy=False)
+
+
+def _layer_norm_into(out, ws, x, gamma, beta, begin_norm_axis, epsilon):
+    """The kernel's passes (float32/float64) into ``out`` = (y, mean, rstd), the squares and the
+    variance in the scratch."""
+    y, mean, rstd = out
+    scratch = Scratch(ws)
+    axes = tuple(range(begin_norm_axis, x.ndim))
+    inv_n = 1.0 / max(int(np.prod(x.shape[begin_norm_axis:])), 1)
+    np.add.reduce(x, axis=axes, keepdims=True, out=mean)
+    mean *= inv_n
+    np.subtract(x, mean, out=y)
+    squares = np.square(y, out=scratch.empty(x.shape, x.dtype))
+    var = np.add.reduce(squares, axis=axes, keepdims=True, out=scratch.empty(mean.shape, x.dtype))
+    var *= inv_n
+    np.add(var, epsilon, out=rstd)
+    np.sqrt(rstd, out=rstd)
+    np.true_divide(1.0, rstd, out=rstd)
+    y *= rstd
+    y *= gamma
+    y += beta
+    return out
+
+
+def _layer_norm_scratch(x, gamma, beta, begin_norm_axis, begin_params_axis, epsilon):
+    if x.dtype.char not in "fd" or gamma.dtype != x.dtype or beta.dtype != x.dtype:
+        return None
+    stat = int(np.prod(x.shape[:begin_norm_axis]))
+    return scratch_bytes(x.size * x.dtype.itemsize, stat * x.dtype.itemsize)
+
+
+_layer_norm_kernel.scratch = _layer_norm_scratch
 
 
 def _layer_norm_bprop(x, gamma, beta, out, dout, begin_norm_axis, begin_params_axis, epsilon):
@@ -388,7 +422,9 @@ def _bn_shape(x):
     return (1, x.shape[1]) + (1,) * (x.ndim - 2)
 
 
-def _batch_norm_kernel(x, scale, bias, mean, var, training, epsilon):
+def _batch_norm_kernel(x, scale, bias, mean, var, training, epsilon, out=None, ws=None):
+    if out is not None:
+        return _batch_norm_into(out, ws, x, scale, bias, mean, var, training, epsilon)
     dt = x.dtype
     xc = x.astype(_compute_dtype(x), copy=False)
     shape = _bn_shape(x)
@@ -404,6 +440,43 @@ def _batch_norm_kernel(x, scale, bias, mean, var, training, epsilon):
     y *= k.reshape(shape)
     y += bias.reshape(shape)
     return y.astype(dt, copy=False), mean.astype(dt), var.astype(dt)
+
+
+def _batch_norm_into(out, ws, x, scale, bias, mean, var, training, epsilon):
+    """The kernel's passes (float32/float64) into ``out`` = (y, mean, var), the squares and the
+    per-channel factor in the scratch. ``np.mean`` divides its sum by an intp count (so in float64
+    for float32 input, rounded once): done the same way here."""
+    y, mean_out, var_out = out
+    scratch = Scratch(ws)
+    shape = _bn_shape(x)
+    if training:
+        axes = _bn_axes(x.ndim)
+        count = np.intp(x.size // max(x.shape[1], 1))
+        np.add.reduce(x, axis=axes, out=mean_out)
+        np.true_divide(mean_out, count, out=mean_out, casting="unsafe")
+        np.subtract(x, mean_out.reshape(shape), out=y)
+        squares = np.square(y, out=scratch.empty(x.shape, x.dtype))
+        np.add.reduce(squares, axis=axes, out=var_out)
+        np.true_divide(var_out, count, out=var_out, casting="unsafe")
+    else:
+        np.subtract(x, mean.reshape(shape), out=y)
+        np.copyto(mean_out, mean)
+        np.copyto(var_out, var)
+    k = np.add(var_out, epsilon, out=scratch.empty(var_out.shape, x.dtype))
+    np.sqrt(k, out=k)
+    np.true_divide(scale, k, out=k)
+    y *= k.reshape(shape)
+    y += bias.reshape(shape)
+    return out
+
+
+def _batch_norm_scratch(x, scale, bias, mean, var, training, epsilon):
+    if x.dtype.char not in "fd" or any(v.dtype != x.dtype for v in (scale, bias, mean, var)):
+        return None
+    return scratch_bytes(x.size * x.dtype.itemsize if training else 0, x.shape[1] * x.dtype.itemsize)
+
+
+_batch_norm_kernel.scratch = _batch_norm_scratch
 
 
 def _batch_norm_bprop(x, scale, bias, mean, var, out, dout, training, epsilon):

@@ -15,7 +15,7 @@ from ..ir.graph import Literal
 from ..ir.interpret import interpret
 from ..ops.elementwise import _EXP_LIMIT
 from .base import Backend
-from .plan import VIEW_OPS, dump_plan, plan_memory
+from .plan import dump_plan, plan_memory
 
 __all__ = ["NumpyBackend", "PlannedNumpyBackend", "PlannedGraph", "OUT_FORMS", "BACKEND", "INTERPRET"]
 
@@ -223,7 +223,17 @@ def _scratch_form(node):
     return write
 
 
+def _reshape_form(node):
+    shape = node.inputs[0].shape
+
+    # a reshape of a strided view (planned as its own value): one copy, into the buffer
+    def write(out, x):
+        np.copyto(out.reshape(shape), x)
+    return write
+
+
 OUT_FORMS = {
+    "reshape": _reshape_form,
     "relu_grad": _relu_grad_form,
     "matmul": _matmul_form,
     "batch_matmul": _matmul_form,
@@ -244,9 +254,13 @@ OUT_FORMS = {
 
 
 def out_form(node):
-    """The ``write(out, *arrays)`` of ``node``, or None when it has none (the kernel runs)."""
-    if len(node.outputs) != 1 or node.subgraphs:
+    """The ``write(out, *arrays)`` of ``node``, or None when it has none (the kernel runs). A
+    form with a ``workspace`` attribute (bytes) is called with ``ws=`` its scratch; the form of
+    a node with several outputs takes the tuple of their arrays as ``out``."""
+    if node.subgraphs:
         return None
+    if len(node.outputs) != 1:  # only kernels that write all their outputs themselves
+        return _scratch_form(node) if getattr(node.op.kernel, "scratch", None) is not None else None
     if isinstance(node.op.kernel, np.ufunc) and node.op.kernel.nout == 1:
         return _ufunc_form(node)
     factory = OUT_FORMS.get(node.op.name)
@@ -328,22 +342,28 @@ class PlannedGraph:
                 template.append(None)
             planned = [v in plan.offsets for v in node.outputs]
             donated = len(node.outputs) == 1 and node.outputs[0] in plan.donated
-            write = self.forms[index] if all(planned) or donated else None
-            if node.op.name in VIEW_OPS and node.outputs and node.outputs[0] in plan.roots:
+            write = self.forms[index]
+            single = len(node.outputs) == 1
+            if node.outputs and node.outputs[0] in plan.roots:
                 kind = "view"
             elif donated:
                 kind = "donate"
                 node_attrs = dict(node.attrs)
                 # (the write form, the kernel for a run where the param cannot be written)
                 write = (write, node.op.kernel, node_attrs, slot[graph.params[plan.donated[node.outputs[0]]]])
-            elif write is not None:
-                kind = "write_ws" if index in plan.workspace else "write"
+            elif write is not None and all(planned) and single and index not in plan.workspace:
+                kind = "write"
+            elif write is not None and all(p or v in plan.fresh for p, v in zip(planned, node.outputs)) and (
+                    all(planned) or index in plan.workspace or not single):
+                # scratch, several outputs, or a fresh output (np.empty per run, for the caller)
+                # whose kernel would allocate temporaries: the form writes them all
+                kind = "form"
             else:
                 kind = "kernel"
                 if any(planned):
                     unplanned.append(node.op.name)
-            attrs = index if kind == "write_ws" else node.attrs  # a scratch user: its node index
-            steps.append((kind, write if kind in ("write", "write_ws", "donate") else node.op.kernel, tuple(ins),
+            attrs = (index, single) if kind == "form" else node.attrs  # bound to the scratch by _bind
+            steps.append((kind, node.op.kernel if kind in ("view", "kernel") else write, tuple(ins),
                           tuple(outs), [v for v in node.outputs], attrs, node.subgraphs, node.op.nout))
         self.template = template
         self.steps = steps
@@ -363,9 +383,14 @@ class PlannedGraph:
         bound = []
         for kind, fn, ins, outs, out_vars, attrs, subgraphs, nout in self.steps:
             bufs = tuple(self._buffer(arena, v) if v in plan.offsets else None for v in out_vars)
-            if kind == "write_ws":
-                offset, nbytes = plan.workspace[attrs]
-                attrs = arena[offset:offset + nbytes]  # the scratch, bound in place of the attrs
+            if kind == "form":
+                index, single = attrs
+                # bound in place of the attrs: the scratch (None when the form needs none), whether
+                # the form takes one output, and the (shape, dtype) of the outputs made fresh
+                offset, nbytes = plan.workspace.get(index, (0, 0))
+                scratch = arena[offset:offset + nbytes] if nbytes else None
+                fresh = tuple(None if b is not None else (v.shape, v.dtype) for b, v in zip(bufs, out_vars))
+                attrs = (scratch, single, fresh)
             bound.append((kind, fn, ins, outs, bufs, attrs, subgraphs, nout))
         self.bound = bound
         self.bound_arena = arena
@@ -404,10 +429,12 @@ class PlannedGraph:
                 fn(buf, *[vals[i] for i in ins])
                 vals[outs[0]] = buf
                 continue
-            if kind == "write_ws":
-                buf = bufs[0]
-                fn(buf, *[vals[i] for i in ins], ws=attrs)
-                vals[outs[0]] = buf
+            if kind == "form":
+                scratch, single, fresh = attrs
+                targets = tuple(b if b is not None else np.empty(*f) for b, f in zip(bufs, fresh))
+                fn(targets[0] if single else targets, *[vals[i] for i in ins], ws=scratch)
+                for o, t in zip(outs, targets):
+                    vals[o] = t
                 continue
             if kind == "donate":
                 write, kernel, kernel_attrs, param_slot = fn

@@ -83,19 +83,35 @@ def _nbytes(var):
     return var.size * var.dtype.itemsize
 
 
+# views whose result is C-contiguous when their input is: a reshape of a strided value copies
+# (numpy cannot view it), so it is planned as a value of its own
+_CONTIGUOUS_VIEWS = frozenset({"reshape", "stop_gradient"})
+
+
+def _is_view(node, strided):
+    """Whether ``node``'s result is (may be) a view of its first input, given the values that may
+    be strided views."""
+    if node.op.name not in VIEW_OPS or not node.inputs or type(node.inputs[0]) is Literal:
+        return False
+    return node.op.name != "reshape" or node.inputs[0] not in strided
+
+
 def _lifetimes(graph):
     """``(first, last, roots)``: defining node index, last reading node index (a view's use counts
     as a use of its root), and the root of each view."""
     first = {p: -1 for p in graph.params}
     last = {p: -1 for p in graph.params}
     roots = {}
+    strided = set()  # values that may be views with other strides than a C-contiguous array's
     for index, node in enumerate(graph.nodes):
         for v in node.inputs:
             if type(v) is not Literal:
                 root = roots.get(v, v)
                 last[v] = index
                 last[root] = index
-        is_view = node.op.name in VIEW_OPS and node.inputs and type(node.inputs[0]) is not Literal
+        is_view = _is_view(node, strided)
+        if is_view and node.op.name not in _CONTIGUOUS_VIEWS:
+            strided.update(node.outputs)
         for out in node.outputs:
             first[out] = index
             last[out] = index
