@@ -1,0 +1,623 @@
+"""The C renderer of fused groups: ``render_fused(node, name)`` turns a ``fused`` node's subgraph
+into one C function (a CKernel) that computes every output in a loop nest over its shape, each
+elementwise value inlined as a local of the loop body, each reduction materialised first in the
+kernel's workspace; ``can_render(node)`` says whether it can."""
+import numpy as np
+
+from ..ir.graph import Literal
+from ..ops._rules import normalize_axes
+from .c_expr import COMPUTE, HELPERS, STORAGE, TEMPLATES, c_const, kind, unsupported
+from .kernel import CKernel
+
+__all__ = ["render_fused", "can_render", "PARALLEL_MIN"]
+
+# a loop nest runs on all cores only when it has this many elements: below it the threads'
+# start-up costs more than they save
+PARALLEL_MIN = 32768
+
+_VIEWS = ("reshape", "broadcast_to", "transpose")
+_REDUCES = ("reduce_sum", "reduce_mean", "reduce_max", "reduce_min", "reduce_prod", "reduce_all",
+            "reduce_any")
+_SPECIAL = ("cast", "round", "nan_to_num")  # elementwise ops whose C depends on their attributes
+_HALF = ("sp_f16", "sp_bf16")
+_ROUNDING = {"sp_f16": "sp_round_f16", "sp_bf16": "sp_round_bf16"}
+_ALIGN = 64
+
+
+def can_render(node):
+    """True when ``render_fused`` can write C for this fused node (every op of its subgraph has a
+    template for its dtypes); False sends the node to its numpy kernel."""
+    try:
+        render_fused(node, "sp_probe")
+    except unsupported:
+        return False
+    return True
+
+
+def render_fused(node, name):
+    """The CKernel of a ``fused`` node: a C function ``name`` taking the node's input pointers, its
+    output pointers and a workspace pointer. Raises ``unsupported`` (an Exception) for a group it
+    cannot render; use ``can_render`` to ask first."""
+    if len(node.subgraphs) != 1:
+        raise unsupported(f"render_fused: a fused node holds one subgraph, got {len(node.subgraphs)}")
+    return _Renderer(node, name).render()
+
+
+# --- shapes and indices -----------------------------------------------------------------------------
+def _strides(shape):
+    strides = []
+    step = 1
+    for s in reversed(shape):
+        strides.append(step)
+        step *= s
+    return tuple(reversed(strides))
+
+
+def _size(shape):
+    n = 1
+    for s in shape:
+        n *= s
+    return n
+
+
+def _linear(idx, shape):
+    """The row-major offset of index ``idx`` (C expressions) in ``shape``."""
+    terms = []
+    for i, st in zip(idx, _strides(shape)):
+        if i == "0":
+            continue
+        terms.append(i if st == 1 else f"{i} * {st}")
+    return " + ".join(terms) if terms else "0"
+
+
+def _broadcast_index(idx, shape):
+    """The index into an operand of ``shape`` broadcast to the index ``idx`` (numpy's rule: align
+    right, size-1 axes read element 0)."""
+    lead = len(idx) - len(shape)
+    return tuple("0" if s == 1 else idx[lead + d] for d, s in enumerate(shape))
+
+
+def _broadcasts(shape, target):
+    if len(shape) > len(target):
+        return False
+    lead = len(target) - len(shape)
+    return all(s == 1 or s == target[lead + d] for d, s in enumerate(shape))
+
+
+def _reshape_index(idx, out_shape, in_shape):
+    """The index into ``in_shape`` of element ``idx`` of its reshape to ``out_shape``: axes are
+    matched in groups of equal size so that only merged or split axes cost a division."""
+    result = ["0"] * len(in_shape)
+    if _size(in_shape) == 0:
+        return tuple(result)
+    outs = [(i, s) for i, s in zip(idx, out_shape) if s != 1]
+    ins = [d for d, s in enumerate(in_shape) if s != 1]
+    a = 0
+    b = 0
+    while a < len(outs) and b < len(ins):
+        group_out = [a]
+        group_in = [b]
+        size_out = outs[a][1]
+        size_in = in_shape[ins[b]]
+        while size_out != size_in:
+            if size_out < size_in:
+                a += 1
+                group_out.append(a)
+                size_out *= outs[a][1]
+            else:
+                b += 1
+                group_in.append(b)
+                size_in *= in_shape[ins[b]]
+        a += 1
+        b += 1
+        if len(group_out) == 1 and len(group_in) == 1:
+            result[ins[group_in[0]]] = outs[group_out[0]][0]
+            continue
+        flat = _linear([outs[k][0] for k in group_out], [outs[k][1] for k in group_out])
+        dims = [in_shape[ins[k]] for k in group_in]
+        for k, st in zip(group_in, _strides(dims)):
+            size = in_shape[ins[k]]
+            part = f"({flat}) / {st}" if st != 1 else f"({flat})"
+            result[ins[k]] = part if k == group_in[0] else f"({part} % {size})"
+    return tuple(result)
+
+
+def _loops(shape, prefix="i"):
+    """Loop headers over the axes of ``shape`` that are not 1, and the index they give."""
+    headers = []
+    idx = []
+    for d, s in enumerate(shape):
+        if s == 1:
+            idx.append("0")
+            continue
+        var = f"{prefix}{d}"
+        headers.append(f"for (long {var} = 0; {var} < {s}; {var}++)")
+        idx.append(var)
+    return headers, tuple(idx)
+
+
+def _load(storage, ptr, offset):
+    if storage == "sp_f16":
+        return f"sp_f16_to_f32({ptr}[{offset}])"
+    if storage == "sp_bf16":
+        return f"sp_bf16_to_f32({ptr}[{offset}])"
+    return f"{ptr}[{offset}]"
+
+
+def _store(storage, value):
+    if storage == "sp_f16":
+        return f"sp_f32_to_f16({value})"
+    if storage == "sp_bf16":
+        return f"sp_f32_to_bf16({value})"
+    return value
+
+
+def _round_half(storage, value):
+    """A half-precision result rounded to its storage, as numpy's kernel rounds after each op."""
+    if storage == "sp_f16":
+        return f"sp_f16_to_f32(sp_f32_to_f16({value}))"
+    if storage == "sp_bf16":
+        return f"sp_bf16_to_f32(sp_f32_to_bf16({value}))"
+    return value
+
+
+# --- the loop body: values of the subgraph as C expressions of the loop indices -----------------
+class _Body:
+    """The statements of one loop body: each value needed at an index is emitted once (CSE)."""
+
+    def __init__(self, renderer):
+        self.r = renderer
+        self.lines = []
+        self.cache = {}
+
+    def value(self, v, idx):
+        """A C expression (in ``v``'s compute type) for value ``v`` at index ``idx``."""
+        key = (v, idx)
+        hit = self.cache.get(key)
+        if hit is not None:
+            return hit
+        expr = self._compute(v, idx)
+        self.cache[key] = expr
+        return expr
+
+    def _compute(self, v, idx):
+        r = self.r
+        lit = r.literal_of(v)
+        if lit is not None:
+            return r.literal_expr(lit, idx)
+        buf = r.buffers.get(v)
+        if buf is not None:
+            ptr, storage = buf
+            return self._local(v.dtype, _load(storage, ptr, _linear(idx, v.shape)), rounded=True)
+        node = r.producer.get(v)
+        if node is None:
+            raise unsupported(f"value {v} has no producer")
+        name = node.op.name
+        if name in _REDUCES:
+            raise unsupported("a reduction read before it is materialised")
+        x = node.inputs[0] if node.inputs else None
+        if name == "reshape":
+            return self.value(x, _reshape_index(idx, v.shape, x.shape))
+        if name == "broadcast_to":
+            return self.value(x, _broadcast_index(idx, x.shape))
+        if name == "transpose":
+            perm = node.attrs["perm"]
+            inner = ["0"] * len(perm)
+            for i, p in enumerate(perm):
+                inner[p] = idx[i]
+            return self.value(x, tuple(inner))
+        if name not in TEMPLATES and name not in _SPECIAL:
+            raise unsupported(f"op {name}")
+        for a in node.inputs:
+            if not _broadcasts(a.shape, v.shape):
+                raise unsupported(f"op {name}: an input of shape {a.shape} for an output of shape {v.shape}")
+        args = [self.value(a, _broadcast_index(idx, a.shape)) for a in node.inputs]
+        return self._local(v.dtype, r.apply(node, args, v.dtype))
+
+    def _local(self, dtype, expr, rounded=False):
+        """Bind ``expr`` to a new local of ``dtype``'s compute type: bools become 0/1, half
+        precision is rounded to its storage (unless the value was just loaded from it)."""
+        storage = STORAGE[dtype]
+        ctype = COMPUTE[dtype]
+        if dtype == np.bool_:
+            expr = f"(({expr}) != 0)"
+        elif storage in _HALF and not rounded:
+            expr = _round_half(storage, expr)
+        local = self.r.fresh("v")
+        self.lines.append(f"const {ctype} {local} = {expr};")
+        return local
+
+
+# --- the renderer ---------------------------------------------------------------------------------
+class _Renderer:
+    def __init__(self, node, name):
+        self.node = node
+        self.name = name
+        self.graph = node.subgraphs[0]
+        self.counter = 0
+        self.statics = []
+        self.literals = {}      # subgraph param -> Literal bound to it
+        self.static_arrays = {}  # id(Literal) -> C array name
+        self.buffers = {}       # Var -> (C pointer name, storage type)
+        self.producer = {}
+        self.workspace = 0
+        self.body = []
+
+    def fresh(self, prefix):
+        self.counter += 1
+        return f"{prefix}{self.counter}"
+
+    # values ---------------------------------------------------------------------------------------
+    def literal_of(self, v):
+        if type(v) is Literal:
+            return v
+        return self.literals.get(v)
+
+    def literal_expr(self, lit, idx):
+        value = lit.value
+        kind(value.dtype)
+        if value.size == 1:
+            return c_const(value.reshape(())[()], value.dtype)
+        array = self.static_arrays.get(id(lit))
+        if array is None:
+            array = f"{self.name}_c{len(self.static_arrays)}"
+            self.static_arrays[id(lit)] = array
+            self.statics.append(_static_array(array, value))
+        load = _load(STORAGE[value.dtype], array, _linear(idx, value.shape))
+        return load
+
+    def apply(self, node, args, out_dtype):
+        """The C expression of one elementwise node applied to its operands' expressions."""
+        name = node.op.name
+        ins = node.inputs
+        ctype = COMPUTE[out_dtype]
+        if name == "cast":
+            if out_dtype == np.bool_:
+                return f"({args[0]} != 0)"
+            return f"({ctype}){args[0]}"
+        if name == "round":
+            return _round_expr(args[0], ins[0].dtype, node.attrs.get("decimals", 0))
+        if name == "nan_to_num":
+            return _nan_to_num_expr(args[0], ins[0].dtype, node.attrs)
+        table = TEMPLATES.get(name)
+        if table is None:
+            raise unsupported(f"op {name}")
+        first = ins[0].dtype
+        template = table.get(kind(first))
+        if template is None:
+            raise unsupported(f"op {name} on {first}")
+        for a in ins:
+            kind(a.dtype)
+        double = COMPUTE[np.dtype(first)] == "double" or ctype == "double"
+        fields = {"T": ctype, "F": "" if double else "f", "W": np.dtype(out_dtype).itemsize * 8,
+                  "L": "((double)709.0)" if double else "88.0f",
+                  "R": _ROUNDING.get(STORAGE[np.dtype(out_dtype)], "")}
+        return template.format(*args, **fields)
+
+    # the function -------------------------------------------------------------------------------
+    def render(self):
+        graph = self.graph
+        node = self.node
+        if len(graph.params) != len(node.inputs):
+            raise unsupported("the subgraph's params do not match the node's inputs")
+        for v in list(graph.params) + list(graph.outputs):
+            kind(v.dtype)
+        signature = []
+        for k, (p, a) in enumerate(zip(graph.params, node.inputs)):
+            signature.append(f"const void *in{k}")
+            if type(a) is Literal:
+                self.literals[p] = a
+                continue
+            storage = STORAGE[p.dtype]
+            ptr = f"x{k}"
+            self.body.append(f"const {storage} *{ptr} = (const {storage} *)in{k};")
+            self.buffers[p] = (ptr, storage)
+        outputs = {}
+        for k, v in enumerate(graph.outputs):
+            storage = STORAGE[np.dtype(v.dtype)]
+            signature.append(f"void *out{k}")
+            self.body.append(f"{storage} *y{k} = ({storage} *)out{k};")
+            if type(v) is not Literal:
+                outputs.setdefault(v, []).append(k)
+        signature.append("char *ws")
+        for n in graph.nodes:
+            if n.subgraphs or n.op.nout != 1:
+                raise unsupported(f"op {n.op.name}")
+            for o in n.outputs:
+                self.producer[o] = n
+                kind(o.dtype)
+        self._materialise_reductions(outputs)
+        self._output_nests(outputs)
+        source = "".join(self.statics)
+        source += f"static void {self.name}({', '.join(signature)}) {{\n"
+        source += _indent(self.body, 1)
+        source += "}\n"
+        source = HELPERS + source
+        workspace = self.workspace
+        kernel_name = self.name
+
+        def call(ins, outs, ws):
+            args = [f"(const void *)({a})" for a in ins] + [f"(void *)({a})" for a in outs]
+            args.append(f"(char *)({ws})" if ws is not None else "(char *)0")
+            return f"{kernel_name}({', '.join(args)});"
+
+        return CKernel(self.name, source, call, workspace=workspace)
+
+    def _scratch(self, nbytes):
+        offset = self.workspace
+        self.workspace += (nbytes + _ALIGN - 1) // _ALIGN * _ALIGN
+        return offset
+
+    def _needed(self):
+        """The nodes the outputs depend on (a group's dead nodes are not rendered)."""
+        needed = set()
+        stack = [v for v in self.graph.outputs if type(v) is not Literal]
+        while stack:
+            v = stack.pop()
+            n = self.producer.get(v)
+            if n is None or id(n) in needed:
+                continue
+            needed.add(id(n))
+            stack.extend(a for a in n.inputs if type(a) is not Literal)
+        return needed
+
+    def _materialise_reductions(self, outputs):
+        needed = self._needed()
+        for n in self.graph.nodes:
+            if id(n) not in needed or n.op.name not in _REDUCES:
+                continue
+            v = n.outputs[0]
+            storage = STORAGE[v.dtype]
+            if v in outputs:
+                ptr = f"y{outputs[v][0]}"
+                outputs[v] = outputs[v][1:]
+            else:
+                ptr = self.fresh("r")
+                offset = self._scratch(max(v.size, 1) * v.dtype.itemsize)
+                self.body.append(f"{storage} *{ptr} = ({storage} *)(ws + {offset});")
+            self.body.extend(_Reduction(self, n, ptr, storage).lines())
+            self.buffers[v] = (ptr, storage)
+
+    def _output_nests(self, outputs):
+        by_shape = {}
+        for k, v in enumerate(self.graph.outputs):
+            if type(v) is Literal:
+                by_shape.setdefault(tuple(v.shape), []).append((k, v))
+                continue
+            if k in outputs.get(v, ()):
+                by_shape.setdefault(tuple(v.shape), []).append((k, v))
+        for shape, group in by_shape.items():
+            headers, idx = _loops(shape)
+            body = _Body(self)
+            stores = []
+            for k, v in group:
+                value = body.value(v, idx)
+                stores.append(f"y{k}[{_linear(idx, shape)}] = {_store(STORAGE[np.dtype(v.dtype)], value)};")
+            parallel = _size(shape) >= PARALLEL_MIN and headers
+            self.body.extend(_nest(headers, body.lines + stores, parallel))
+
+
+class _Reduction:
+    """The loop nest of one reduction: kept axes outside and reduced axes inside, with a scalar
+    accumulator, when the last axis is reduced; otherwise one pass over the input in memory order
+    accumulating into an array of the kept elements (the inner loop stays contiguous)."""
+
+    _INIT = {"reduce_sum": "0", "reduce_mean": "0", "reduce_prod": "1", "reduce_all": "1",
+             "reduce_any": "0"}
+    _OMP = {"reduce_sum": "+", "reduce_mean": "+", "reduce_prod": "*", "reduce_max": "max",
+            "reduce_min": "min", "reduce_all": "&", "reduce_any": "|"}
+
+    def __init__(self, renderer, node, ptr, storage):
+        self.r = renderer
+        self.node = node
+        self.ptr = ptr
+        self.storage = storage
+        self.op = node.op.name
+        self.x = node.inputs[0]
+        self.axes = normalize_axes(self.op, node.attrs.get("axis"), len(self.x.shape))
+        self.keepdims = bool(node.attrs.get("keepdims", False))
+        self.out = node.outputs[0]
+        xk = kind(self.x.dtype)
+        if xk == "f" and STORAGE[self.x.dtype] in _HALF and self.op in ("reduce_sum", "reduce_mean",
+                                                                       "reduce_prod"):
+            raise unsupported(f"{self.op} of half precision (numpy rounds each partial sum)")
+        if self.op == "reduce_mean" and xk != "f":
+            raise unsupported("reduce_mean of integers")
+        self.xkind = xk
+        self.acc_type = self._acc_type()
+
+    def _acc_type(self):
+        if self.op in ("reduce_all", "reduce_any"):
+            return "int"
+        if self.xkind == "f":
+            if self.op in ("reduce_max", "reduce_min"):
+                return COMPUTE[self.x.dtype]
+            return "double"
+        if self.op in ("reduce_max", "reduce_min"):
+            return COMPUTE[self.x.dtype]
+        return "uint64_t"
+
+    def _init(self):
+        if self.op in self._INIT:
+            return self._INIT[self.op]
+        big = self.op == "reduce_min"
+        if self.xkind == "f":
+            return "INFINITY" if big else "-INFINITY"
+        info = np.iinfo(np.uint8 if self.xkind == "b" else self.x.dtype)
+        return c_const(info.max if big else info.min, np.uint8 if self.xkind == "b" else self.x.dtype)
+
+    def _combine(self, acc, v):
+        """Statements folding value ``v`` into accumulator ``acc`` (an lvalue)."""
+        op = self.op
+        if op in ("reduce_sum", "reduce_mean"):
+            return [f"{acc} += ({self.acc_type}){v};"]
+        if op == "reduce_prod":
+            return [f"{acc} *= ({self.acc_type}){v};"]
+        if op == "reduce_all":
+            return [f"{acc} &= ({v} != 0);"]
+        if op == "reduce_any":
+            return [f"{acc} |= ({v} != 0);"]
+        cmp = ">" if op == "reduce_max" else "<"
+        if self.xkind == "f":
+            return [f"{acc} = ({v} {cmp} {acc} || {v} != {v}) ? {v} : {acc};"]
+        return [f"{acc} = {v} {cmp} {acc} ? {v} : {acc};"]
+
+    def _final(self, acc):
+        out_c = COMPUTE[self.out.dtype]
+        if self.op == "reduce_mean":
+            count = _size([self.x.shape[a] for a in self.axes])
+            value = f"({out_c})(({out_c}){acc} / ({out_c}){count})"
+        elif self.out.dtype == np.bool_:
+            value = f"({acc} != 0)"
+        elif self.acc_type == "uint64_t" and kind(self.out.dtype) == "i":
+            value = f"({out_c})(int64_t){acc}"
+        else:
+            value = f"({out_c}){acc}"
+        return _store(self.storage, value)
+
+    def _out_index(self, idx):
+        if self.keepdims:
+            return tuple("0" if d in self.axes else i for d, i in enumerate(idx))
+        return tuple(i for d, i in enumerate(idx) if d not in self.axes)
+
+    def lines(self):
+        shape = self.x.shape
+        live = [d for d, s in enumerate(shape) if s != 1]
+        if not live or live[-1] in self.axes:
+            return self._rows()
+        return self._columns()
+
+    def _rows(self):
+        shape = self.x.shape
+        kept = [d for d in range(len(shape)) if d not in self.axes]
+        reduced = [d for d in range(len(shape)) if d in self.axes]
+        kept_headers, _ = _loops([shape[d] if d in kept else 1 for d in range(len(shape))])
+        red_headers, _ = _loops([shape[d] if d in reduced else 1 for d in range(len(shape))])
+        _, idx = _loops(shape)
+        body = _Body(self.r)
+        v = body.value(self.x, idx)
+        nan = self.xkind == "f" and self.op in ("reduce_max", "reduce_min")
+        inner = body.lines + self._combine("acc", v)
+        clause = f"reduction({self._OMP[self.op]}:acc)"
+        if nan:
+            inner = body.lines + [f"acc = {v} {'>' if self.op == 'reduce_max' else '<'} acc ? {v} : acc;",
+                                  f"has_nan |= ({v} != {v});"]
+            clause += " reduction(|:has_nan)"
+        big = _size(shape) >= PARALLEL_MIN
+        red = _nest_simd(red_headers, inner, clause, parallel=big and not kept_headers)
+        out_idx = self._out_index(idx)
+        head = [f"{self.acc_type} acc = {self._init()};"]
+        tail = []
+        if nan:
+            head.append("int has_nan = 0;")
+            tail.append("if (has_nan) acc = NAN;")
+        store = f"{self.ptr}[{_linear(out_idx, self.out.shape)}] = {self._final('acc')};"
+        whole = head + red + tail + [store]
+        nest = _nest(kept_headers, whole, big and bool(kept_headers))
+        return ["{"] + ["    " + line for line in nest] + ["}"]
+
+    def _columns(self):
+        shape = self.x.shape
+        count = self.out.size
+        offset = self.r._scratch(max(count, 1) * 8)
+        acc = self.r.fresh("acc")
+        lines = [f"{self.acc_type} *{acc} = ({self.acc_type} *)(ws + {offset});",
+                 f"for (long k = 0; k < {count}; k++) {acc}[k] = {self._init()};"]
+        headers, idx = _loops(shape)
+        body = _Body(self.r)
+        v = body.value(self.x, idx)
+        slot = f"{acc}[{_linear(self._out_index(idx), self.out.shape)}]"
+        live = [d for d, s in enumerate(shape) if s != 1]
+        first_kept = live[0] not in self.axes
+        parallel = _size(shape) >= PARALLEL_MIN and first_kept
+        lines += _nest(headers, body.lines + self._combine(slot, v), parallel)
+        lines.append(f"for (long k = 0; k < {count}; k++) {self.ptr}[k] = {self._final(f'{acc}[k]')};")
+        return lines
+
+
+# --- C text ----------------------------------------------------------------------------------------
+def _indent(lines, depth):
+    pad = "    " * depth
+    return "".join(pad + line + "\n" for line in lines)
+
+
+def _nest(headers, body, parallel=False):
+    """Loops ``headers`` around ``body`` (the outermost one shared across threads when
+    ``parallel``), as a list of lines."""
+    lines = []
+    for depth, h in enumerate(headers):
+        if depth == 0 and parallel:
+            lines.append("#pragma omp parallel for schedule(static)")
+        lines.append("    " * depth + h + " {")
+    pad = "    " * len(headers)
+    lines += [pad + line for line in body]
+    for depth in reversed(range(len(headers))):
+        lines.append("    " * depth + "}")
+    if not headers:
+        lines = ["{"] + ["    " + line for line in body] + ["}"]
+    return lines
+
+
+def _nest_simd(headers, body, clause, parallel):
+    """Reduction loops: the innermost one vectorised with ``clause`` (``omp simd`` may reorder the
+    accumulation), the outermost shared across threads when ``parallel``."""
+    if not headers:
+        return ["{"] + ["    " + line for line in body] + ["}"]
+    lines = []
+    last = len(headers) - 1
+    for depth, h in enumerate(headers):
+        pad = "    " * depth
+        if depth == 0 and parallel and depth == last:
+            lines.append(f"#pragma omp parallel for simd schedule(static) {clause}")
+        elif depth == 0 and parallel:
+            lines.append(f"#pragma omp parallel for schedule(static) {clause}")
+        elif depth == last:
+            lines.append(f"{pad}#pragma omp simd {clause}")
+        lines.append(pad + h + " {")
+    pad = "    " * len(headers)
+    lines += [pad + line for line in body]
+    for depth in reversed(range(len(headers))):
+        lines.append("    " * depth + "}")
+    return lines
+
+
+def _static_array(name, value):
+    storage = STORAGE[value.dtype]
+    flat = value.reshape(-1)
+    if storage in _HALF:
+        items = [str(int(b)) for b in flat.view(np.uint16)]
+    elif kind(value.dtype) == "f":
+        items = [c_const(x, value.dtype) for x in flat.tolist()]
+    else:
+        items = [c_const(x, value.dtype) for x in flat.tolist()]
+    return f"static const {storage} {name}[{flat.size}] = {{{', '.join(items)}}};\n"
+
+
+def _round_expr(x, dtype, decimals):
+    k = kind(dtype)
+    if k != "f":
+        if decimals < 0:
+            raise unsupported("round of integers to negative decimals")
+        return x
+    ctype = COMPUTE[dtype]
+    suffix = "f" if ctype == "float" else ""
+    if decimals == 0:
+        return f"rint{suffix}({x})"
+    # numpy: y = x * 10**d, rint, / 10**d (x / 10**-d, rint, * 10**-d for negative d)
+    scale = c_const(10.0 ** abs(decimals), dtype)
+    if decimals > 0:
+        return f"(rint{suffix}({x} * {scale}) / {scale})"
+    return f"(rint{suffix}({x} / {scale}) * {scale})"
+
+
+def _nan_to_num_expr(x, dtype, attrs):
+    if kind(dtype) != "f":
+        return x
+    import ml_dtypes
+    info = ml_dtypes.finfo(dtype)
+    nan = c_const(attrs.get("nan", 0.0), dtype)
+    posinf = attrs.get("posinf")
+    neginf = attrs.get("neginf")
+    pos = c_const(info.max if posinf is None else posinf, dtype)
+    neg = c_const(info.min if neginf is None else neginf, dtype)
+    return f"(isnan({x}) ? {nan} : (isinf({x}) ? ({x} > 0 ? {pos} : {neg}) : {x}))"
