@@ -6,7 +6,7 @@ __all__ = ["Backend", "get_backend", "register_backend", "backend_names"]
 
 # name -> "module" (whose BACKEND it is) or "module:NAME", imported on first use, or a Backend
 _BACKENDS = {"numpy": "sporen.runtime.numpy", "numpy_planned": "sporen.runtime.numpy",
-             "numpy_interpret": "sporen.runtime.numpy:INTERPRET"}
+             "numpy_interpret": "sporen.runtime.numpy:INTERPRET", "cpu": "sporen.runtime.cpu"}
 
 
 class Backend:

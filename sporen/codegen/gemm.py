@@ -1,0 +1,108 @@
+"""Matrix products as BLAS calls: ``matmul`` and ``batch_matmul`` nodes lowered to C that calls
+numpy's sgemm/dgemm (``sp_sgemm``/``sp_dgemm`` of the prelude) straight on the planned buffers,
+transposes passed as BLAS flags, never copied."""
+import numpy as np
+
+from .kernel import CKernel
+
+__all__ = ["lower"]
+
+_GEMM = {np.dtype(np.float32): ("float", "sp_sgemm", "1.0f", "0.0f"),
+         np.dtype(np.float64): ("double", "sp_dgemm", "1.0", "0.0")}
+
+
+def _operand_layout(shape, transpose):
+    """(rows, cols) of the product's operand, and the leading dimension of its stored matrix."""
+    stored_rows, stored_cols = shape[-2], shape[-1]
+    if transpose:
+        return (stored_cols, stored_rows), max(1, stored_cols)
+    return (stored_rows, stored_cols), max(1, stored_cols)
+
+
+def _batch_strides(shape, batch):
+    """Element strides of an operand's batch dims, aligned to the output's ``batch`` dims (0 where
+    the operand is broadcast)."""
+    matrix = shape[-2] * shape[-1]
+    own = shape[:-2]
+    strides = [0] * len(batch)
+    step = matrix
+    for i in range(1, len(own) + 1):
+        if own[-i] != 1:
+            strides[-i] = step
+        step *= own[-i]
+    return strides
+
+
+def lower(node, name):
+    """The CKernel of a ``matmul`` or ``batch_matmul`` node (float32 through sgemm, float64 through
+    dgemm), or None for other ops and dtypes."""
+    if node.op.name not in ("matmul", "batch_matmul") or len(node.outputs) != 1:
+        return None
+    a, b = node.inputs
+    out = node.outputs[0]
+    types = _GEMM.get(np.dtype(out.dtype))
+    if types is None or a.dtype != out.dtype or b.dtype != out.dtype:
+        return None
+    ctype, gemm, one, zero = types
+    transpose_a = bool(node.attrs.get("transpose_a", False))
+    transpose_b = bool(node.attrs.get("transpose_b", False))
+    (m, k), lda = _operand_layout(a.shape, transpose_a)
+    (_, n), ldb = _operand_layout(b.shape, transpose_b)
+    ldc = max(1, n)
+    batch = tuple(out.shape[:-2])
+    count = int(np.prod(batch)) if batch else 1
+    flag_a = "SP_TRANS" if transpose_a else "SP_NO_TRANS"
+    flag_b = "SP_TRANS" if transpose_b else "SP_NO_TRANS"
+    lines = [f"static void {name}(const void *a_, const void *b_, void *c_) {{",
+             f"    const {ctype} *a = (const {ctype} *)a_;",
+             f"    const {ctype} *b = (const {ctype} *)b_;",
+             f"    {ctype} *c = ({ctype} *)c_;"]
+    if count * m * n == 0:
+        lines.append("    (void)a; (void)b; (void)c;")
+    elif k == 0:
+        # an empty sum: BLAS may leave C untouched when k is 0
+        lines.append(f"    (void)a; (void)b; memset(c, 0, sizeof({ctype}) * {count * m * n});")
+    else:
+        a_strides = _batch_strides(a.shape, batch)
+        b_strides = _batch_strides(b.shape, batch)
+        folds = (count > 1 and not transpose_a and not any(b_strides)
+                 and tuple(a.shape[:-2]) == batch)
+        if count == 1 or folds:
+            # one product, or b shared by every batch of a contiguous a: the batch is more rows
+            rows = m * count
+            lines.append(f"    {gemm}(SP_ROW_MAJOR, {flag_a}, {flag_b}, {rows}, {n}, {k}, {one}, a, {lda}, "
+                         f"b, {ldb}, {zero}, c, {ldc});")
+        else:
+            lines.extend(_batch_loop(batch, a_strides, b_strides, m * n, gemm, flag_a, flag_b,
+                                     (m, n, k, lda, ldb, ldc), one, zero))
+    lines.append("}")
+    source = "\n".join(lines) + "\n"
+
+    def call(ins, outs, ws):
+        return f"{name}({ins[0]}, {ins[1]}, {outs[0]});"
+    return CKernel(name, source, call)
+
+
+def _batch_loop(batch, a_strides, b_strides, c_step, gemm, flag_a, flag_b, dims, one, zero):
+    m, n, k, lda, ldb, ldc = dims
+    count = int(np.prod(batch))
+    lines = [f"    for (long t = 0; t < {count}; t++) {{",
+             "        long rest = t;",
+             "        long ia = 0;",
+             "        long ib = 0;"]
+    # unravel t over the batch dims, last first, adding each operand's (possibly 0) stride
+    for axis in range(len(batch) - 1, -1, -1):
+        size = batch[axis]
+        if size == 1:
+            continue
+        lines.append(f"        long d{axis} = rest % {size};")
+        lines.append(f"        rest /= {size};")
+        if a_strides[axis]:
+            lines.append(f"        ia += d{axis} * {a_strides[axis]}L;")
+        if b_strides[axis]:
+            lines.append(f"        ib += d{axis} * {b_strides[axis]}L;")
+    lines.append("        (void)rest;")
+    lines.append(f"        {gemm}(SP_ROW_MAJOR, {flag_a}, {flag_b}, {m}, {n}, {k}, {one}, a + ia, {lda}, "
+                 f"b + ib, {ldb}, {zero}, c + t * {c_step}L, {ldc});")
+    lines.append("    }")
+    return lines
