@@ -74,7 +74,7 @@ class _Suite:
                 ins = [f"v[{i}]" for i in range(nin)]
                 outs = [f"v[{nin + j}]" for j in range(len(node.outputs))]
                 parts.append(kernel.source)
-                parts.append(f"void entry_{name}(void **v) {{ {kernel.call(ins, outs, 'v[127]')} }}\n")
+                parts.append(f"void entry_{name}(void **v) {{ {kernel.call(ins, outs, 'v[1023]')} }}\n")
             self.library = cache.build("".join(parts), self.flags)
         return self.library
 
@@ -85,19 +85,20 @@ class _Suite:
         ins = [np.ascontiguousarray(a) for a in arrays]
         outs = [np.empty(o.shape, o.dtype) for o in node.outputs]
         ws = np.empty(kernel.workspace + 128, np.uint8)
-        table = (ctypes.c_void_p * 128)()
+        table = (ctypes.c_void_p * 1024)()
         for i, a in enumerate(ins):
             table[i] = a.ctypes.data
         for j, o in enumerate(outs):
             table[len(ins) + j] = o.ctypes.data
-        table[127] = ws.ctypes.data + (-ws.ctypes.data) % 64
+        table[1023] = ws.ctypes.data + (-ws.ctypes.data) % 64
         getattr(lib, f"entry_{name}")(table)
         return outs
 
 
-# single elementwise ops are compiled without optimisation (their meaning does not depend on it
-# without -ffast-math, and it compiles five times faster); reductions and multi-node groups with
-# the backend's flags, so that their vectorised and threaded loops are what is tested
+# single elementwise ops and the model suite's groups are compiled without optimisation (their
+# meaning does not depend on it without -ffast-math, and it compiles ten times faster);
+# reductions and the multi-node groups below with the backend's flags, so that their vectorised
+# and threaded loops are what is tested
 SWEEP = _Suite(tuple("-O0" if f == "-O3" else f for f in cache.FLAGS))
 MAIN = _Suite(cache.FLAGS)
 _register = MAIN.add
@@ -468,3 +469,46 @@ def test_can_render_refuses_what_it_cannot_write():
     gx = Var((3, 4), F32)
     g = Graph("argmax", [gx], [Node(OPS["argmax"], [gx], {"axis": 1, "keepdims": False}, [y])], [y])
     assert not can_render(fused(g))
+
+
+# --- every fused group of the model suite's training steps -----------------------------------------
+def _model_groups(names=("mlp_adam", "lenet_adam", "resnet_adam", "lstm_adam", "transformer_momentum")):
+    """(label, handle, input arrays) for each fused node of each model's fused training graph; the
+    inputs are the values the interpreter computes for them."""
+    from sporen.frontend.trace import trace_full
+    from sporen.fusion import FUSED, fuse
+    from sporen.passes.pipeline import optimize
+    from tests.compiler.test_fusion import EXPANDING
+    from tests.compiler.test_models import _MODELS, _data, _train_step
+    groups = []
+    for name in names:
+        model, shape, classes, make_opt = _MODELS[name]
+        x, y = _data(shape, classes)
+        traced = trace_full(_train_step(model, make_opt), (x, y))
+        graph = fuse(optimize(traced.graph, backend=EXPANDING))
+        arrays = [x.asnumpy(), y.asnumpy()] + [t._array() for t in traced.captures]
+        nodes = [n for n in graph.nodes if n.op is FUSED]
+        wanted = [v for n in nodes for v in n.inputs if type(v) is not Literal]
+        values = dict(zip(wanted, interpret(Graph("inputs", graph.params, graph.nodes, wanted), *arrays)))
+        for k, n in enumerate(nodes):
+            # unoptimised: the same groups' shapes of loops are compiled with -O3 above
+            name_k = f"k{len(SWEEP.handles)}"
+            handle = (name_k, render_fused(n, name_k), n, SWEEP)
+            SWEEP.handles.append(handle)
+            inputs = [v.value if type(v) is Literal else values[v] for v in n.inputs]
+            groups.append((f"{name}-{k}", handle, inputs))
+    return groups
+
+
+MODEL_GROUPS = _model_groups()
+
+
+def test_every_fused_group_of_the_model_suite_renders_and_matches():
+    failures = []
+    for label, handle, arrays in MODEL_GROUPS:
+        try:
+            check(handle, arrays)
+        except AssertionError as exc:
+            failures.append(f"{label}: {str(exc)[:300]}")
+    assert not failures, "\n".join(failures)
+    assert len(MODEL_GROUPS) > 60
