@@ -85,7 +85,8 @@ def _parse(argv):
     parser.add_argument("--clock", choices=("wall", "cpu"), default="wall",
                         help="the clock of the ratio table (default wall; both are printed)")
     parser.add_argument("--steps", type=int, default=None,
-                        help="steady steps per framework (default: about 5 s worth, 7 to 100; quick 2 to 15)")
+                        help="steady steps per framework (default: about 5 s worth, 7 to 100; quick 2 to 15, 1 for a "
+                             "step over 4 s)")
     parser.add_argument("--rounds", type=int, default=None, help="turns the frameworks take (default 5, quick 2)")
     parser.add_argument("--memory-child", nargs=2, metavar=("FRAMEWORK", "WORKLOAD"), default=None,
                         help=f"internal: measure one peak memory ({', '.join(MEMORY_FRAMEWORKS)}) and print JSON")
@@ -111,6 +112,16 @@ def _load():
         return "{:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
     except OSError:
         return "?"
+
+
+def _cpus():
+    """The CPUs this process may run on (taskset), and the machine's count where they differ."""
+    try:
+        usable = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return str(os.cpu_count())
+    total = os.cpu_count()
+    return str(usable) if usable == total else f"{usable} (of {total})"
 
 
 def _commit():
@@ -237,7 +248,9 @@ def run_workload(w, args, backend, torch):
             continue
         # the quickest warm-up call sizes the run (the first calls pay one-time costs, and the
         # machine's noise only ever adds time)
-        timer.steps = args.steps or steps_for(min(record["warmup"][key]), args.target, args.least, args.most)
+        quickest = min(record["warmup"][key])
+        least = 1 if args.quick and quickest > 4.0 else args.least  # --quick keeps its 3 minutes
+        timer.steps = args.steps or steps_for(quickest, args.target, least, args.most)
         timers.append(timer)
         print(f"  {FRAMEWORK_TITLES[key]}: first call {_ms(record['warmup'][key][0])}, warm-up calls "
               f"{', '.join(_ms(t) for t in record['warmup'][key][1:]) or '-'}; timing {timer.steps} steps",
@@ -323,8 +336,17 @@ def _step_rows(records, peak, clock):
         rows.append([r["name"], f"{r['flops'] / 1e9:.3g}", _step_cell(r, "graph", clock),
                      _step_cell(r, "pynative", clock), _step_cell(r, "torch", clock), _step_cell(r, "compile", clock),
                      _x(r.get("eager_over_graph")), _x(r.get("compile_over_graph")),
-                     _rate_cell(r["steps"].get("graph"), peak), _rate_cell(r["steps"].get("torch"), peak)])
+                     _rate_cell(r["steps"].get("graph"), peak), _rate_cell(r["steps"].get("torch"), peak),
+                     _goal_cell(r)])
     return rows
+
+
+def _goal_cell(record):
+    goal = SPEED_GOALS.get(record["name"])
+    ratio = record.get("eager_over_graph")
+    if goal is None or ratio is None:
+        return "-"
+    return f">= {goal}x: {'PASS' if ratio >= goal else 'FAIL'}"
 
 
 def _compile_rows(records):
@@ -403,7 +425,7 @@ def report(meta, records, memory, per_op, goals, clock):
            f"numpy's sgemm peak {peak:.1f} GFLOP/s):",
            "",
            _table(["workload", "GFLOP/step", "sporen GRAPH", "sporen PyNative", "torch eager", "torch.compile",
-                   "eager / GRAPH", "compile / GRAPH", "GRAPH GFLOP/s", "eager GFLOP/s"],
+                   "eager / GRAPH", "compile / GRAPH", "GRAPH GFLOP/s", "eager GFLOP/s", "goal"],
                   _step_rows(records, peak, clock))]
     if records:
         out += ["", "Compile cost: sporen's first GRAPH_MODE call (trace, passes, plan, native compile unless "
@@ -458,7 +480,7 @@ def main(argv):
             "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
             "commit": _commit(), "backend": backend, "backend_why": why, "numpy": np.__version__,
             "torch": torch.__version__ if torch else "not installed", "sporen": ms.__version__,
-            "cpus": os.cpu_count(), "threads": args.threads, "load_start": _load()}
+            "cpus": _cpus(), "threads": args.threads, "load_start": _load()}
     print(f"sporen {meta['sporen']} at {meta['commit']}; GRAPH_MODE backend '{backend}' ({why}); numpy "
           f"{meta['numpy']}; torch {meta['torch']}; {meta['cpus']} CPUs, {args.threads} thread(s) per framework; "
           f"load average {meta['load_start']}", flush=True)
