@@ -1,7 +1,9 @@
-"""The issue-4 measurement table: training steps of the fixed workloads in sporen (GRAPH_MODE on a
-backend, and PyNative) and in PyTorch (eager and torch.compile), measured alternately in one
-process run, with their arithmetic rate against the machine's BLAS peak, peak memory per framework,
-the per-op eager overhead, and the issue's goals checked.
+"""The issue-4 measurement table: sporen's training steps beside PyTorch's, measured in one process.
+
+The workloads run in sporen (GRAPH_MODE on a backend, and PyNative) and in PyTorch (eager and
+torch.compile), the frameworks taking turns, with each step's arithmetic rate against the
+machine's BLAS peak, peak memory per framework, the per-op eager overhead, and the issue's goals
+checked.
 
 Run:  python benchmarks/run.py                      (everything; torch.compile takes minutes)
       python benchmarks/run.py --quick              (under 3 minutes: fewer steps, no torch.compile,
@@ -24,6 +26,12 @@ What is measured, per workload:
 - peak memory: in a fresh child process per (framework, workload) (``run.py --memory-child``), the
   growth of the peak RSS over 5 training steps above the RSS after imports and model construction.
 - the per-op eager overhead (bench_eager.py's measurement).
+
+Threads: ``--threads`` (default 2) sizes both frameworks' pools: OMP_NUM_THREADS,
+OPENBLAS_NUM_THREADS and MKL_NUM_THREADS are set before numpy is imported, and
+torch.set_num_threads. OPENBLAS_THREAD_TIMEOUT defaults to 4 (idle OpenBLAS workers sleep at once
+rather than spin beside torch's threads). On a shared machine pin the run (``taskset -c 0,1``)
+and read the load average printed with the table.
 """
 import os
 import sys
@@ -87,6 +95,8 @@ def _parse(argv):
     parser.add_argument("--steps", type=int, default=None,
                         help="steady steps per framework (default: about 5 s worth, 7 to 100; quick 2 to 15, 1 for a "
                              "step over 4 s)")
+    parser.add_argument("--seconds", type=float, default=None,
+                        help="about how long to time each framework on each workload (default 5, quick 0.5)")
     parser.add_argument("--rounds", type=int, default=None, help="turns the frameworks take (default 5, quick 2)")
     parser.add_argument("--memory-child", nargs=2, metavar=("FRAMEWORK", "WORKLOAD"), default=None,
                         help=f"internal: measure one peak memory ({', '.join(MEMORY_FRAMEWORKS)}) and print JSON")
@@ -461,6 +471,8 @@ def main(argv):
         args.no_memory = True
     args.rounds = args.rounds or (2 if args.quick else 5)
     args.target, args.least, args.most = (0.5, 2, 15) if args.quick else (5.0, 7, 100)
+    if args.seconds is not None:
+        args.target = args.seconds
     # GRAPH_MODE: the first call compiles; the next ones settle the memory and caches
     args.warmup = 2 if args.quick else 3
     import numpy as np
