@@ -41,8 +41,18 @@ def _fuse(graph):
     return fuse(graph)
 
 
+_char = ctypes.c_char
+_addressof = ctypes.addressof
+
+
 def _address(array):
-    return array.__array_interface__["data"][0]
+    """The address of a contiguous array's data. ``c_char.from_buffer`` takes ~0.8 us here,
+    ``array.ctypes.data`` ~3 us; it needs a writable buffer, so a read-only array takes the slow
+    way."""
+    try:
+        return _addressof(_char.from_buffer(array))
+    except (TypeError, ValueError, BufferError):
+        return array.ctypes.data
 
 
 def _library_source(name):
