@@ -33,6 +33,16 @@ def conv_chunk(n, plane):
     return max(1, min(n, -(-_CHUNK_PIXELS // max(plane, 1))))
 
 
+def _direct_vectors(c, h, w, o, kh, kw, oh, ow, sh, sw, ph, pw, dh, dw, groups):
+    """0, or the 8-float vectors of output channels conv.c's direct kernel keeps per pixel: for one
+    group of at most 16 output channels with every tap inside the image (its sp_conv_direct_channels)."""
+    if groups != 1 or ph or pw or o > 16:
+        return 0
+    if (oh - 1) * sh + (kh - 1) * dh >= h or (ow - 1) * sw + (kw - 1) * dw >= w:
+        return 0
+    return 1 if o <= 8 else 2
+
+
 def _as_2d(shape_sp, attrs_sp, fill):
     """A 1-D geometry as 2-D with a unit leading axis; 2-D as is; None otherwise."""
     if len(shape_sp) == 1:
@@ -79,7 +89,10 @@ def _lower_conv(node, name):
     ck = (c // groups) * kh * kw
     pointwise = kh == 1 and kw == 1 and sh == 1 and sw == 1 and ph == 0 and pw == 0 and (oh, ow) == (h, wd)
     floats = 0
-    if not (nb == 1 and pointwise):
+    if op == "conv" and _direct_vectors(c, h, wd, o, kh, kw, oh, ow, sh, sw, ph, pw, dh, dw, groups):
+        nb = 0  # conv.c's direct kernel: the weights transposed into the workspace, no columns
+        floats = ck * 8 * _direct_vectors(c, h, wd, o, kh, kw, oh, ow, sh, sw, ph, pw, dh, dw, groups)
+    elif not (nb == 1 and pointwise):
         floats += ck * nb * plane
     if nb > 1:
         floats += o * nb * plane

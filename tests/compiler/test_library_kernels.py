@@ -59,6 +59,10 @@ def _case_list():
         ("resnet_shortcut_1x1_s2", (2, 8, 8, 8), (16, 8, 1, 1), conv_attrs(2, stride=2)),
         ("pointwise", (2, 8, 5, 7), (6, 8, 1, 1), conv_attrs(2)),
         ("pointwise_big_plane", (2, 4, 40, 30), (5, 4, 1, 1), conv_attrs(2)),
+        ("pointwise_wide", (2, 8, 5, 7), (20, 8, 1, 1), conv_attrs(2)),
+        ("pointwise_big_plane_wide", (2, 4, 40, 30), (24, 4, 1, 1), conv_attrs(2)),
+        ("direct_12ch_strided", (2, 3, 11, 23), (12, 3, 3, 2), conv_attrs(2, stride=(2, 3), dilation=(1, 2))),
+        ("direct_unused_trailing_pad", (2, 2, 9, 9), (5, 2, 3, 3), conv_attrs(2, stride=2, padding=((0, 1), (0, 1)))),
         ("lenet_conv1", (3, 1, 32, 32), (6, 1, 5, 5), conv_attrs(2)),
         ("lenet_conv2", (3, 6, 14, 14), (16, 6, 5, 5), conv_attrs(2)),
         ("asym_pad", (2, 3, 7, 6), (4, 3, 3, 2), conv_attrs(2, padding=((2, 0), (0, 1)))),
@@ -197,14 +201,23 @@ def test_empty_batch_weight_grad_is_zero(built, tmp_path):
 
 def test_workspace_and_chunks():
     """Small planes share a GEMM in chunks bounded by the chunk size; large planes go one image at
-    a time, and a pointwise convolution of one image at a time needs no scratch."""
+    a time, a pointwise convolution of one image at a time needs no scratch, and few output
+    channels with no padding take the direct kernel (scratch: the weights padded to 8 or 16)."""
     assert library.conv_chunk(32, 16) == 32
     assert library.conv_chunk(32, 64) == 32
     assert library.conv_chunk(256, 100) == 21
     assert library.conv_chunk(32, 1024) == 1
-    node, _ = _node("conv", [np.zeros((2, 4, 32, 32), np.float32), np.zeros((8, 4, 1, 1), np.float32)],
+    node, _ = _node("conv", [np.zeros((2, 4, 32, 32), np.float32), np.zeros((24, 4, 1, 1), np.float32)],
                     conv_attrs(2))
     assert library.lower(node, "k").workspace == 0
+    node, _ = _node("conv", [np.zeros((2, 6, 14, 14), np.float32), np.zeros((16, 6, 5, 5), np.float32)],
+                    conv_attrs(2))
+    kernel = library.lower(node, "k")
+    assert kernel.workspace == 4 * 150 * 16
+    assert ", 0);" in kernel.call(["x", "w"], ["y"], "ws")  # nb = 0: the direct kernel
+    node, _ = _node("conv", [np.zeros((2, 1, 32, 32), np.float32), np.zeros((6, 1, 5, 5), np.float32)],
+                    conv_attrs(2))
+    assert library.lower(node, "k").workspace == 4 * 25 * 8
     node, _ = _node("conv", [np.zeros((2, 4, 32, 32), np.float32), np.zeros((8, 4, 3, 3), np.float32)],
                     conv_attrs(2, padding=1))
     assert library.lower(node, "k").workspace == 4 * 36 * 1024

@@ -10,11 +10,13 @@
  * result. Scratch is the caller's workspace: the columns (C/groups*KH*KW rows, nb*OH*OW columns)
  * then, when nb > 1, one (O, nb*OH*OW) buffer.
  *
- * Threads: OpenBLAS threads its own GEMMs; the loops here use OpenMP only outside BLAS calls and
- * only when a loop has enough work to pay for waking the second core. */
+ * Threads: OpenBLAS threads its own GEMMs. The im2col/col2im loops between them stay on one thread
+ * (SP_CONV_PAR_MIN off by default): on 2 cores, OpenMP's spinning workers and OpenBLAS's fight
+ * over the cores after each switch, measured 5-10x slower on some layers than one-threaded copies.
+ * The direct kernel for few output channels has no BLAS call, so it uses OpenMP. */
 
 #ifndef SP_CONV_PAR_MIN
-#define SP_CONV_PAR_MIN 32768
+#define SP_CONV_PAR_MIN (1L << 62) /* off: see below */
 #endif
 
 typedef struct {
@@ -138,6 +140,74 @@ static int sp_conv_is_pointwise(const sp_conv_geom *g) {
         && g->OH == g->H && g->OW == g->W;
 }
 
+/* Direct convolution for few output channels (LeNet's 6 and 16), where a GEMM with so few rows
+ * runs far below the BLAS peak: a block of PB output pixels times OV*8 channels stays in vector
+ * registers while the C*KH*KW taps stream through, the weights pre-transposed to (tap, channel)
+ * rows of OV*8 in the workspace. Only for groups == 1 and no padding (every tap inside). */
+typedef float sp_conv_v8 __attribute__((vector_size(32)));
+
+#define SP_CONV_DIRECT(OV, PB)                                                                         \
+static void sp_conv2d_direct##OV##_f32(const float *x, const float *w, float *y, float *wt,            \
+                                      const sp_conv_geom *g) {                                        \
+    const int C = g->C, H = g->H, W = g->W, O = g->O, KH = g->KH, KW = g->KW, OH = g->OH, OW = g->OW; \
+    const int sh = g->sh, sw = g->sw, dh = g->dh, dw = g->dw;                                         \
+    const long ck = (long)C * KH * KW;                                                                \
+    const long P = (long)OH * OW;                                                                     \
+    for (long k = 0; k < ck; k++) {                                                                   \
+        for (int o = 0; o < OV * 8; o++) wt[k * OV * 8 + o] = o < O ? w[(long)o * ck + k] : 0.0f;     \
+    }                                                                                                 \
+    const long rows = (long)g->N * OH;                                                                \
+    _Pragma("omp parallel for schedule(static) if (rows * OW * ck * O >= 64 * SP_DIRECT_PAR_MIN)")     \
+    for (long r = 0; r < rows; r++) {                                                                 \
+        const int n = (int)(r / OH);                                                                  \
+        const int oh = (int)(r % OH);                                                                 \
+        const float *xn = x + (long)n * C * H * W;                                                    \
+        for (int ow0 = 0; ow0 < OW; ow0 += PB) {                                                      \
+            const int m = OW - ow0 < PB ? OW - ow0 : PB;                                              \
+            long off[PB];                                                                             \
+            for (int j = 0; j < PB; j++) off[j] = (long)(ow0 + (j < m ? j : m - 1)) * sw;             \
+            sp_conv_v8 acc[PB][OV];                                                                   \
+            for (int j = 0; j < PB; j++) {                                                            \
+                for (int v = 0; v < OV; v++) acc[j][v] = (sp_conv_v8){0};                             \
+            }                                                                                         \
+            const float *wk = wt;                                                                     \
+            for (int c = 0; c < C; c++) {                                                             \
+                for (int kh = 0; kh < KH; kh++) {                                                     \
+                    const float *row = xn + ((long)c * H + (long)oh * sh + (long)kh * dh) * W;        \
+                    for (int kw = 0; kw < KW; kw++) {                                                 \
+                        const float *px = row + (long)kw * dw;                                        \
+                        sp_conv_v8 wv[OV];                                                            \
+                        for (int v = 0; v < OV; v++) memcpy(&wv[v], wk + v * 8, 32);                  \
+                        wk += OV * 8;                                                                 \
+                        for (int j = 0; j < PB; j++) {                                                \
+                            const float xv = px[off[j]];                                              \
+                            for (int v = 0; v < OV; v++) acc[j][v] += xv * wv[v];                     \
+                        }                                                                             \
+                    }                                                                                 \
+                }                                                                                     \
+            }                                                                                         \
+            float *yo = y + (long)n * O * P + (long)oh * OW + ow0;                                    \
+            for (int o = 0; o < O; o++) {                                                             \
+                for (int j = 0; j < m; j++) yo[(long)o * P + j] = acc[j][o / 8][o % 8];               \
+            }                                                                                         \
+        }                                                                                             \
+    }                                                                                                 \
+}
+
+#ifndef SP_DIRECT_PAR_MIN
+#define SP_DIRECT_PAR_MIN 32768
+#endif
+SP_CONV_DIRECT(1, 12)
+SP_CONV_DIRECT(2, 6)
+
+/* The direct kernel serves this convolution: few output channels, one group, no padding. */
+static int sp_conv_direct_channels(const sp_conv_geom *g) {
+    if (g->groups != 1 || g->ph != 0 || g->pw != 0 || g->O > 16) return 0;
+    if ((long)(g->OH - 1) * g->sh + (long)(g->KH - 1) * g->dh >= g->H) return 0;
+    if ((long)(g->OW - 1) * g->sw + (long)(g->KW - 1) * g->dw >= g->W) return 0;
+    return g->O <= 8 ? 1 : 2;
+}
+
 /* y = conv(x, w). */
 static void sp_conv2d_fwd_f32(const float *x, const float *w, float *y, float *ws, const sp_conv_geom *g,
                               int nb) {
@@ -148,6 +218,11 @@ static void sp_conv2d_fwd_f32(const float *x, const float *w, float *y, float *w
     const int direct = nb == 1 && sp_conv_is_pointwise(g);
     float *cols = ws;
     float *tmp = ws + ck * nb * P;
+    if (nb == 0) {
+        if (sp_conv_direct_channels(g) == 1) sp_conv2d_direct1_f32(x, w, y, ws, g);
+        if (sp_conv_direct_channels(g) == 2) sp_conv2d_direct2_f32(x, w, y, ws, g);
+        return;
+    }
     for (int n0 = 0; n0 < g->N; n0 += nb) {
         const int m = g->N - n0 < nb ? g->N - n0 : nb;
         for (int grp = 0; grp < g->groups; grp++) {
