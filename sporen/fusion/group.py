@@ -14,14 +14,18 @@ these hold:
 2. **No expensive recompute under broadcasting**: the renderer computes a group's values inside
    the loop nest of each output (and of each reduction), re-evaluating the expression of an
    unmaterialised value (anything but a reduction's result, which is materialised in scratch)
-   per element of the nest. A value whose expression costs at least ``EXPENSIVE`` (one
-   transcendental op: exp, log, tanh, erf, pow...; see ``_COST``) is not merged into a consumer
-   that reads it broadcast over *outer* axes (``sigmoid(w[C])`` read as ``[N, C]`` would compute
-   the sigmoid N times); broadcast over trailing axes is free (the compiler hoists a value that is
-   invariant in the inner loops: layer_norm's ``rsqrt(var + eps)`` of shape ``[N, 1]``), and so
-   is a scalar. A value read by two loop nests of one group (softmax's ``exp``, read by its sum and
-   by the division) is computed twice: accepted, since it keeps softmax, layer_norm and the
-   cross-entropy in one pass-friendly kernel and a renderer may materialise it in scratch memory.
+   for each element of the nest, except where the value is invariant in the inner loops (the
+   compiler hoists it: layer_norm's ``rsqrt(var + eps)`` of shape ``[N, 1]`` in an ``[N, D]`` nest
+   is computed N times, once per row). A producer is not merged into a consumer when that
+   recomputation would add ``RECOMPUTE_LIMIT`` (4) or more cheap ops per element of the
+   consumer's nest (an op's price, ``_COST``: 1 for add or compare, 3 for a division or square
+   root, 10 for a transcendental op: exp, log, tanh, erf, pow...): ``sigmoid(w[C])`` read as
+   ``[N, C]`` stays apart (the sigmoid would run N times per channel), while BatchNorm's
+   per-channel ``[1, C, 1, 1]`` chain read in an ``[N, C, H, W]`` nest joins (N evaluations per
+   channel against N*H*W elements). A value read by two loop nests of one group (softmax's
+   ``exp``, read by its sum and by the division) is computed twice: accepted, since it keeps
+   softmax, layer_norm and the cross-entropy in one kernel, and a renderer may materialise such a
+   value in scratch memory instead.
 
 Then groups that read the same scalar from outside (a learning rate given as a parameter)
 merge under the same rules (horizontal fusion), so that an optimizer's update over all the
@@ -36,7 +40,7 @@ import numpy as np
 from ..ir.graph import Graph, Node, Var
 from .op import FUSED
 
-__all__ = ["fuse", "is_fusible", "FUSIBLE_REDUCTIONS", "FUSIBLE_VIEWS", "EXPENSIVE"]
+__all__ = ["fuse", "is_fusible", "FUSIBLE_REDUCTIONS", "FUSIBLE_VIEWS", "EXPENSIVE", "RECOMPUTE_LIMIT"]
 
 FUSIBLE_REDUCTIONS = frozenset({"reduce_sum", "reduce_mean", "reduce_max", "reduce_min", "reduce_prod",
                                 "reduce_all", "reduce_any"})
@@ -56,6 +60,8 @@ _COST = {name: _TRANSCENDENTAL for name in (
 _COST.update({name: 3 for name in ("div", "sqrt", "rsqrt", "reciprocal", "fmod", "remainder",
                                    "floor_divide")})
 EXPENSIVE = _TRANSCENDENTAL
+# rule 2's bound: the cheap ops that recomputing a broadcast value may add per element of a nest
+RECOMPUTE_LIMIT = 4
 
 
 def _is_complex(value):
@@ -84,21 +90,20 @@ def is_fusible(node):
     return True
 
 
-def _outer_broadcast(value_shape, out_shape):
-    """How many times each element of a value of ``value_shape`` is computed in a loop nest over
-    ``out_shape`` that reads it with numpy broadcasting, when loop-invariant work is hoisted out of
-    the inner loops: the product of the broadcast axes lying before the value's last real axis."""
+def _evaluations(value_shape, out_shape):
+    """How many times a value of ``value_shape`` is evaluated in a loop nest over ``out_shape``
+    that reads it with numpy broadcasting, when work invariant in the inner loops is hoisted out
+    of them: the product of the nest's axes up to the value's last real (not broadcast) axis."""
     n = len(out_shape)
     shape = (1,) * (n - len(value_shape)) + tuple(value_shape)
     last_real = -1
     for k in range(n):
         if shape[k] == out_shape[k] and out_shape[k] > 1:
             last_real = k
-    factor = 1
-    for k in range(last_real):
-        if shape[k] == 1:
-            factor *= out_shape[k]
-    return factor
+    count = 1
+    for k in range(last_real + 1):
+        count *= out_shape[k]
+    return count
 
 
 class _Grouping:
@@ -111,17 +116,17 @@ class _Grouping:
         for i, node in enumerate(self.nodes):
             for out in node.outputs:
                 self.producer[out] = i
-        self.consumers = [set() for _ in self.nodes]
+        self.after = [set() for _ in self.nodes]
         for i, node in enumerate(self.nodes):
             for v in node.inputs:
                 p = self.producer.get(v) if isinstance(v, Var) else None
                 if p is not None:
-                    self.consumers[p].add(i)
+                    self.after[p].add(i)
         self.fusible = [bool(fusible(node)) for node in self.nodes]
         self.parent = list(range(len(self.nodes)))
         self.members = {i: [i] for i in range(len(self.nodes)) if self.fusible[i]}
         self.last = {i: i for i in self.members}
-        self.outside = {i: set(self.consumers[i]) for i in self.members}
+        self.outside = {i: set(self.after[i]) for i in self.members}
 
     def find(self, i):
         parent = self.parent
@@ -181,7 +186,7 @@ class _Grouping:
                 if c < last:
                     return False  # rule 1: a reader outside would run before the merged group
                 outside.add(c)
-        if not self.cheap_across(a, b) or not self.cheap_across(b, a):
+        if not self.cheap_between(a, b):
             return False
         if len(self.members[a]) < len(self.members[b]):
             a, b = b, a
@@ -193,28 +198,43 @@ class _Grouping:
         self.outside[a] = outside
         return True
 
-    def cheap_across(self, src, dst):
-        """Rule 2 for every edge from group ``src`` into group ``dst``."""
-        src_members = set(self.members[src])
-        for i in self.members[dst]:
+    def cheap_between(self, a, b):
+        """Rule 2 for every edge between groups ``a`` and ``b`` (found from the smaller one)."""
+        if len(self.members[a]) > len(self.members[b]):
+            a, b = b, a
+        find = self.find
+        for i in self.members[a]:
             node = self.nodes[i]
             for v in node.inputs:
                 p = self.producer.get(v) if isinstance(v, Var) else None
-                if p is None or p not in src_members:
-                    continue
-                if self.nodes[p].op.name in FUSIBLE_REDUCTIONS:
-                    continue  # materialised: read, not recomputed
-                if node.op.name in FUSIBLE_REDUCTIONS or node.op.name == "transpose" or node.op.name in _ALIASES:
-                    continue  # one read per element of the value
-                if _outer_broadcast(v.shape, node.outputs[0].shape) == 1:
-                    continue
-                if self.expression_cost(p, src_members) >= EXPENSIVE:
+                if p is not None and find(p) == b and not self.cheap_edge(p, v, node):
                     return False
+            for c in self.after[i]:
+                if find(c) != b:
+                    continue
+                consumer = self.nodes[c]
+                for v in consumer.inputs:
+                    if isinstance(v, Var) and self.producer.get(v) == i and not self.cheap_edge(i, v, consumer):
+                        return False
         return True
 
-    def expression_cost(self, i, members):
+    def cheap_edge(self, p, v, node):
+        """Rule 2 for the value ``v`` of node ``p`` read by ``node``."""
+        if self.nodes[p].op.name in FUSIBLE_REDUCTIONS:
+            return True  # materialised: read, not recomputed
+        name = node.op.name
+        if name in FUSIBLE_REDUCTIONS or name == "transpose" or name in _ALIASES:
+            return True  # one read per element of the value
+        nest = node.outputs[0].size
+        extra = _evaluations(v.shape, node.outputs[0].shape) - v.size
+        if extra <= 0 or nest == 0:
+            return True
+        return self.expression_cost(p) * extra < RECOMPUTE_LIMIT * nest
+
+    def expression_cost(self, i):
         """The cost of computing node ``i``'s value from the materialised values of its group
         (inputs, reductions' results), each node of the cone counted once."""
+        root = self.find(i)
         seen = set()
         stack = [i]
         total = 0
@@ -227,7 +247,7 @@ class _Grouping:
             total += _COST.get(node.op.name, 1)
             for v in node.inputs:
                 p = self.producer.get(v) if isinstance(v, Var) else None
-                if p is not None and p in members and self.nodes[p].op.name not in FUSIBLE_REDUCTIONS:
+                if p is not None and self.find(p) == root and self.nodes[p].op.name not in FUSIBLE_REDUCTIONS:
                     stack.append(p)
         return total
 

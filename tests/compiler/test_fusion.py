@@ -240,6 +240,26 @@ def test_a_trailing_broadcast_or_a_reduction_result_is_fused():
     assert len(fuse(graph).nodes) == 1
 
 
+def test_a_per_channel_chain_joins_a_larger_nest_that_amortises_it():
+    """BatchNorm's per-channel scale: a [1, C, 1, 1] chain read in an [N, C, H, W] nest is
+    evaluated N*C times against N*C*H*W elements: cheap enough to recompute. The same chain read
+    in an [N, C] nest (no inner loop to hoist it from) would cost 13 ops per element."""
+    var = Var((1, 3, 1, 1), np.float32)
+    s = _node("sqrt", [var])
+    e = _node("exp", [s.outputs[0]])
+    big = Var((8, 3, 4, 4), np.float32)
+    m = _node("mul", [big, e.outputs[0]])
+    graph = Graph("g", [var, big], [s, e, m], [m.outputs[0]])
+    assert len(fuse(graph).nodes) == 1
+    flat = Var((3,), np.float32)
+    s2 = _node("sqrt", [flat])
+    e2 = _node("exp", [s2.outputs[0]])
+    rows = Var((8, 3), np.float32)
+    m2 = _node("mul", [rows, e2.outputs[0]])
+    fused = fuse(Graph("g", [flat, rows], [s2, e2, m2], [m2.outputs[0]]))
+    assert [_inner_ops(n) for n in fused.nodes] == [["sqrt", "exp"], ["mul"]]
+
+
 # --- composites become one kernel -----------------------------------------------------------------
 
 def _bn_train(x, scale, bias, mean, var):
