@@ -2,6 +2,8 @@
 into one C function (a CKernel) that computes every output in a loop nest over its shape, each
 elementwise value inlined as a local of the loop body, each reduction materialised first in the
 kernel's workspace; ``can_render(node)`` says whether it can."""
+import re
+
 import numpy as np
 
 from ..ir.graph import Literal
@@ -22,6 +24,9 @@ _SPECIAL = ("cast", "round", "nan_to_num")  # elementwise ops whose C depends on
 _HALF = ("sp_f16", "sp_bf16")
 _ROUNDING = {"sp_f16": "sp_round_f16", "sp_bf16": "sp_round_bf16"}
 _ALIGN = 64
+# float functions with a vectorisable version in c_expr.HELPERS (libm's stay scalar without
+# -ffast-math)
+_VECTOR_MATH = re.compile(r"\b(expf|tanhf)\(")
 
 
 def can_render(node):
@@ -186,6 +191,20 @@ class _Body:
         if lit is not None:
             return r.literal_expr(lit, idx)
         buf = r.buffers.get(v)
+        if buf is not None and r.row is not None and v in r.row_values:
+            k, row_idx = r.row
+            if tuple(idx[:k]) != row_idx or any(i != "0" for i in idx[k:]):
+                raise _RowMismatch()
+            # the row's value, read once before the row's inner loops (a load inside them could
+            # alias the stores and keep the loop from vectorising)
+            local = r.row_cache.get(v)
+            if local is None:
+                ptr, storage = buf
+                local = r.fresh("w")
+                load = _load(storage, ptr, _linear(idx, v.shape))
+                r.row_pending.append(f"const {COMPUTE[v.dtype]} {local} = {load};")
+                r.row_cache[v] = local
+            return local
         if buf is not None:
             ptr, storage = buf
             return self._local(v.dtype, _load(storage, ptr, _linear(idx, v.shape)), rounded=True)
@@ -242,6 +261,10 @@ class _Renderer:
         self.producer = {}
         self.workspace = 0
         self.body = []
+        self.row = None          # (k, index of the row) while rendering rows fused
+        self.row_values = set()  # the reductions a row computes
+        self.row_cache = {}      # reduction -> the local holding its value for the row
+        self.row_pending = []    # declarations of such locals, placed before the loop reading them
 
     def fresh(self, prefix):
         self.counter += 1
@@ -292,7 +315,10 @@ class _Renderer:
         fields = {"T": ctype, "F": "" if double else "f", "W": np.dtype(out_dtype).itemsize * 8,
                   "L": "((double)709.0)" if double else "88.0f",
                   "R": _ROUNDING.get(STORAGE[np.dtype(out_dtype)], "")}
-        return template.format(*args, **fields)
+        expr = template.format(*args, **fields)
+        if fields["F"] == "f":
+            expr = _VECTOR_MATH.sub(r"sp_\1(", expr)
+        return expr
 
     # the function -------------------------------------------------------------------------------
     def render(self):
@@ -326,8 +352,22 @@ class _Renderer:
             for o in n.outputs:
                 self.producer[o] = n
                 kind(o.dtype)
-        self._materialise_reductions(outputs)
-        self._output_nests(outputs)
+        prefix = self._row_prefix(outputs)
+        head = list(self.body)
+        state = (self.counter, len(self.statics), dict(self.static_arrays), dict(self.buffers), self.workspace)
+        try:
+            if prefix is None:
+                raise _RowMismatch()
+            self._rows_fused(outputs, prefix)
+        except _RowMismatch:
+            self.counter, n_statics, self.static_arrays, self.buffers, self.workspace = state
+            del self.statics[n_statics:]
+            self.body = head
+            self.row = None
+            self.row_cache = {}
+            self.row_pending = []
+            self._materialise_reductions(dict(outputs))
+            self._output_nests(outputs)
         source = "".join(self.statics)
         source += f"static void {self.name}({', '.join(signature)}) {{\n"
         source += _indent(self.body, 1)
@@ -342,6 +382,83 @@ class _Renderer:
             return f"{kernel_name}({', '.join(args)});"
 
         return CKernel(self.name, source, call, workspace=workspace)
+
+    def _row_prefix(self, outputs):
+        """The axes ``(k, shape)`` that every reduction keeps (reducing all the axes after them)
+        and that lead every output's shape, when there is such a prefix: then one loop over it
+        computes the reductions of a row and the outputs that read them while the row is in
+        cache (softmax, layer_norm, cross-entropy). None otherwise."""
+        needed = self._needed()
+        prefix = None
+        for n in self.graph.nodes:
+            if id(n) not in needed or n.op.name not in _REDUCES:
+                continue
+            x = n.inputs[0]
+            axes = normalize_axes(n.op.name, n.attrs.get("axis"), len(x.shape))
+            k = len(x.shape) - len(axes)
+            if k == 0 or axes != tuple(range(k, len(x.shape))):
+                return None
+            if prefix is None:
+                prefix = (k, tuple(x.shape[:k]))
+            elif prefix != (k, tuple(x.shape[:k])):
+                return None
+        if prefix is None:
+            return None
+        k, shape = prefix
+        for v in self.graph.outputs:
+            if tuple(v.shape[:k]) != shape:
+                return None
+        return prefix
+
+    def _rows_fused(self, outputs, prefix):
+        """One loop over the kept rows: each reduction of the row, then each output's part of
+        the row. Raises _RowMismatch when a value would read a reduction at another row."""
+        k, shape = prefix
+        self.row = (k, tuple("0" if s == 1 else f"i{d}" for d, s in enumerate(shape)))
+        row = []
+        needed = self._needed()
+        reduced = set()
+        for n in self.graph.nodes:
+            if id(n) not in needed or n.op.name not in _REDUCES:
+                continue
+            v = n.outputs[0]
+            storage = STORAGE[v.dtype]
+            if v in outputs:
+                ptr = f"y{outputs[v][0]}"
+                outputs[v] = outputs[v][1:]
+            else:
+                ptr = self.fresh("r")
+                offset = self._scratch(max(v.size, 1) * v.dtype.itemsize)
+                self.body.append(f"{storage} *{ptr} = ({storage} *)(ws + {offset});")
+            self.row_values = reduced
+            lines = _Reduction(self, n, ptr, storage).lines(in_row=k)
+            row.extend(self.row_pending + lines)
+            self.row_pending = []
+            self.buffers[v] = (ptr, storage)
+            reduced.add(v)
+        self.row_values = reduced
+        for out_shape, group in self._output_groups(outputs).items():
+            headers, idx = _loops(out_shape)
+            inner = headers[sum(1 for s in out_shape[:k] if s != 1):]
+            body = _Body(self)
+            stores = []
+            for j, v in group:
+                value = body.value(v, idx)
+                stores.append(f"y{j}[{_linear(idx, out_shape)}] = {_store(STORAGE[np.dtype(v.dtype)], value)};")
+            lines = _nest(inner, body.lines + stores)
+            row.extend(self.row_pending + lines)
+            self.row_pending = []
+        outer, _ = _loops(shape)
+        x_size = max(_size(n.inputs[0].shape) for n in self.graph.nodes if n.outputs[0] in reduced)
+        self.body.extend(_nest(outer, row, x_size >= PARALLEL_MIN))
+
+    def _output_groups(self, outputs):
+        """The outputs still to write, by shape: ``{shape: [(position, value)...]}``."""
+        by_shape = {}
+        for j, v in enumerate(self.graph.outputs):
+            if type(v) is Literal or j in outputs.get(v, ()):
+                by_shape.setdefault(tuple(v.shape), []).append((j, v))
+        return by_shape
 
     def _scratch(self, nbytes):
         offset = self.workspace
@@ -379,14 +496,7 @@ class _Renderer:
             self.buffers[v] = (ptr, storage)
 
     def _output_nests(self, outputs):
-        by_shape = {}
-        for k, v in enumerate(self.graph.outputs):
-            if type(v) is Literal:
-                by_shape.setdefault(tuple(v.shape), []).append((k, v))
-                continue
-            if k in outputs.get(v, ()):
-                by_shape.setdefault(tuple(v.shape), []).append((k, v))
-        for shape, group in by_shape.items():
+        for shape, group in self._output_groups(outputs).items():
             headers, idx = _loops(shape)
             body = _Body(self)
             stores = []
@@ -395,6 +505,10 @@ class _Renderer:
                 stores.append(f"y{k}[{_linear(idx, shape)}] = {_store(STORAGE[np.dtype(v.dtype)], value)};")
             parallel = _size(shape) >= PARALLEL_MIN and headers
             self.body.extend(_nest(headers, body.lines + stores, parallel))
+
+
+class _RowMismatch(Exception):
+    """A group cannot be rendered rows fused (a value reads a reduction at another row)."""
 
 
 class _Reduction:
@@ -480,16 +594,18 @@ class _Reduction:
             return tuple("0" if d in self.axes else i for d, i in enumerate(idx))
         return tuple(i for d, i in enumerate(idx) if d not in self.axes)
 
-    def lines(self):
+    def lines(self, in_row=None):
+        """The C lines of the reduction; ``in_row``: the loops over the first ``in_row`` (kept)
+        axes are outside, already open."""
         shape = self.x.shape
         live = [d for d, s in enumerate(shape) if s != 1]
-        if not live or live[-1] in self.axes:
-            return self._rows()
+        if in_row is not None or not live or live[-1] in self.axes:
+            return self._rows(in_row)
         return self._columns()
 
-    def _rows(self):
+    def _rows(self, in_row=None):
         shape = self.x.shape
-        kept = [d for d in range(len(shape)) if d not in self.axes]
+        kept = [d for d in range(len(shape)) if d not in self.axes and in_row is None]
         reduced = [d for d in range(len(shape)) if d in self.axes]
         kept_headers, _ = _loops([shape[d] if d in kept else 1 for d in range(len(shape))])
         red_headers, _ = _loops([shape[d] if d in reduced else 1 for d in range(len(shape))])
@@ -503,7 +619,7 @@ class _Reduction:
             inner = body.lines + [f"acc = {v} {'>' if self.op == 'reduce_max' else '<'} acc ? {v} : acc;",
                                   f"has_nan |= ({v} != {v});"]
             clause += " reduction(|:has_nan)"
-        big = _size(shape) >= PARALLEL_MIN
+        big = _size(shape) >= PARALLEL_MIN and in_row is None
         red = _nest_simd(red_headers, inner, clause, parallel=big and not kept_headers)
         out_idx = self._out_index(idx)
         head = [f"{self.acc_type} acc = {self._init()};"]

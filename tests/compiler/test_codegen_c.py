@@ -401,6 +401,9 @@ _define("bf16-chain", lambda x, y: ms.ops.mul(ms.ops.add(x, y), ms.ops.exp(x)),
 _define("f16-cast-chain", lambda x: ms.ops.cast(ms.ops.tanh(ms.ops.cast(x, ms.float32)), ms.float16),
         _rand((7, 9), np.float16))
 _define("reduce-then-reduce", lambda x: ms.ops.amax(ms.ops.sum(x, dim=1), 0), _rand((5, 7, 3)))
+_define("softmax-transposed-out", lambda x: ms.ops.transpose(ms.ops.softmax(x, -1), (1, 0)), _rand((33, 33)))
+_define("layer_norm-stats-out", lambda x, g, b: _layer_norm(x, g, b), _rand((33, 40)), _rand((40,), seed=1),
+        _rand((40,), seed=2))
 _define("odd-1", lambda x: ms.ops.sum(ms.ops.sigmoid(x), dim=-1, keepdim=True), _rand((1, 1)))
 
 
@@ -456,6 +459,16 @@ def test_large_loops_are_shared_across_threads_small_ones_are_not():
     assert "#pragma omp parallel for" in handle[1].source
     handle, _ = _GROUPS["softmax-last"]
     assert "#pragma omp parallel" not in handle[1].source
+
+
+def test_row_reductions_and_their_readers_share_one_loop_over_the_rows():
+    # softmax: max, sum and the output of a row computed together (one parallel loop)
+    source = _GROUPS["softmax-big"][0][1].source
+    assert source.count("#pragma omp parallel") == 1
+    assert source.count("for (long i0 = 0; i0 < 64; i0++)") == 1
+    # a reader of the row's statistics at another row (a transposed output): loop nests apart
+    source = _GROUPS["softmax-transposed-out"][0][1].source
+    assert source.count("for (long i0 = 0; i0 < 33; i0++)") == 3
 
 
 def test_can_render_refuses_what_it_cannot_write():
