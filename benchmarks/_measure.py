@@ -169,9 +169,10 @@ def _build_step(framework, workload, backend):
 
 def memory_child(framework, workload_name, backend, steps=MEMORY_STEPS):
     """Measure, in this (fresh) process, the peak RSS growth of ``steps`` training steps over the
-    RSS after imports and model construction; print one JSON line. ``total``: over all steps
-    (the first one compiles in graph mode and allocates the optimizer state everywhere);
-    ``steady``: over the steps after the first, still above the same baseline."""
+    RSS after imports and model construction; print one JSON line. ``total``: over all steps;
+    ``first``: over the first step (which compiles in graph mode and allocates the gradients and
+    optimizer state everywhere); ``steady``: over the steps after the first, above the same
+    baseline."""
     from workloads import WORKLOADS
     if framework not in MEMORY_FRAMEWORKS:
         raise ValueError(f"memory_child: 'framework' must be one of {MEMORY_FRAMEWORKS}, got {framework!r}")
@@ -193,6 +194,7 @@ def memory_child(framework, workload_name, backend, steps=MEMORY_STEPS):
     steady_peak = _peak_kb(resettable)
     result = {"framework": framework, "workload": workload_name, "baseline_mb": baseline / 1024.0,
               "total_mb": (max(first_peak, steady_peak) - baseline) / 1024.0,
+              "first_mb": (first_peak - baseline) / 1024.0,
               "steady_mb": (steady_peak - baseline) / 1024.0,
               "method": "VmHWM reset by clear_refs" if resettable else "ru_maxrss (not resettable)"}
     print(json.dumps(result), flush=True)

@@ -30,8 +30,8 @@ What is measured, per workload:
 Threads: ``--threads`` (default 2) sizes both frameworks' pools: OMP_NUM_THREADS,
 OPENBLAS_NUM_THREADS and MKL_NUM_THREADS are set before numpy is imported, and
 torch.set_num_threads. OPENBLAS_THREAD_TIMEOUT defaults to 4 (idle OpenBLAS workers sleep at once
-rather than spin beside torch's threads). On a shared machine pin the run (``taskset -c 0,1``)
-and read the load average printed with the table.
+rather than spin beside torch's threads). On a machine with more cores, pin the run (``taskset -c 0,1``);
+on a shared one, read the load average printed with the table.
 """
 import os
 import sys
@@ -318,7 +318,8 @@ def measure_memory(names, frameworks, backend, threads):
             else:
                 out[name][fw] = json.loads(lines[-1])
             r = out[name][fw]
-            shown = r.get("error") or f"+{r['total_mb']:.1f} MB (steady +{r['steady_mb']:.1f} MB)"
+            shown = r.get("error") or (f"+{r['total_mb']:.1f} MB (first step +{r['first_mb']:.1f} MB, later steps "
+                                       f"+{r['steady_mb']:.1f} MB; baseline {r['baseline_mb']:.1f} MB)")
             print(f"  memory {name} {FRAMEWORK_TITLES[fw]}: {shown}", flush=True)
     return out
 
@@ -373,7 +374,11 @@ def _memory_cell(result):
         return "-"
     if "error" in result:
         return "error"
-    return f"{result['total_mb']:.1f} ({result['steady_mb']:.1f})"
+    return f"{result['total_mb']:.1f} ({result['first_mb']:.1f})"
+
+
+def _baseline_cell(result):
+    return f"{result['baseline_mb']:.0f}" if "baseline_mb" in result else "-"
 
 
 def _memory_rows(memory):
@@ -383,7 +388,7 @@ def _memory_rows(memory):
         t = per.get("torch", {})
         ratio = _ratio(g.get("total_mb"), t.get("total_mb")) if "total_mb" in g and "total_mb" in t else None
         rows.append([name, _memory_cell(per.get("graph")), _memory_cell(per.get("pynative")),
-                     _memory_cell(per.get("torch")), _x(ratio)])
+                     _memory_cell(per.get("torch")), _x(ratio), _baseline_cell(g), _baseline_cell(t)])
     return rows
 
 
@@ -443,8 +448,10 @@ def report(meta, records, memory, per_op, goals, clock):
                 _table(["workload", "sporen first call", "torch.compile warm-up", "ratio"], _compile_rows(records))]
     if memory:
         out += ["", f"Peak memory: growth of the peak RSS over {MEMORY_STEPS} training steps above the RSS after "
-                "imports and model construction, MB, each in a fresh process (after the first step in brackets):", "",
-                _table(["workload", "sporen GRAPH", "sporen PyNative", "torch eager", "GRAPH / eager"],
+                "imports and model construction, MB, each in a fresh process (over the first step alone in "
+                "brackets; the baseline RSS itself in the last two columns):", "",
+                _table(["workload", "sporen GRAPH", "sporen PyNative", "torch eager", "GRAPH / eager",
+                        "sporen GRAPH baseline", "torch baseline"],
                        _memory_rows(memory))]
     if per_op:
         rows = [[name, f"{s:.2f}", f"{t:.2f}" if t else "-", _x(_ratio(s, t))] for name, s, t in per_op]
