@@ -36,6 +36,7 @@ class StepTimer:
         self.name = name
         self.call = call
         self.steps = 0  # the steady steps to time, set once the warm-up has shown the step's time
+        self.error = None  # what a failing call raised; the timer is then skipped
         self.wall = []
         self.cpu = []
 
@@ -52,7 +53,7 @@ class StepTimer:
 
     def summary(self):
         """Median and best of the recorded wall and CPU times, and how many steps they cover."""
-        if not self.wall:
+        if not self.wall or self.error is not None:
             return None
         return {"steps": len(self.wall),
                 "wall_median": statistics.median(self.wall), "wall_best": min(self.wall),
@@ -66,10 +67,15 @@ def time_interleaved(timers, rounds):
     consecutive steps keeps each framework's own data warm in the caches, as in training."""
     for r in range(rounds):
         for timer in timers:
+            if timer.error is not None:
+                continue
             # the previous framework's thread pool spins for a while before it sleeps
             time.sleep(SWITCH_PAUSE)
-            for _ in range(_block(timer.steps, rounds, r)):
-                timer.timed()
+            try:
+                for _ in range(_block(timer.steps, rounds, r)):
+                    timer.timed()
+            except Exception as exc:  # one framework failing ends its timing, not the others'
+                timer.error = f"{type(exc).__name__}: {exc}"
 
 
 def _block(steps, rounds, r):
