@@ -427,6 +427,22 @@ def check_goals(records, memory):
     return lines
 
 
+def _load_warning(meta):
+    """A warning line when other processes kept more CPUs busy than this run may use: the times
+    then measure the machine's contention as much as the frameworks."""
+    try:
+        usable = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        usable = os.cpu_count() or 1
+    loads = [float(meta[k].split()[0]) for k in ("load_start", "load_end") if meta.get(k, "?") != "?"]
+    # this run's own threads count in the load: one more than the usable CPUs means others too
+    if not loads or max(loads) <= usable + 1:
+        return []
+    return [f"WARNING: the 1-minute load average reached {max(loads):.1f} on {usable} usable CPUs: other "
+            "processes shared them during this run, and the wall times (ratios and PASS/FAIL too) measure "
+            "that contention as much as the frameworks. Rerun on a quiet machine before quoting them."]
+
+
 def report(meta, records, memory, per_op, goals, clock):
     """The markdown section for benchmarks/README.md."""
     peak = meta["numpy_sgemm_gflops"]
@@ -439,6 +455,7 @@ def report(meta, records, memory, per_op, goals, clock):
            f"BLAS peak at 1024^3 (best of 10, before / after the workloads): numpy sgemm "
            f"{meta['numpy_sgemm'][0]:.1f} / {meta['numpy_sgemm'][1]:.1f} GFLOP/s, torch.mm "
            + (f"{meta['torch_mm'][0]:.1f} / {meta['torch_mm'][1]:.1f} GFLOP/s." if meta["torch_mm"] else "-."),
+           *_load_warning(meta),
            "",
            f"Training step, median {clock} time (the other clock in brackets); ratios = the other framework's "
            f"median / sporen GRAPH's (> 1: sporen is faster); rate = GFLOP/step / median wall time (share of "
