@@ -1,8 +1,8 @@
 """Fused C kernels from the renderer (sporen/codegen/c.py) against the numpy kernels and PyTorch
 eager, in the same run: softmax over (4096, 1024), layer_norm over (8*128, 256), an Adam update
 over 1M parameters, a relu+add chain. Each workload is traced, expanded into primitives and fused
-into one group; the group is rendered, compiled and called through ctypes (the call's overhead
-included). Run: python benchmarks/bench_fused.py"""
+into groups (one or a few); the groups are rendered into one translation unit, compiled and
+run by one call through ctypes (the call's overhead included). Run: python benchmarks/bench_fused.py"""
 import ctypes
 import statistics
 import time
@@ -36,35 +36,54 @@ def _median_ms(fn, repeat=30, warmup=3):
     return statistics.median(times) * 1e3
 
 
-def _fused_group(fn, arrays):
-    """The one fused node of ``fn`` traced on ``arrays``, expanded into primitives."""
+def _fused_graph(fn, arrays):
+    """``fn`` traced on ``arrays``, expanded into primitives and fused: every node a fused group."""
     graph, _ = trace(fn, *[ms.Tensor(a) for a in arrays])
     graph = fuse(expand(graph))
-    nodes = [n for n in graph.nodes if n.op is FUSED]
-    if len(nodes) != 1:
-        raise RuntimeError(f"bench_fused: expected one fused group, got {len(nodes)}")
-    return graph, nodes[0]
+    others = [n.op.name for n in graph.nodes if n.op is not FUSED]
+    if others:
+        raise RuntimeError(f"bench_fused: nodes outside fused groups: {others}")
+    return graph
 
 
 class _Native:
-    """One rendered group compiled alone, called with a prepared pointer table."""
+    """The graph's fused groups rendered into one translation unit, run in order by one call
+    through a pointer table (one slot per value of the graph, one workspace for all)."""
 
-    def __init__(self, node, arrays):
-        kernel = render_fused(node, "bench")
-        nin = len(node.inputs)
-        nout = len(node.outputs)
-        ins = [f"v[{i}]" for i in range(nin)]
-        outs = [f"v[{nin + j}]" for j in range(nout)]
-        call = kernel.call(ins, outs, f"v[{nin + nout}]")
-        source = prelude() + kernel.source + f"void entry(void **v) {{ {call} }}\n"
-        self.lib = cache.build(source)
-        self.inputs = [np.ascontiguousarray(a) for a in arrays]
-        self.outputs = [np.empty(o.shape, o.dtype) for o in node.outputs]
-        self.ws = np.empty(kernel.workspace + 64, np.uint8)
-        pointers = [a.ctypes.data for a in self.inputs] + [o.ctypes.data for o in self.outputs]
-        pointers.append(self.ws.ctypes.data)
+    def __init__(self, graph, arrays):
+        slots = {}
+        buffers = []
+        for p, a in zip(graph.params, arrays):
+            slots[p] = len(buffers)
+            buffers.append(np.ascontiguousarray(a))
+        calls = []
+        parts = [prelude()]
+        workspace = 0
+        for k, node in enumerate(graph.nodes):
+            kernel = render_fused(node, f"bench{k}")
+            parts.append(kernel.source)
+            ins = []
+            for v in node.inputs:
+                if isinstance(v, Literal):
+                    slots[v] = len(buffers)
+                    buffers.append(np.ascontiguousarray(v.value))
+                ins.append(f"v[{slots[v]}]")
+            outs = []
+            for v in node.outputs:
+                slots[v] = len(buffers)
+                buffers.append(np.empty(v.shape, v.dtype))
+                outs.append(f"v[{slots[v]}]")
+            calls.append(kernel.call(ins, outs, "v[0]" if kernel.workspace == 0 else "ws"))
+            workspace = max(workspace, kernel.workspace)
+        self.ws = np.empty(workspace + 64, np.uint8)
+        ws_slot = len(buffers)
+        parts.append(f"void entry(void **v) {{ char *ws = (char *)v[{ws_slot}]; {' '.join(calls)} }}\n")
+        self.lib = cache.build("".join(parts))
+        self.buffers = buffers  # the table points into them: they live as long as it
+        pointers = [b.ctypes.data for b in buffers] + [self.ws.ctypes.data]
         self.table = (ctypes.c_void_p * len(pointers))(*pointers)
         self.entry = self.lib.entry
+        self.outputs = [buffers[slots[v]] for v in graph.outputs]
 
     def __call__(self):
         self.entry(self.table)
@@ -116,12 +135,10 @@ WORKLOADS = [
 
 def _measure(fn, arrays, torch_fn, composite):
     """(fused C, numpy primitives, numpy composite op or None, torch eager or None), in ms."""
-    graph, node = _fused_group(fn, arrays)
-    env = dict(zip(graph.params, arrays))
-    native = _Native(node, [v.value if isinstance(v, Literal) else env[v] for v in node.inputs])
-    got = dict(zip(node.outputs, native()))
-    for w, v in zip(interpret(graph, *arrays), graph.outputs):
-        np.testing.assert_allclose(got[v], w, rtol=1e-4, atol=1e-5)
+    graph = _fused_graph(fn, arrays)
+    native = _Native(graph, arrays)
+    for want, got in zip(interpret(graph, *arrays), native()):
+        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
     t_c = _median_ms(native)
     t_prims = _median_ms(lambda: interpret(graph, *arrays, check=False))
     t_comp = _median_ms(lambda: composite(*arrays)) if composite is not None else None

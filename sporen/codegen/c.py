@@ -445,7 +445,7 @@ class _Renderer:
             for j, v in group:
                 value = body.value(v, idx)
                 stores.append(f"y{j}[{_linear(idx, out_shape)}] = {_store(STORAGE[np.dtype(v.dtype)], value)};")
-            lines = _nest(inner, body.lines + stores)
+            lines = _nest(inner, body.lines + stores, simd=True)
             row.extend(self.row_pending + lines)
             self.row_pending = []
         outer, _ = _loops(shape)
@@ -504,7 +504,7 @@ class _Renderer:
                 value = body.value(v, idx)
                 stores.append(f"y{k}[{_linear(idx, shape)}] = {_store(STORAGE[np.dtype(v.dtype)], value)};")
             parallel = _size(shape) >= PARALLEL_MIN and headers
-            self.body.extend(_nest(headers, body.lines + stores, parallel))
+            self.body.extend(_nest(headers, body.lines + stores, parallel, simd=True))
 
 
 class _RowMismatch(Exception):
@@ -646,7 +646,7 @@ class _Reduction:
         live = [d for d, s in enumerate(shape) if s != 1]
         first_kept = live[0] not in self.axes
         parallel = _size(shape) >= PARALLEL_MIN and first_kept
-        lines += _nest(headers, body.lines + self._combine(slot, v), parallel)
+        lines += _nest(headers, body.lines + self._combine(slot, v), parallel, simd=True)
         lines.append(f"for (long k = 0; k < {count}; k++) {self.ptr}[k] = {self._final(f'{acc}[k]')};")
         return lines
 
@@ -657,14 +657,23 @@ def _indent(lines, depth):
     return "".join(pad + line + "\n" for line in lines)
 
 
-def _nest(headers, body, parallel=False):
+def _nest(headers, body, parallel=False, simd=False):
     """Loops ``headers`` around ``body`` (the outermost one shared across threads when
-    ``parallel``), as a list of lines."""
+    ``parallel``), as a list of lines. ``simd``: the innermost loop is declared free of
+    dependencies between iterations (``omp simd``), so gcc vectorises it without checking that
+    the output pointers alias no input: the memory plan lets an output share an input's buffer
+    only where the group reads that input at the index being written."""
     lines = []
+    last = len(headers) - 1
     for depth, h in enumerate(headers):
-        if depth == 0 and parallel:
+        pad = "    " * depth
+        if depth == 0 and parallel and depth == last and simd:
+            lines.append("#pragma omp parallel for simd schedule(static)")
+        elif depth == 0 and parallel:
             lines.append("#pragma omp parallel for schedule(static)")
-        lines.append("    " * depth + h + " {")
+        elif depth == last and simd:
+            lines.append(pad + "#pragma omp simd")
+        lines.append(pad + h + " {")
     pad = "    " * len(headers)
     lines += [pad + line for line in body]
     for depth in reversed(range(len(headers))):
