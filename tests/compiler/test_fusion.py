@@ -64,6 +64,7 @@ def _softmax_last(t):
 
 
 def test_golden_text_of_a_fused_softmax():
+    """Two kernels: the exp, read by the sum and by the division, is written once (rule 3)."""
     x = ms.Tensor(np.arange(8, dtype=np.float32).reshape(2, 4))
     graph, _ = trace(_softmax_last, x)
     fused = fuse(optimize(graph, backend=EXPANDING))
@@ -76,11 +77,15 @@ def test_golden_text_of_a_fused_softmax():
         "      %4: Float32[2, 1] = stop_gradient(%3)\n"
         "      %5: Float32[2, 4] = sub(%2, %4)\n"
         "      %6: Float32[2, 4] = exp(%5)\n"
-        "      %7: Float32[2, 1] = reduce_sum(%6) {axis=(1,), keepdims=True}\n"
-        "      %8: Float32[2, 4] = div(%6, %7)\n"
-        "      return (%8)\n"
+        "      return (%6)\n"
         "    }\n"
-        "  return (%1)\n"
+        "  %7: Float32[2, 4] = fused(%1)\n"
+        "    graph fused1(%8: Float32[2, 4]) {\n"
+        "      %9: Float32[2, 1] = reduce_sum(%8) {axis=(1,), keepdims=True}\n"
+        "      %10: Float32[2, 4] = div(%8, %9)\n"
+        "      return (%10)\n"
+        "    }\n"
+        "  return (%7)\n"
         "}")
     _assert_same_values(graph, fused, [x.asnumpy()])
 
@@ -226,6 +231,28 @@ def test_an_expensive_value_is_not_recomputed_under_an_outer_broadcast():
     assert len(fuse(Graph("g", [w, x], [cheap, m2], [m2.outputs[0]])).nodes) == 1
 
 
+def test_an_expensive_value_read_by_a_reduction_and_another_node_ends_its_group():
+    x = Var((4, 8), np.float32)
+    e = _node("exp", [x])
+    total = _node("reduce_sum", [e.outputs[0]], axis=(1,), keepdims=True)
+    d = _node("div", [e.outputs[0], total.outputs[0]])
+    fused = fuse(Graph("g", [x], [e, total, d], [d.outputs[0]]))
+    assert [_inner_ops(n) for n in fused.nodes] == [["exp"], ["reduce_sum", "div"]]
+    # cheap: computed in both nests
+    n = _node("neg", [x])
+    total = _node("reduce_sum", [n.outputs[0]], axis=(1,), keepdims=True)
+    d = _node("div", [n.outputs[0], total.outputs[0]])
+    fused = fuse(Graph("g", [x], [n, total, d], [d.outputs[0]]))
+    assert [_inner_ops(n) for n in fused.nodes] == [["neg", "reduce_sum", "div"]]
+    # read by one nest only (log_softmax's exp): joins
+    e = _node("exp", [x])
+    total = _node("reduce_sum", [e.outputs[0]], axis=(1,), keepdims=True)
+    lg = _node("log", [total.outputs[0]])
+    d = _node("sub", [x, lg.outputs[0]])
+    fused = fuse(Graph("g", [x], [e, total, lg, d], [d.outputs[0]]))
+    assert len(fused.nodes) == 1
+
+
 def test_a_trailing_broadcast_or_a_reduction_result_is_fused():
     x = Var((16, 8), np.float32)
     r = Var((16, 1), np.float32)
@@ -292,17 +319,20 @@ def _composite_programs():
 
 # the non-fusible ops an expansion may keep outside its kernel
 _OUTSIDE = {"sparse_cross_entropy_and_grad": ["one_hot"]}
+# the composites whose exp is read by a reduction and by the rest (rule 3): cut after the exp
+_KERNELS = {"softmax": 2, "sparse_cross_entropy_and_grad": 2}
 
 
 @pytest.mark.parametrize("name", sorted(_composite_programs()))
-def test_an_expanded_composite_is_one_fused_node(name):
+def test_an_expanded_composite_fuses_into_one_kernel(name):
+    """One kernel each, but for the two whose exp is read by two loop nests: two kernels."""
     fn, args = _composite_programs()[name]
     traced = trace_full(fn, args)
     graph = optimize(traced.graph, backend=EXPANDING)
     assert not set(_ops_of(graph)) & set(EXPANSIONS)
     fused = fuse(graph)
     verify(fused)
-    assert sorted(_ops_of(fused)) == sorted(["fused"] + _OUTSIDE.get(name, [])), dump(fused)
+    assert sorted(_ops_of(fused)) == sorted(["fused"] * _KERNELS.get(name, 1) + _OUTSIDE.get(name, [])), dump(fused)
     arrays = [a.asnumpy() for a in args] + [t._array() for t in traced.captures]
     _assert_same_values(graph, fused, arrays)
 
