@@ -2,7 +2,10 @@
 (``sporen.codegen.lower``) and compiled as one translation unit (``runtime/cache.py``); each run of
 consecutive native nodes is one C function ``seg_K(void **v)`` over a table of value pointers, called
 once through ctypes; the nodes with no native form run their numpy kernels between segments, as the
-planned numpy executor runs them. With no C compiler it warns once and runs the numpy backend."""
+planned numpy executor runs them. With no C compiler it warns once and runs the numpy backend.
+
+``SPOREN_PROFILE=1`` times each segment and numpy step of every run and prints a table at exit;
+``SPOREN_PROFILE=node`` also compiles one segment per native node, timing each kernel."""
 import atexit
 import collections
 import ctypes
@@ -79,7 +82,7 @@ class _Profile:
         if not self.rows:
             return
         total = sum(row[1] for row in self.rows.values())
-        lines = ["sporen cpu profile (SPOREN_PROFILE=1): time per step of each compiled graph",
+        lines = ["sporen cpu profile (SPOREN_PROFILE): time per step of each compiled graph",
                  f"{'graph':<24} {'step':<48} {'calls':>7} {'total ms':>10} {'us/call':>9} {'share':>6}"]
         ordered = sorted(self.rows.items(), key=lambda kv: -kv[1][1])
         for (graph, label), (calls, seconds) in ordered:
@@ -293,6 +296,8 @@ class CompiledGraph:
         steps = []
         segments = []
         current = None
+        # SPOREN_PROFILE=node: one segment per native node, so the profile times each kernel
+        per_node = os.environ.get("SPOREN_PROFILE", "") == "node"
         fresh = []        # (slot, Var) native outputs allocated per run (graph outputs, roots of them)
         donated = []      # (out slot, param slot) native outputs written into a param
         unplanned = []
@@ -326,6 +331,8 @@ class CompiledGraph:
                 outs_c = [f"v[{s}]" for s in outs]
                 ws_c = f"v[{ws_slot[index]}]" if index in ws_slot else None
                 current["lines"].append(f"    {kernel.call(ins_c, outs_c, ws_c)}  /* {node.op.name} */")
+                if per_node:
+                    current = None
                 continue
             current = None
             steps.append(self._python_step(index, node, in_slots[index], template, read_native, unplanned))
@@ -526,7 +533,7 @@ class CompiledGraph:
                     vals[out] = vals[src].reshape(shape)
                 nodes = self.segments[k]["nodes"]
                 label = f"seg_{k} ({len(nodes)} nodes: " + ", ".join(
-                    self.graph.nodes[i].op.name for i in nodes[:4]) + ("...)" if len(nodes) > 4 else ")")
+                    f"{i} {self.graph.nodes[i].op.name}" for i in nodes[:3]) + ("...)" if len(nodes) > 3 else ")")
             else:
                 self._python(step, vals, writable)
                 label = "numpy " + step[9]

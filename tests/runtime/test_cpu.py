@@ -391,3 +391,38 @@ def test_non_contiguous_arguments_are_read_as_their_values():
         warnings.simplefilter("error")
         got = get_backend("cpu").prepare(graph).run([a, b])[0]
     np.testing.assert_array_equal(got, a @ b)
+
+
+_PROFILED = r"""
+import numpy as np
+import sporen as ms
+from sporen.ir import Graph, Node, Var
+from sporen.ops.registry import OPS
+from sporen.runtime import get_backend
+
+a = Var((4, 8), np.float32)
+b = Var((8, 3), np.float32)
+c = Var((4, 3), np.float32)
+d = Var((4, 3), np.float32)
+e = Var((4,), np.int32)
+nodes = [Node(OPS["matmul"], [a, b], {}, [c]), Node(OPS["exp"], [c], {}, [d]),
+         Node(OPS["argmax"], [d], {"axis": 1, "keepdims": False, "dtype": ms.int32}, [e])]
+graph = Graph("profiled", [a, b], nodes, [e])
+compiled = get_backend("cpu").prepare(graph)
+for _ in range(3):
+    compiled.run([np.ones((4, 8), np.float32), np.ones((8, 3), np.float32)])
+"""
+
+
+@pytest.mark.parametrize("mode", ["1", "node"])
+def test_the_profile_prints_each_segment_and_numpy_step_at_exit(tmp_path, mode):
+    env = dict(os.environ, SPOREN_PROFILE=mode, SPOREN_CACHE_DIR=str(tmp_path))
+    done = subprocess.run([sys.executable, "-c", _PROFILED], capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("sporen cpu profile (SPOREN_PROFILE)")
+    rows = {" ".join(line.split()[1:-4]): int(line.split()[-4]) for line in lines[2:]}
+    if mode == "node":
+        assert rows == {"seg_0 (1 nodes: 0 matmul)": 3, "seg_1 (1 nodes: 1 fused)": 3, "numpy 2 argmax": 3}
+    else:
+        assert rows == {"seg_0 (2 nodes: 0 matmul, 1 fused)": 3, "numpy 2 argmax": 3}
