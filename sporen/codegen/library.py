@@ -1,5 +1,9 @@
 """Lowerings of the convolution and pooling family to the shared C kernels in codegen/kernels/
-(conv.c, pool.c): one compiled copy serves every shape; each node's call passes its geometry."""
+(conv.c, pool.c): one compiled copy serves every shape; each node's call passes its geometry.
+
+2-D and 1-D (as 2-D with a unit height) only; convolutions in float32, pooling in float32 and
+float64; anything else lowers to None and runs its numpy kernel. A convolution's call also passes
+``nb``, the images per GEMM (conv_chunk), or 0 for conv.c's direct kernel (few output channels)."""
 import os
 
 import numpy as np
@@ -16,7 +20,7 @@ _KERNELS_DIR = os.path.join(os.path.dirname(__file__), "kernels")
 _SMALL_PLANE = 1024
 _CHUNK_PIXELS = 2048
 
-_CTYPE = {np.dtype(np.float32): ("float", "f32"), np.dtype(np.float64): ("double", "f64")}
+_SUFFIX = {np.dtype(np.float32): "f32", np.dtype(np.float64): "f64"}
 
 
 def source(name):
@@ -44,12 +48,11 @@ def _direct_vectors(c, h, w, o, kh, kw, oh, ow, sh, sw, ph, pw, dh, dw, groups):
 
 
 def _as_2d(shape_sp, attrs_sp, fill):
-    """A 1-D geometry as 2-D with a unit leading axis; 2-D as is; None otherwise."""
+    """(spatial shape, per-axis attribute) of a 1-D geometry as 2-D, a unit leading axis with the
+    attribute ``fill``; 2-D as is."""
     if len(shape_sp) == 1:
         return (1,) + tuple(shape_sp), (fill,) + tuple(attrs_sp)
-    if len(shape_sp) == 2:
-        return tuple(shape_sp), tuple(attrs_sp)
-    return None
+    return tuple(shape_sp), tuple(attrs_sp)
 
 
 def _arg(expr):
@@ -57,6 +60,7 @@ def _arg(expr):
 
 
 def _lower_conv(node, name):
+    # the three ops share one geometry: x (N, C, H, W), weight (O, C/groups, KH, KW), y (N, O, OH, OW)
     op = node.op.name
     a, b = node.inputs
     out = node.outputs[0]
@@ -89,9 +93,10 @@ def _lower_conv(node, name):
     ck = (c // groups) * kh * kw
     pointwise = kh == 1 and kw == 1 and sh == 1 and sw == 1 and ph == 0 and pw == 0 and (oh, ow) == (h, wd)
     floats = 0
-    if op == "conv" and _direct_vectors(c, h, wd, o, kh, kw, oh, ow, sh, sw, ph, pw, dh, dw, groups):
+    vectors = _direct_vectors(c, h, wd, o, kh, kw, oh, ow, sh, sw, ph, pw, dh, dw, groups)
+    if op == "conv" and vectors:
         nb = 0  # conv.c's direct kernel: the weights transposed into the workspace, no columns
-        floats = ck * 8 * _direct_vectors(c, h, wd, o, kh, kw, oh, ow, sh, sw, ph, pw, dh, dw, groups)
+        floats = ck * 8 * vectors
     elif not (nb == 1 and pointwise):
         floats += ck * nb * plane
     if nb > 1:
@@ -135,9 +140,9 @@ def _lower_pool(node, name):
         shapes = (out.shape, x.shape)  # indices' shape, g's shape
     else:
         dtype = out.dtype if op != "max_pool_indices" else x.dtype
-    if dtype not in _CTYPE or (op != "max_pool_indices" and x.dtype != dtype):
+    if dtype not in _SUFFIX or (op != "max_pool_indices" and x.dtype != dtype):
         return None
-    suffix = _CTYPE[dtype][1]
+    suffix = _SUFFIX[dtype]
     if op in ("max_pool_grad", "max_pool_grad_grad"):
         small, big = shapes
         planes = int(np.prod(small[:2]))

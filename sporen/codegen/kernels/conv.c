@@ -219,6 +219,7 @@ static void sp_conv2d_fwd_f32(const float *x, const float *w, float *y, float *w
     float *cols = ws;
     float *tmp = ws + ck * nb * P;
     if (nb == 0) {
+        /* library.py's _direct_vectors chose this with the same rule as sp_conv_direct_channels */
         if (sp_conv_direct_channels(g) == 1) sp_conv2d_direct1_f32(x, w, y, ws, g);
         if (sp_conv_direct_channels(g) == 2) sp_conv2d_direct2_f32(x, w, y, ws, g);
         return;
