@@ -404,6 +404,8 @@ _define("reduce-then-reduce", lambda x: ms.ops.amax(ms.ops.sum(x, dim=1), 0), _r
 _define("softmax-transposed-out", lambda x: ms.ops.transpose(ms.ops.softmax(x, -1), (1, 0)), _rand((33, 33)))
 _define("layer_norm-stats-out", lambda x, g, b: _layer_norm(x, g, b), _rand((33, 40)), _rand((40,), seed=1),
         _rand((40,), seed=2))
+_define("sum-empty-rows", lambda x: ms.ops.sum(ms.ops.exp(x), dim=1), np.zeros((3, 0), np.float32))
+_define("sum-of-no-rows", lambda x: ms.ops.sum(x, dim=1), np.zeros((0, 5), np.float32))
 _define("odd-1", lambda x: ms.ops.sum(ms.ops.sigmoid(x), dim=-1, keepdim=True), _rand((1, 1)))
 
 
