@@ -17,6 +17,9 @@ from .frontend.dynamic import enable_dynamic
 from .train.serialization import (save_checkpoint, load_checkpoint, load_checkpoint_async, load_param_into_net,
                                   ckpt_to_safetensors, safetensors_to_ckpt)
 from .train.export import export, load
+from .runtime import eager as _eager
+
+_eager.install()  # PyNative's convolutions and pools on native kernels while the backend is "cpu"
 
 dtype_to_nptype = dtype.dtype_to_nptype
 dtype_to_pytype = dtype.dtype_to_pytype

@@ -66,9 +66,11 @@ class Op:
     impure: True when the kernel has an effect beyond computing its outputs from its inputs
             (a random op draws from, and advances, the shared generator): the passes never fold,
             merge or remove such a node
+    eager:  what PyNative calls: the kernel itself, unless the runtime installed a native kernel
+            for it (``runtime/eager.py``); graphs always run ``kernel`` on the numpy backends
     """
 
-    __slots__ = ("name", "infer", "kernel", "bprop", "expr", "nout", "family", "needs", "impure",
+    __slots__ = ("name", "infer", "kernel", "bprop", "expr", "nout", "family", "needs", "impure", "eager",
                  "__weakref__")
 
     def __init__(self, name, infer, kernel, bprop, expr=None, nout=1, family="", needs=False, impure=False):
@@ -81,6 +83,7 @@ class Op:
         self.family = family
         self.needs = needs
         self.impure = impure
+        self.eager = kernel  # what PyNative runs: the kernel, or a faster native one (runtime/eager.py)
 
     def __repr__(self):
         return f"Op({self.name})"
@@ -93,9 +96,9 @@ class Op:
             return _trace_apply(self, args, attrs)
         try:
             if len(args) == 1:
-                out = self.kernel(args[0]._data, **attrs)
+                out = self.eager(args[0]._data, **attrs)
             else:
-                out = self.kernel(*[a._data for a in args], **attrs)
+                out = self.eager(*[a._data for a in args], **attrs)
         except Exception as exc:  # turn a numpy error into a message about the op's arguments
             self._explain(exc, args, attrs)
             raise
