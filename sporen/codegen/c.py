@@ -24,6 +24,8 @@ _SPECIAL = ("cast", "round", "nan_to_num")  # elementwise ops whose C depends on
 _HALF = ("sp_f16", "sp_bf16")
 _ROUNDING = {"sp_f16": "sp_round_f16", "sp_bf16": "sp_round_bf16"}
 _ALIGN = 64
+# the largest row (elements) kept on a thread's stack while rows are fused
+_ROW_STASH_MAX = 8192
 # float functions with a vectorisable version in c_expr.HELPERS (libm's stay scalar without
 # -ffast-math)
 _VECTOR_MATH = re.compile(r"\b(expf|tanhf)\(")
@@ -190,6 +192,10 @@ class _Body:
         lit = r.literal_of(v)
         if lit is not None:
             return r.literal_expr(lit, idx)
+        stashed = r.row_stash.get(v)
+        if stashed is not None and stashed[1] == idx:
+            name, _, k = stashed
+            return self._local(v.dtype, f"{name}[{_linear(idx[k:], v.shape[k:])}]", rounded=True)
         buf = r.buffers.get(v)
         if buf is not None and r.row is not None and v in r.row_values:
             k, row_idx = r.row
@@ -265,6 +271,7 @@ class _Renderer:
         self.row_values = set()  # the reductions a row computes
         self.row_cache = {}      # reduction -> the local holding its value for the row
         self.row_pending = []    # declarations of such locals, placed before the loop reading them
+        self.row_stash = {}      # value -> (its row buffer, the index it was stored at, k)
 
     def fresh(self, prefix):
         self.counter += 1
@@ -366,6 +373,7 @@ class _Renderer:
             self.row = None
             self.row_cache = {}
             self.row_pending = []
+            self.row_stash = {}
             self._materialise_reductions(dict(outputs))
             self._output_nests(outputs)
         source = "".join(self.statics)
@@ -451,6 +459,23 @@ class _Renderer:
         outer, _ = _loops(shape)
         x_size = max(_size(n.inputs[0].shape) for n in self.graph.nodes if n.outputs[0] in reduced)
         self.body.extend(_nest(outer, row, x_size >= PARALLEL_MIN))
+
+    def stash_row_value(self, v, idx, k):
+        """In rows fused: keep the value ``v`` that a reduction of the row computes in a buffer of
+        one row on the stack, so that the row's outputs read it instead of computing it again
+        (softmax's exp); returns the C lvalue to store it at, or None where that does not pay
+        (a value read once, a stored value, a row over ``_ROW_STASH_MAX`` elements)."""
+        if v in self.buffers or self.literal_of(v) is not None or v in self.row_stash:
+            return None
+        readers = sum(1 for n in self.graph.nodes if any(a is v for a in n.inputs))
+        readers += sum(1 for o in self.graph.outputs if o is v)
+        row = _size(v.shape[k:])
+        if readers < 2 or row > _ROW_STASH_MAX or row == 0:
+            return None
+        name = self.fresh("s")
+        self.row_pending.append(f"{COMPUTE[v.dtype]} {name}[{row}];")
+        self.row_stash[v] = (name, idx, k)
+        return f"{name}[{_linear(idx[k:], v.shape[k:])}]"
 
     def _output_groups(self, outputs):
         """The outputs still to write, by shape: ``{shape: [(position, value)...]}``."""
@@ -612,6 +637,9 @@ class _Reduction:
         _, idx = _loops(shape)
         body = _Body(self.r)
         v = body.value(self.x, idx)
+        stash = self.r.stash_row_value(self.x, idx, in_row) if in_row is not None else None
+        if stash is not None:
+            body.lines.append(f"{stash} = {v};")
         nan = self.xkind == "f" and self.op in ("reduce_max", "reduce_min")
         inner = body.lines + self._combine("acc", v)
         clause = f"reduction({self._OMP[self.op]}:acc)"

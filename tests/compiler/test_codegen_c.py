@@ -468,6 +468,11 @@ def test_row_reductions_and_their_readers_share_one_loop_over_the_rows():
     source = _GROUPS["softmax-big"][0][1].source
     assert source.count("#pragma omp parallel") == 1
     assert source.count("for (long i0 = 0; i0 < 64; i0++)") == 1
+    # exp(x - max), read by the sum and by the division, is computed once and kept for the row
+    source = _GROUPS["softmax-last"][0][1].source
+    body = source[source.index("static void"):]
+    assert body.count("sp_expf(") == 1
+    assert "float s" in body and "[33];" in body
     # a reader of the row's statistics at another row (a transposed output): loop nests apart
     source = _GROUPS["softmax-transposed-out"][0][1].source
     assert source.count("for (long i0 = 0; i0 < 33; i0++)") == 3
