@@ -10,7 +10,10 @@ these hold:
 1. **Placement** (keeps the schedule valid, hence the group graph acyclic and every group
    convex): the merged group runs where its last node was, so every node outside it that reads
    one of its values must come after that node in the schedule. Checked with each group's set of
-   outside consumers: O(consumers) per merge, no reachability search.
+   outside consumers: O(consumers) per merge, no reachability search. A convex merge that would
+   need other nodes moved is refused: a version that kept a dynamic topological order instead
+   (Pearce-Kelly) and allowed every convex merge gave the same node counts on five benchmark
+   training steps (LeNet, ResNet-18, MLP, Transformer, LSTM), at about twice the time.
 2. **No expensive recompute under broadcasting**: the renderer computes a group's values inside
    the loop nest of each output (and of each reduction), re-evaluating the expression of an
    unmaterialised value (anything but a reduction's result, which is materialised in scratch)

@@ -387,6 +387,16 @@ def test_a_fused_training_step_interprets_bit_for_bit(name):
     _assert_same_values(graph, fused, arrays)
 
 
+def test_fusing_a_fused_graph_changes_nothing():
+    model, shape, classes, make_opt = _MODELS["lenet_momentum"]
+    x, y = _data(shape, classes)
+    graph = optimize(trace_full(_train_step(model, make_opt), (x, y)).graph, backend=EXPANDING)
+    once = fuse(graph)
+    twice = fuse(once)
+    assert dump(twice) == dump(once)
+    assert [n.op.name for n in once.nodes].count("fused") >= 5
+
+
 def test_a_fused_training_step_runs_planned_as_interpreted():
     from sporen.runtime.numpy import PlannedGraph
     model, shape, classes, make_opt = _MODELS["transformer_momentum"]
