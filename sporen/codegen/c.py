@@ -26,6 +26,8 @@ _ROUNDING = {"sp_f16": "sp_round_f16", "sp_bf16": "sp_round_bf16"}
 _ALIGN = 64
 # the largest row (elements) kept on a thread's stack while rows are fused
 _ROW_STASH_MAX = 8192
+# the fewest kept columns for which a leading-axes reduction is shared across threads
+_COLUMN_BLOCK = 256
 # float functions with a vectorisable version in c_expr.HELPERS (libm's stay scalar without
 # -ffast-math)
 _VECTOR_MATH = re.compile(r"\b(expf|tanhf)\(")
@@ -662,6 +664,15 @@ class _Reduction:
 
     def _columns(self):
         shape = self.x.shape
+        if self.xkind == "f" and self.op in ("reduce_sum", "reduce_mean", "reduce_prod"):
+            # numpy adds the rows of a leading-axis sum one after another in the input's type:
+            # so does this loop, giving numpy's own result (and 8 float lanes instead of 4 doubles)
+            self.acc_type = COMPUTE[self.x.dtype]
+        live = [d for d, s in enumerate(shape) if s != 1]
+        reduced = [d for d in live if d in self.axes]
+        if (reduced and live[:len(reduced)] == reduced and _size(shape) >= PARALLEL_MIN
+                and self.out.size >= 2 * _COLUMN_BLOCK):
+            return self._column_blocks()
         count = self.out.size
         offset = self.r._scratch(max(count, 1) * 8)
         acc = self.r.fresh("acc")
@@ -676,6 +687,39 @@ class _Reduction:
         parallel = _size(shape) >= PARALLEL_MIN and first_kept
         lines += _nest(headers, body.lines + self._combine(slot, v), parallel, simd=True)
         lines.append(f"for (long k = 0; k < {count}; k++) {self.ptr}[k] = {self._final(f'{acc}[k]')};")
+        return lines
+
+
+    def _column_blocks(self):
+        """Leading axes reduced, trailing ones kept (a bias gradient): the input read as
+        ``[R, K]``, each thread taking one contiguous range of the K columns and adding the R
+        rows into its accumulators (in the workspace) in order, as numpy does."""
+        shape = self.x.shape
+        count = self.out.size
+        rows = _size(shape) // count
+        offset = self.r._scratch(count * 8)
+        acc = self.r.fresh("acc")
+        body = _Body(self.r)
+        v = body.value(self.x, _reshape_index(("rr", "cc"), (rows, count), shape))
+        inner = body.lines + self._combine(f"{acc}[cc]", v)
+        block = ["#ifdef _OPENMP",
+                 "const long nt = omp_get_num_threads(), t = omp_get_thread_num();",
+                 "#else",
+                 "const long nt = 1, t = 0;",
+                 "#endif",
+                 f"const long cb = {count}L * t / nt, ce = {count}L * (t + 1) / nt;",
+                 f"for (long cc = cb; cc < ce; cc++) {acc}[cc] = {self._init()};",
+                 f"for (long rr = 0; rr < {rows}; rr++) {{",
+                 "    #pragma omp simd",
+                 "    for (long cc = cb; cc < ce; cc++) {"]
+        block += ["        " + line for line in inner]
+        block += ["    }", "}",
+                  f"for (long cc = cb; cc < ce; cc++) {self.ptr}[cc] = {self._final(f'{acc}[cc]')};"]
+        lines = [f"{self.acc_type} *{acc} = ({self.acc_type} *)(ws + {offset});",
+                 "#pragma omp parallel",
+                 "{"]
+        lines += ["    " + line for line in block]
+        lines.append("}")
         return lines
 
 
