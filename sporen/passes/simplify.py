@@ -1,6 +1,7 @@
 """Algebraic simplification: identities that remove a node (``x * 1``, ``x + 0``, ``x - 0``,
 ``x / 1``, ``neg(neg(x))``, a reshape to the same shape, a cast to the same dtype, a transpose by
-the identity permutation) and one that shortens a chain (a reshape of a reshape)."""
+the identity permutation) and ones that shorten a chain (a reshape of a reshape; a matrix product
+of a transposed operand, which becomes the product's transpose flag)."""
 import numpy as np
 
 from ..ir.graph import Graph, Literal, Node, Var
@@ -72,6 +73,31 @@ def _transpose(node, inputs, producers):
     return None
 
 
+def _swaps_last_two(node, ndim):
+    """Whether ``node`` is a transpose exchanging the last two axes of an ``ndim``-D value only."""
+    if node is None or node.op.name != "transpose" or ndim < 2:
+        return False
+    perm = tuple(int(p) % ndim for p in node.attrs.get("perm", ()))
+    return perm == tuple(range(ndim - 2)) + (ndim - 1, ndim - 2)
+
+
+def _matmul(node, inputs, producers):
+    """``matmul(transpose(a), b)`` as ``matmul(a, b, transpose_a=True)`` (and for ``b``): BLAS
+    reads the operand transposed, so the transpose need not be copied (it was for a backend that
+    makes each operand contiguous)."""
+    attrs = dict(node.attrs)
+    new = list(inputs)
+    for i, flag in ((0, "transpose_a"), (1, "transpose_b")):
+        v = inputs[i]
+        inner = producers.get(v)
+        if isinstance(v, Var) and _swaps_last_two(inner, v.ndim):
+            new[i] = inner.inputs[0]
+            attrs[flag] = not attrs.get(flag, False)
+    if new == list(inputs):
+        return None
+    return Node(node.op, tuple(new), attrs, node.outputs)
+
+
 # op name -> rule(node, inputs, producers): the value that replaces the node's one output, a new
 # Node computing the same output more directly, or None (no change). ``inputs`` are the node's
 # inputs after earlier substitutions; ``producers`` maps a Var to the node that defines it.
@@ -84,6 +110,8 @@ RULES = {
     "reshape": _reshape,
     "cast": _same_type_rule,
     "transpose": _transpose,
+    "matmul": _matmul,
+    "batch_matmul": _matmul,
 }
 
 

@@ -466,3 +466,39 @@ def test_jit_with_save_graphs_off_writes_nothing(tmp_path, monkeypatch):
     for g, w in zip(got, want):
         np.testing.assert_allclose(g.asnumpy(), w.asnumpy(), rtol=1e-6, atol=1e-7)
     assert os.listdir(tmp_path) == []
+
+
+def test_simplify_folds_a_transposed_matmul_operand_into_its_flag():
+    """matmul(transpose(a), transpose(b)) becomes matmul(a, b, transpose_a, transpose_b), and a
+    batch_matmul's last-two-axes transpose likewise, with the same values; a transpose of other
+    axes stays."""
+    rng = np.random.default_rng(0)
+    a = Var((3, 4), np.float32)
+    b = Var((5, 3), np.float32)
+    at = Var((4, 3), np.float32)
+    bt = Var((3, 5), np.float32)
+    out = Var((4, 5), np.float32)
+    g = Graph("mm", (a, b), (Node(OPS["transpose"], (a,), {"perm": (1, 0)}, (at,)),
+                             Node(OPS["transpose"], (b,), {"perm": (1, 0)}, (bt,)),
+                             Node(OPS["matmul"], (at, bt), {"transpose_a": False, "transpose_b": False}, (out,))),
+              (out,))
+    s = dce(simplify(g))
+    assert [n.op.name for n in s.nodes] == ["matmul"]
+    assert s.nodes[0].attrs == {"transpose_a": True, "transpose_b": True}
+    arrays = [rng.standard_normal(v.shape).astype(np.float32) for v in (a, b)]
+    np.testing.assert_array_equal(interpret(s, *arrays)[0], interpret(g, *arrays)[0])
+    x = Var((2, 3, 4), np.float32)
+    y = Var((2, 4, 3), np.float32)
+    xt = Var((2, 4, 3), np.float32)
+    xs = Var((3, 2, 4), np.float32)
+    o = Var((2, 4, 4), np.float32)
+    g2 = Graph("bmm", (x, y), (Node(OPS["transpose"], (x,), {"perm": (0, 2, 1)}, (xt,)),
+                               Node(OPS["transpose"], (x,), {"perm": (1, 0, 2)}, (xs,)),
+                               Node(OPS["batch_matmul"], (xt, y), {"transpose_a": False, "transpose_b": True}, (o,))),
+               (o, xs))
+    s2 = dce(simplify(g2))
+    assert [n.op.name for n in s2.nodes] == ["transpose", "batch_matmul"]
+    assert s2.nodes[1].inputs[0] is x and s2.nodes[1].attrs == {"transpose_a": True, "transpose_b": True}
+    arrays = [rng.standard_normal(v.shape).astype(np.float32) for v in (x, y)]
+    for w, h in zip(interpret(s2, *arrays), interpret(g2, *arrays)):
+        np.testing.assert_array_equal(w, h)
