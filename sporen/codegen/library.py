@@ -3,7 +3,8 @@
 
 2-D and 1-D (as 2-D with a unit height) only; convolutions in float32, pooling in float32 and
 float64; anything else lowers to None and runs its numpy kernel. A convolution's call also passes
-``nb``, the images per GEMM (conv_chunk), or 0 for conv.c's direct kernel (few output channels)."""
+``nb``, the images per GEMM (conv_chunk), or 0 / -1 for conv.c's direct kernels (few output
+channels: 0 blocks pixels x channels in registers, -1 vectorises across a stride-1 row)."""
 import os
 
 import numpy as np
@@ -94,7 +95,10 @@ def _lower_conv(node, name):
     pointwise = kh == 1 and kw == 1 and sh == 1 and sw == 1 and ph == 0 and pw == 0 and (oh, ow) == (h, wd)
     floats = 0
     vectors = _direct_vectors(c, h, wd, o, kh, kw, oh, ow, sh, sw, ph, pw, dh, dw, groups)
-    if op == "conv" and vectors:
+    if op == "conv" and vectors and o <= 6 and sw == 1 and ow >= 16:
+        nb = -1  # conv.c's pixel-vectorised direct kernel: the weights as rows of 6, no columns
+        floats = ck * 6
+    elif op == "conv" and vectors:
         nb = 0  # conv.c's direct kernel: the weights transposed into the workspace, no columns
         floats = ck * 8 * vectors
     elif not (nb == 1 and pointwise):

@@ -61,6 +61,8 @@ def _case_list():
         ("pointwise_big_plane", (2, 4, 40, 30), (5, 4, 1, 1), conv_attrs(2)),
         ("pointwise_wide", (2, 8, 5, 7), (20, 8, 1, 1), conv_attrs(2)),
         ("pointwise_big_plane_wide", (2, 4, 40, 30), (24, 4, 1, 1), conv_attrs(2)),
+        ("rows_dilated", (2, 3, 12, 25), (4, 3, 2, 3), conv_attrs(2, stride=(2, 1), dilation=(1, 2))),
+        ("rows_exactly_16", (1, 2, 6, 20), (5, 2, 3, 5), conv_attrs(2)),
         ("direct_12ch_strided", (2, 3, 11, 23), (12, 3, 3, 2), conv_attrs(2, stride=(2, 3), dilation=(1, 2))),
         ("direct_unused_trailing_pad", (2, 2, 9, 9), (5, 2, 3, 3), conv_attrs(2, stride=2, padding=((0, 1), (0, 1)))),
         ("lenet_conv1", (3, 1, 32, 32), (6, 1, 5, 5), conv_attrs(2)),
@@ -217,7 +219,12 @@ def test_workspace_and_chunks():
     assert ", 0);" in kernel.call(["x", "w"], ["y"], "ws")  # nb = 0: the direct kernel
     node, _ = _node("conv", [np.zeros((2, 1, 32, 32), np.float32), np.zeros((6, 1, 5, 5), np.float32)],
                     conv_attrs(2))
-    assert library.lower(node, "k").workspace == 4 * 25 * 8
+    kernel = library.lower(node, "k")
+    assert kernel.workspace == 4 * 25 * 6
+    assert ", -1);" in kernel.call(["x", "w"], ["y"], "ws")  # nb = -1: vectorised across the row
+    node, _ = _node("conv", [np.zeros((2, 1, 32, 12), np.float32), np.zeros((6, 1, 5, 5), np.float32)],
+                    conv_attrs(2))
+    assert library.lower(node, "k").workspace == 4 * 25 * 8  # rows under 16 pixels: nb = 0
     node, _ = _node("conv", [np.zeros((2, 4, 32, 32), np.float32), np.zeros((8, 4, 3, 3), np.float32)],
                     conv_attrs(2, padding=1))
     assert library.lower(node, "k").workspace == 4 * 36 * 1024

@@ -200,6 +200,59 @@ static void sp_conv2d_direct##OV##_f32(const float *x, const float *w, float *y,
 SP_CONV_DIRECT(1, 12)
 SP_CONV_DIRECT(2, 6)
 
+/* Direct convolution vectorised across output pixels, for stride-1 rows of at least 16 pixels and
+ * at most 6 output channels (LeNet's first layer: with 25 taps a pixel, the register block of the
+ * kernel above would spend as long storing its transposed results as computing them). A block is
+ * 16 pixels of a row times 6 channels; a row's last block overlaps the one before it instead of
+ * running short (recomputing a few pixels to identical values). Workspace: the weights as rows
+ * of 6 per tap. */
+static void sp_conv2d_rows6_f32(const float *x, const float *w, float *y, float *wt, const sp_conv_geom *g) {
+    const int C = g->C, H = g->H, W = g->W, O = g->O, KH = g->KH, KW = g->KW, OH = g->OH, OW = g->OW;
+    const int sh = g->sh, dh = g->dh, dw = g->dw;
+    const long ck = (long)C * KH * KW;
+    const long P = (long)OH * OW;
+    for (long k = 0; k < ck; k++) {
+        for (int o = 0; o < 6; o++) wt[k * 6 + o] = o < O ? w[(long)o * ck + k] : 0.0f;
+    }
+    const long rows = (long)g->N * OH;
+#pragma omp parallel for schedule(static) if (rows * OW * ck * O >= 64 * SP_DIRECT_PAR_MIN)
+    for (long r = 0; r < rows; r++) {
+        const int n = (int)(r / OH);
+        const int oh = (int)(r % OH);
+        const float *xn = x + (long)n * C * H * W;
+        for (int ow0 = 0; ow0 < OW; ow0 += 16) {
+            const int start = ow0 + 16 <= OW ? ow0 : OW - 16;
+            sp_conv_v8 acc[6][2];
+            for (int o = 0; o < 6; o++) {
+                acc[o][0] = (sp_conv_v8){0};
+                acc[o][1] = (sp_conv_v8){0};
+            }
+            const float *wk = wt;
+            for (int c = 0; c < C; c++) {
+                for (int kh = 0; kh < KH; kh++) {
+                    const float *row = xn + ((long)c * H + (long)oh * sh + (long)kh * dh) * W + start;
+                    for (int kw = 0; kw < KW; kw++) {
+                        const float *px = row + (long)kw * dw;
+                        sp_conv_v8 a0, a1;
+                        memcpy(&a0, px, 32);
+                        memcpy(&a1, px + 8, 32);
+                        for (int o = 0; o < 6; o++) {
+                            acc[o][0] += wk[o] * a0;
+                            acc[o][1] += wk[o] * a1;
+                        }
+                        wk += 6;
+                    }
+                }
+            }
+            float *yo = y + (long)n * O * P + (long)oh * OW + start;
+            for (int o = 0; o < O; o++) {
+                memcpy(yo + (long)o * P, &acc[o][0], 32);
+                memcpy(yo + (long)o * P + 8, &acc[o][1], 32);
+            }
+        }
+    }
+}
+
 /* The direct kernel serves this convolution: few output channels, one group, no padding. */
 static int sp_conv_direct_channels(const sp_conv_geom *g) {
     if (g->groups != 1 || g->ph != 0 || g->pw != 0 || g->O > 16) return 0;
@@ -218,6 +271,10 @@ static void sp_conv2d_fwd_f32(const float *x, const float *w, float *y, float *w
     const int direct = nb == 1 && sp_conv_is_pointwise(g);
     float *cols = ws;
     float *tmp = ws + ck * nb * P;
+    if (nb < 0) {
+        sp_conv2d_rows6_f32(x, w, y, ws, g);  /* library.py's _direct_rows chose it */
+        return;
+    }
     if (nb == 0) {
         /* library.py's _direct_vectors chose this with the same rule as sp_conv_direct_channels */
         if (sp_conv_direct_channels(g) == 1) sp_conv2d_direct1_f32(x, w, y, ws, g);
