@@ -136,3 +136,16 @@ def test_blas_threads_can_be_read_and_set():
     assert info.get_num_threads() == 1
     info.set_num_threads(threads)
     assert info.get_num_threads() == threads
+
+
+def test_openmp_spins_briefly_unless_the_user_chose_a_policy():
+    script = ("import os\nfrom sporen.runtime import cache\ncache.compiler()\n"
+              "print(os.environ.get('GOMP_SPINCOUNT'), os.environ.get('OMP_WAIT_POLICY'))\n")
+    env = {k: v for k, v in os.environ.items() if k not in ("GOMP_SPINCOUNT", "OMP_WAIT_POLICY")}
+    runs = []
+    for extra in ({}, {"OMP_WAIT_POLICY": "active"}):
+        done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                              env=dict(env, **extra), timeout=120)
+        assert done.returncode == 0, done.stderr
+        runs.append(done.stdout.split())
+    assert runs == [[cache.SPIN_COUNT, "None"], ["None", "active"]]
