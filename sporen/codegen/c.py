@@ -8,10 +8,11 @@ import numpy as np
 
 from ..ir.graph import Literal
 from ..ops._rules import normalize_axes
-from .c_expr import COMPUTE, HELPERS, STORAGE, TEMPLATES, c_const, kind, unsupported
+from .c_expr import (COMPUTE, HELPERS, STORAGE, TEMPLATES, c_const, kind, nan_to_num_expr, round_expr,
+                     static_array, unsupported)
 from .kernel import CKernel
 
-__all__ = ["render_fused", "can_render", "PARALLEL_MIN"]
+__all__ = ["render_fused", "can_render", "unsupported", "PARALLEL_MIN"]
 
 # a loop nest runs on all cores only when it has this many elements: below it the threads'
 # start-up costs more than they save
@@ -294,7 +295,7 @@ class _Renderer:
         if array is None:
             array = f"{self.name}_c{len(self.static_arrays)}"
             self.static_arrays[id(lit)] = array
-            self.statics.append(_static_array(array, value))
+            self.statics.append(static_array(array, value))
         load = _load(STORAGE[value.dtype], array, _linear(idx, value.shape))
         return load
 
@@ -308,9 +309,9 @@ class _Renderer:
                 return f"({args[0]} != 0)"
             return f"({ctype}){args[0]}"
         if name == "round":
-            return _round_expr(args[0], ins[0].dtype, node.attrs.get("decimals", 0))
+            return round_expr(args[0], ins[0].dtype, node.attrs.get("decimals", 0))
         if name == "nan_to_num":
-            return _nan_to_num_expr(args[0], ins[0].dtype, node.attrs)
+            return nan_to_num_expr(args[0], ins[0].dtype, node.attrs)
         table = TEMPLATES.get(name)
         if table is None:
             raise unsupported(f"op {name}")
@@ -776,45 +777,3 @@ def _nest_simd(headers, body, clause, parallel):
     for depth in reversed(range(len(headers))):
         lines.append("    " * depth + "}")
     return lines
-
-
-def _static_array(name, value):
-    storage = STORAGE[value.dtype]
-    flat = value.reshape(-1)
-    if storage in _HALF:
-        items = [str(int(b)) for b in flat.view(np.uint16)]
-    elif kind(value.dtype) == "f":
-        items = [c_const(x, value.dtype) for x in flat.tolist()]
-    else:
-        items = [c_const(x, value.dtype) for x in flat.tolist()]
-    return f"static const {storage} {name}[{flat.size}] = {{{', '.join(items)}}};\n"
-
-
-def _round_expr(x, dtype, decimals):
-    k = kind(dtype)
-    if k != "f":
-        if decimals < 0:
-            raise unsupported("round of integers to negative decimals")
-        return x
-    ctype = COMPUTE[dtype]
-    suffix = "f" if ctype == "float" else ""
-    if decimals == 0:
-        return f"rint{suffix}({x})"
-    # numpy: y = x * 10**d, rint, / 10**d (x / 10**-d, rint, * 10**-d for negative d)
-    scale = c_const(10.0 ** abs(decimals), dtype)
-    if decimals > 0:
-        return f"(rint{suffix}({x} * {scale}) / {scale})"
-    return f"(rint{suffix}({x} / {scale}) * {scale})"
-
-
-def _nan_to_num_expr(x, dtype, attrs):
-    if kind(dtype) != "f":
-        return x
-    import ml_dtypes
-    info = ml_dtypes.finfo(dtype)
-    nan = c_const(attrs.get("nan", 0.0), dtype)
-    posinf = attrs.get("posinf")
-    neginf = attrs.get("neginf")
-    pos = c_const(info.max if posinf is None else posinf, dtype)
-    neg = c_const(info.min if neginf is None else neginf, dtype)
-    return f"(isnan({x}) ? {nan} : (isinf({x}) ? ({x} > 0 ? {pos} : {neg}) : {x}))"

@@ -3,7 +3,8 @@ with the C helpers some templates call and the C spelling of dtypes and constant
 import ml_dtypes
 import numpy as np
 
-__all__ = ["HELPERS", "STORAGE", "COMPUTE", "TEMPLATES", "kind", "c_const", "unsupported"]
+__all__ = ["HELPERS", "STORAGE", "COMPUTE", "TEMPLATES", "kind", "c_const", "unsupported", "static_array",
+           "round_expr", "nan_to_num_expr"]
 
 _BF16 = np.dtype(ml_dtypes.bfloat16)
 _F16 = np.dtype(np.float16)
@@ -24,6 +25,7 @@ STORAGE = {
     np.dtype(np.float32): "float",
     np.dtype(np.float64): "double",
 }
+_HALF_STORAGE = ("sp_f16", "sp_bf16")
 COMPUTE = dict(STORAGE)
 COMPUTE[_F16] = "float"
 COMPUTE[_BF16] = "float"
@@ -284,3 +286,45 @@ for _name in ("exp", "log", "sqrt", "tanh", "expm1", "log1p", "log2", "log10", "
               "lgamma"):
     TEMPLATES[_name] = _math(_name)
 TEMPLATES["rsqrt"] = {"f": "(({T})1 / sqrt{F}({0}))"}
+
+
+def static_array(name, value):
+    """The C definition of a static array ``name`` holding the Literal array ``value``."""
+    storage = STORAGE[value.dtype]
+    flat = value.reshape(-1)
+    if storage in _HALF_STORAGE:
+        items = [str(int(b)) for b in flat.view(np.uint16)]
+    else:
+        items = [c_const(x, value.dtype) for x in flat.tolist()]
+    return f"static const {storage} {name}[{flat.size}] = {{{', '.join(items)}}};\n"
+
+
+def round_expr(x, dtype, decimals):
+    """C for numpy's ``round(x, decimals)`` (half to even) of a value of ``dtype``."""
+    k = kind(dtype)
+    if k != "f":
+        if decimals < 0:
+            raise unsupported("round of integers to negative decimals")
+        return x
+    ctype = COMPUTE[dtype]
+    suffix = "f" if ctype == "float" else ""
+    if decimals == 0:
+        return f"rint{suffix}({x})"
+    # numpy: y = x * 10**d, rint, / 10**d (x / 10**-d, rint, * 10**-d for negative d)
+    scale = c_const(10.0 ** abs(decimals), dtype)
+    if decimals > 0:
+        return f"(rint{suffix}({x} * {scale}) / {scale})"
+    return f"(rint{suffix}({x} / {scale}) * {scale})"
+
+
+def nan_to_num_expr(x, dtype, attrs):
+    """C for numpy's ``nan_to_num`` of a value of ``dtype`` with the op's attributes."""
+    if kind(dtype) != "f":
+        return x
+    info = ml_dtypes.finfo(dtype)
+    nan = c_const(attrs.get("nan", 0.0), dtype)
+    posinf = attrs.get("posinf")
+    neginf = attrs.get("neginf")
+    pos = c_const(info.max if posinf is None else posinf, dtype)
+    neg = c_const(info.min if neginf is None else neginf, dtype)
+    return f"(isnan({x}) ? {nan} : (isinf({x}) ? ({x} > 0 ? {pos} : {neg}) : {x}))"
