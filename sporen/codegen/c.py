@@ -26,7 +26,7 @@ _HALF = ("sp_f16", "sp_bf16")
 _ROUNDING = {"sp_f16": "sp_round_f16", "sp_bf16": "sp_round_bf16"}
 _ALIGN = 64
 # the largest row (elements) kept on a thread's stack while rows are fused
-_ROW_STASH_MAX = 8192
+_ROW_STASH_MAX = 16384
 # the fewest kept columns for which a leading-axes reduction is shared across threads
 _COLUMN_BLOCK = 256
 # float functions with a vectorisable version in c_expr.HELPERS (libm's stay scalar without
