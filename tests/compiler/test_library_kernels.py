@@ -93,6 +93,7 @@ def _case_list():
 
     pools = [
         ("lenet_2x2", (4, 6, 28, 28), pool_attrs(2, 2)),
+        ("2x2_odd", (2, 3, 7, 9), pool_attrs(2, 2)),
         ("3x3_s2_pad", (2, 3, 9, 10), pool_attrs(2, 3, stride=2, padding=1)),
         ("ceil_dilated", (2, 2, 11, 9), pool_attrs(2, (3, 2), stride=(2, 3), padding=(1, 1), dilation=(2, 1),
                                                    ceil_mode=True)),
