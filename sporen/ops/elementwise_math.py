@@ -159,8 +159,10 @@ def _erf_grad(x):
 erf_p = _math1("erf", _erf_kernel, lambda x, out, dout: (mul_p(dout, _erf_grad(x)),), "erf({0})")
 erfc_p = _math1("erfc", _erfc_kernel, lambda x, out, dout: (neg_p(mul_p(dout, _erf_grad(x))),),
                 "erfc({0})")
+# erfinv and digamma have no C library function (no fusion expression): they run their numpy
+# kernels between fused groups
 erfinv_p = _math1("erfinv", _erfinv_kernel,
-                  lambda x, out, dout: (div_p(dout, _erf_grad(out)),), "erfinv({0})")
+                  lambda x, out, dout: (div_p(dout, _erf_grad(out)),), None)
 
 expm1 = _float_unary("expm1", expm1_p)
 log1p = _float_unary("log1p", log1p_p)
@@ -627,7 +629,7 @@ def _polygamma_rule(x, n):
 
 lgamma_p = _math1("lgamma", _lgamma_kernel, lambda x, out, dout: (mul_p(dout, digamma_p(x)),), "lgamma({0})")
 digamma_p = _math1("digamma", _digamma_kernel, lambda x, out, dout: (mul_p(dout, polygamma_p(x, n=1)),),
-                   "digamma({0})")
+                   None)
 polygamma_p = register("polygamma", infer=_polygamma_rule, kernel=_polygamma_kernel,
                        bprop=lambda x, out, dout, n: (mul_p(dout, polygamma_p(x, n=n + 1)),),
                        family="elementwise")
