@@ -48,7 +48,7 @@ _context = {
     "memory_optimize_level": "O0",
     "op_timeout": 900,
     "debug_level": 0,
-    "backend": "numpy",
+    "backend": "cpu",  # sporen's: the backend graphs run on (and PyNative's native kernels)
 }
 
 
@@ -68,6 +68,10 @@ def set_context(**kwargs):
                 raise ValueError(f"set_context: 'device_target' must be one of {_DEVICE_TARGETS}, "
                                  f"got {value!r}")
             value = {"CPU": "CPU", "GPU": "GPU", "ASCEND": "Ascend"}[value.upper()]
+        elif key == "backend":
+            from .runtime.base import backend_names
+            if value not in backend_names():
+                raise ValueError(f"set_context: 'backend' must be one of {backend_names()}, got {value!r}")
         elif key == "device_id":
             if not isinstance(value, int) or value < 0:
                 raise ValueError(f"set_context: 'device_id' must be a non-negative int, got {value!r}")

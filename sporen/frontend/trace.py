@@ -8,6 +8,7 @@ import sys
 import numpy as np
 
 from ..autodiff import tape as _tape
+from ..context import _context
 from ..dtype import _BY_NP
 from ..ir.graph import Graph, Literal, Node, Var
 from ..tensor import Parameter, Tensor
@@ -589,9 +590,10 @@ _JIT_LEVELS = ("O0", "O1", "O2")
 
 
 def _backend_name(backend):
-    # MindSpore's backend names all mean "the default backend" here
+    """The backend a jit runs on: "" (the context's ``backend`` when it compiles, "cpu" unless
+    set) for MindSpore's own names, which all mean the default backend here."""
     if backend in ("", "ms_backend", "GE"):
-        return "numpy"
+        return ""
     return backend
 
 
@@ -601,10 +603,15 @@ class TracedFunction:
 
     def __init__(self, function, backend):
         self.function = function
-        self.backend_name = backend
+        self._backend = backend
         self.cache = {}
         self.trace_count = 0
         functools.update_wrapper(self, function, updated=())
+
+    @property
+    def backend_name(self):
+        """The backend's name: the one given to jit, else the context's ``backend`` now."""
+        return self._backend or _context["backend"]
 
     def __get__(self, obj, objtype=None):
         if obj is None:
@@ -692,8 +699,9 @@ def jit(function=None, *, capture_mode="ast", jit_level="O0", dynamic=0, fullgra
     if not isinstance(backend, str):
         raise TypeError(f"jit: 'backend' must be a str, got {type(backend).__name__}")
     name = _backend_name(backend)
-    from ..runtime import get_backend
-    get_backend(name)  # an unknown backend is an error now, not at the first call
+    if name:
+        from ..runtime import get_backend
+        get_backend(name)  # an unknown backend is an error now, not at the first call
 
     def wrap(fn):
         if not callable(fn):

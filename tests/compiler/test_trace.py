@@ -447,3 +447,23 @@ def test_impure_ops_on_constants_are_not_folded_at_trace_time():
     assert f.trace_count == 1
     assert set(np.unique(first)) <= {0.0, 2.0}
     assert (first != second).any()
+
+
+def test_jit_runs_on_the_context_backend_unless_told():
+    """jit() with no backend (or MindSpore's names for the default) compiles for the context's
+    ``backend`` at the time it compiles; "cpu" is the default; an unknown name is refused."""
+    import subprocess
+    import sys
+    fresh = subprocess.run([sys.executable, "-c", "import sporen; print(sporen.get_context('backend'))"],
+                           capture_output=True, text=True, check=True)
+    assert fresh.stdout.strip() == "cpu"
+    f = ms.jit(lambda x: x * 2)
+    g = ms.jit(lambda x: x * 2, backend="numpy_interpret")
+    h = ms.jit(lambda x: x * 2, backend="ms_backend")
+    ms.set_context(backend="numpy_planned")
+    assert f.backend_name == "numpy_planned" and h.backend_name == "numpy_planned"
+    assert g.backend_name == "numpy_interpret"
+    with pytest.raises(ValueError, match="'backend' must be one of"):
+        ms.set_context(backend="tpu")
+    with pytest.raises(ValueError, match="no backend named"):
+        ms.jit(lambda x: x, backend="tpu")
