@@ -1,7 +1,7 @@
 """Which C each node of a (fused) graph becomes: ``fused`` groups go to the renderer
 (``codegen/c.py``), matrix products to BLAS (``codegen/gemm.py``), convolutions and pooling to the
 library kernels (``codegen/library.py``); a node none of them takes runs its numpy kernel."""
-import importlib
+from . import c, gemm, library
 
 __all__ = ["lower", "VIEW_ALIASES"]
 
@@ -10,19 +10,6 @@ __all__ = ["lower", "VIEW_ALIASES"]
 VIEW_ALIASES = frozenset({"reshape", "stop_gradient", "expand_dims", "squeeze", "flatten"})
 
 _MATMUL = frozenset({"matmul", "batch_matmul"})
-_modules = {}
-
-
-def _module(name):
-    """``sporen.codegen.<name>``, or None while that lowering is not there (it may land later)."""
-    if name not in _modules:
-        try:
-            _modules[name] = importlib.import_module(f"sporen.codegen.{name}")
-        except ImportError as error:
-            if error.name != f"sporen.codegen.{name}":
-                raise
-            _modules[name] = None
-    return _modules[name]
 
 
 def lower(node, name):
@@ -30,14 +17,10 @@ def lower(node, name):
     it has no native form (the backend runs its numpy kernel)."""
     op = node.op.name
     if op == "fused":
-        renderer = _module("c")
-        if renderer is None or not renderer.can_render(node):
+        try:
+            return c.render_fused(node, name)  # one rendering: it raises what can_render tests
+        except c.unsupported:
             return None
-        return renderer.render_fused(node, name)
     if op in _MATMUL:
-        gemm = _module("gemm")
         return gemm.lower(node, name)
-    library = _module("library")
-    if library is None:
-        return None
     return library.lower(node, name)
