@@ -1,6 +1,7 @@
 """The C prelude every translation unit of the cpu backend starts with: includes, the half-precision
 storage conversions, and the BLAS entry points the generated code calls through pointers (set once
-by ``sporen_set_blas`` when the library is loaded)."""
+by ``sporen_set_blas`` when the library is loaded), and ``sporen_set_threads``: the size of the
+kernels' OpenMP teams."""
 
 __all__ = ["prelude"]
 
@@ -63,6 +64,15 @@ static sp_dgemm_t sp_dgemm = 0;
 void sporen_set_blas(void *sgemm, void *dgemm) {
     sp_sgemm = (sp_sgemm_t)sgemm;
     sp_dgemm = (sp_dgemm_t)dgemm;
+}
+
+/* the OpenMP team size of the generated kernels' parallel loops (BLAS keeps its own threads) */
+void sporen_set_threads(int n) {
+#ifdef _OPENMP
+    omp_set_num_threads(n > 0 ? n : 1);
+#else
+    (void)n;
+#endif
 }
 """
 

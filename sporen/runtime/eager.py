@@ -87,7 +87,7 @@ class _Library:
     def _build(self):
         from ..codegen.header import prelude
         from . import blas, cache
-        from .cpu import _library_source
+        from .cpu import _library_source, kernel_threads
         info = blas.blas()
         parts = [prelude(info.int_type if info is not None else "int64_t")]
         parts += [_library_source(name) for name in sorted(self.libraries)]
@@ -95,6 +95,7 @@ class _Library:
         handle = cache.build("\n".join(parts))
         if info is not None:
             handle.sporen_set_blas(ctypes.c_void_p(info.sgemm), ctypes.c_void_p(info.dgemm))
+        handle.sporen_set_threads(kernel_threads())
         functions = {}
         for name in self.wrappers:
             fn = getattr(handle, name)
