@@ -20,6 +20,7 @@ from ..codegen.header import prelude
 from ..codegen.lower import VIEW_ALIASES, lower
 from ..ir.graph import Literal
 from ..ir.interpret import interpret
+from ..ir.printer import dump
 from . import blas as _blas
 from . import cache
 from .base import Backend
@@ -631,8 +632,11 @@ class CompiledGraph:
     # --- text -----------------------------------------------------------------------------------
 
     def describe(self):
-        """The memory plan's text, then each segment's nodes and where the C source is."""
-        lines = [dump_plan(self.plan)]
+        """The fused graph (each ``fused`` node with the subgraph of the nodes it groups: which
+        nodes formed which kernel), the memory plan's text, then each segment's nodes and where
+        the C source is."""
+        lines = ["fusion: each fused node runs the group of nodes printed under it as one kernel",
+                 dump(self.graph), "", dump_plan(self.plan)]
         n_native = sum(1 for n in self.native if n)
         lines.append(f"native: {n_native} of {len(self.native)} nodes in {len(self.segments)} segments "
                      f"(one C call each); {len(self.native) - n_native} nodes run in numpy")

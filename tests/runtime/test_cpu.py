@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 import sporen as ms
+from sporen import ops
 from sporen import dtype as mstype
 from sporen import jit
 from sporen.frontend.trace import trace_full
@@ -426,3 +427,22 @@ def test_the_profile_prints_each_segment_and_numpy_step_at_exit(tmp_path, mode):
         assert rows == {"seg_0 (1 nodes: 0 matmul)": 3, "seg_1 (1 nodes: 1 fused)": 3, "numpy 2 argmax": 3}
     else:
         assert rows == {"seg_0 (2 nodes: 0 matmul, 1 fused)": 3, "numpy 2 argmax": 3}
+
+
+def test_save_graphs_shows_which_nodes_formed_which_kernel(tmp_path):
+    """The last stage file of a jit on "cpu" holds the fused graph: each fused node with the
+    subgraph of the nodes it runs as one kernel, then the plan and the segments."""
+    ms.set_context(save_graphs=True, save_graphs_path=str(tmp_path))
+    try:
+        f = ms.jit(lambda x, b: ops.relu(x * 2 + b).sum(), backend="cpu")
+        f(ms.Tensor(np.ones((3, 4), F32)), ms.Tensor(np.ones((4,), F32)))
+    finally:
+        ms.set_context(save_graphs=False)
+    (folder,) = list(tmp_path.iterdir())
+    last = sorted(folder.iterdir())[-1].read_text()
+    assert "fusion: each fused node runs the group of nodes printed under it as one kernel" in last
+    head = last.split("plan ")[0]
+    assert "= fused(" in head
+    for op in ("mul(", "add(", "relu(", "reduce_sum("):
+        assert op in head  # the grouped nodes, printed under their fused node
+    assert "native: 1 of 1 nodes" in last
