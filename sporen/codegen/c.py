@@ -717,7 +717,7 @@ class _Reduction:
         block += ["    }", "}",
                   f"for (long cc = cb; cc < ce; cc++) {self.ptr}[cc] = {self._final(f'{acc}[cc]')};"]
         lines = [f"{self.acc_type} *{acc} = ({self.acc_type} *)(ws + {offset});",
-                 "#pragma omp parallel",
+                 "#pragma omp parallel num_threads(sp_threads)",
                  "{"]
         lines += ["    " + line for line in block]
         lines.append("}")
@@ -741,9 +741,9 @@ def _nest(headers, body, parallel=False, simd=False):
     for depth, h in enumerate(headers):
         pad = "    " * depth
         if depth == 0 and parallel and depth == last and simd:
-            lines.append("#pragma omp parallel for simd schedule(static)")
+            lines.append("#pragma omp parallel for simd schedule(static) num_threads(sp_threads)")
         elif depth == 0 and parallel:
-            lines.append("#pragma omp parallel for schedule(static)")
+            lines.append("#pragma omp parallel for schedule(static) num_threads(sp_threads)")
         elif depth == last and simd:
             lines.append(pad + "#pragma omp simd")
         lines.append(pad + h + " {")
@@ -766,9 +766,9 @@ def _nest_simd(headers, body, clause, parallel):
     for depth, h in enumerate(headers):
         pad = "    " * depth
         if depth == 0 and parallel and depth == last:
-            lines.append(f"#pragma omp parallel for simd schedule(static) {clause}")
+            lines.append(f"#pragma omp parallel for simd schedule(static) num_threads(sp_threads) {clause}")
         elif depth == 0 and parallel:
-            lines.append(f"#pragma omp parallel for schedule(static) {clause}")
+            lines.append(f"#pragma omp parallel for schedule(static) num_threads(sp_threads) {clause}")
         elif depth == last:
             lines.append(f"{pad}#pragma omp simd {clause}")
         lines.append(pad + h + " {")

@@ -66,13 +66,13 @@ void sporen_set_blas(void *sgemm, void *dgemm) {
     sp_dgemm = (sp_dgemm_t)dgemm;
 }
 
-/* the OpenMP team size of the generated kernels' parallel loops (BLAS keeps its own threads) */
+/* the OpenMP team size of the kernels' parallel loops (their num_threads clause), BLAS keeping
+   its own threads. Not omp_set_num_threads: that sets the calling thread's default for every
+   OpenMP library of the process sharing libgomp (PyTorch's own loops included). */
+static int sp_threads = 1;
+
 void sporen_set_threads(int n) {
-#ifdef _OPENMP
-    omp_set_num_threads(n > 0 ? n : 1);
-#else
-    (void)n;
-#endif
+    sp_threads = n > 0 ? n : 1;
 }
 """
 

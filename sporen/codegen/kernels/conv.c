@@ -47,7 +47,7 @@ static void sp_im2col_f32(const float *SP_RESTRICT x, float *SP_RESTRICT cols, c
     const long ld = (long)nb * P;
     const long rows = (long)cg * KH * KW;
     const long items = rows * nb;
-#pragma omp parallel for schedule(static) if (items * P >= SP_CONV_PAR_MIN)
+#pragma omp parallel for schedule(static) num_threads(sp_threads) if (items * P >= SP_CONV_PAR_MIN)
     for (long it = 0; it < items; it++) {
         const long r = it / nb;
         const int i = (int)(it % nb);
@@ -88,7 +88,7 @@ static void sp_col2im_f32(const float *SP_RESTRICT cols, float *SP_RESTRICT dx, 
     const long P = (long)OH * OW;
     const long ld = (long)nb * P;
     const long planes = (long)nb * cg;
-#pragma omp parallel for schedule(static) if (planes * P * KH * KW >= SP_CONV_PAR_MIN)
+#pragma omp parallel for schedule(static) num_threads(sp_threads) if (planes * P * KH * KW >= SP_CONV_PAR_MIN)
     for (long it = 0; it < planes; it++) {
         const int c = (int)(it % cg);
         const int i = (int)(it / cg);
@@ -120,7 +120,7 @@ static void sp_col2im_f32(const float *SP_RESTRICT cols, float *SP_RESTRICT dx, 
 static void sp_conv_reorder_f32(float *SP_RESTRICT chunk, float *SP_RESTRICT nchw, int O, int nb, long P,
                                 int n0, int to_chunk) {
     const long items = (long)O * nb;
-#pragma omp parallel for schedule(static) if (items * P >= SP_CONV_PAR_MIN)
+#pragma omp parallel for schedule(static) num_threads(sp_threads) if (items * P >= SP_CONV_PAR_MIN)
     for (long it = 0; it < items; it++) {
         const int o = (int)(it / nb);
         const int i = (int)(it % nb);
@@ -157,7 +157,7 @@ static void sp_conv2d_direct##OV##_f32(const float *x, const float *w, float *y,
         for (int o = 0; o < OV * 8; o++) wt[k * OV * 8 + o] = o < O ? w[(long)o * ck + k] : 0.0f;     \
     }                                                                                                 \
     const long rows = (long)g->N * OH;                                                                \
-    _Pragma("omp parallel for schedule(static) if (rows * OW * ck * O >= 64 * SP_DIRECT_PAR_MIN)")     \
+    _Pragma("omp parallel for schedule(static) num_threads(sp_threads) if (rows * OW * ck * O >= 64 * SP_DIRECT_PAR_MIN)")     \
     for (long r = 0; r < rows; r++) {                                                                 \
         const int n = (int)(r / OH);                                                                  \
         const int oh = (int)(r % OH);                                                                 \
@@ -215,7 +215,7 @@ static void sp_conv2d_rows6_f32(const float *x, const float *w, float *y, float 
         for (int o = 0; o < 6; o++) wt[k * 6 + o] = o < O ? w[(long)o * ck + k] : 0.0f;
     }
     const long rows = (long)g->N * OH;
-#pragma omp parallel for schedule(static) if (rows * OW * ck * O >= 64 * SP_DIRECT_PAR_MIN)
+#pragma omp parallel for schedule(static) num_threads(sp_threads) if (rows * OW * ck * O >= 64 * SP_DIRECT_PAR_MIN)
     for (long r = 0; r < rows; r++) {
         const int n = (int)(r / OH);
         const int oh = (int)(r % OH);

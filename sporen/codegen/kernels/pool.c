@@ -49,7 +49,7 @@ void sp_max_pool2d_##S(const void *xv, void *yv, SP_POOL_ARGS) {                
     const T *x = (const T *)xv;                                                                          \
     T *y = (T *)yv;                                                                                      \
     const int pairs = KW == 2 && sw == 2 && dw == 1 && pw == 0 && 2 * OW <= W;                          \
-    _Pragma("omp parallel for schedule(static) if (planes * OH * OW * KH * KW >= SP_POOL_PAR_MIN)")      \
+    _Pragma("omp parallel for schedule(static) num_threads(sp_threads) if (planes * OH * OW * KH * KW >= SP_POOL_PAR_MIN)")      \
     for (long pl = 0; pl < planes; pl++) {                                                               \
         const T *src = x + pl * H * W;                                                                   \
         for (int oh = 0; oh < OH; oh++) {                                                                \
@@ -94,7 +94,7 @@ void sp_max_pool2d_indices_##S(const void *xv, void *iv, SP_POOL_ARGS) {        
     const T *x = (const T *)xv;                                                                          \
     int64_t *idx = (int64_t *)iv;                                                                        \
     const long last = (long)H * W - 1;                                                                   \
-    _Pragma("omp parallel for schedule(static) if (planes * OH * OW * KH * KW >= SP_POOL_PAR_MIN)")      \
+    _Pragma("omp parallel for schedule(static) num_threads(sp_threads) if (planes * OH * OW * KH * KW >= SP_POOL_PAR_MIN)")      \
     for (long pl = 0; pl < planes; pl++) {                                                               \
         const T *src = x + pl * H * W;                                                                   \
         T m[SP_POOL_ROW];                                                                                \
@@ -141,7 +141,7 @@ void sp_max_pool_grad_##S(const void *dyv, const void *iv, void *dxv, long plane
     const T *dy = (const T *)dyv;                                                                        \
     const int64_t *idx = (const int64_t *)iv;                                                            \
     T *dx = (T *)dxv;                                                                                    \
-    _Pragma("omp parallel for schedule(static) if (planes * (plane + out) >= SP_POOL_PAR_MIN)")         \
+    _Pragma("omp parallel for schedule(static) num_threads(sp_threads) if (planes * (plane + out) >= SP_POOL_PAR_MIN)")         \
     for (long pl = 0; pl < planes; pl++) {                                                               \
         T *d = dx + pl * plane;                                                                          \
         const T *g = dy + pl * out;                                                                      \
@@ -156,7 +156,7 @@ void sp_max_pool_grad_grad_##S(const void *gv, const void *iv, void *yv, long pl
     const T *g = (const T *)gv;                                                                          \
     const int64_t *idx = (const int64_t *)iv;                                                            \
     T *y = (T *)yv;                                                                                      \
-    _Pragma("omp parallel for schedule(static) if (planes * out >= SP_POOL_PAR_MIN)")                   \
+    _Pragma("omp parallel for schedule(static) num_threads(sp_threads) if (planes * out >= SP_POOL_PAR_MIN)")                   \
     for (long pl = 0; pl < planes; pl++) {                                                               \
         const T *s = g + pl * plane;                                                                     \
         const int64_t *k = idx + pl * out;                                                               \
@@ -171,7 +171,7 @@ void sp_avg_pool2d_##S(const void *xv, void *yv, SP_POOL_ARGS, int hh, int wh, i
                        long divisor) {                                                                   \
     const T *x = (const T *)xv;                                                                          \
     T *y = (T *)yv;                                                                                      \
-    _Pragma("omp parallel for schedule(static) if (planes * OH * OW * KH * KW >= SP_POOL_PAR_MIN)")      \
+    _Pragma("omp parallel for schedule(static) num_threads(sp_threads) if (planes * OH * OW * KH * KW >= SP_POOL_PAR_MIN)")      \
     for (long pl = 0; pl < planes; pl++) {                                                               \
         const T *src = x + pl * H * W;                                                                   \
         for (int oh = 0; oh < OH; oh++) {                                                                \
@@ -203,7 +203,7 @@ void sp_avg_pool2d_grad_##S(const void *dyv, void *dxv, SP_POOL_ARGS, int hh, in
                             long divisor) {                                                              \
     const T *dy = (const T *)dyv;                                                                        \
     T *dx = (T *)dxv;                                                                                    \
-    _Pragma("omp parallel for schedule(static) if (planes * OH * OW * KH * KW >= SP_POOL_PAR_MIN)")      \
+    _Pragma("omp parallel for schedule(static) num_threads(sp_threads) if (planes * OH * OW * KH * KW >= SP_POOL_PAR_MIN)")      \
     for (long pl = 0; pl < planes; pl++) {                                                               \
         const T *g = dy + pl * OH * OW;                                                                  \
         T *d = dx + pl * H * W;                                                                          \
