@@ -25,7 +25,7 @@ from . import blas as _blas
 from . import cache
 from .base import Backend
 from .numpy import BACKEND as NUMPY_BACKEND
-from .numpy import out_form
+from .numpy import out_form, writable_params
 from .plan import ALIGN, VIEW_OPS, dump_plan, plan_memory
 
 __all__ = ["CpuBackend", "CompiledGraph", "BACKEND", "kernel_threads"]
@@ -616,18 +616,7 @@ class CompiledGraph:
 
     def _writable_params(self, vals):
         """The slots of the donated params whose arrays may be written this run."""
-        if not self.donated_slots:
-            return ()
-        seen = {}
-        for i in range(self.n_params):
-            key = id(vals[i])
-            seen[key] = seen.get(key, 0) + 1
-        ok = set()
-        for s in self.donated_slots:
-            a = vals[s]
-            if type(a) is np.ndarray and a.flags.writeable and a.flags.c_contiguous and seen[id(a)] == 1:
-                ok.add(s)
-        return ok
+        return writable_params(vals, self.n_params, self.donated_slots, contiguous=True)
 
     # --- text -----------------------------------------------------------------------------------
 

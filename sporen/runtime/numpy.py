@@ -273,6 +273,25 @@ def out_form(node):
 
 # --- the planned executor ---------------------------------------------------------------------
 
+def writable_params(vals, n_params, donated_slots, contiguous=False):
+    """The slots among ``donated_slots`` whose arrays (``vals[slot]``) a run may write: writable
+    ndarrays passed once (not the same object as another argument), and C-contiguous when
+    ``contiguous`` (native kernels index them flat)."""
+    if not donated_slots:
+        return ()
+    seen = {}
+    for i in range(n_params):
+        key = id(vals[i])
+        seen[key] = seen.get(key, 0) + 1
+    ok = set()
+    for s in donated_slots:
+        a = vals[s]
+        if type(a) is np.ndarray and a.flags.writeable and seen[id(a)] == 1 and (
+                not contiguous or a.flags.c_contiguous):
+            ok.add(s)
+    return ok
+
+
 def _writes_alone(form):
     """Whether ``form`` can compute a donated output: it exists and needs no scratch."""
     return form is not None and not getattr(form, "workspace", 0)
@@ -481,18 +500,7 @@ class PlannedGraph:
 
     def _writable_params(self, vals):
         """The slots of the donated params whose arrays may be written this run."""
-        if not self.donated_slots:
-            return ()
-        seen = {}
-        for i in range(self.n_params):
-            key = id(vals[i])
-            seen[key] = seen.get(key, 0) + 1
-        ok = set()
-        for s in self.donated_slots:
-            a = vals[s]
-            if type(a) is np.ndarray and a.flags.writeable and seen[id(a)] == 1:
-                ok.add(s)
-        return ok
+        return writable_params(vals, self.n_params, self.donated_slots)
 
     def describe(self):
         """The plan's text (``runtime.plan.dump_plan``)."""
