@@ -69,6 +69,9 @@ _COST.update({name: 3 for name in ("div", "sqrt", "rsqrt", "reciprocal", "fmod",
 EXPENSIVE = _TRANSCENDENTAL
 # rule 2's bound: the cheap ops that recomputing a broadcast value may add per element of a nest
 RECOMPUTE_LIMIT = 4
+# rule 4: a value costing at least this much is not computed under a transpose that moves its
+# last axis (each operand would be read across its rows): it ends its group, written once
+STRIDED_LIMIT = 4
 
 
 def _is_complex(value):
@@ -232,6 +235,11 @@ class _Grouping:
         if self.read_by_two_nests(p) and self.expression_cost(p) >= EXPENSIVE:
             return False
         name = node.op.name
+        if name == "transpose" and _moves_last_axis(node) and self.expression_cost(p) >= STRIDED_LIMIT:
+            # rule 4: the renderer loops in the transpose's order, so every operand of the value's
+            # cone would be read across its rows (an RNN's 35 per-step weight gradients summed
+            # under the update's transpose: 193 ms a step); the value is written once instead
+            return False
         if name in FUSIBLE_REDUCTIONS or name == "transpose" or name in _ALIASES:
             return True  # one read per element of the value
         nest = node.outputs[0].size
@@ -267,6 +275,12 @@ class _Grouping:
                 if p is not None and self.find(p) == root and self.nodes[p].op.name not in FUSIBLE_REDUCTIONS:
                     stack.append(p)
         return total
+
+
+def _moves_last_axis(node):
+    """Whether a transpose puts another axis last (its loop nest then strides over its input)."""
+    perm = tuple(node.attrs.get("perm", ()))
+    return bool(perm) and perm[-1] % len(perm) != len(perm) - 1
 
 
 def _fresh(var):

@@ -10,7 +10,7 @@ from sporen import dtype as mstype
 from sporen import nn, ops
 from sporen.frontend.trace import trace, trace_full
 from sporen.fusion import FUSED, fuse, is_fusible
-from sporen.ir import Graph, Node, Var, dump, interpret, verify
+from sporen.ir import Graph, Literal, Node, Var, dump, interpret, verify
 from sporen.ir.verify import VerifyError
 from sporen.ops.composite import EXPANSIONS
 from sporen.ops.registry import OPS, Aval, Op
@@ -517,3 +517,34 @@ def test_random_dags_fuse_into_convex_groups_with_the_same_values(seed):
                 assert not (from_group and to_group), f"group {sorted(group)} is not convex at node {o}"
         arrays = [rng.standard_normal(p.shape) for p in graph.params]
         _assert_same_values(graph, fused, arrays)
+
+
+def _sum_then_transpose(n_terms):
+    """``transpose(x0 + x1 + ... , (1, 0)) * 0.5``: a sum of ``n_terms`` (8, 16) values read
+    through a transpose by an elementwise consumer."""
+    xs = [Var((8, 16), np.float32) for _ in range(n_terms)]
+    nodes = []
+    acc = xs[0]
+    for x in xs[1:]:
+        out = Var((8, 16), np.float32)
+        nodes.append(Node(OPS["add"], (acc, x), {}, (out,)))
+        acc = out
+    t = Var((16, 8), np.float32)
+    y = Var((16, 8), np.float32)
+    nodes.append(Node(OPS["transpose"], (acc,), {"perm": (1, 0)}, (t,)))
+    nodes.append(Node(OPS["mul"], (t, Literal(np.float32(0.5))), {}, (y,)))
+    return Graph("g", xs, nodes, (y,))
+
+
+def test_a_costly_value_is_not_computed_under_a_transpose_of_its_rows():
+    """Rule 4: a sum of many values read through a transpose that moves the last axis ends its
+    group (written once, then read transposed), where a cheap one joins the transpose's group;
+    values are unchanged."""
+    rng = np.random.default_rng(0)
+    for n_terms, groups in ((6, 2), (2, 1)):
+        g = _sum_then_transpose(n_terms)
+        f = fuse(g)
+        verify(f)
+        assert [n.op.name for n in f.nodes] == ["fused"] * groups
+        arrays = [rng.standard_normal((8, 16)).astype(np.float32) for _ in range(n_terms)]
+        np.testing.assert_array_equal(interpret(f, *arrays)[0], interpret(g, *arrays)[0])
