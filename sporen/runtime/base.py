@@ -1,8 +1,10 @@
 """The Backend interface: a backend runs a Graph on arrays. Backends are found by name, so nothing
 above the runtime imports one directly."""
+import collections
 import importlib
+import weakref
 
-__all__ = ["Backend", "get_backend", "register_backend", "backend_names"]
+__all__ = ["Backend", "PlanCache", "get_backend", "register_backend", "backend_names"]
 
 # name -> "module" (whose BACKEND it is) or "module:NAME", imported on first use, or a Backend
 _BACKENDS = {"numpy": "sporen.runtime.numpy", "numpy_planned": "sporen.runtime.numpy",
@@ -48,6 +50,42 @@ class _Prepared:
 
     def run(self, arrays):
         return self.backend.run(self.graph, arrays)
+
+
+class PlanCache:
+    """A backend's prepared graphs, ``make(graph, donate)`` made once per graph and donation list.
+    A Graph is keyed by identity (passes build new graphs, never mutate one); an entry is kept
+    while its graph lives (when Graph can be weakly referenced), and at most for the last
+    ``limit`` graphs or ``limit_bytes`` bytes of arenas (each entry's ``arena``)."""
+
+    def __init__(self, make, limit=64, limit_bytes=1 << 30):
+        self.make = make
+        self.limit = limit
+        self.limit_bytes = limit_bytes
+        self._entries = collections.OrderedDict()  # (id(graph), donate) -> (graph, entry)
+
+    def get(self, graph, donate=()):
+        donate = tuple(donate)
+        key = (id(graph), donate)
+        found = self._entries.get(key)
+        if found is not None and found[0] is graph:
+            self._entries.move_to_end(key)
+            return found[1]
+        entry = self.make(graph, donate)
+        self._entries[key] = (graph, entry)
+        try:
+            weakref.finalize(graph, self._forget, id(graph))
+        except TypeError:  # Graph without __weakref__: the bounds below alone apply
+            pass
+        total = sum(e.arena.nbytes for _, e in self._entries.values())
+        while len(self._entries) > 1 and (len(self._entries) > self.limit or total > self.limit_bytes):
+            _, (_, old) = self._entries.popitem(last=False)
+            total -= old.arena.nbytes
+        return entry
+
+    def _forget(self, graph_id):
+        for k in [k for k in self._entries if k[0] == graph_id]:
+            del self._entries[k]
 
 
 def register_backend(name, backend):

@@ -12,7 +12,6 @@ import ctypes
 import os
 import time
 import warnings
-import weakref
 
 import numpy as np
 
@@ -23,7 +22,7 @@ from ..ir.interpret import interpret
 from ..ir.printer import dump
 from . import blas as _blas
 from . import cache
-from .base import Backend
+from .base import Backend, PlanCache
 from .numpy import BACKEND as NUMPY_BACKEND
 from .numpy import out_form, writable_params
 from .plan import ALIGN, VIEW_OPS, dump_plan, plan_memory
@@ -647,11 +646,9 @@ class CpuBackend(Backend):
 
     name = "cpu"
     expand_composites = False
-    CACHE = 64
-    CACHE_BYTES = 1 << 30
 
     def __init__(self):
-        self._plans = collections.OrderedDict()
+        self._plans = PlanCache(CompiledGraph)
         self._warned = False
 
     def available(self):
@@ -666,32 +663,12 @@ class CpuBackend(Backend):
                           f"backend", RuntimeWarning, stacklevel=3)
         return NUMPY_BACKEND
 
-    def _forget(self, key):
-        for k in [k for k in self._plans if k[0] == key]:
-            del self._plans[k]
-
     def prepare(self, graph, donate=()):
         """The CompiledGraph of ``graph`` (see CompiledGraph), made once, then cached; the numpy
         backend's prepared form when there is no C compiler."""
         if not self.available():
             return self._fallback().prepare(graph, donate)
-        donate = tuple(donate)
-        key = (id(graph), donate)
-        entry = self._plans.get(key)
-        if entry is not None and entry.source_graph is graph:
-            self._plans.move_to_end(key)
-            return entry
-        entry = CompiledGraph(graph, donate)
-        self._plans[key] = entry
-        try:
-            weakref.finalize(graph, self._forget, id(graph))
-        except TypeError:
-            pass
-        total = sum(e.arena.nbytes for e in self._plans.values())
-        while len(self._plans) > 1 and (len(self._plans) > self.CACHE or total > self.CACHE_BYTES):
-            _, old = self._plans.popitem(last=False)
-            total -= old.arena.nbytes
-        return entry
+        return self._plans.get(graph, donate)
 
     def run(self, graph, arrays):
         return self.prepare(graph).run(arrays)

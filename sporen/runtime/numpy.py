@@ -6,15 +6,13 @@ buffers with numpy's ``out=`` forms; ``numpy_interpret`` is the IR interpreter i
 The planned executor is the default because it is faster than the interpreter on the training
 steps measured (the test_train_step MLP, LeNet, the small ResNet: 0.65-0.85x of the interpreter's
 time on this project's machine) and equal to it bit for bit (tests/compiler/test_plan.py)."""
-import collections
-import weakref
 
 import numpy as np
 
 from ..ir.graph import Literal
 from ..ir.interpret import interpret
 from ..ops.elementwise import _EXP_LIMIT
-from .base import Backend
+from .base import Backend, PlanCache
 from .plan import dump_plan, plan_memory
 
 __all__ = ["NumpyBackend", "PlannedNumpyBackend", "PlannedGraph", "OUT_FORMS", "BACKEND", "INTERPRET"]
@@ -509,41 +507,18 @@ class PlannedGraph:
 
 class PlannedNumpyBackend(Backend):
     """The numpy kernels on a static memory plan. A graph's plan (and its arena) is made on its
-    first run and kept while the graph lives (when Graph can be weakly referenced), and at most
-    for the last ``CACHE`` graphs or ``CACHE_BYTES`` bytes of arenas: a Graph is keyed by identity
-    (passes build new graphs, never mutate one)."""
+    first run and kept in a PlanCache (by graph identity, while the graph lives, bounded in number
+    and arena bytes)."""
 
     name = "numpy"
-    CACHE = 64
-    CACHE_BYTES = 1 << 30
 
     def __init__(self):
-        self._plans = collections.OrderedDict()
-
-    def _forget(self, key):
-        for k in [k for k in self._plans if k[0] == key]:
-            del self._plans[k]
+        self._plans = PlanCache(PlannedGraph)
 
     def prepare(self, graph, donate=()):
         """The PlannedGraph of ``graph`` (with ``donate``, see PlannedGraph): a runnable with
         ``run(arrays)``, made once, then cached."""
-        donate = tuple(donate)
-        key = (id(graph), donate)
-        entry = self._plans.get(key)
-        if entry is not None and entry.graph is graph:
-            self._plans.move_to_end(key)
-            return entry
-        entry = PlannedGraph(graph, donate)
-        self._plans[key] = entry
-        try:
-            weakref.finalize(graph, self._forget, id(graph))
-        except TypeError:  # Graph without __weakref__: the bounds below alone apply
-            pass
-        total = sum(e.arena.nbytes for e in self._plans.values())
-        while len(self._plans) > 1 and (len(self._plans) > self.CACHE or total > self.CACHE_BYTES):
-            _, old = self._plans.popitem(last=False)
-            total -= old.arena.nbytes
-        return entry
+        return self._plans.get(graph, donate)
 
     def run(self, graph, arrays):
         return self.prepare(graph).run(arrays)

@@ -7,7 +7,6 @@ import json
 import os
 import subprocess
 import sys
-import tracemalloc
 import warnings
 
 import numpy as np
@@ -25,6 +24,7 @@ from sporen.runtime import cache, get_backend
 
 from ..compiler.test_ir import _op_cases
 from ..compiler.test_models import _ALL_MODELS, _data, _train_step
+from ..compiler.test_plan import _peak_above_start
 
 pytestmark = pytest.mark.skipif(cache.compiler() is None, reason="no C compiler")
 
@@ -265,23 +265,6 @@ def test_a_read_only_parameter_is_not_written():
     want = get_backend("numpy").prepare(graph).run(frozen)
     for g, w in zip(results, want):
         np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-6)
-
-
-def _peak_above_start(run, times=3):
-    run()
-    run()
-    tracemalloc.start()
-    try:
-        peaks = []
-        for _ in range(times):
-            tracemalloc.reset_peak()
-            start = tracemalloc.get_traced_memory()[0]
-            result = run()
-            peaks.append(tracemalloc.get_traced_memory()[1] - start)
-            del result
-    finally:
-        tracemalloc.stop()
-    return min(peaks)
 
 
 @pytest.mark.parametrize("name", ["mlp_momentum", "lenet_momentum"])
