@@ -109,7 +109,7 @@ class _Library:
 _LIBRARY = _Library()
 
 
-def _wrapper_of(text, n_pointers):
+def _wrapper_of(text):
     """``(wrapper name, C definition, geometry)`` for a kernel call ``func(p[0], ..., 3, 5);``: the
     pointers stay, the integer literals become ``g[k]`` reads, passed at run time."""
     match = _CALL.match(text)
@@ -204,8 +204,10 @@ def _lowered(op, arrays, attrs):
         return None
     n_in = len(arrays)
     ins = [f"p[{i}]" for i in range(n_in)]
-    text = kernel.call(ins, [f"p[{n_in}]"], f"p[{n_in + 1}]" if kernel.workspace else None)
-    wrapper = _wrapper_of(text, n_in + 2)
+    # the workspace slot is always a pointer (NULL at run time when the kernel needs none), so
+    # that no literal 0 of the call becomes an integer passed for a pointer
+    text = kernel.call(ins, [f"p[{n_in}]"], f"p[{n_in + 1}]")
+    wrapper = _wrapper_of(text)
     if wrapper is None:
         return None
     return wrapper + (kernel.libraries, out, kernel.workspace)
