@@ -1,0 +1,2 @@
+"""(being written: see issue 5)"""
+__all__ = []
