@@ -1,0 +1,397 @@
+"""The pipeline runtime: one Run per iterator, stages in threads joined by bounded queues, ordered
+parallel workers (threads or forked processes), errors carried to the consumer, clean shutdown.
+
+A node of the dataset tree turns into a Python generator of rows (tuples of numpy arrays) for one
+pass over the data. `Run.stage` moves such a generator into a thread of its own that feeds a
+bounded queue (the prefetch buffer between stages); `Run.ordered_parallel` spreads a function
+over workers: row k goes to worker k % n and the results are read back in the same round-robin, so
+the output order never depends on timing. Every blocking put/get wakes up regularly to check the
+stop flags, so that dropping an iterator or breaking a loop early ends every thread and process.
+"""
+import itertools
+import logging
+import multiprocessing
+import os
+import queue
+import threading
+import time
+import traceback
+import weakref
+
+from . import random as ds_random
+
+logger = logging.getLogger("sporen.dataset")
+
+_POLL = 0.05
+_END = "__sporen_end__"
+_SHUTDOWN = "__sporen_shutdown__"
+_live_runs = weakref.WeakSet()
+
+
+class WorkerError:
+    """An exception raised by a user's function in a worker, with its traceback text and row."""
+
+    def __init__(self, error, trace, where):
+        self.error = error
+        self.trace = trace
+        self.where = where
+
+    def reraise(self):
+        """Raise, in the consumer, the same exception type naming the row and the original traceback."""
+        message = (f"{self.error}\n\n{self.where} raised {type(self.error).__name__}. "
+                   f"The original traceback (in the worker):\n{self.trace}")
+        try:
+            surfaced = type(self.error)(message)
+        except Exception:  # an exception type whose constructor takes other arguments
+            surfaced = RuntimeError(message)
+        raise surfaced from (self.error if isinstance(self.error, BaseException) else None)
+
+
+def _capture(error, where):
+    """A WorkerError for `error` (picklable: the exception is replaced if it cannot be pickled)."""
+    trace = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+    return WorkerError(error, trace, where)
+
+
+class _Stopped(Exception):
+    """Raised inside a stage's thread when its consumer went away."""
+
+
+class Run:
+    """The state of one iterator's execution: its seed, its stop flag, threads, process pools and
+    the measurements autotune reads."""
+
+    def __init__(self, seed, prefetch_size):
+        self.seed = seed
+        self.prefetch_size = prefetch_size
+        self.stop = threading.Event()
+        self.threads = []
+        self.pools = {}
+        self.stats = {}
+        self.op_ids = {}
+        self.overrides = {}
+        self.lock = threading.Lock()
+        _live_runs.add(self)
+
+    def op_id(self, node):
+        """The node's stable index in the tree (its position in a pre-order walk)."""
+        return self.op_ids.get(id(node), 0)
+
+    def stat(self, name):
+        """The measurements of the stage called name (created on first use)."""
+        with self.lock:
+            record = self.stats.get(name)
+            if record is None:
+                record = StageStats(name)
+                self.stats[name] = record
+            return record
+
+    def spawn(self, target, name):
+        """Start a daemon thread running target()."""
+        thread = threading.Thread(target=target, name=f"sporen.dataset:{name}", daemon=True)
+        self.threads.append(thread)
+        thread.start()
+        return thread
+
+    def put(self, channel, item, stop):
+        """Put into a bounded queue, giving up (False) if the run or the stage stops."""
+        while True:
+            if self.stop.is_set() or stop.is_set():
+                return False
+            try:
+                channel.put(item, timeout=_POLL)
+                return True
+            except queue.Full:
+                continue
+
+    def get(self, channel, stop=None):
+        """Get from a queue, raising _Stopped if the run stops first."""
+        while True:
+            if self.stop.is_set() or (stop is not None and stop.is_set()):
+                raise _Stopped()
+            try:
+                return channel.get(timeout=_POLL)
+            except queue.Empty:
+                continue
+
+    def stage(self, rows, name, capacity=None):
+        """Run the generator `rows` in a thread feeding a bounded queue; yield its rows here."""
+        capacity = capacity or self.overrides.get((name, "prefetch"), self.prefetch_size)
+        channel = queue.Queue(maxsize=max(1, capacity))
+        stop = threading.Event()
+        stats = self.stat(name)
+        stats.capacity = channel.maxsize
+
+        def produce():
+            try:
+                for row in rows:
+                    if not self.put(channel, row, stop):
+                        return
+                self.put(channel, _END, stop)
+            except BaseException as error:  # carried to the consumer, raised there
+                self.put(channel, ("__sporen_error__", error), stop)
+            finally:
+                rows.close()
+
+        self.spawn(produce, name)
+        try:
+            while True:
+                stats.sample(channel.qsize())
+                item = self.get(channel, stop)
+                if isinstance(item, str) and item == _END:
+                    return
+                if isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str) \
+                        and item[0] == "__sporen_error__":
+                    raise item[1]
+                stats.rows += 1
+                yield item
+        except _Stopped:
+            return
+        finally:
+            stop.set()
+
+    def ordered_parallel(self, items, work, workers, name, processes=False):
+        """Apply work(item) on `workers` workers; yield the results in the order of `items`.
+
+        Errors: a work() that raises gives a WorkerError, re-raised here when its turn comes; an error
+        in `items` itself is raised after the rows before it.
+        """
+        workers = self.overrides.get((name, "workers"), workers)
+        stats = self.stat(name)
+        stats.workers = workers
+        if processes:
+            pool = self._pool(name, work, workers)
+            yield from self._ordered_with(items, pool.inputs, pool.outputs, None, name, stats)
+            return
+        capacity = max(2, self.prefetch_size // workers)
+        inputs = [queue.Queue(maxsize=capacity) for _ in range(workers)]
+        outputs = [queue.Queue(maxsize=capacity) for _ in range(workers)]
+        stop = threading.Event()
+        for index in range(workers):
+            self.spawn(_thread_worker(self, work, inputs[index], outputs[index], stop, stats),
+                       f"{name}-worker{index}")
+        try:
+            yield from self._ordered_with(items, inputs, outputs, stop, name, stats)
+        finally:
+            stop.set()
+
+    def _ordered_with(self, items, inputs, outputs, worker_stop, name, stats):
+        """Feed items round-robin to the workers' input queues; read outputs in the same order."""
+        workers = len(inputs)
+        feed_stop = threading.Event()
+        feed_error = []
+
+        def feed():
+            try:
+                for count, item in enumerate(items):
+                    if not self.put(inputs[count % workers], item, feed_stop):
+                        break
+            except BaseException as error:
+                feed_error.append(error)
+            finally:
+                items.close()
+                for channel in inputs:
+                    self.put(channel, _END, _never)
+
+        self.spawn(feed, f"{name}-feed")
+        finished = [False] * workers
+        try:
+            for turn in itertools.count():
+                index = turn % workers
+                stats.sample(sum(channel.qsize() for channel in outputs))
+                result = self.get(outputs[index])
+                if isinstance(result, str) and result == _END:
+                    finished[index] = True
+                    break
+                if isinstance(result, WorkerError):
+                    result.reraise()
+                stats.rows += 1
+                yield result
+            if feed_error:
+                raise feed_error[0]
+        except _Stopped:
+            return
+        finally:
+            feed_stop.set()
+            self._drain(outputs, finished)
+
+    def _drain(self, outputs, finished):
+        """Read the workers' outputs until each has sent its end marker (bounded: the queues are)."""
+        deadline = time.monotonic() + 10.0
+        for index, channel in enumerate(outputs):
+            while not finished[index] and time.monotonic() < deadline and not self.stop.is_set():
+                try:
+                    item = channel.get(timeout=_POLL)
+                except queue.Empty:
+                    continue
+                if isinstance(item, str) and item == _END:
+                    finished[index] = True
+
+    def _pool(self, name, work, workers):
+        """The process pool of a stage, forked once per Run and kept across epochs."""
+        pool = self.pools.get(name)
+        if pool is None or pool.size != workers:
+            if pool is not None:
+                pool.close()
+            pool = ProcessPool(work, workers, max(2, self.prefetch_size // workers), name)
+            self.pools[name] = pool
+        return pool
+
+    def close(self):
+        """Stop every thread and process of the run and wait for them (briefly)."""
+        self.stop.set()
+        current = threading.current_thread()
+        for thread in self.threads:
+            if thread is not current:
+                thread.join(timeout=5.0)
+        self.threads = [thread for thread in self.threads if thread.is_alive()]
+        for pool in self.pools.values():
+            pool.close()
+        self.pools = {}
+
+
+class _NeverSet:
+    """A stop flag that is never set (the end markers must always be delivered)."""
+
+    @staticmethod
+    def is_set():
+        return False
+
+
+_never = _NeverSet()
+
+
+def _thread_worker(run, work, inputs, outputs, stop, stats):
+    """The loop of one worker thread: items in, results (or WorkerErrors) out, until the end marker."""
+
+    def loop():
+        while True:
+            try:
+                item = run.get(inputs, stop)
+            except _Stopped:
+                return
+            if isinstance(item, str) and item == _END:
+                run.put(outputs, _END, _never)
+                return
+            started = time.perf_counter()
+            result = work(item)
+            stats.busy += time.perf_counter() - started
+            if not run.put(outputs, result, stop):
+                return
+
+    return loop
+
+
+class StageStats:
+    """What autotune measures of a stage: rows out, queue occupancy samples, busy time, workers."""
+
+    def __init__(self, name):
+        self.name = name
+        self.rows = 0
+        self.busy = 0.0
+        self.workers = 1
+        self.capacity = 0
+        self.occupancy_sum = 0
+        self.occupancy_count = 0
+
+    def sample(self, occupancy):
+        self.occupancy_sum += occupancy
+        self.occupancy_count += 1
+
+    def mean_occupancy(self):
+        """The mean fraction of the output queue that was full when the consumer asked for a row."""
+        if not self.occupancy_count or not self.capacity:
+            return 0.0
+        return self.occupancy_sum / self.occupancy_count / self.capacity
+
+    def reset(self):
+        self.rows = 0
+        self.busy = 0.0
+        self.occupancy_sum = 0
+        self.occupancy_count = 0
+
+
+def _process_main(work, inputs, outputs):
+    """The loop of a worker process (forked: `work` is inherited, never pickled)."""
+    while True:
+        item = inputs.get()
+        if isinstance(item, str):
+            if item == _SHUTDOWN:
+                return
+            if item == _END:
+                outputs.put(_END)
+                continue
+        result = work(item)
+        if isinstance(result, WorkerError):
+            result = _picklable_error(result)
+        outputs.put(result)
+
+
+def _picklable_error(error):
+    """A WorkerError whose exception survives pickling (else a RuntimeError with its text)."""
+    import pickle
+    try:
+        pickle.dumps(error.error)
+    except Exception:
+        error.error = RuntimeError(f"{type(error.error).__name__}: {error.error}")
+    error.error.__traceback__ = None
+    return error
+
+
+class ProcessPool:
+    """`size` forked worker processes applying `work`, each with its own bounded input/output queue."""
+
+    def __init__(self, work, size, capacity, name):
+        context = multiprocessing.get_context("fork")
+        self.size = size
+        self.inputs = [context.Queue(maxsize=capacity) for _ in range(size)]
+        self.outputs = [context.Queue(maxsize=capacity) for _ in range(size)]
+        self.processes = []
+        for index in range(size):
+            process = context.Process(target=_process_main, args=(work, self.inputs[index], self.outputs[index]),
+                                      name=f"sporen.dataset:{name}-worker{index}", daemon=True)
+            process.start()
+            self.processes.append(process)
+
+    def close(self):
+        """Ask each worker to exit; terminate those that do not within a second."""
+        for channel in self.inputs:
+            try:
+                channel.put(_SHUTDOWN, timeout=0.2)
+            except queue.Full:
+                pass
+        deadline = time.monotonic() + 1.0
+        for process in self.processes:
+            process.join(timeout=max(0.0, deadline - time.monotonic()))
+            if process.is_alive():
+                process.terminate()
+                process.join(timeout=1.0)
+        for channel in self.inputs + self.outputs:
+            channel.cancel_join_thread()
+            channel.close()
+        self.processes = []
+
+
+def run_row(work, pipeline_seed, op_id, pass_id, row_index, where):
+    """Call work() with rng() keyed to this row; return its result or a WorkerError."""
+    ds_random.enter_row(pipeline_seed, op_id, pass_id, row_index)
+    try:
+        return work()
+    except Exception as error:
+        return _capture(error, where)
+    finally:
+        ds_random.leave_row()
+
+
+def close_all():
+    """Close every live run (at interpreter exit, so no worker outlives the program)."""
+    for run in list(_live_runs):
+        run.close()
+
+
+def cpu_count():
+    """The CPUs this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
