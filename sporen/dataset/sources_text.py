@@ -1,0 +1,215 @@
+"""The random-access sources of text files: TextFile (one row per non-empty line) and CSV.
+
+Both index their files once (the byte range of every row) and read a row with os.pread on a
+descriptor opened lazily per process, so a source holds no file contents and is cheap to pickle.
+"""
+import csv
+import glob
+import os
+
+import numpy
+
+from .sources_common import LazyFileSource, check_index, string_array, type_name
+
+CSV_INT = "int"
+CSV_FLOAT = "float"
+CSV_STR = "str"
+
+
+def find_files(owner, dataset_files):
+    """The files matching dataset_files (a path/glob pattern or a list of them), sorted (MindSpore's order)."""
+    patterns = dataset_files if isinstance(dataset_files, (list, tuple)) else [dataset_files]
+    if not patterns:
+        raise ValueError(f"{owner}: 'dataset_files' must name at least one file, got an empty list")
+    found = []
+    unmatched = []
+    for pattern in patterns:
+        if not isinstance(pattern, str):
+            raise TypeError(f"{owner}: 'dataset_files' must be a str or a list of str, got an element of type "
+                            f"{type_name(pattern)}")
+        matches = [match for match in glob.glob(pattern, recursive=True) if os.path.isfile(match)]
+        if matches:
+            found.extend(matches)
+        else:
+            unmatched.append(pattern)
+    if unmatched:
+        raise ValueError(f"{owner}: 'dataset_files' patterns matched no file: {unmatched}")
+    return sorted(found)
+
+
+def _line_ranges(data):
+    """The (start, end) byte ranges of the lines of data, each end past its line terminator."""
+    ranges = []
+    start = 0
+    for line in data.splitlines(keepends=True):
+        ranges.append((start, start + len(line)))
+        start += len(line)
+    return ranges
+
+
+class _RowFiles(LazyFileSource):
+    """Rows stored as byte ranges of files; subclasses turn a range's bytes into a row."""
+
+    def _setup(self, owner, files, ranges_per_file):
+        self.owner = owner
+        self.files = list(files)
+        self.rows_per_file = [len(ranges) for ranges in ranges_per_file]
+        self._file_of_row = numpy.concatenate(
+            [numpy.full(len(ranges), k, dtype=numpy.int32) for k, ranges in enumerate(ranges_per_file)])
+        self._ranges = numpy.concatenate(
+            [numpy.asarray(ranges, dtype=numpy.int64).reshape(-1, 2) for ranges in ranges_per_file])
+        if len(self._ranges) == 0:
+            raise RuntimeError(f"{owner}: no rows found in {self.files}")
+        self._cache = {}
+
+    def __len__(self):
+        return len(self._ranges)
+
+    def _read(self, position):
+        """The bytes of row `position`, read through this process's descriptor of its file."""
+        number = int(self._file_of_row[position])
+        descriptor = self._cache.get(number)
+        if descriptor is None:
+            descriptor = os.open(self.files[number], os.O_RDONLY)
+            self._cache[number] = descriptor
+        start, end = self._ranges[position]
+        return os.pread(descriptor, int(end - start), int(start))
+
+    def file_row_starts(self):
+        """The global index of each file's first row."""
+        return numpy.concatenate([[0], numpy.cumsum(self.rows_per_file)[:-1]]).astype(numpy.int64)
+
+    def __del__(self):
+        for descriptor in getattr(self, "_cache", {}).values():
+            try:
+                os.close(descriptor)
+            except OSError:
+                pass
+
+
+class TextFileSource(_RowFiles):
+    """Rows (text,) of text files: each non-empty line, without its '\\n' (MindSpore keeps a '\\r')."""
+
+    column_names = ["text"]
+
+    def __init__(self, owner, files):
+        ranges_per_file = []
+        for path in files:
+            with open(path, "rb") as handle:
+                data = handle.read()
+            ranges = []
+            start = 0
+            for line in data.split(b"\n"):
+                if line:
+                    ranges.append((start, start + len(line)))
+                start += len(line) + 1
+            ranges_per_file.append(ranges)
+        self._setup(owner, files, ranges_per_file)
+
+    def __getitem__(self, index):
+        position = check_index(self.owner, index, len(self._ranges))
+        return (string_array(self._read(position).decode("utf-8", errors="replace")),)
+
+    def __repr__(self):
+        return f"{self.owner}(dataset_files={self.files})"
+
+
+def csv_column_types(owner, column_defaults):
+    """The (type, default) of each column from MindSpore's column_defaults (int, float or str values)."""
+    types = []
+    for position, value in enumerate(column_defaults or []):
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+            raise TypeError(f"{owner}: 'column_defaults' values must be int, float or str, got "
+                            f"{type_name(value)} at position {position}")
+        if isinstance(value, int):
+            types.append((CSV_INT, value))
+        elif isinstance(value, float):
+            types.append((CSV_FLOAT, value))
+        else:
+            types.append((CSV_STR, value))
+    return types
+
+
+class CSVSource(_RowFiles):
+    """Rows of CSV files, one column per field: int32 / float32 / string as column_defaults types them
+    (string where it gives no type); an empty field takes its column's default.
+
+    Without column_names, the first line of every file is its header, and all headers must match.
+    """
+
+    def __init__(self, owner, files, field_delim=",", column_defaults=None, column_names=None):
+        self.field_delim = field_delim
+        if column_names is None:
+            headers = []
+            for path in files:
+                with open(path, "rb") as handle:
+                    first = handle.readline().decode("utf-8").rstrip("\n").rstrip("\r")
+                headers.append(first.split(field_delim))
+            for path, header in zip(files[1:], headers[1:]):
+                if header != headers[0]:
+                    raise RuntimeError(f"{owner}: the header of '{path}' {header} differs from the header of "
+                                       f"'{files[0]}' {headers[0]}")
+            names = headers[0]
+        else:
+            names = list(column_names)
+        if len(set(names)) != len(names):
+            duplicates = sorted({name for name in names if names.count(name) > 1})
+            raise RuntimeError(f"{owner}: duplicate column names {duplicates}")
+        types = csv_column_types(owner, column_defaults)
+        if len(types) > len(names):
+            raise ValueError(f"{owner}: 'column_defaults' has {len(types)} values but there are only "
+                             f"{len(names)} columns {names}")
+        types += [(CSV_STR, "")] * (len(names) - len(types))
+        self.column_names = names
+        self.column_types = types
+        ranges_per_file = [self._index(owner, path, skip_header=column_names is None) for path in files]
+        self._setup(owner, files, ranges_per_file)
+
+    def _index(self, owner, path, skip_header):
+        """The byte ranges of the records of a CSV file (a quoted field may span lines)."""
+        with open(path, "rb") as handle:
+            data = handle.read()
+        lines = _line_ranges(data)
+        first = 1 if skip_header else 0
+        texts = [data[start:end].decode("utf-8") for start, end in lines[first:]]
+        reader = csv.reader(texts, delimiter=self.field_delim, strict=True)
+        ranges = []
+        consumed = 0
+        while True:
+            try:
+                fields = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as error:
+                raise RuntimeError(f"{owner}: failed to parse '{path}' at line {first + reader.line_num}: "
+                                   f"{error}") from error
+            line_start = consumed
+            consumed = reader.line_num
+            if not fields:
+                continue
+            if len(fields) != len(self.column_names):
+                raise RuntimeError(f"{owner}: line {first + line_start + 1} of '{path}' has {len(fields)} "
+                                   f"fields, expected {len(self.column_names)} (columns {self.column_names})")
+            ranges.append((lines[first + line_start][0], lines[first + consumed - 1][1]))
+        return ranges
+
+    def _value(self, position, column, text):
+        kind, default = self.column_types[column]
+        if kind == CSV_STR:
+            return string_array(text if text != "" else default)
+        try:
+            if kind == CSV_INT:
+                return numpy.array(int(text) if text != "" else default, dtype=numpy.int32)
+            return numpy.array(float(text) if text != "" else default, dtype=numpy.float32)
+        except (ValueError, OverflowError) as error:
+            raise RuntimeError(f"{self.owner}: row {position}, column '{self.column_names[column]}': "
+                               f"'{text}' is not a valid {kind} ({error})") from error
+
+    def __getitem__(self, index):
+        position = check_index(self.owner, index, len(self._ranges))
+        text = self._read(position).decode("utf-8")
+        fields = next(csv.reader([text], delimiter=self.field_delim, strict=True))
+        return tuple(self._value(position, column, field) for column, field in enumerate(fields))
+
+    def __repr__(self):
+        return f"{self.owner}(dataset_files={self.files})"
