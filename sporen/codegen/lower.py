@@ -1,7 +1,9 @@
 """Which C each node of a (fused) graph becomes: ``fused`` groups go to the renderer
 (``codegen/c.py``), matrix products to BLAS (``codegen/gemm.py``), convolutions and pooling to the
-library kernels (``codegen/library.py``); a node none of them takes runs its numpy kernel."""
-from . import c, gemm, library
+library kernels (``codegen/library.py``), softmax, layer_norm, the sparse cross entropy and the copy
+ops to the row and copy kernels (``codegen/rows.py``); a node none of them takes runs its numpy
+kernel."""
+from . import c, gemm, library, rows
 
 __all__ = ["lower", "VIEW_ALIASES"]
 
@@ -23,4 +25,7 @@ def lower(node, name):
             return None
     if op in _MATMUL:
         return gemm.lower(node, name)
-    return library.lower(node, name)
+    kernel = library.lower(node, name)
+    if kernel is not None:
+        return kernel
+    return rows.lower(node, name)
