@@ -91,7 +91,9 @@ class Dataset:
         return rows
 
     def _stage_name(self, run):
-        return f"{type(self).__name__}(ID:{run.op_id(self)})"
+        """The stage's name in logs and autotune files, as MindSpore names its ops (MapOp(ID:1))."""
+        op_name = getattr(self, "_op_name", None) or type(self).__name__.replace("Dataset", "Op")
+        return f"{op_name}(ID:{run.op_id(self)})"
 
     def _rows(self, run, pass_id, start):
         raise NotImplementedError
@@ -209,12 +211,12 @@ class Dataset:
 
     def batch(self, batch_size, drop_remainder=False, num_parallel_workers=None, **kwargs):
         """Stack batch_size consecutive rows into one (see BatchDataset)."""
-        from .ops import BatchDataset
+        from .batch import BatchDataset
         return BatchDataset(self, batch_size, drop_remainder, num_parallel_workers, **kwargs)
 
     def padded_batch(self, batch_size, drop_remainder=False, num_parallel_workers=None, pad_info=None):
         """Batch, padding the columns named in pad_info (see PaddedBatchDataset)."""
-        from .ops import BatchDataset
+        from .batch import BatchDataset
         return BatchDataset(self, batch_size, drop_remainder, num_parallel_workers,
                             pad_info=pad_info if pad_info is not None else {}, _padded=True)
 
@@ -222,7 +224,7 @@ class Dataset:
                                element_length_function=None, pad_info=None,
                                pad_to_bucket_boundary=False, drop_remainder=False):
         """Batch rows of similar length together (see BucketBatchByLengthDataset)."""
-        from .ops import BucketBatchByLengthDataset
+        from .batch import BucketBatchByLengthDataset
         return BucketBatchByLengthDataset(self, column_names, bucket_boundaries, bucket_batch_sizes,
                                           element_length_function, pad_info, pad_to_bucket_boundary,
                                           drop_remainder)
@@ -370,29 +372,17 @@ class MappableDataset(Dataset):
     def _prepare(self, run):
         self._seed = run.seed
         self._op = run.op_id(self)
-        workers = self._workers()
+        name = self._stage_name(run)
+        workers = run.workers(name, self._workers())
         if self.python_multiprocessing and workers > 1:
-            run._pool(self._stage_name(run), self._work(), workers)
+            run._pool(name, self._work(), workers)
 
     def _rows(self, run, pass_id, start):
         ids = self.sampler._sample_ids(len(self.source), pass_id, run.seed, self.source)
-        workers = self._workers()
-        if workers <= 1:
-            work = self._work()
-            for position in range(start, len(ids)):
-                row = work((pass_id, position, ids[position]))
-                if not isinstance(row, tuple):
-                    row.reraise()
-                yield row
-            return
+        name = self._stage_name(run)
         items = ((pass_id, position, ids[position]) for position in range(start, len(ids)))
-        yield from run.ordered_parallel(_closable(items), self._work(), workers, self._stage_name(run) + "-read",
-                                        processes=self.python_multiprocessing)
-
-
-def _closable(iterable):
-    """A generator over iterable (the runtime closes what it consumes)."""
-    yield from iterable
+        yield from run.map_rows(items, self._work(), run.workers(name, self._workers()), name,
+                                processes=self.python_multiprocessing)
 
 
 def _check_sampling(owner, num_samples, shuffle, sampler, num_shards, shard_id):

@@ -125,6 +125,8 @@ class Run:
         def produce():
             try:
                 for row in rows:
+                    if not stats.row_bytes:
+                        stats.row_bytes = sum(getattr(value, "nbytes", 0) for value in row)
                     if not self.put(channel, row, stop):
                         return
                 self.put(channel, _END, stop)
@@ -150,17 +152,42 @@ class Run:
         finally:
             stop.set()
 
+    def workers(self, name, default):
+        """The number of workers of the stage `name`: autotune's choice, else the node's own."""
+        return self.overrides.get((name, "workers"), default)
+
+    def map_rows(self, items, work, workers, name, processes=False):
+        """work(item) for each item, in order: inline with one worker, else on `workers` workers.
+        A WorkerError result is raised here (the user's exception type, row and traceback)."""
+        if workers > 1:
+            yield from self.ordered_parallel(items, work, workers, name, processes)
+            return
+        stats = self.stat(name + "/workers")
+        stats.workers = 1
+        try:
+            for item in items:
+                started = time.perf_counter()
+                result = work(item)
+                stats.busy += time.perf_counter() - started
+                if isinstance(result, WorkerError):
+                    result.reraise()
+                stats.rows += 1
+                yield result
+        finally:
+            items.close()
+
     def ordered_parallel(self, items, work, workers, name, processes=False):
         """Apply work(item) on `workers` workers; yield the results in the order of `items`.
 
         Errors: a work() that raises gives a WorkerError, re-raised here when its turn comes; an error
         in `items` itself is raised after the rows before it.
         """
-        workers = self.overrides.get((name, "workers"), workers)
-        stats = self.stat(name)
+        stats = self.stat(name + "/workers")
         stats.workers = workers
         if processes:
-            pool = self._pool(name, work, workers)
+            pool = self.pools.get(name)
+            if pool is None or pool.size != workers:
+                pool = self._pool(name, work, workers)
             yield from self._ordered_with(items, pool.inputs, pool.outputs, None, name, stats)
             return
         capacity = max(2, self.prefetch_size // workers)
@@ -229,6 +256,7 @@ class Run:
 
     def _pool(self, name, work, workers):
         """The process pool of a stage, forked once per Run and kept across epochs."""
+        workers = self.workers(name, workers)
         pool = self.pools.get(name)
         if pool is None or pool.size != workers:
             if pool is not None:
@@ -293,6 +321,7 @@ class StageStats:
         self.capacity = 0
         self.occupancy_sum = 0
         self.occupancy_count = 0
+        self.row_bytes = 0
 
     def sample(self, occupancy):
         self.occupancy_sum += occupancy

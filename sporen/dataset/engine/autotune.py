@@ -1,0 +1,191 @@
+"""AutoTune: measure each stage of a running pipeline, raise the workers or the prefetch of the
+bottleneck within the CPU count and a memory budget, log what changed, save the tuned settings.
+
+Each stage records how busy its workers were (time in the user's operations per worker and per
+second of wall time) and how full its output queue was when its consumer asked for a row. At
+each adjustment (every `config.set_autotune_interval` steps, or at the end of each epoch when it
+is 0) the busiest stage whose output queue runs nearly empty is the bottleneck: it gets more
+workers (up to the CPU count), or, when it already has them all, a deeper prefetch queue (within a
+quarter of the memory). Changes take effect at the next epoch. The tuned settings go to
+`<filepath_prefix>_<rank>.json` (MindSpore's AutoTune file: "remark", "summary", "tree"); a run that
+finds that file at start begins from the settings it holds.
+"""
+import json
+import logging
+import os
+import time
+
+from .. import config
+from .runtime import cpu_count
+
+logger = logging.getLogger("sporen.dataset")
+
+_LOW_QUEUE = 0.5
+_BUSY = 0.5
+_MAX_PREFETCH = 256
+
+
+def _memory_budget():
+    """A quarter of the machine's memory, in bytes."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 4
+    except (ValueError, OSError, AttributeError):
+        return 2 ** 30
+
+
+class AutoTuner:
+    """The tuner of one iterator's Run (created by the iterator when AutoTune is enabled)."""
+
+    def __init__(self, run, nodes):
+        self.run = run
+        self.nodes = nodes
+        self.interval = config.get_autotune_interval()
+        self.max_workers = cpu_count()
+        self.budget = _memory_budget()
+        self.last = time.perf_counter()
+        self.changes = []
+        self.path = config._autotune_filepath()
+        self.tunable = {}
+        for node in nodes:
+            name = node._stage_name(run)
+            if _is_tunable(node):
+                self.tunable[name] = node
+        if self.path and os.path.exists(self.path):
+            self._load(self.path)
+
+    def _load(self, path):
+        """Start from the settings a previous run saved."""
+        try:
+            with open(path, encoding="utf-8") as handle:
+                saved = json.load(handle)
+        except (OSError, ValueError) as error:
+            logger.warning("AutoTune: cannot read %s (%s); starting from the pipeline's own settings", path, error)
+            return
+        for entry in _flatten(saved.get("tree", {})):
+            name = f"{entry.get('op_type')}(ID:{entry.get('op_id')})"
+            if name in self.tunable and "num_parallel_workers" in entry:
+                self.run.overrides[(name, "workers")] = int(entry["num_parallel_workers"])
+            if "prefetch_size" in entry:
+                self.run.overrides[(name, "prefetch")] = int(entry["prefetch_size"])
+        logger.info("AutoTune: starting from the settings saved in %s", path)
+
+    def step(self, epoch, step):
+        """Called after each row the iterator gives."""
+        if self.interval and step % self.interval == 0:
+            self.adjust()
+
+    def epoch_end(self, epoch):
+        """Called when an epoch ends."""
+        if not self.interval:
+            self.adjust()
+
+    def workers_of(self, name):
+        node = self.tunable[name]
+        return self.run.overrides.get((name, "workers"), node._workers())
+
+    def prefetch_of(self, name):
+        return self.run.overrides.get((name, "prefetch"), self.run.prefetch_size)
+
+    def adjust(self):
+        """Find the bottleneck stage from the measurements since the last call; give it more resources."""
+        now = time.perf_counter()
+        elapsed = max(now - self.last, 1e-9)
+        self.last = now
+        measured = []
+        for name in self.tunable:
+            work = self.run.stats.get(name + "/workers")
+            queue = self.run.stats.get(name)
+            if work is None or work.rows == 0:
+                continue
+            workers = max(1, work.workers)
+            busy = work.busy / (elapsed * workers)
+            occupancy = queue.mean_occupancy() if queue is not None else 0.0
+            measured.append((busy, occupancy, name, workers))
+        for record in self.run.stats.values():
+            record.reset()
+        if not measured:
+            return
+        candidates = [item for item in measured if item[1] < _LOW_QUEUE]
+        if not candidates:
+            logger.info("AutoTune: every stage's output queue is at least half full: the pipeline is not "
+                        "the bottleneck, nothing changed")
+            return
+        busy, occupancy, name, workers = max(candidates)
+        if busy < _BUSY and workers > 1:
+            logger.info("AutoTune: no stage is busy (the busiest, %s, %.0f%%); nothing changed", name, 100 * busy)
+            return
+        if workers < self.max_workers:
+            new_workers = min(self.max_workers, max(workers + 1, workers * 2))
+            self.run.overrides[(name, "workers")] = new_workers
+            self._record(name, "num_parallel_workers", workers, new_workers, busy, occupancy)
+            return
+        prefetch = self.prefetch_of(name)
+        row_bytes = self.run.stats[name].row_bytes if name in self.run.stats else 0
+        new_prefetch = min(_MAX_PREFETCH, prefetch * 2)
+        if new_prefetch > prefetch and new_prefetch * max(row_bytes, 1) <= self.budget:
+            self.run.overrides[(name, "prefetch")] = new_prefetch
+            self._record(name, "prefetch_size", prefetch, new_prefetch, busy, occupancy)
+        else:
+            logger.info("AutoTune: %s is the bottleneck but has all %d CPUs and its memory budget; nothing changed",
+                        name, workers)
+
+    def _record(self, name, setting, old, new, busy, occupancy):
+        logger.info("AutoTune: %s is the bottleneck (workers %.0f%% busy, output queue %.0f%% full): "
+                    "%s %d -> %d", name, 100 * busy, 100 * occupancy, setting, old, new)
+        self.changes.append({"op": name, "setting": setting, "from": old, "to": new})
+        self.save()
+
+    def tree(self, node=None):
+        """The pipeline as MindSpore's AutoTune tree, with the tuned settings."""
+        node = self.nodes[0] if node is None else node
+        name = node._stage_name(self.run)
+        entry = {"op_type": name.split("(ID:")[0], "op_id": self.run.op_id(node),
+                 "prefetch_size": self.run.overrides.get((name, "prefetch"), self.run.prefetch_size)}
+        if name in self.tunable:
+            entry["num_parallel_workers"] = self.workers_of(name)
+        entry["children"] = [self.tree(child) for child in node.children]
+        return entry
+
+    def summary(self):
+        lines = []
+        for entry in _flatten(self.tree()):
+            name = f"{entry['op_type']}(ID:{entry['op_id']})"
+            workers = entry.get("num_parallel_workers", 1)
+            lines.append(f"{name:<24}(num_parallel_workers: {workers}, prefetch_size: {entry['prefetch_size']})")
+        return lines
+
+    def save(self):
+        """Write the tuned configuration to the AutoTune file, if one was asked for."""
+        if not self.path:
+            return
+        content = {"remark": "The following file has been auto-generated by the Dataset AutoTune.",
+                   "summary": self.summary(), "tree": self.tree(), "changes": self.changes}
+        with open(self.path, "w", encoding="utf-8") as handle:
+            json.dump(content, handle, indent=2)
+
+    def finish(self):
+        """The iterator ended: log the final settings and save them."""
+        if self.changes:
+            logger.info("AutoTune: final settings:\n  %s", "\n  ".join(self.summary()))
+        self.save()
+
+
+def _is_tunable(node):
+    from .batch import BatchDataset
+    from .datasets import MappableDataset
+    from .ops import FilterDataset, MapDataset
+    if isinstance(node, MappableDataset):
+        return getattr(node, "random_access", True)
+    if isinstance(node, BatchDataset):
+        return node.per_batch_map is not None
+    return isinstance(node, (MapDataset, FilterDataset))
+
+
+def _flatten(tree):
+    """The entries of an AutoTune tree, pre-order."""
+    if not tree:
+        return []
+    entries = [tree]
+    for child in tree.get("children", []):
+        entries.extend(_flatten(child))
+    return entries
