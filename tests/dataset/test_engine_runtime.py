@@ -1,0 +1,182 @@
+"""The runtime: resume mid-epoch in the same order, clean shutdown (no thread or process left after
+an early break), bounded read-ahead, and AutoTune's decisions, log and file."""
+import gc
+import json
+import logging
+import multiprocessing
+import threading
+import time
+
+import numpy as np
+import pytest
+
+import sporen.dataset as ds
+from sporen.dataset import config
+from sporen.dataset.engine.random import rng
+
+
+@pytest.fixture(autouse=True)
+def _seed():
+    saved = dict(config._settings)
+    config.set_seed(11)
+    yield
+    config._settings.update(saved)
+
+
+class _Counting:
+    """A contract-1 source that counts the rows read from it."""
+    column_names = ["x"]
+
+    def __init__(self, n):
+        self.n = n
+        self.reads = 0
+
+    def __len__(self):
+        return self.n
+
+    def __getitem__(self, i):
+        self.reads += 1
+        return (np.array(i, dtype=np.int64),)
+
+
+def _pipeline(workers=2, processes=False):
+    data = ds.MappableDataset(_Counting(40))
+    data = data.map(lambda x: x * 1000 + rng().integers(0, 1000), input_columns="x",
+                    num_parallel_workers=workers, python_multiprocessing=processes)
+    return data.batch(3)
+
+
+def _firsts(iterator, count=None):
+    out = []
+    for row in iterator:
+        out.append(row[0].tolist())
+        if count is not None and len(out) == count:
+            break
+    return out
+
+
+@pytest.mark.parametrize("processes", [False, True])
+def test_resume_mid_epoch_gives_the_same_remaining_rows(processes):
+    full = _pipeline(processes=processes).create_tuple_iterator(num_epochs=2, output_numpy=True)
+    epoch0 = _firsts(full)
+    epoch1 = _firsts(full)
+    assert epoch0 != epoch1
+
+    interrupted = _pipeline(processes=processes).create_tuple_iterator(num_epochs=2, output_numpy=True)
+    _firsts(interrupted)
+    assert _firsts(interrupted, 5) == epoch1[:5]
+    state = interrupted.get_state()
+    assert state["epoch"] == 1 and state["step"] == 5
+    interrupted.stop()
+
+    resumed = _pipeline(processes=processes).create_tuple_iterator(num_epochs=2, output_numpy=True)
+    resumed.set_state(state)
+    assert _firsts(resumed) == epoch1[5:]
+    assert _firsts(resumed) == []
+
+
+def test_set_init_step_resumes_from_a_global_step():
+    reference = _pipeline().create_tuple_iterator(num_epochs=2, output_numpy=True)
+    rows = _firsts(reference) + _firsts(reference)
+    size = _pipeline().get_dataset_size()
+    assert size == 14
+    data = _pipeline()
+    data.set_init_step(size + 4)
+    assert data.get_init_step() == size + 4
+    resumed = data.create_tuple_iterator(num_epochs=2, output_numpy=True)
+    assert _firsts(resumed) == rows[size + 4:]
+
+
+def test_resume_through_shuffle_filter_and_repeat():
+    def build():
+        data = ds.NumpySlicesDataset(np.arange(30)).filter(lambda x: x % 3 != 0).shuffle(5).repeat(2)
+        return data.create_tuple_iterator(num_epochs=1, output_numpy=True)
+
+    rows = [int(row[0]) for row in build()]
+    partial = build()
+    head = [int(next(partial)[0]) for _ in range(23)]
+    assert head == rows[:23]
+    resumed = build()
+    resumed.set_state(partial.get_state())
+    assert [int(row[0]) for row in resumed] == rows[23:]
+
+
+def _sporen_threads():
+    return [t for t in threading.enumerate() if t.name.startswith("sporen.dataset")]
+
+
+def _wait_gone(check, seconds=5.0):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if not check():
+            return True
+        time.sleep(0.05)
+    return not check()
+
+
+@pytest.mark.parametrize("processes", [False, True])
+def test_no_thread_or_process_left_after_early_break(processes):
+    before = set(_sporen_threads())
+    data = ds.MappableDataset(_Counting(500), num_parallel_workers=2).map(
+        lambda x: x + 1, num_parallel_workers=2, python_multiprocessing=processes).batch(4)
+    for count, _ in enumerate(data):
+        if count == 2:
+            break
+    gc.collect()
+    assert _wait_gone(lambda: [t for t in _sporen_threads() if t not in before and t.is_alive()])
+    assert _wait_gone(lambda: [p for p in multiprocessing.active_children() if p.name.startswith("sporen.dataset")])
+
+
+def test_read_ahead_is_bounded():
+    config.set_prefetch_size(2)
+    source = _Counting(10000)
+    data = ds.MappableDataset(source, shuffle=False, num_parallel_workers=2).map(lambda x: x, num_parallel_workers=2)
+    iterator = data.create_tuple_iterator(num_epochs=1, output_numpy=True)
+    assert [int(next(iterator)[0]) for _ in range(5)] == [0, 1, 2, 3, 4]
+    time.sleep(0.3)
+    assert source.reads < 40
+    iterator.stop()
+
+
+def test_error_in_a_source_row_names_the_row():
+    class Broken(_Counting):
+        def __getitem__(self, i):
+            if i == 3:
+                raise ValueError("corrupt record")
+            return super().__getitem__(i)
+
+    with pytest.raises(ValueError, match="corrupt record") as info:
+        list(ds.MappableDataset(Broken(6), shuffle=False))
+    assert "reading row 3" in str(info.value)
+
+
+def _slow_pipeline(workers):
+    def slow(x):
+        time.sleep(0.004)
+        return x
+
+    return ds.NumpySlicesDataset(np.arange(48), shuffle=False, num_parallel_workers=1).map(
+        slow, num_parallel_workers=workers)
+
+
+def test_autotune_raises_the_bottleneck_workers_logs_and_saves(tmp_path, caplog):
+    prefix = str(tmp_path / "tuned")
+    config.set_enable_autotune(True, prefix)
+    caplog.set_level(logging.INFO, logger="sporen.dataset")
+    iterator = _slow_pipeline(1).create_tuple_iterator(num_epochs=2, output_numpy=True)
+    first = [int(row[0]) for row in iterator]
+    second = [int(row[0]) for row in iterator]
+    assert first == second == list(range(48))
+    messages = [record.getMessage() for record in caplog.records]
+    assert any("MapOp(ID:0) is the bottleneck" in text and "num_parallel_workers 1 -> 2" in text
+               for text in messages), messages
+    saved = json.loads((tmp_path / "tuned_0.json").read_text())
+    assert saved["remark"].startswith("The following file has been auto-generated")
+    assert saved["tree"]["op_type"] == "MapOp" and saved["tree"]["num_parallel_workers"] == 2
+    assert any(line.startswith("MapOp(ID:0)") for line in saved["summary"])
+    # a new run starts from the saved settings
+    caplog.clear()
+    rerun = _slow_pipeline(1).create_tuple_iterator(num_epochs=1, output_numpy=True)
+    assert rerun._run.overrides[("MapOp(ID:0)", "workers")] == 2
+    assert [int(row[0]) for row in rerun] == list(range(48))
+    assert any("starting from the settings saved" in record.getMessage() for record in caplog.records)
