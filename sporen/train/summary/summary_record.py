@@ -133,8 +133,8 @@ class SummaryRecord:
         self._data_pool = {}
         self._lineage_pool = []
         self._last_second = 0
-        self._created_second = self._next_second()
-        self._writer = EventFileWriter(self._file_path(self._created_second, file_suffix))
+        self._writer = self._new_writer()
+        self._created_second = self._last_second
         self._closed = False
         _get_summary_tensor_data()  # values cached before this record existed are not this record's
         atexit.register(self.close)
@@ -147,6 +147,15 @@ class SummaryRecord:
 
     def _file_path(self, second, suffix, mark="tfevents"):
         return os.path.join(self._log_dir, f"{self._prefix}.out.{mark}.{second}.{self._host}{suffix}")
+
+    def _new_writer(self):
+        """A writer on a new event file; a name taken (another record in the same second) moves to the next
+        second, so no two records ever share a file."""
+        while True:
+            try:
+                return EventFileWriter(self._file_path(self._next_second(), self._suffix))
+            except FileExistsError:
+                continue
 
     def __enter__(self):
         if self._closed:
@@ -249,7 +258,7 @@ class SummaryRecord:
         if (self._max_file_size is not None and self._writer.size + len(frame) > self._max_file_size):
             # a new file; the current one ends with whole frames only
             self._writer.close()
-            self._writer = EventFileWriter(self._file_path(self._next_second(), self._suffix))
+            self._writer = self._new_writer()
         self._writer.write_frames(frame)
 
     def _write_lineage(self, values, step, wall_time, plugin_filter):
