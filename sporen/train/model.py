@@ -36,6 +36,14 @@ def _as_tuple(row):
     return (row,)
 
 
+class _NoContext:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *err):
+        return False
+
+
 class _Batches:
     """One epoch of batches from a sporen.dataset Dataset or from any iterable of batches (tuples,
     lists or dicts of arrays/Tensors), each batch as a tuple of Tensors."""
@@ -277,8 +285,9 @@ class Model:
                 manager.on_train_epoch_begin(run_context)
                 self._train_epoch(steps, cb_params, run_context, manager, dataset_sink_mode)
                 if valid_dataset is not None and self._should_eval(i + 1, epoch, valid_frequency):
-                    results = self._eval_process(_Batches(valid_dataset, "valid_dataset"), _CallbackManager(None),
-                                                 add_eval_loss=True)
+                    # the run's own callbacks see the evaluation (already entered for the run)
+                    results = self._eval_process(_Batches(valid_dataset, "valid_dataset"), manager,
+                                                 add_eval_loss=True, enter=False)
                     cb_params.eval_results = results
                     cb_params.metrics = results
                     self._train_network.set_train(True)
@@ -364,7 +373,7 @@ class Model:
             else:
                 metric.update(outputs[self._eval_indexes[1]], outputs[self._eval_indexes[2]])
 
-    def _eval_process(self, batches, manager, add_eval_loss=False):
+    def _eval_process(self, batches, manager, add_eval_loss=False, enter=True):
         from .metrics import get_metric_fn
         cb_params = _InternalCallbackParam()
         cb_params.eval_network = self._eval_network
@@ -378,7 +387,7 @@ class Model:
             metric.clear()
         eval_loss = get_metric_fn("loss") if add_eval_loss and self._eval_indexes is not None else None
         self._eval_network.set_train(False)
-        with manager:
+        with manager if enter else _NoContext():
             manager.on_eval_begin(run_context)
             manager.on_eval_epoch_begin(run_context)
             for row in batches.epoch():

@@ -345,3 +345,19 @@ def test_learning_rate_changed_by_a_callback_reaches_the_compiled_step(backend):
     assert not np.array_equal(snapshots[0], snapshots[1])
     np.testing.assert_array_equal(snapshots[1], snapshots[2])
     np.testing.assert_array_equal(snapshots[2], snapshots[3])
+
+
+def test_train_and_eval_on_a_sporen_dataset_pipeline():
+    import sporen.dataset as ds
+    batches = _dense_batches(4)
+    x = np.concatenate([b[0] for b in batches])
+    y = np.concatenate([b[1] for b in batches])
+    data = ds.NumpySlicesDataset({"x": x, "y": y}, shuffle=False).batch(16)
+    net, model = _dense_model()
+    rec = Recorder()
+    model.train(2, data, callbacks=rec)
+    assert [c for c in rec.calls if c[0] == "step_end"][-1] == ("step_end", 2, 8, 4)
+    # the same batches from a list give the same weights
+    net2, model2 = _dense_model()
+    model2.train(2, batches)
+    np.testing.assert_allclose(net.weight.asnumpy(), net2.weight.asnumpy(), rtol=1e-6, atol=1e-7)
