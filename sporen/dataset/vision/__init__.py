@@ -4,7 +4,11 @@ from .utils import *
 from .transforms import *
 from .color import *
 from .augment import *
+from .affine import *
+from .policies import *
+from .bbox import *
 from ..transforms._base import not_random
 from . import utils, transforms
 
-__all__ = (utils.__all__ + transforms.__all__ + color.__all__ + augment.__all__ + ["not_random"])
+__all__ = (utils.__all__ + transforms.__all__ + color.__all__ + augment.__all__ + affine.__all__
+           + policies.__all__ + bbox.__all__ + ["not_random"])
