@@ -172,7 +172,7 @@ def test_autotune_raises_the_bottleneck_workers_logs_and_saves(tmp_path, caplog)
                for text in messages), messages
     saved = json.loads((tmp_path / "tuned_0.json").read_text())
     assert saved["remark"].startswith("The following file has been auto-generated")
-    assert saved["tree"]["op_type"] == "MapOp" and saved["tree"]["num_parallel_workers"] == 2
+    assert saved["tree"]["op_name"] == "MapOp(ID:0)" and saved["tree"]["num_parallel_workers"] == 2
     assert any(line.startswith("MapOp(ID:0)") for line in saved["summary"])
     # a new run starts from the saved settings
     caplog.clear()

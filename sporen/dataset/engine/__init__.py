@@ -5,9 +5,13 @@ from .ops import (MapDataset, FilterDataset, ShuffleDataset, RepeatDataset, ZipD
                   ProjectDataset, RenameDataset, TakeDataset, SkipDataset)
 from .ops import zip_datasets as zip
 from .iterators import TupleIterator, DictIterator
+from .generated import PaddedDataset, RandomDataset
+from .callbacks import DSCallback, WaitedDSCallback
+from .serialize import serialize, deserialize, show, compare
 from . import random
 
 __all__ = ["Dataset", "MappableDataset", "NumpySlicesDataset", "GeneratorDataset", "Shuffle", "Schema",
            "BatchDataset", "BucketBatchByLengthDataset", "BatchInfo", "MapDataset", "FilterDataset",
            "ShuffleDataset", "RepeatDataset", "ZipDataset", "ConcatDataset", "ProjectDataset", "RenameDataset",
-           "TakeDataset", "SkipDataset", "zip", "TupleIterator", "DictIterator"]
+           "TakeDataset", "SkipDataset", "zip", "TupleIterator", "DictIterator", "PaddedDataset", "RandomDataset",
+           "DSCallback", "WaitedDSCallback", "serialize", "deserialize", "show", "compare"]

@@ -46,8 +46,10 @@ class AutoTuner:
         self.changes = []
         self.path = config._autotune_filepath()
         self.tunable = {}
+        self.by_name = {}
         for node in nodes:
             name = node._stage_name(run)
+            self.by_name[name] = node
             if _is_tunable(node):
                 self.tunable[name] = node
         if self.path and os.path.exists(self.path):
@@ -62,7 +64,7 @@ class AutoTuner:
             logger.warning("AutoTune: cannot read %s (%s); starting from the pipeline's own settings", path, error)
             return
         for entry in _flatten(saved.get("tree", {})):
-            name = f"{entry.get('op_type')}(ID:{entry.get('op_id')})"
+            name = entry.get("op_name")
             if name in self.tunable and "num_parallel_workers" in entry:
                 self.run.overrides[(name, "workers")] = int(entry["num_parallel_workers"])
             if "prefetch_size" in entry:
@@ -84,7 +86,9 @@ class AutoTuner:
         return self.run.overrides.get((name, "workers"), node._workers())
 
     def prefetch_of(self, name):
-        return self.run.overrides.get((name, "prefetch"), self.run.prefetch_size)
+        node = self.by_name.get(name)
+        default = getattr(node, "_prefetch_size", None) or self.run.prefetch_size
+        return self.run.overrides.get((name, "prefetch"), default)
 
     def adjust(self):
         """Find the bottleneck stage from the measurements since the last call; give it more resources."""
@@ -135,23 +139,37 @@ class AutoTuner:
         self.changes.append({"op": name, "setting": setting, "from": old, "to": new})
         self.save()
 
-    def tree(self, node=None):
-        """The pipeline as MindSpore's AutoTune tree, with the tuned settings."""
-        node = self.nodes[0] if node is None else node
+    def tree(self):
+        """The pipeline with its tuned settings: serialize()'s tree (so that ds.deserialize rebuilds the
+        tuned pipeline) when every argument can be saved, else the ops and their settings only."""
+        from .serialize import node_dict
+        try:
+            entry = node_dict(self.nodes[0])
+        except RuntimeError:
+            entry = None
+        return self._settings(self.nodes[0], entry)
+
+    def _settings(self, node, entry):
         name = node._stage_name(self.run)
-        entry = {"op_type": name.split("(ID:")[0], "op_id": self.run.op_id(node),
-                 "prefetch_size": self.run.overrides.get((name, "prefetch"), self.run.prefetch_size)}
+        if entry is None:
+            entry = {"op_type": type(node).__name__, "children": [None] * len(node.children)}
+        entry["op_name"] = name
+        entry["op_id"] = self.run.op_id(node)
+        if node._stage:
+            entry["prefetch_size"] = self.prefetch_of(name)
         if name in self.tunable:
             entry["num_parallel_workers"] = self.workers_of(name)
-        entry["children"] = [self.tree(child) for child in node.children]
+        entry["children"] = [self._settings(child, child_entry)
+                             for child, child_entry in zip(node.children, entry["children"])]
         return entry
 
     def summary(self):
         lines = []
         for entry in _flatten(self.tree()):
-            name = f"{entry['op_type']}(ID:{entry['op_id']})"
+            name = entry["op_name"]
             workers = entry.get("num_parallel_workers", 1)
-            lines.append(f"{name:<24}(num_parallel_workers: {workers}, prefetch_size: {entry['prefetch_size']})")
+            prefetch = entry.get("prefetch_size", "-")
+            lines.append(f"{name:<24}(num_parallel_workers: {workers}, prefetch_size: {prefetch})")
         return lines
 
     def save(self):

@@ -1,6 +1,7 @@
 """The Dataset base class and the sources the engine owns: MappableDataset (any random-access
 source, contract 1), NumpySlicesDataset, GeneratorDataset; the Shuffle enum and Schema."""
 import enum
+import functools
 import json
 
 import numpy
@@ -68,6 +69,23 @@ class Dataset:
 
     # a node whose rows are produced in a thread of its own, behind a bounded queue
     _stage = False
+    # the queue depth serialize/deserialize or AutoTune files give this node (None: config's)
+    _prefetch_size = None
+
+    def __init_subclass__(cls, **kwargs):
+        """Record the arguments each dataset is built with (what serialize writes)."""
+        super().__init_subclass__(**kwargs)
+        init = cls.__dict__.get("__init__")
+        if init is None:
+            return
+
+        @functools.wraps(init)
+        def recording_init(self, *args, **kw):
+            if "_init_args" not in self.__dict__:
+                self._init_args = (type(self), args, kw)
+            init(self, *args, **kw)
+
+        cls.__init__ = recording_init
 
     def __init__(self, children=None, num_parallel_workers=None, cache=None):
         self.children = list(children or [])
@@ -87,7 +105,8 @@ class Dataset:
         """The rows of this node for one pass, in a stage thread when the node is one."""
         rows = self._rows(run, pass_id, start)
         if self._stage:
-            return run.stage(rows, self._stage_name(run))
+            name = self._stage_name(run)
+            return run.stage(rows, name, run.overrides.get((name, "prefetch"), self._prefetch_size))
         return rows
 
     def _stage_name(self, run):

@@ -92,6 +92,11 @@ class MapDataset(Dataset):
         self.input_columns = inputs
         self.output_columns = outputs
         self.python_multiprocessing = python_multiprocessing
+        if callbacks is not None:
+            from .callbacks import DSCallback
+            callbacks = [callbacks] if isinstance(callbacks, DSCallback) else list(callbacks)
+            if not all(isinstance(callback, DSCallback) for callback in callbacks):
+                raise TypeError(f"{owner}: 'callbacks' must be a DSCallback or a list of DSCallbacks")
         self.callbacks = callbacks
         self._input_positions = [names.index(name) for name in inputs]
         if len(inputs) == len(outputs):
@@ -176,8 +181,13 @@ class MapDataset(Dataset):
             keys = source.sampler._sample_ids(len(source.source), pass_id, run.seed, source.source)
         items = _items(child_rows, pass_id, start, keys)
         name = self._stage_name(run)
-        yield from run.map_rows(items, self._work(run.seed, run.op_id(self)), run.workers(name, self._workers()),
-                                name, processes=self.python_multiprocessing)
+        rows = run.map_rows(items, self._work(run.seed, run.op_id(self)), run.workers(name, self._workers()),
+                            name, processes=self.python_multiprocessing)
+        if self.callbacks:
+            from .callbacks import RunContext, with_callbacks
+            context = run.contexts.setdefault(id(self), RunContext())
+            rows = with_callbacks(rows, self.callbacks, pass_id, context)
+        yield from rows
 
 
 def _items(rows, pass_id, start, keys):
@@ -409,19 +419,47 @@ class ConcatDataset(Dataset):
                 raise ValueError(f"concat: the datasets must have the same columns, got {names} and "
                                  f"{item.get_col_names()}")
         super().__init__(list(datasets))
+        self.sampler = None
 
     def get_col_names(self):
         return self.children[0].get_col_names()
 
+    def use_sampler(self, sampler):
+        """Sample the concatenated rows (e.g. a DistributedSampler over a dataset padded with
+        PaddedDataset); every dataset concatenated must be random-access."""
+        if not all(isinstance(child, MappableDataset) and getattr(child, "random_access", True)
+                   for child in self.children):
+            raise TypeError("concat: use_sampler needs datasets that are all random-access")
+        if not isinstance(sampler, ds_samplers.BuiltinSampler):
+            raise TypeError(f"concat: 'sampler' must be a sampler, got {type(sampler).__name__}")
+        self.sampler = sampler
+        self._dataset_size = None
+
     def _num_rows(self):
         sizes = [child._num_rows() for child in self.children]
+        if self.sampler is not None:
+            return self.sampler._count(sum(sizes))
         if any(size is None for size in sizes):
             return None
         if any(size == -1 for size in sizes):
             return -1
         return sum(sizes)
 
+    def _sampled_rows(self, run, pass_id, start):
+        """Rows of the concatenation (each child's own sampler order) picked by self.sampler."""
+        pieces = []
+        for child in self.children:
+            ids = child.sampler._sample_ids(len(child.source), pass_id, run.seed, child.source)
+            pieces.extend((child, int(index)) for index in ids)
+        chosen = self.sampler._sample_ids(len(pieces), pass_id, run.seed, None)
+        for position in range(start, len(chosen)):
+            child, index = pieces[int(chosen[position])]
+            yield child._read(index)
+
     def _rows(self, run, pass_id, start):
+        if self.sampler is not None:
+            yield from self._sampled_rows(run, pass_id, start)
+            return
         remaining = start
         for child in self.children:
             if remaining:

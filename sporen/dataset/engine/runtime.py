@@ -70,6 +70,7 @@ class Run:
         self.stats = {}
         self.op_ids = {}
         self.overrides = {}
+        self.contexts = {}
         self.lock = threading.Lock()
         _live_runs.add(self)
 
@@ -116,7 +117,7 @@ class Run:
 
     def stage(self, rows, name, capacity=None):
         """Run the generator `rows` in a thread feeding a bounded queue; yield its rows here."""
-        capacity = capacity or self.overrides.get((name, "prefetch"), self.prefetch_size)
+        capacity = capacity or self.prefetch_size
         channel = queue.Queue(maxsize=max(1, capacity))
         stop = threading.Event()
         stats = self.stat(name)

@@ -1,0 +1,181 @@
+"""Images per second of a training input pipeline: Decode + RandomResizedCrop(224) +
+RandomHorizontalFlip + Normalize + HWC2CHW + batch(32) over real JPEG photos.
+
+Compared in the same run: sporen.dataset (thread workers, process workers), a PyTorch DataLoader
+doing the same work with PIL/numpy and the same number of workers, a naive sporen configuration
+(1 worker, prefetch 2) and that naive configuration with AutoTune on (rate of its last epoch, once
+tuned). The photos are skimage.data's, cropped and re-encoded as JPEG files in a temporary folder.
+
+    python benchmarks/bench_dataset.py [--images 200] [--workers 2] [--epochs 2] [--repeats 2]
+"""
+import argparse
+import logging
+import os
+import tempfile
+import time
+
+import numpy as np
+from PIL import Image
+
+import sporen.dataset as ds
+from sporen.dataset import config
+from sporen.dataset import vision
+
+MEAN = [0.485 * 255, 0.456 * 255, 0.406 * 255]
+STD = [0.229 * 255, 0.224 * 255, 0.225 * 255]
+BATCH = 32
+
+
+def make_photos(folder, count, seed=0):
+    """count JPEG files cut from skimage.data's colour photos (crops of 256 px and up, re-encoded)."""
+    import skimage.data
+    photos = [getattr(skimage.data, name)() for name in ("astronaut", "coffee", "chelsea", "rocket",
+                                                          "immunohistochemistry", "hubble_deep_field")]
+    generator = np.random.default_rng(seed)
+    paths = []
+    for index in range(count):
+        photo = photos[index % len(photos)]
+        height, width = photo.shape[:2]
+        crop_h = int(generator.integers(min(256, height), height + 1))
+        crop_w = int(generator.integers(min(256, width), width + 1))
+        top = int(generator.integers(0, height - crop_h + 1))
+        left = int(generator.integers(0, width - crop_w + 1))
+        path = os.path.join(folder, f"photo_{index:04d}.jpg")
+        Image.fromarray(photo[top:top + crop_h, left:left + crop_w]).save(path, quality=90)
+        paths.append(path)
+    return paths
+
+
+class FileSource:
+    """Contract-1 source: (the file's bytes as uint8, label), as ImageFolderDataset gives them."""
+    column_names = ["image", "label"]
+
+    def __init__(self, paths):
+        self.paths = paths
+
+    def __len__(self):
+        return len(self.paths)
+
+    def __getitem__(self, index):
+        with open(self.paths[index], "rb") as handle:
+            data = np.frombuffer(handle.read(), dtype=np.uint8)
+        return data, np.array(index % 10, dtype=np.int32)
+
+
+def sporen_pipeline(paths, workers, processes):
+    data = ds.MappableDataset(FileSource(paths), shuffle=True, num_parallel_workers=1)
+    operations = [vision.Decode(), vision.RandomResizedCrop(224), vision.RandomHorizontalFlip(),
+                  vision.Normalize(mean=MEAN, std=STD), vision.HWC2CHW()]
+    data = data.map(operations, input_columns="image", num_parallel_workers=workers,
+                    python_multiprocessing=processes)
+    return data.batch(BATCH, drop_remainder=False)
+
+
+def epoch_rates(dataset, epochs, images):
+    """images/s of each epoch of one iterator."""
+    iterator = dataset.create_tuple_iterator(num_epochs=epochs, output_numpy=True)
+    rates = []
+    for _ in range(epochs):
+        started = time.perf_counter()
+        for _ in iterator:
+            pass
+        rates.append(images / (time.perf_counter() - started))
+    iterator.stop()
+    return rates
+
+
+def torch_rates(paths, workers, epochs):
+    """images/s of each epoch of a torch DataLoader doing the same work with PIL and numpy."""
+    import torch
+    from torch.utils.data import DataLoader, Dataset
+
+    mean = np.asarray(MEAN, dtype=np.float32)
+    std = np.asarray(STD, dtype=np.float32)
+
+    class Photos(Dataset):
+        def __len__(self):
+            return len(paths)
+
+        def __getitem__(self, index):
+            image = Image.open(paths[index]).convert("RGB")
+            width, height = image.size
+            left, top, crop_w, crop_h = _random_resized_crop_box(height, width)
+            image = image.resize((224, 224), Image.BILINEAR, box=(left, top, left + crop_w, top + crop_h))
+            array = np.asarray(image)
+            if np.random.random() < 0.5:
+                array = array[:, ::-1]
+            array = (array.astype(np.float32) - mean) / std
+            return torch.from_numpy(np.ascontiguousarray(array.transpose(2, 0, 1))), index % 10
+
+    loader = DataLoader(Photos(), batch_size=BATCH, shuffle=True, num_workers=workers,
+                        persistent_workers=workers > 0)
+    rates = []
+    for _ in range(epochs):
+        started = time.perf_counter()
+        for _ in loader:
+            pass
+        rates.append(len(paths) / (time.perf_counter() - started))
+    return rates
+
+
+def _random_resized_crop_box(height, width, scale=(0.08, 1.0), ratio=(3 / 4, 4 / 3)):
+    """torchvision's RandomResizedCrop window (left, top, width, height)."""
+    area = height * width
+    for _ in range(10):
+        target = area * np.random.uniform(*scale)
+        aspect = np.exp(np.random.uniform(np.log(ratio[0]), np.log(ratio[1])))
+        crop_w = int(round(np.sqrt(target * aspect)))
+        crop_h = int(round(np.sqrt(target / aspect)))
+        if 0 < crop_w <= width and 0 < crop_h <= height:
+            return (np.random.randint(0, width - crop_w + 1), np.random.randint(0, height - crop_h + 1),
+                    crop_w, crop_h)
+    side = min(height, width)
+    return (width - side) // 2, (height - side) // 2, side, side
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--images", type=int, default=200)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--skip-torch", action="store_true")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    config.set_seed(0)
+    with tempfile.TemporaryDirectory() as folder:
+        paths = make_photos(folder, args.images)
+        for repeat in range(args.repeats):
+            print(f"--- repeat {repeat + 1}, load {os.getloadavg()[0]:.2f}")
+            results = {}
+            if not args.skip_torch:
+                try:
+                    results["torch DataLoader"] = torch_rates(paths, args.workers, args.epochs)
+                except ImportError:
+                    print("torch not installed: no DataLoader reference")
+            results["sporen threads"] = epoch_rates(sporen_pipeline(paths, args.workers, False), args.epochs,
+                                                    args.images)
+            results["sporen processes"] = epoch_rates(sporen_pipeline(paths, args.workers, True), args.epochs,
+                                                      args.images)
+            config.set_prefetch_size(2)
+            results["naive (1 worker, prefetch 2)"] = epoch_rates(sporen_pipeline(paths, 1, False), args.epochs,
+                                                                  args.images)
+            config.set_enable_autotune(True)
+            logging.getLogger("sporen.dataset").setLevel(logging.INFO)
+            results["naive + AutoTune"] = epoch_rates(sporen_pipeline(paths, 1, False), args.epochs + 1,
+                                                      args.images)
+            logging.getLogger("sporen.dataset").setLevel(logging.WARNING)
+            config.set_enable_autotune(False)
+            config.set_prefetch_size(16)
+            for name, rates in results.items():
+                print(f"{name:<30} " + "  ".join(f"{rate:7.1f}" for rate in rates) + "  images/s per epoch")
+            best = {name: max(rates) for name, rates in results.items()}
+            if "torch DataLoader" in best:
+                print(f"sporen (best of threads/processes) / torch: "
+                      f"{max(best['sporen threads'], best['sporen processes']) / best['torch DataLoader']:.2f}x")
+            tuned = results["naive + AutoTune"][-1]
+            print(f"AutoTune's last epoch / naive: {tuned / best['naive (1 worker, prefetch 2)']:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
