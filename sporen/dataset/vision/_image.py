@@ -109,8 +109,10 @@ def pil_filter(interpolation):
 def resize(image, height, width, interpolation=Inter.LINEAR):
     """Resize an <H, W> or <H, W, C> array to (height, width). NEAREST, LINEAR, CUBIC and AREA
     sample as OpenCV does (no antialiasing when shrinking with LINEAR/CUBIC; integer results
-    rounded half up, which may differ from OpenCV's fixed point by 1); PILCUBIC and ANTIALIAS use
-    Pillow's bicubic and Lanczos filters (antialiased), as MindSpore's PILCUBIC mimics Pillow."""
+    rounded half up, which may differ from OpenCV's fixed point by 1, except LINEAR on uint8
+    <H, W> / <H, W, 3>, done by Pillow's warp, which truncates: up to 1 below OpenCV); PILCUBIC and
+    ANTIALIAS use Pillow's bicubic and Lanczos filters (antialiased), as MindSpore's PILCUBIC
+    mimics Pillow."""
     in_h, in_w = image.shape[:2]
     if (in_h, in_w) == (height, width):
         return image.copy()
@@ -120,9 +122,37 @@ def resize(image, height, width, interpolation=Inter.LINEAR):
     if interpolation == Inter.NEAREST:
         rows = _resample_axis(image, in_h, height, 0, interpolation)
         return _resample_axis(rows, in_w, width, 1, interpolation)
+    if interpolation == Inter.LINEAR and _pillow_can_sample(image):
+        return _pil_bilinear(image, height, width)
     values = image.astype(np.float32) if image.dtype != np.float64 else image
     rows = _resample_axis(values, in_h, height, 0, interpolation)
     out = _resample_axis(rows, in_w, width, 1, interpolation)
+    return round_to(out, image.dtype)
+
+
+def _pillow_can_sample(image):
+    return image.dtype in (np.uint8, np.float32) and (image.ndim == 2 or image.shape[2] in (1, 3, 4))
+
+
+def _pil_bilinear(image, height, width):
+    """OpenCV's bilinear resize through Pillow's affine warp, which samples each output pixel
+    centre's preimage bilinearly without antialiasing, edges replicated: float32 exact, uint8
+    <H, W> / <H, W, 3> truncated (up to 1 below OpenCV), several times faster than numpy."""
+    from PIL import Image
+    data = (image.shape[1] / width, 0.0, 0.0, 0.0, image.shape[0] / height, 0.0)
+
+    def one(plane):
+        return np.asarray(to_pil_plane(plane).transform((width, height), Image.Transform.AFFINE, data,
+                                                        resample=Image.Resampling.BILINEAR))
+    if image.dtype == np.uint8 and (image.ndim == 2 or image.shape[2] == 3):
+        # one call for all channels; Pillow truncates 8-bit results (floor of the exact value,
+        # 0.5 below OpenCV's rounding on average), the price of being 3-4x faster than float planes
+        return one(image)
+    if image.ndim == 2:
+        return round_to(one(image.astype(np.float32)), image.dtype)
+    out = np.empty((height, width, image.shape[2]), dtype=np.float32)
+    for c in range(image.shape[2]):
+        out[:, :, c] = one(image[:, :, c].astype(np.float32))
     return round_to(out, image.dtype)
 
 

@@ -480,8 +480,18 @@ def _normalize(op, image, mean, std, is_hwc):
     channels = image.shape[2] if is_hwc else image.shape[0]
     if len(mean) != 1 and len(mean) != channels:
         raise RuntimeError(f"{op}: the image has {channels} channels but 'mean' and 'std' have {len(mean)} values")
-    shape = (1, 1, -1) if is_hwc else (-1, 1, 1)
-    out = (image.astype(np.float32) - mean.reshape(shape)) / std.reshape(shape)
+    scale = np.float32(1.0) / std
+    if is_hwc:
+        # (H, W * C) rows with the per-channel constants tiled along them: numpy's inner loops then
+        # run over whole rows instead of over the 3 channels of a pixel
+        height, width, channels = image.shape
+        out = image.reshape(height, width * channels).astype(np.float32)
+        out -= np.tile(np.resize(mean, channels), width)
+        out *= np.tile(np.resize(scale, channels), width)
+        return out.reshape(height, width, channels)
+    out = image.astype(np.float32)
+    out -= mean.reshape(-1, 1, 1)
+    out *= scale.reshape(-1, 1, 1)
     return out
 
 
