@@ -169,3 +169,21 @@ def test_text_ops_through_map():
     data = data.map([text.WhitespaceTokenizer(), text.Lookup(_vocab(), "[UNK]")], input_columns=["line"])
     rows = [row["line"].tolist() for row in data.create_dict_iterator(num_epochs=1, output_numpy=True)]
     assert rows == [[11, 12], [11]]
+
+
+def test_vectors_and_to_vectors(tmp_path):
+    path = tmp_path / "vectors.vec"
+    path.write_text("3 2\nthe 1.0 2.0\nHello 0.5 -1.0\ncat 3 4\n", encoding="utf-8")
+    vectors = text.FastText.from_file(str(path))
+    assert vectors.dim == 2
+    out = text.ToVectors(vectors)(np.array(["the", "dog", "cat"]))
+    assert out.dtype == np.float32 and out.tolist() == [[1.0, 2.0], [0.0, 0.0], [3.0, 4.0]]
+    backup = text.ToVectors(vectors, unk_init=[9, 9], lower_case_backup=True)(np.array(["THE", "hello"]))
+    assert backup.tolist() == [[1.0, 2.0], [9.0, 9.0]]
+    assert text.Vectors.from_file(str(path), max_vectors=1).vectors.keys() == {"the"}
+    with pytest.raises(ValueError, match="glove"):
+        text.GloVe.from_file(str(path))
+    grams = tmp_path / "charngram.txt"
+    grams.write_text("2gram-#BEGIN#a 1 0\n2gram-ab 0 1\n3gram-zzz 5 5\n", encoding="utf-8")
+    char_vectors = text.CharNGram.from_file(str(grams))
+    assert text.ToVectors(char_vectors)(np.array(["ab"])).tolist() == [[0.5, 0.5]]

@@ -2,6 +2,7 @@
 wordpiece, BERT, regex, whitespace, ...), text normalization and sequence operations."""
 from .utils import *
 from .transforms import *
-from . import utils, transforms
+from .vectors import *
+from . import utils, transforms, vectors
 
-__all__ = utils.__all__ + transforms.__all__
+__all__ = utils.__all__ + transforms.__all__ + vectors.__all__
