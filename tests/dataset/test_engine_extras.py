@@ -144,3 +144,55 @@ def test_random_dataset_follows_the_schema_and_the_seed():
     again = list(ds.RandomDataset(total_rows=6, schema=schema, shuffle=False).create_dict_iterator(
         num_epochs=1, output_numpy=True))
     np.testing.assert_array_equal(rows[3]["image"], again[3]["image"])
+
+
+def test_sync_wait_mindspore_doc_example():
+    class Augment:
+        def __init__(self):
+            self.updates = []
+
+        def update(self, data):
+            self.updates.append(data["loss"])
+
+    augment = Augment()
+    batch_size = 2
+    data = ds.NumpySlicesDataset({"input": np.arange(8)}, shuffle=False)
+    data = data.sync_wait(condition_name="policy", callback=augment.update)
+    data = data.map(operations=[np.positive], input_columns=["input"]).batch(batch_size)
+    count = 0
+    for row in data.create_dict_iterator(num_epochs=1, output_numpy=True):
+        assert row["input"][0] == count
+        count += batch_size
+        data.sync_update(condition_name="policy", data={"loss": count})
+    assert count == 8 and augment.updates == [2, 4, 6, 8]
+    with pytest.raises(RuntimeError, match="no sync_wait with condition 'other'"):
+        data.sync_update("other")
+
+
+def test_save_to_mindrecord_and_read_back(tmp_path):
+    path = str(tmp_path / "rows.mindrecord")
+    data = ds.NumpySlicesDataset({"label": np.arange(5, dtype=np.int32),
+                                  "feature": np.arange(15, dtype=np.float32).reshape(5, 3)}, shuffle=False)
+    data.save(path)
+    back = ds.MindDataset(path, shuffle=False)
+    rows = list(back.create_dict_iterator(num_epochs=1, output_numpy=True))
+    assert [int(row["label"]) for row in rows] == [0, 1, 2, 3, 4]
+    np.testing.assert_array_equal(rows[4]["feature"], [12, 13, 14])
+
+
+def test_build_vocab_orders_by_frequency():
+    lines = ds.NumpySlicesDataset(np.array(["a b", "b c", "b"]), column_names=["text"], shuffle=False)
+    tokens = lines.map(lambda line: np.array(str(line).split()), input_columns="text")
+    vocab = tokens.build_vocab(["text"], None, None, ["<pad>"], True)
+    assert vocab.vocab() == {"<pad>": 0, "b": 1, "a": 2, "c": 3}
+    top = tokens.build_vocab("text", (1, 1), 1, None, True)
+    assert top.vocab() == {"a": 0}
+
+
+def test_apply_and_num_classes():
+    data = ds.NumpySlicesDataset([1, 2, 3], shuffle=False)
+    assert [int(r[0]) for r in data.apply(lambda d: d.take(2)).create_tuple_iterator(
+        num_epochs=1, output_numpy=True)] == [1, 2]
+    with pytest.raises(TypeError, match="must return a Dataset"):
+        data.apply(lambda d: 3)
+    assert data.num_classes() is None

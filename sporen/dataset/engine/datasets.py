@@ -308,6 +308,50 @@ class Dataset:
         from .ops import split_dataset
         return split_dataset(self, sizes, randomize)
 
+    def apply(self, apply_func):
+        """apply_func(self), which must return a Dataset."""
+        if not callable(apply_func):
+            raise TypeError(f"apply: 'apply_func' must be callable, got {type(apply_func).__name__}")
+        result = apply_func(self)
+        if not isinstance(result, Dataset):
+            raise TypeError(f"apply: 'apply_func' must return a Dataset, got {type(result).__name__}")
+        return result
+
+    def sync_wait(self, condition_name, num_batch=1, callback=None):
+        """Let num_batch batches through, then wait for sync_update(condition_name)."""
+        from .methods import SyncWaitDataset
+        return SyncWaitDataset(self, condition_name, num_batch, callback)
+
+    def sync_update(self, condition_name, num_batch=None, data=None):
+        """Release the sync_wait of condition_name for num_batch more batches; its callback gets data."""
+        from .methods import find_sync_node
+        find_sync_node(self, condition_name).release(num_batch, data)
+
+    def save(self, file_name, num_files=1, file_type="mindrecord"):
+        """Write the rows to MindRecord file(s)."""
+        from .methods import save
+        save(self, file_name, num_files, file_type)
+
+    def build_vocab(self, columns, freq_range, top_k, special_tokens, special_first):
+        """A text.Vocab of the tokens in the columns (see methods.build_vocab)."""
+        from .methods import build_vocab
+        return build_vocab(self, columns, freq_range, top_k, special_tokens, special_first)
+
+    def num_classes(self):
+        """The number of classes of the source, or None."""
+        from .methods import num_classes
+        return num_classes(self)
+
+    def close_pool(self):
+        """Worker processes belong to iterators here and end with them: nothing to close."""
+
+    def to_device(self, send_epoch_end=True, create_data_info_queue=False, queue_name=""):
+        """Sink mode's device queue: sporen feeds the device from the iterator instead."""
+        raise NotImplementedError("to_device: sporen has no device queue; iterate the dataset "
+                                  "(Model.train(..., dataset_sink_mode=False)) instead")
+
+    device_que = to_device
+
 
 def _description(source):
     """The key of a source's rows in a cache: its own description if it gives one."""
