@@ -187,3 +187,9 @@ def test_vectors_and_to_vectors(tmp_path):
     grams.write_text("2gram-#BEGIN#a 1 0\n2gram-ab 0 1\n3gram-zzz 5 5\n", encoding="utf-8")
     char_vectors = text.CharNGram.from_file(str(grams))
     assert text.ToVectors(char_vectors)(np.array(["ab"])).tolist() == [[0.5, 0.5]]
+
+
+def test_filter_wikipedia_xml():
+    line = "The [[Paris|city]] has 2 <ref>cite</ref>[[fr:Paris]] {{infobox}}Museums &amp; PARKS!"
+    assert text.FilterWikipediaXML()(np.array(line)).tolist() == "the city has two museums parks"
+    assert text.FilterWikipediaXML()(np.array(["[[Category:Cities|x]] A1"])).tolist() == ["cities a one"]

@@ -12,7 +12,7 @@ from .utils import NormalizeForm, Vocab, to_str
 __all__ = ["TextTensorOperation", "WhitespaceTokenizer", "UnicodeCharTokenizer", "RegexTokenizer",
            "BasicTokenizer", "WordpieceTokenizer", "BertTokenizer", "PythonTokenizer", "CaseFold",
            "NormalizeUTF8", "RegexReplace", "Lookup", "Ngram", "SlidingWindow", "ToNumber", "Truncate",
-           "TruncateSequencePair", "AddToken", "UnicodeScriptTokenizer"]
+           "TruncateSequencePair", "AddToken", "UnicodeScriptTokenizer", "FilterWikipediaXML"]
 
 
 class TextTensorOperation(TensorOperation):
@@ -573,3 +573,45 @@ class AddToken(TextTensorOperation):
         return _strings(parts)
 
 
+
+
+_WIKI_RULES = [
+    (r"<ref[^<]*</ref>", ""),
+    (r"<[^>]*>", ""),
+    (r"\[https?:[^\] ]*", "["),
+    (r"\|thumb", ""), (r"\|left", ""), (r"\|right", ""), (r"\|\d+px", ""),
+    (r"\[\[image:[^\[\]]*\|", ""),
+    (r"\[\[category:([^|\]]*)[^\]]*\]\]", r"[[\1]]"),
+    (r"\[\[[a-z\-]*:[^\]]*\]\]", ""),
+    (r"\[\[[^\|\]]*\|", "[["),
+    (r"\{\{[^}]*\}\}", ""),
+    (r"\{[^}]*\}", ""),
+    (r"[\[\]]", ""),
+    (r"&[^;]*;", " "),
+]
+_DIGITS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+
+
+def filter_wikipedia_text(text):
+    """Matt Mahoney's wikifil.pl on one string: markup, links and references removed, digits
+    spelled out, only lowercase letters and single spaces left."""
+    text = text.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")
+    for pattern, replacement in _WIKI_RULES:
+        flags = re.IGNORECASE if pattern.startswith((r"\|", r"\[\[image", r"\[\[category")) else 0
+        text = re.sub(pattern, replacement, text, flags=flags)
+    text = text.lower()
+    for digit, word in enumerate(_DIGITS):
+        text = text.replace(str(digit), f" {word} ")
+    text = re.sub(r"[^a-z]+", " ", f" {text} ")
+    return text.strip()
+
+
+class FilterWikipediaXML(TextTensorOperation):
+    """Clean Wikipedia XML text to lowercase letters and single spaces (wikifil.pl's rules: tags,
+    references, link targets and templates removed, digits spelled out)."""
+
+    def _execute(self, array):
+        strings = _text("FilterWikipediaXML", array)
+        if not strings.size:
+            return strings
+        return np.vectorize(filter_wikipedia_text, otypes=[str])(strings)
