@@ -98,7 +98,7 @@ def test_bbox_validation_and_augment():
 def test_affine_geometry():
     image = np.zeros((21, 21, 3), np.uint8)
     image[10, 15] = 255  # 5 pixels right of the centre (10, 10)
-    moved = vision.Affine(degrees=0, translate=(2, -3), scale=1.0, shear=0)(image)
+    moved = vision.Affine(degrees=0, translate=(2 / 21, -3 / 21), scale=1.0, shear=0)(image)
     assert tuple(np.argwhere(moved[..., 0] == 255)[0]) == (7, 17)
     turned = vision.Affine(degrees=90, translate=(0, 0), scale=1.0, shear=0)(image)
     assert tuple(np.argwhere(turned[..., 0] == 255)[0]) == (15, 10)  # clockwise: right -> below

@@ -71,15 +71,16 @@ def _check_shear(op, shear, random):
 
 
 class Affine(ImageTensorOperation):
-    """Rotate (degrees, clockwise), translate (dx, dy pixels), scale and shear ((x, y) degrees, or
-    one number for x) about the image centre, filling outside pixels with fill_value."""
+    """Rotate (degrees, clockwise), translate ((dx, dy) as fractions of the width and height, in
+    [-1, 1]), scale and shear ((x, y) degrees, or one number for x) about the image centre,
+    filling outside pixels with fill_value."""
 
     def __init__(self, degrees, translate, scale, shear, resample=Inter.NEAREST, fill_value=0):
         self.degrees = check_number("Affine", "degrees", degrees, -180, 180)
         if not isinstance(translate, (list, tuple)) or len(translate) != 2:
             raise TypeError(f"Affine: 'translate' must be a sequence (dx, dy), got {translate!r}")
         for value in translate:
-            check_number("Affine", "translate", value)
+            check_number("Affine", "translate", value, -1.0, 1.0)
         self.translate = tuple(translate)
         self.scale = check_number("Affine", "scale", scale)
         check_range("Affine", "scale", scale, 0, 16777216, low_open=True)
@@ -88,7 +89,8 @@ class Affine(ImageTensorOperation):
         self.fill_value = _check_fill("Affine", fill_value)
 
     def _apply(self, image, params):
-        forward = affine_forward(_center(image), self.degrees, self.translate, self.scale, self.shear)
+        shift = (self.translate[0] * image.shape[1], self.translate[1] * image.shape[0])
+        forward = affine_forward(_center(image), self.degrees, shift, self.scale, self.shear)
         return warp(image, forward, self.resample, self.fill_value)
 
 
