@@ -179,6 +179,19 @@ class CocoSource:
     def __repr__(self):
         return f"{self.owner}(dataset_dir='{self.dataset_dir}', task='{self.task}')"
 
+    def description(self):
+        """The key of this source's rows in a cache (the same in every process)."""
+        return (f"{self.owner}(dataset_dir='{os.path.abspath(self.dataset_dir)}', annotation_file="
+                f"'{os.path.abspath(self.annotation_file)}', task='{self.task}', decode={self.decode}, "
+                f"extra_metadata={self.extra_metadata})")
+
+    def get_class_indexing(self):
+        """{category name: [id]} ('Detection') or {name: [id, isthing]} ('Panoptic')."""
+        if self.task not in ("Detection", "Panoptic"):
+            raise NotImplementedError(f"{self.owner}.get_class_indexing: only tasks 'Detection' and 'Panoptic' "
+                                      f"have classes, not '{self.task}'")
+        return {name: list(info) for name, info in self.class_indexing.items()}
+
 
 def _xml_float(node, name):
     """The float text of node's child `name`; 0 when either is absent (MindSpore's reading)."""
@@ -296,6 +309,19 @@ class VOCSource:
 
     def __repr__(self):
         return f"{self.owner}(dataset_dir='{self.dataset_dir}', task='{self.task}', usage='{self.usage}')"
+
+    def description(self):
+        """The key of this source's rows in a cache (the same in every process)."""
+        return (f"{self.owner}(dataset_dir='{os.path.abspath(self.dataset_dir)}', task='{self.task}', "
+                f"usage='{self.usage}', decode={self.decode}, extra_metadata={self.extra_metadata}, "
+                f"class_indexing={sorted((self.class_indexing or {}).items())})")
+
+    def get_class_indexing(self):
+        """{class name: label} of the 'Detection' task."""
+        if self.task != "Detection":
+            raise NotImplementedError(f"{self.owner}.get_class_indexing: only task 'Detection' has classes, "
+                                      f"not '{self.task}'")
+        return dict(self.class_indexing)
 
 
 def voc_list_file(dataset_dir, task, usage):

@@ -9,6 +9,8 @@ import os
 
 import numpy
 
+from . import config
+from .samplers import BuiltinSampler
 from .sources_common import LazyFileSource, check_index, string_array, type_name
 
 CSV_INT = "int"
@@ -113,6 +115,10 @@ class TextFileSource(_RowFiles):
     def __repr__(self):
         return f"{self.owner}(dataset_files={self.files})"
 
+    def description(self):
+        """The key of this source's rows in a cache (the same in every process)."""
+        return f"{self.owner}(dataset_files={[os.path.abspath(path) for path in self.files]})"
+
 
 def csv_column_types(owner, column_defaults):
     """The (type, default) of each column from MindSpore's column_defaults (int, float or str values)."""
@@ -213,3 +219,77 @@ class CSVSource(_RowFiles):
 
     def __repr__(self):
         return f"{self.owner}(dataset_files={self.files})"
+
+    def description(self):
+        """The key of this source's rows in a cache (the same in every process)."""
+        return (f"{self.owner}(dataset_files={[os.path.abspath(path) for path in self.files]}, "
+                f"field_delim={self.field_delim!r}, columns={self.column_names}, types={self.column_types})")
+
+
+# the random stream of file-order and in-file shuffles, distinct from the samplers' streams
+_SALT_FILES = 0x5EED0101
+_SALT_ROWS = 0x5EED0102
+
+
+class FileShardSampler(BuiltinSampler):
+    """The rows a pass of a text/CSV source reads, as MindSpore's non-mappable file sources read them.
+
+    mode is 'false' (files in order, rows in order), 'files' (the files in a new order each pass),
+    'infile' (rows shuffled within each file) or 'global' (files shuffled, then the rows read).
+    With num_shards, the rows (in that file order) are cut into num_shards contiguous blocks of
+    ceil(n / num_shards) rows, wrapping around, and shard_id takes its block; every shard draws the
+    file order from config's seed, so the blocks partition the rows. num_samples caps the rows a
+    shard reads (before 'global' shuffles them, as MindSpore's shuffle comes after the read).
+    """
+
+    def __init__(self, rows_per_file, mode="global", num_shards=None, shard_id=None, num_samples=None):
+        super().__init__(num_samples)
+        self.rows_per_file = [int(count) for count in rows_per_file]
+        self.mode = mode
+        self.num_shards = num_shards or 1
+        self.shard_id = shard_id or 0
+
+    def _own_shuffled(self):
+        return self.mode != "false"
+
+    def is_sharded(self):
+        return self.num_shards > 1
+
+    def _per_shard(self):
+        return -(-sum(self.rows_per_file) // self.num_shards)
+
+    def _own_count(self, num_rows):
+        count = self._per_shard()
+        if self.num_samples:
+            return min(count, self.num_samples)
+        return count
+
+    def _own_ids(self, num_rows, pass_id, seed, source):
+        counts = numpy.asarray(self.rows_per_file, dtype=numpy.int64)
+        starts = numpy.concatenate([[0], numpy.cumsum(counts)[:-1]]).astype(numpy.int64)
+        total = int(counts.sum())
+        if total == 0:
+            return numpy.zeros(0, dtype=numpy.int64)
+        file_order = numpy.arange(len(counts))
+        if self.mode in ("files", "global"):
+            shared = numpy.random.Generator(numpy.random.PCG64([config.get_seed(), _SALT_FILES, pass_id]))
+            file_order = shared.permutation(len(counts))
+        ordered = numpy.concatenate([numpy.arange(starts[k], starts[k] + counts[k]) for k in file_order])
+        first = self.shard_id * self._per_shard()
+        positions = numpy.arange(first, first + self._per_shard()) % total
+        ids = ordered[positions]
+        if self.num_samples:
+            ids = ids[:self.num_samples]
+        local = numpy.random.Generator(numpy.random.PCG64([seed, _SALT_ROWS, pass_id]))
+        if self.mode == "global":
+            ids = ids[local.permutation(len(ids))]
+        elif self.mode == "infile":
+            file_of = numpy.searchsorted(starts, ids, side="right") - 1
+            for number in numpy.unique(file_of):
+                where = numpy.flatnonzero(file_of == number)
+                ids[where] = ids[where][local.permutation(len(where))]
+        return ids.astype(numpy.int64)
+
+    def __repr__(self):
+        return (f"FileShardSampler(mode='{self.mode}', num_shards={self.num_shards}, shard_id={self.shard_id}, "
+                f"num_samples={self.num_samples})")

@@ -128,6 +128,10 @@ class IdxSource(LazyFileSource):
     def __repr__(self):
         return f"{self.owner}(dataset_dir='{self.dataset_dir}', usage='{self.usage}')"
 
+    def description(self):
+        """The key of this source's rows in a cache (the same in every process)."""
+        return f"{self.owner}(dataset_dir='{os.path.abspath(self.dataset_dir)}', usage='{self.usage}')"
+
 
 class CifarSource(LazyFileSource):
     """Rows of CIFAR binary files: (image (32, 32, 3) uint8, label uint32) for CIFAR-10 and
@@ -194,6 +198,10 @@ class CifarSource(LazyFileSource):
     def __repr__(self):
         return f"{self.owner}(dataset_dir='{self.dataset_dir}', usage='{self.usage}')"
 
+    def description(self):
+        """The key of this source's rows in a cache (the same in every process)."""
+        return f"{self.owner}(dataset_dir='{os.path.abspath(self.dataset_dir)}', usage='{self.usage}')"
+
 
 class ImageFolderSource:
     """Rows (image, label int32) of a folder of class folders.
@@ -249,3 +257,12 @@ class ImageFolderSource:
 
     def __repr__(self):
         return f"{self.owner}(dataset_dir='{self.dataset_dir}', decode={self.decode})"
+
+    def description(self):
+        """The key of this source's rows in a cache (the same in every process)."""
+        return (f"{self.owner}(dataset_dir='{os.path.abspath(self.dataset_dir)}', decode={self.decode}, "
+                f"files={len(self._paths)}, class_indexing={sorted(self.class_indexing.items())})")
+
+    def get_class_indexing(self):
+        """{class folder name: label}."""
+        return dict(self.class_indexing)
