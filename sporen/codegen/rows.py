@@ -1,7 +1,8 @@
 """Lowerings of the row and copy ops to the shared C kernels codegen/kernels/rows.c (softmax,
 log_softmax, layer_norm, sparse_softmax_cross_entropy and its gradient) and copy.c (concat, stack,
 split, embedding, embedding_dense_grad): one compiled copy serves every shape, each node's call
-passes its geometry.
+passes its geometry (integer literals, the form PyNative's eager path turns into run-time
+arguments: runtime/eager.py).
 
 Row kernels take float32 and float64 (and int32/int64 labels); copy kernels any dtype (they move
 bytes), the scatter-add float32/float64. Anything else lowers to None and runs its numpy kernel."""
@@ -44,7 +45,7 @@ def _lower_softmax(node, name):
     n = _size(shape[axes[0]:axes[-1] + 1])
     inner = _size(shape[axes[-1] + 1:])
     log = int(node.op.name == "log_softmax")
-    tail = f"{outer}L, {n}L, {inner}L, {log}"
+    tail = f"{outer}, {n}, {inner}, {log}"
 
     def call(ins, outs, ws):
         return f"sp_softmax_{suffix}({ins[0]}, {outs[0]}, {tail});"
@@ -80,7 +81,7 @@ def _lower_layer_norm(node, name):
         return None
     rows = _size(shape[:begin])
     n = _size(tail)
-    tail_args = f"{rows}L, {n}L, {g_n}L, {b_n}L, {float(node.attrs['epsilon'])!r}"
+    tail_args = f"{rows}, {n}, {g_n}, {b_n}, {float(node.attrs['epsilon'])!r}"
 
     def call(ins, outs, ws):
         return (f"sp_layer_norm_{suffix}({ins[0]}, {ins[1]}, {ins[2]}, {outs[0]}, {outs[1]}, {outs[2]}, "
@@ -103,7 +104,7 @@ def _lower_sce(node, name):
     rows = _size(shape[:-1])
     reduction = _REDUCTION[node.attrs["reduction"]]
     ignore = int(node.attrs["ignore_index"])
-    tail = f"{rows}L, {classes}L, {ignore}L, {reduction}"
+    tail = f"{rows}, {classes}, {ignore}, {reduction}"
     if node.op.name == "sparse_softmax_cross_entropy":
         func = f"sp_sce_{suffix}_{label_suffix}"
 
@@ -131,16 +132,16 @@ def _joined(node, name, axis, parts_shapes, whole_shape, split):
     outer, _ = _blocks(whole_shape, axis, itemsize)
     widths = [_blocks(s, axis, itemsize)[1] for s in parts_shapes]
     count = len(widths)
-    width_list = ", ".join(f"{w}L" for w in widths)
+    width_list = ", ".join(f"{w}" for w in widths)
 
     def call(ins, outs, ws):
         if split:
             pointers = ", ".join(outs)
             return (f"{{ void *const p[] = {{{pointers}}}; const long w[] = {{{width_list}}}; "
-                    f"sp_split({ins[0]}, p, w, {count}L, {outer}L); }}")
+                    f"sp_split({ins[0]}, p, w, {count}, {outer}); }}")
         pointers = ", ".join(ins)
         return (f"{{ const void *const p[] = {{{pointers}}}; const long w[] = {{{width_list}}}; "
-                f"sp_concat(p, w, {count}L, {outer}L, {outs[0]}); }}")
+                f"sp_concat(p, w, {count}, {outer}, {outs[0]}); }}")
 
     return CKernel(name, "", call, libraries=("copy",))
 
@@ -181,7 +182,7 @@ def _lower_embedding(node, name):
     rows = weight.shape[0]
     row_bytes = _size(tuple(weight.shape[1:])) * np.dtype(weight.dtype).itemsize
     n = _size(tuple(indices.shape))
-    tail = f"{wide}, {n}L, {rows}L, {row_bytes}L"
+    tail = f"{wide}, {n}, {rows}, {row_bytes}"
 
     def call(ins, outs, ws):
         return f"sp_gather_rows({ins[0]}, {ins[1]}, {tail}, {outs[0]});"
@@ -206,7 +207,7 @@ def _lower_embedding_grad(node, name):
     elif padding < 0:
         padding += rows  # numpy's grad[padding_idx] wraps a negative index
     workspace = 8 * rows if by_freq else 0
-    tail = f"{wide}, {n}L, {rows}L, {row}L, {by_freq}, {int(padding)}L"
+    tail = f"{wide}, {n}, {rows}, {row}, {by_freq}, {int(padding)}"
 
     def call(ins, outs, ws):
         counts = ws if ws is not None else "0"

@@ -281,7 +281,7 @@ def test_lower_dispatches_row_ops_to_rows():
     node = Node(OPS["softmax"], [Var((4, 8), F32)], {"axis": (1,)}, [Var((4, 8), F32)])
     kernel = lower(node, "k3")
     assert kernel is not None and kernel.libraries == ("rows",)
-    assert kernel.call(["a", "b"], ["c"], None) == "sp_softmax_f32(a, c, 4L, 8L, 1L, 0);"
+    assert kernel.call(["a", "b"], ["c"], None) == "sp_softmax_f32(a, c, 4, 8, 1, 0);"
 
 
 # --- models on the cpu backend ------------------------------------------------------------------
