@@ -1,5 +1,7 @@
-"""The demo: LeNet-5 trained on the Fashion-MNIST subset shipped with sporen, in MindSpore's style
-(nn.Cell, nn.SoftmaxCrossEntropyWithLogits, nn.Momentum, nn.TrainOneStepCell)."""
+"""The demo: LeNet-5 trained on the Fashion-MNIST subset shipped with sporen, as a MindSpore program
+would: a sporen.dataset pipeline, nn.SoftmaxCrossEntropyWithLogits, nn.Momentum and Model.fit with
+an Accuracy metric, a progress line and, when asked, a SummaryCollector."""
+import os
 import sys
 import time
 
@@ -9,6 +11,7 @@ from . import nn, ops
 from .context import set_seed
 from .data import FASHION_MNIST_CLASSES, fashion_mnist_subset
 from .tensor import Tensor
+from .train.callback import ProgressBar
 
 __all__ = ["LeNet5", "load_demo_data", "train_demo"]
 
@@ -53,11 +56,6 @@ def load_demo_data():
             _prepare(d["test_images"]), d["test_labels"].astype(np.int32))
 
 
-def _bar(done, total, width=30):
-    filled = int(width * done / max(total, 1))
-    return "[" + "#" * filled + "." * (width - filled) + "]"
-
-
 def evaluate(net, x, y, batch_size=500):
     """Accuracy of ``net`` on (x, y)."""
     net.set_train(False)
@@ -68,38 +66,57 @@ def evaluate(net, x, y, batch_size=500):
     return correct / len(x)
 
 
-def train_demo(epochs=4, batch_size=32, learning_rate=0.01, momentum=0.9, seed=1, out=None):
-    """Train LeNet-5 on the shipped Fashion-MNIST subset; print per-epoch loss and test accuracy
-    with a progress bar; return the final test accuracy."""
+class _DemoProgress(ProgressBar):
+    """The progress line, ending each epoch with the mean training loss and the test accuracy."""
+
+    def __init__(self, out):
+        super().__init__(file=out, min_interval=0.2)
+        self.accuracy = 0.0
+        self._losses = []
+
+    def on_train_epoch_begin(self, run_context):
+        super().on_train_epoch_begin(run_context)
+        self._losses = []
+
+    def on_train_step_end(self, run_context):
+        self._losses.append(float(run_context.original_args().net_outputs.asnumpy()))
+        super().on_train_step_end(run_context)
+
+    def on_train_epoch_end(self, run_context):
+        cb_params = run_context.original_args()
+        self.accuracy = float(cb_params.eval_results["accuracy"])
+        seconds = time.time() - self._epoch_start
+        line = (f"epoch {cb_params.cur_epoch_num}/{cb_params.epoch_num} loss {np.mean(self._losses):.4f}  "
+                f"test accuracy {self.accuracy * 100:.2f}%  ({seconds:.1f}s)")
+        self._out().write("\r" + line + " " * 30 + "\n")
+        self._out().flush()
+
+
+def train_demo(epochs=4, batch_size=32, learning_rate=0.01, momentum=0.9, seed=1, out=None, summary_dir=None):
+    """Train LeNet-5 on the shipped Fashion-MNIST subset with ``Model.fit``; print a progress line
+    and each epoch's loss and test accuracy; write summaries to ``summary_dir`` when given; return
+    the final test accuracy."""
+    from . import dataset as ds
+    from .train import Accuracy, Model, SummaryCollector
     out = out or sys.stdout
     set_seed(seed)
+    ds.config.set_seed(seed)
     train_x, train_y, test_x, test_y = load_demo_data()
+    train = ds.NumpySlicesDataset({"image": train_x, "label": train_y}, shuffle=True)
+    train = train.batch(batch_size, drop_remainder=True)
+    test = ds.NumpySlicesDataset({"image": test_x, "label": test_y}, shuffle=False).batch(500)
     net = LeNet5()
     loss_fn = nn.SoftmaxCrossEntropyWithLogits(sparse=True, reduction="mean")
     optimizer = nn.Momentum(net.trainable_params(), learning_rate=learning_rate, momentum=momentum)
-    train_step = nn.TrainOneStepCell(nn.WithLossCell(net, loss_fn), optimizer)
-    steps = len(train_x) // batch_size
-    rng = np.random.default_rng(seed)
+    model = Model(net, loss_fn, optimizer, metrics={"accuracy": Accuracy()})
     print(f"sporen demo: LeNet-5 on Fashion-MNIST ({len(train_x)} train / {len(test_x)} test images, "
           f"classes: {', '.join(FASHION_MNIST_CLASSES[:3])}, ...)", file=out)
-    acc = 0.0
-    for epoch in range(1, epochs + 1):
-        train_step.set_train(True)
-        order = rng.permutation(len(train_x))
-        total = 0.0
-        start = time.perf_counter()
-        for s in range(steps):
-            idx = order[s * batch_size:(s + 1) * batch_size]
-            loss = train_step(Tensor(train_x[idx]), Tensor(train_y[idx]))
-            total += float(loss.asnumpy())
-            if s % 20 == 0 or s == steps - 1:
-                rate = (s + 1) / max(time.perf_counter() - start, 1e-9)
-                eta = (steps - s - 1) / rate
-                out.write(f"\repoch {epoch}/{epochs} {_bar(s + 1, steps)} {s + 1}/{steps} "
-                          f"loss {total / (s + 1):.4f}  {rate:.0f} steps/s  ETA {eta:4.0f}s")
-                out.flush()
-        acc = evaluate(net, test_x, test_y)
-        out.write(f"\repoch {epoch}/{epochs} {_bar(steps, steps)} loss {total / steps:.4f}  "
-                  f"test accuracy {acc * 100:.2f}%  ({time.perf_counter() - start:.1f}s)" + " " * 10 + "\n")
-        out.flush()
-    return acc
+    progress = _DemoProgress(out)
+    callbacks = [progress]
+    if summary_dir is not None:
+        callbacks.append(SummaryCollector(summary_dir, collect_freq=50))
+    model.fit(epochs, train, test, callbacks=callbacks)
+    if summary_dir is not None:
+        print(f"summaries written to {os.path.abspath(summary_dir)} "
+              f"(TensorBoard: tensorboard --logdir {summary_dir})", file=out)
+    return progress.accuracy

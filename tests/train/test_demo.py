@@ -61,7 +61,47 @@ def test_demo_prints_progress_and_accuracy():
     from sporen.demo import train_demo
     buf = io.StringIO()
     # one short epoch on the real data: checks the loop and its report, not the final accuracy
-    acc = train_demo(epochs=1, batch_size=256, learning_rate=0.05, out=buf)
+    acc = train_demo(epochs=1, batch_size=128, learning_rate=0.02, out=buf, summary_dir=None)
     text = buf.getvalue()
     assert "epoch 1/1" in text and "test accuracy" in text
     assert 0.3 < acc <= 1.0
+
+
+def test_cli_train_eval_export_round_trip(tmp_path, capsys):
+    ckpt_dir = tmp_path / "ckpt"
+    summary_dir = tmp_path / "summary"
+    config = tmp_path / "train.json"
+    config.write_text('{"model": "lenet5", "epochs": 1, "batch-size": 256, "lr": 0.05, "mode": "pynative"}')
+    rc = cli.main(["train", "--config", str(config), "--ckpt-dir", str(ckpt_dir), "--summary-dir", str(summary_dir),
+                   "--quiet"])
+    out = capsys.readouterr().out
+    assert rc == 0, out
+    assert "test accuracy:" in out and str(ckpt_dir) in out
+    files = sorted(p.name for p in ckpt_dir.iterdir())
+    assert files == ["lenet5-1_46.ckpt"]
+    assert any(".out.tfevents." in p.name for p in summary_dir.iterdir())
+    assert cli.main(["eval", "lenet5", "--ckpt", str(ckpt_dir / files[0]), "--mode", "pynative"]) == 0
+    line = capsys.readouterr().out.strip().splitlines()[-1]
+    import json
+    result = json.loads(line)
+    trained = float(out.split("test accuracy:")[1].split("%")[0]) / 100
+    assert abs(result["accuracy"] - trained) < 1e-9 and result["loss"] > 0
+    onnx_file = tmp_path / "lenet.onnx"
+    assert cli.main(["export", "lenet5", "--ckpt", str(ckpt_dir / files[0]), "--format", "ONNX",
+                     "--output", str(onnx_file)]) == 0
+    assert onnx_file.stat().st_size > 100_000
+
+
+def test_cli_errors_are_one_line(tmp_path, capsys):
+    assert cli.main(["train", "resnet9000"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "unknown model 'resnet9000'" in err
+    assert cli.main(["eval", "lenet5", "--ckpt", str(tmp_path / "missing.ckpt")]) == 2
+    assert "checkpoint file not found" in capsys.readouterr().err
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"epochs": 1, "colour": "red"}')
+    assert cli.main(["train", "lenet5", "--config", str(bad)]) == 2
+    assert "unknown option 'colour'" in capsys.readouterr().err
+    assert cli.main(["info"]) == 0
+    out = capsys.readouterr().out
+    assert "backend:" in out and "C compiler:" in out and "optional packages:" in out
