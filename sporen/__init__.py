@@ -17,6 +17,14 @@ from .frontend.dynamic import enable_dynamic
 from .train.serialization import (save_checkpoint, load_checkpoint, load_checkpoint_async, load_param_into_net,
                                   ckpt_to_safetensors, safetensors_to_ckpt)
 from .train.export import export, load
+from .train import (Model, Callback, RunContext, CheckpointConfig, ModelCheckpoint, History, LambdaCallback,
+                    LearningRateScheduler, LossMonitor, TimeMonitor, EarlyStopping, ReduceLROnPlateau,
+                    SummaryCollector, SummaryRecord, LossScaleManager, FixedLossScaleManager, DynamicLossScaleManager,
+                    Metric, Accuracy, Precision, Recall, F1, Fbeta, Loss, MAE, MSE, ROC, auc, BleuScore,
+                    ConfusionMatrix, ConfusionMatrixMetric, CosineSimilarity, Dice, HausdorffDistance,
+                    MeanSurfaceDistance, RootMeanSquareDistance, OcclusionSensitivity, Perplexity,
+                    Top1CategoricalAccuracy, Top5CategoricalAccuracy, TopKCategoricalAccuracy, get_metric_fn, names,
+                    rearrange_inputs)
 from .runtime import eager as _eager
 
 _eager.install()  # PyNative's convolutions and pools on native kernels while the backend is "cpu"
