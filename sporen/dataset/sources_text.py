@@ -3,6 +3,7 @@
 Both index their files once (the byte range of every row) and read a row with os.pread on a
 descriptor opened lazily per process, so a source holds no file contents and is cheap to pickle.
 """
+import array
 import csv
 import glob
 import os
@@ -39,27 +40,40 @@ def find_files(owner, dataset_files):
     return sorted(found)
 
 
-def _line_ranges(data):
-    """The (start, end) byte ranges of the lines of data, each end past its line terminator."""
-    ranges = []
-    start = 0
-    for line in data.splitlines(keepends=True):
-        ranges.append((start, start + len(line)))
-        start += len(line)
-    return ranges
+class _LineFeed:
+    """The decoded lines of a binary file for csv.reader, keeping the byte offset reached.
+
+    csv.reader pulls exactly the lines of one record per next(), so the offsets before and after
+    a record are its byte range in the file.
+    """
+
+    def __init__(self, handle):
+        self.handle = handle
+        self.offset = handle.tell()
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        line = self.handle.readline()
+        if not line:
+            raise StopIteration
+        self.offset += len(line)
+        return line.decode("utf-8")
 
 
 class _RowFiles(LazyFileSource):
     """Rows stored as byte ranges of files; subclasses turn a range's bytes into a row."""
 
     def _setup(self, owner, files, ranges_per_file):
+        """ranges_per_file: for each file, an array('q') of its rows' start, end byte offsets, flat."""
         self.owner = owner
         self.files = list(files)
-        self.rows_per_file = [len(ranges) for ranges in ranges_per_file]
+        self.rows_per_file = [len(ranges) // 2 for ranges in ranges_per_file]
         self._file_of_row = numpy.concatenate(
-            [numpy.full(len(ranges), k, dtype=numpy.int32) for k, ranges in enumerate(ranges_per_file)])
+            [numpy.full(count, k, dtype=numpy.int32) for k, count in enumerate(self.rows_per_file)])
         self._ranges = numpy.concatenate(
-            [numpy.asarray(ranges, dtype=numpy.int64).reshape(-1, 2) for ranges in ranges_per_file])
+            [numpy.frombuffer(ranges, dtype=numpy.int64).reshape(-1, 2) for ranges in ranges_per_file])
         if len(self._ranges) == 0:
             raise RuntimeError(f"{owner}: no rows found in {self.files}")
         self._cache = {}
@@ -97,14 +111,16 @@ class TextFileSource(_RowFiles):
     def __init__(self, owner, files):
         ranges_per_file = []
         for path in files:
-            with open(path, "rb") as handle:
-                data = handle.read()
-            ranges = []
+            ranges = array.array("q")
             start = 0
-            for line in data.split(b"\n"):
-                if line:
-                    ranges.append((start, start + len(line)))
-                start += len(line) + 1
+            with open(path, "rb") as handle:
+                for line in handle:
+                    # MindSpore splits at '\n' only and skips empty lines
+                    text_end = start + len(line) - (1 if line.endswith(b"\n") else 0)
+                    if text_end > start:
+                        ranges.append(start)
+                        ranges.append(text_end)
+                    start += len(line)
             ranges_per_file.append(ranges)
         self._setup(owner, files, ranges_per_file)
 
@@ -172,31 +188,32 @@ class CSVSource(_RowFiles):
         self._setup(owner, files, ranges_per_file)
 
     def _index(self, owner, path, skip_header):
-        """The byte ranges of the records of a CSV file (a quoted field may span lines)."""
+        """The byte ranges (array('q'), start/end flat) of the records of a CSV file; a quoted field
+        may span lines."""
+        ranges = array.array("q")
         with open(path, "rb") as handle:
-            data = handle.read()
-        lines = _line_ranges(data)
-        first = 1 if skip_header else 0
-        texts = [data[start:end].decode("utf-8") for start, end in lines[first:]]
-        reader = csv.reader(texts, delimiter=self.field_delim, strict=True)
-        ranges = []
-        consumed = 0
-        while True:
-            try:
-                fields = next(reader)
-            except StopIteration:
-                break
-            except csv.Error as error:
-                raise RuntimeError(f"{owner}: failed to parse '{path}' at line {first + reader.line_num}: "
-                                   f"{error}") from error
-            line_start = consumed
-            consumed = reader.line_num
-            if not fields:
-                continue
-            if len(fields) != len(self.column_names):
-                raise RuntimeError(f"{owner}: line {first + line_start + 1} of '{path}' has {len(fields)} "
-                                   f"fields, expected {len(self.column_names)} (columns {self.column_names})")
-            ranges.append((lines[first + line_start][0], lines[first + consumed - 1][1]))
+            first = 0
+            if skip_header:
+                handle.readline()
+                first = 1
+            feed = _LineFeed(handle)
+            reader = csv.reader(feed, delimiter=self.field_delim, strict=True)
+            while True:
+                start = feed.offset
+                line = first + reader.line_num + 1
+                try:
+                    fields = next(reader)
+                except StopIteration:
+                    break
+                except csv.Error as error:
+                    raise RuntimeError(f"{owner}: failed to parse '{path}' at line {line}: {error}") from error
+                if not fields:
+                    continue
+                if len(fields) != len(self.column_names):
+                    raise RuntimeError(f"{owner}: line {line} of '{path}' has {len(fields)} fields, expected "
+                                       f"{len(self.column_names)} (columns {self.column_names})")
+                ranges.append(start)
+                ranges.append(feed.offset)
         return ranges
 
     def _value(self, position, column, text):

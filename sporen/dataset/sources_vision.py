@@ -3,6 +3,7 @@
 import bisect
 import gzip
 import os
+import threading
 
 import numpy
 
@@ -11,6 +12,9 @@ from .sources_common import (LazyFileSource, check_index, decode_image, read_byt
 _IDX_IMAGE_MAGIC = 2051
 _IDX_LABEL_MAGIC = 2049
 _CIFAR_IMAGE_BYTES = 3 * 32 * 32
+# one load at a time per process: reader threads asking for the same gzip'ed file wait for the first
+# one's copy instead of each decompressing their own
+_LOAD_LOCK = threading.Lock()
 
 
 def _idx_names(usage):
@@ -94,12 +98,16 @@ class IdxSource(LazyFileSource):
     def _arrays(self, part):
         """The (images, labels) arrays of part number `part`, opened on first use in this process."""
         arrays = self._cache.get(part)
-        if arrays is None:
-            image_path, label_path, count, rows, cols = self._parts[part]
-            images = self._load(image_path, 16, (count, rows, cols))
-            labels = self._load(label_path, 8, (count,))
-            arrays = (images, labels)
-            self._cache[part] = arrays
+        if arrays is not None:
+            return arrays
+        with _LOAD_LOCK:
+            arrays = self._cache.get(part)
+            if arrays is None:
+                image_path, label_path, count, rows, cols = self._parts[part]
+                images = self._load(image_path, 16, (count, rows, cols))
+                labels = self._load(label_path, 8, (count,))
+                arrays = (images, labels)
+                self._cache[part] = arrays
         return arrays
 
     def _load(self, path, offset, shape):

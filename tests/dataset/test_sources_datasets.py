@@ -32,7 +32,8 @@ def texts_of(dataset, epochs=1):
 # ---- mappable vision sources ----
 
 def test_mnist_dataset_order_num_samples_shards(tmp_path):
-    made = make_mnist(str(tmp_path), counts=(("train", 7), ("t10k", 3)))
+    # gzip'ed, read by the default number of reader threads (they share one decompressed copy)
+    made = make_mnist(str(tmp_path), counts=(("train", 7), ("t10k", 3)), compress=True)
     train_labels = [int(v) for v in made["train"][1]]
     dataset = ds.MnistDataset(str(tmp_path), usage="train", shuffle=False)
     assert dataset.get_col_names() == ["image", "label"]
