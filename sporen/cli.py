@@ -310,6 +310,10 @@ def _resolve_train_options(args):
 
 def main(argv=None):
     """Entry point of the ``sporen`` command; returns the exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["cache"]:  # its own parser (sporen cache --help lists its commands)
+        from .dataset.cache import cache_main
+        return cache_main(argv[1:])
     parser = _parser()
     try:
         args = parser.parse_args(argv)

@@ -105,3 +105,13 @@ def test_cli_errors_are_one_line(tmp_path, capsys):
     assert cli.main(["info"]) == 0
     out = capsys.readouterr().out
     assert "backend:" in out and "C compiler:" in out and "optional packages:" in out
+
+
+def test_cli_cache_has_its_own_help(capsys):
+    try:
+        rc = cli.main(["cache", "--help"])
+    except SystemExit as e:  # argparse exits after printing the help
+        rc = e.code
+    assert rc == 0
+    out = capsys.readouterr().out
+    assert "start" in out and "stop" in out and "status" in out
