@@ -77,6 +77,8 @@ class IdxSource(LazyFileSource):
                 missing = image_base if image_path is None else label_base
                 raise RuntimeError(f"{owner}: '{missing}' (or '{missing}.gz') is missing in '{dataset_dir}'")
             count, rows, cols = _read_idx_header(owner, image_path, _IDX_IMAGE_MAGIC, 3)
+            if (rows, cols) != (28, 28):
+                raise RuntimeError(f"{owner}: the images of '{image_path}' are {rows}x{cols}, expected 28x28")
             (label_count,) = _read_idx_header(owner, label_path, _IDX_LABEL_MAGIC, 1)
             if count != label_count:
                 raise RuntimeError(f"{owner}: '{image_path}' holds {count} images but '{label_path}' "
@@ -230,6 +232,9 @@ class ImageFolderSource:
         folders = sorted(name for name in os.listdir(dataset_dir)
                          if os.path.isdir(os.path.join(dataset_dir, name)))
         if class_indexing:
+            missing = sorted(set(class_indexing) - set(folders))
+            if missing:
+                raise RuntimeError(f"{owner}: the class_indexing folders {missing} do not exist in '{dataset_dir}'")
             folders = [name for name in folders if name in class_indexing]
             self.class_indexing = dict(class_indexing)
         else:

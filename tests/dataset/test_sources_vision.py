@@ -141,6 +141,10 @@ def test_idx_source_errors(tmp_path):
     write_idx(str(tmp_path / "train-labels-idx1-ubyte"), numpy.zeros((2, 1), numpy.uint8))
     with pytest.raises(RuntimeError, match="magic number 2050, expected 2049"):
         IdxSource("MnistDataset", str(tmp_path), "train")
+    write_idx(str(tmp_path / "train-labels-idx1-ubyte"), numpy.zeros(2, numpy.uint8))
+    write_idx(str(tmp_path / "train-images-idx3-ubyte"), numpy.zeros((2, 28, 27), numpy.uint8))
+    with pytest.raises(RuntimeError, match="are 28x27, expected 28x28"):
+        IdxSource("MnistDataset", str(tmp_path), "train")
 
 
 def test_idx_source_index_out_of_range(tmp_path):
@@ -278,8 +282,27 @@ def test_image_folder_source_errors(tmp_path):
     os.makedirs(tmp_path / "a")
     with pytest.raises(RuntimeError, match="no images found"):
         ImageFolderSource("ImageFolderDataset", str(tmp_path))
+    with pytest.raises(RuntimeError, match=r"the class_indexing folders \['b'\] do not exist"):
+        ImageFolderSource("ImageFolderDataset", str(tmp_path), class_indexing={"a": 0, "b": 1})
     (tmp_path / "a" / "bad.png").write_bytes(b"nope")
     source = ImageFolderSource("ImageFolderDataset", str(tmp_path), decode=True)
     with pytest.raises(RuntimeError, match="failed to decode image"):
         source[0]
 
+
+
+def test_image_folder_real_photos_decode(tmp_path):
+    """skimage's photos written as JPEG (quality 95) decode close to the original pixels."""
+    data = pytest.importorskip("skimage.data")
+    photos = {"astronaut": data.astronaut(), "coffee": data.coffee(), "chelsea": data.chelsea()}
+    for name, pixels in photos.items():
+        os.makedirs(tmp_path / name)
+        Image.fromarray(pixels).save(tmp_path / name / "photo.jpg", quality=95)
+    source = ImageFolderSource("ImageFolderDataset", str(tmp_path), decode=True)
+    assert source.class_indexing == {"astronaut": 0, "chelsea": 1, "coffee": 2}
+    for position, name in enumerate(["astronaut", "chelsea", "coffee"]):
+        image, label = source[position]
+        assert int(label) == position
+        assert image.shape == photos[name].shape and image.dtype == numpy.uint8
+        error = numpy.abs(image.astype(numpy.int16) - photos[name].astype(numpy.int16)).mean()
+        assert error < 4.0, (name, error)
