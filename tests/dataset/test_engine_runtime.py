@@ -181,3 +181,17 @@ def test_autotune_raises_the_bottleneck_workers_logs_and_saves(tmp_path, caplog)
     assert rerun._run.overrides[("MapOp(ID:0)", "workers")] == 2
     assert [int(row[0]) for row in rerun] == list(range(48))
     assert any("starting from the settings saved" in record.getMessage() for record in caplog.records)
+
+
+def test_a_dead_worker_process_is_an_error_not_a_hang():
+    import os
+
+    def die(x):
+        if int(x) == 5:
+            os._exit(3)
+        return x
+
+    data = ds.NumpySlicesDataset(np.arange(20), shuffle=False).map(die, num_parallel_workers=2,
+                                                                   python_multiprocessing=True)
+    with pytest.raises(RuntimeError, match=r"exited unexpectedly \(exit code 3\)"):
+        list(data.create_tuple_iterator(num_epochs=1, output_numpy=True))

@@ -105,14 +105,16 @@ class Run:
             except queue.Full:
                 continue
 
-    def get(self, channel, stop=None):
-        """Get from a queue, raising _Stopped if the run stops first."""
+    def get(self, channel, stop=None, check=None):
+        """Get from a queue, raising _Stopped if the run stops first; check() runs at each wait."""
         while True:
             if self.stop.is_set() or (stop is not None and stop.is_set()):
                 raise _Stopped()
             try:
                 return channel.get(timeout=_POLL)
             except queue.Empty:
+                if check is not None:
+                    check()
                 continue
 
     def stage(self, rows, name, capacity=None):
@@ -189,7 +191,7 @@ class Run:
             pool = self.pools.get(name)
             if pool is None or pool.size != workers:
                 pool = self._pool(name, work, workers)
-            yield from self._ordered_with(items, pool.inputs, pool.outputs, None, name, stats)
+            yield from self._ordered_with(items, pool.inputs, pool.outputs, None, name, stats, pool.check)
             return
         capacity = max(2, self.prefetch_size // workers)
         inputs = [queue.Queue(maxsize=capacity) for _ in range(workers)]
@@ -203,7 +205,7 @@ class Run:
         finally:
             stop.set()
 
-    def _ordered_with(self, items, inputs, outputs, worker_stop, name, stats):
+    def _ordered_with(self, items, inputs, outputs, worker_stop, name, stats, check=None):
         """Feed items round-robin to the workers' input queues; read outputs in the same order."""
         workers = len(inputs)
         feed_stop = threading.Event()
@@ -236,7 +238,7 @@ class Run:
             for turn in itertools.count():
                 index = turn % workers
                 stats.sample(sum(channel.qsize() for channel in outputs))
-                chunk = self.get(outputs[index])
+                chunk = self.get(outputs[index], check=check)
                 if isinstance(chunk, str) and chunk == _END:
                     finished[index] = True
                     break
@@ -253,7 +255,7 @@ class Run:
             return
         finally:
             feed_stop.set()
-            self._drain(outputs, finished)
+            self._drain(outputs, finished, check)
 
     def _chunk_size(self, stats):
         """How many items go to a worker at once: enough for about 2 ms of work, so that cheap
@@ -263,14 +265,20 @@ class Run:
         per_row = stats.busy / stats.rows
         return max(1, min(self.prefetch_size, 64, int(0.002 / max(per_row, 1e-7))))
 
-    def _drain(self, outputs, finished):
-        """Read the workers' outputs until each has sent its end marker (bounded: the queues are)."""
+    def _drain(self, outputs, finished, check=None):
+        """Read the workers' outputs until each has sent its end marker (bounded: the queues are);
+        give up at once if a worker process died (it will never send its marker)."""
         deadline = time.monotonic() + 10.0
         for index, channel in enumerate(outputs):
             while not finished[index] and time.monotonic() < deadline and not self.stop.is_set():
                 try:
                     item = channel.get(timeout=_POLL)
                 except queue.Empty:
+                    if check is not None:
+                        try:
+                            check()
+                        except RuntimeError:
+                            return
                     continue
                 if isinstance(item, str) and item == _END:
                     finished[index] = True
@@ -406,6 +414,13 @@ class ProcessPool:
                                       name=f"sporen.dataset:{name}-worker{index}", daemon=True)
             process.start()
             self.processes.append(process)
+
+    def check(self):
+        """Raise RuntimeError if a worker process died (killed, out of memory, crashed)."""
+        for index, process in enumerate(self.processes):
+            if not process.is_alive():
+                raise RuntimeError(f"{process.name}: worker process {index} exited unexpectedly "
+                                   f"(exit code {process.exitcode}); the pipeline cannot go on")
 
     def close(self):
         """Ask each worker to exit; terminate those that do not within a second."""
