@@ -1,4 +1,5 @@
 """sporen.dataset.config: the data pipeline's global settings (MindSpore's mindspore.dataset.config)."""
+import enum
 import json
 import logging
 import os
@@ -19,7 +20,9 @@ __all__ = ["set_seed", "get_seed", "set_prefetch_size", "get_prefetch_size",
            "set_enable_watchdog", "get_enable_watchdog",
            "set_fast_recovery", "get_fast_recovery",
            "set_multiprocessing_timeout_interval", "get_multiprocessing_timeout_interval",
-           "set_sending_batches", "load"]
+           "set_sending_batches", "load", "set_dynamic_shape", "get_dynamic_shape",
+           "set_debug_mode", "get_debug_mode", "set_error_samples_mode", "get_error_samples_mode",
+           "ErrorSamplesMode"]
 
 INT32_MAX = 2147483647
 UINT32_MAX = 4294967295
@@ -46,6 +49,10 @@ _settings = {
     "fast_recovery": True,
     "multiprocessing_timeout_interval": 300,
     "sending_batches": 0,
+    "dynamic_shape": False,
+    "debug_mode": False,
+    "debug_hooks": [],
+    "error_samples_mode": None,
 }
 # incremented by set_seed so that per-thread generators outside a pipeline are re-seeded
 _seed_generation = [0]
@@ -258,6 +265,53 @@ def set_sending_batches(batch_num):
     """Accepted for compatibility (sink mode on Ascend)."""
     _check_int("set_sending_batches", "batch_num", batch_num, 0, INT32_MAX)
     _settings["sending_batches"] = batch_num
+
+
+def set_dynamic_shape(is_dynamic):
+    """Declare that the dataset's shapes change between batches (kept for compatibility)."""
+    _check_bool("set_dynamic_shape", "is_dynamic", is_dynamic)
+    _settings["dynamic_shape"] = is_dynamic
+
+
+def get_dynamic_shape():
+    """Whether the dataset was declared dynamic-shaped (default False)."""
+    return _settings["dynamic_shape"]
+
+
+def set_debug_mode(debug_mode_flag, debug_hook_list=None):
+    """Debug mode: the pipeline runs synchronously in the calling thread (no stage threads, one
+    worker per operation), so breakpoints and prints in user functions behave as in plain Python."""
+    _check_bool("set_debug_mode", "debug_mode_flag", debug_mode_flag)
+    if debug_hook_list is not None and not isinstance(debug_hook_list, list):
+        raise TypeError(f"set_debug_mode: 'debug_hook_list' must be a list, got {type(debug_hook_list).__name__}")
+    _settings["debug_mode"] = debug_mode_flag
+    _settings["debug_hooks"] = list(debug_hook_list or [])
+
+
+def get_debug_mode():
+    """Whether debug mode is on (default False)."""
+    return _settings["debug_mode"]
+
+
+class ErrorSamplesMode(enum.IntEnum):
+    """What a map does with a row its operations fail on: raise (RETURN), give the previous good
+    row again (REPLACE), or drop it (SKIP); REPLACE and SKIP log a warning naming the row."""
+    RETURN = 0
+    REPLACE = 1
+    SKIP = 2
+
+
+def set_error_samples_mode(error_samples_mode):
+    """Set how a map handles rows its operations fail on (ErrorSamplesMode)."""
+    if not isinstance(error_samples_mode, ErrorSamplesMode):
+        raise TypeError(f"set_error_samples_mode: 'error_samples_mode' must be an ErrorSamplesMode, "
+                        f"got {type(error_samples_mode).__name__}")
+    _settings["error_samples_mode"] = error_samples_mode
+
+
+def get_error_samples_mode():
+    """How a map handles rows its operations fail on (default ErrorSamplesMode.RETURN)."""
+    return _settings["error_samples_mode"] or ErrorSamplesMode.RETURN
 
 
 _LOAD_KEYS = {"seed": set_seed, "numParallelWorkers": set_num_parallel_workers,

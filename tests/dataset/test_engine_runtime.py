@@ -195,3 +195,39 @@ def test_a_dead_worker_process_is_an_error_not_a_hang():
                                                                    python_multiprocessing=True)
     with pytest.raises(RuntimeError, match=r"exited unexpectedly \(exit code 3\)"):
         list(data.create_tuple_iterator(num_epochs=1, output_numpy=True))
+
+
+def _fails_on_3(x):
+    if int(x) == 3:
+        raise ValueError("bad sample")
+    return x
+
+
+@pytest.mark.parametrize("workers, processes", [(1, False), (2, False), (2, True)])
+def test_error_samples_modes(workers, processes, caplog):
+    def build():
+        return ds.NumpySlicesDataset(np.arange(6), shuffle=False).map(_fails_on_3, num_parallel_workers=workers,
+                                                                      python_multiprocessing=processes)
+
+    config.set_error_samples_mode(config.ErrorSamplesMode.SKIP)
+    assert [int(r[0]) for r in build().create_tuple_iterator(num_epochs=1, output_numpy=True)] == [0, 1, 2, 4, 5]
+    assert any("row 3" in record.getMessage() and "skipped" in record.getMessage() for record in caplog.records)
+    config.set_error_samples_mode(config.ErrorSamplesMode.REPLACE)
+    assert [int(r[0]) for r in build().create_tuple_iterator(num_epochs=1, output_numpy=True)] == [0, 1, 2, 2, 4, 5]
+    config.set_error_samples_mode(config.ErrorSamplesMode.RETURN)
+    with pytest.raises(ValueError, match="bad sample"):
+        list(build())
+
+
+def test_debug_mode_runs_in_the_calling_thread():
+    seen = set()
+
+    def record(x):
+        seen.add(threading.current_thread().name)
+        return x
+
+    config.set_debug_mode(True)
+    data = ds.NumpySlicesDataset(np.arange(8), num_parallel_workers=4).map(record, num_parallel_workers=4).batch(2)
+    assert len(list(data)) == 4
+    assert seen == {threading.current_thread().name}
+    assert not [t for t in _sporen_threads() if t.is_alive() and "MapOp" in t.name]

@@ -104,7 +104,7 @@ class Dataset:
     def _pipeline(self, run, pass_id, start=0):
         """The rows of this node for one pass, in a stage thread when the node is one."""
         rows = self._rows(run, pass_id, start)
-        if self._stage:
+        if self._stage and not run.debug:
             name = self._stage_name(run)
             return run.stage(rows, name, run.overrides.get((name, "prefetch"), self._prefetch_size))
         return rows

@@ -52,6 +52,7 @@ class _Iterator:
                                  f"{self._names}")
             self._picks = [self._names.index(name) for name in columns]
         self._run = Run(ds_random.new_pipeline_seed(), config.get_prefetch_size())
+        self._run.debug = config.get_debug_mode()
         self._nodes = _walk(dataset)
         for index, node in enumerate(self._nodes):
             self._run.op_ids[id(node)] = index

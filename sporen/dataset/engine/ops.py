@@ -1,6 +1,7 @@
 """The operations of a pipeline as MindSpore defines them: map, filter, shuffle, repeat, zip,
 concat, project, rename, take, skip, split (batching lives in batch.py)."""
 import copy
+import logging
 
 import numpy
 
@@ -15,6 +16,7 @@ __all__ = ["MapDataset", "FilterDataset", "ShuffleDataset", "RepeatDataset", "Zi
            "BucketBatchByLengthDataset", "BatchInfo", "split_dataset", "zip_datasets"]
 
 INT32_MAX = 2147483647
+logger = logging.getLogger("sporen.dataset")
 
 
 def column_list(owner, name, value, available=None, allow_none=True):
@@ -182,12 +184,38 @@ class MapDataset(Dataset):
         items = _items(child_rows, pass_id, start, keys)
         name = self._stage_name(run)
         rows = run.map_rows(items, self._work(run.seed, run.op_id(self)), run.workers(name, self._workers()),
-                            name, processes=self.python_multiprocessing)
+                            name, processes=self.python_multiprocessing, on_error=_error_policy())
         if self.callbacks:
             from .callbacks import RunContext, with_callbacks
             context = run.contexts.setdefault(id(self), RunContext())
             rows = with_callbacks(rows, self.callbacks, pass_id, context)
         yield from rows
+
+
+def _error_policy():
+    """map's handling of failed rows under config.set_error_samples_mode (None: raise)."""
+    mode = config.get_error_samples_mode()
+    if mode == config.ErrorSamplesMode.RETURN:
+        return None
+    last_good = []
+
+    def on_error(error):
+        if mode == config.ErrorSamplesMode.SKIP:
+            logger.warning("map: %s: the row is skipped (ErrorSamplesMode.SKIP): %s: %s", error.where,
+                           type(error.error).__name__, error.error)
+            return None
+        if not last_good:
+            error.reraise()
+        logger.warning("map: %s: the previous good row replaces it (ErrorSamplesMode.REPLACE): %s: %s",
+                       error.where, type(error.error).__name__, error.error)
+        return last_good[0]
+
+    def remember(result):
+        last_good[:] = [result]
+        return result
+
+    on_error.remember = remember
+    return on_error
 
 
 def _items(rows, pass_id, start, keys):

@@ -71,6 +71,7 @@ class Run:
         self.op_ids = {}
         self.overrides = {}
         self.contexts = {}
+        self.debug = False
         self.lock = threading.Lock()
         _live_runs.add(self)
 
@@ -156,14 +157,24 @@ class Run:
             stop.set()
 
     def workers(self, name, default):
-        """The number of workers of the stage `name`: autotune's choice, else the node's own."""
+        """The number of workers of the stage `name`: autotune's choice, else the node's own
+        (always 1 in debug mode)."""
+        if self.debug:
+            return 1
         return self.overrides.get((name, "workers"), default)
 
-    def map_rows(self, items, work, workers, name, processes=False):
+    def map_rows(self, items, work, workers, name, processes=False, on_error=None):
         """work(item) for each item, in order: inline with one worker, else on `workers` workers.
-        A WorkerError result is raised here (the user's exception type, row and traceback)."""
+        A WorkerError result is raised here (the user's exception type, row and traceback), unless
+        on_error is given: then on_error(error) gives the row to use instead, or None to drop it."""
+        if on_error is not None:
+            yield from _handle_errors(self._map_rows(items, work, workers, name, processes, False), on_error)
+            return
+        yield from self._map_rows(items, work, workers, name, processes, True)
+
+    def _map_rows(self, items, work, workers, name, processes, raise_errors):
         if workers > 1:
-            yield from self.ordered_parallel(items, work, workers, name, processes)
+            yield from self.ordered_parallel(items, work, workers, name, processes, raise_errors)
             return
         stats = self.stat(name + "/workers")
         stats.workers = 1
@@ -172,14 +183,14 @@ class Run:
                 started = time.perf_counter()
                 result = work(item)
                 stats.busy += time.perf_counter() - started
-                if isinstance(result, WorkerError):
+                if raise_errors and isinstance(result, WorkerError):
                     result.reraise()
                 stats.rows += 1
                 yield result
         finally:
             items.close()
 
-    def ordered_parallel(self, items, work, workers, name, processes=False):
+    def ordered_parallel(self, items, work, workers, name, processes=False, raise_errors=True):
         """Apply work(item) on `workers` workers; yield the results in the order of `items`.
 
         Errors: a work() that raises gives a WorkerError, re-raised here when its turn comes; an error
@@ -191,7 +202,7 @@ class Run:
             pool = self.pools.get(name)
             if pool is None or pool.size != workers:
                 pool = self._pool(name, work, workers)
-            yield from self._ordered_with(items, pool.inputs, pool.outputs, None, name, stats, pool.check)
+            yield from self._ordered_with(items, pool.inputs, pool.outputs, name, stats, pool.check, raise_errors)
             return
         capacity = max(2, self.prefetch_size // workers)
         inputs = [queue.Queue(maxsize=capacity) for _ in range(workers)]
@@ -201,11 +212,11 @@ class Run:
             self.spawn(_thread_worker(self, work, inputs[index], outputs[index], stop),
                        f"{name}-worker{index}")
         try:
-            yield from self._ordered_with(items, inputs, outputs, stop, name, stats)
+            yield from self._ordered_with(items, inputs, outputs, name, stats, None, raise_errors)
         finally:
             stop.set()
 
-    def _ordered_with(self, items, inputs, outputs, worker_stop, name, stats, check=None):
+    def _ordered_with(self, items, inputs, outputs, name, stats, check, raise_errors):
         """Feed items round-robin to the workers' input queues; read outputs in the same order."""
         workers = len(inputs)
         feed_stop = threading.Event()
@@ -245,7 +256,7 @@ class Run:
                 results, elapsed = chunk
                 stats.busy += elapsed
                 for result in results:
-                    if isinstance(result, WorkerError):
+                    if raise_errors and isinstance(result, WorkerError):
                         result.reraise()
                     stats.rows += 1
                     yield result
@@ -365,6 +376,22 @@ class StageStats:
         self.busy = 0.0
         self.occupancy_sum = 0
         self.occupancy_count = 0
+
+
+def _handle_errors(results, on_error):
+    """The results, each WorkerError among them replaced by on_error(error) (None: dropped)."""
+    remember = getattr(on_error, "remember", None)
+    try:
+        for result in results:
+            if isinstance(result, WorkerError):
+                result = on_error(result)
+                if result is None:
+                    continue
+            elif remember is not None:
+                remember(result)
+            yield result
+    finally:
+        results.close()
 
 
 def _apply_chunk(work, chunk):
