@@ -22,6 +22,8 @@ ALIASES = {
     "mindspore.common.seed": "sporen",
     "mindspore.common.jit_config": "sporen",
     "mindspore.common.mutable": "sporen",
+    # MindSpore 1.x homes of the metrics, still imported by many scripts
+    "mindspore.nn.metrics": "sporen.train.metrics",
     # MindSpore 1.x transform modules, still imported by many scripts
     "mindspore.dataset.vision.c_transforms": "sporen.dataset.vision",
     "mindspore.dataset.vision.py_transforms": "sporen.dataset.vision",

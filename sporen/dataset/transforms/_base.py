@@ -34,8 +34,10 @@ def _fallback_rng():
 def is_pil(obj):
     """Whether obj is a PIL image (without importing Pillow when it was never imported)."""
     import sys
-    image_module = sys.modules.get("PIL.Image")
-    return image_module is not None and isinstance(obj, image_module.Image)
+    # another worker thread may be importing Pillow right now: its module is then in sys.modules but
+    # not initialised yet (no Image class), and no object can be a PIL image before it is
+    image_class = getattr(sys.modules.get("PIL.Image"), "Image", None)
+    return image_class is not None and isinstance(obj, image_class)
 
 
 def to_array(value):
