@@ -100,6 +100,8 @@ class CacheStat:
         self.hits = entry.get("hits", 0)
         self.misses = entry.get("misses", 0)
         self.num_not_cached = entry.get("not_cached", 0)
+        rows = self.num_mem_cached + self.num_disk_cached
+        self.avg_cache_sz = (self.memory_bytes + self.disk_bytes) // rows if rows else 0
 
     def __repr__(self):
         return (f"CacheStat(num_mem_cached={self.num_mem_cached}, num_disk_cached={self.num_disk_cached}, "

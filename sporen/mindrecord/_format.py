@@ -27,9 +27,16 @@ mindspore/python/mindspore/mindrecord/) and reproduced here:
   (most significant pair first: 0 int8, 1 int16, 2 int32, 3 int64) and each element little-endian
   in its smallest signed width; the header's compression_size counts the bytes saved.
 
-Not verified against a file written by MindSpore itself (none is available offline): the float32
-MessagePack choice follows nlohmann 3.9+ (MindSpore 2.x builds with 3.10/3.12); readers accept
-either width.
+Not verified, or unknown:
+- no file written by MindSpore itself was available offline to compare bytes with;
+- the float32 MessagePack choice follows nlohmann 3.9+ (MindSpore 2.x builds with 3.10/3.12;
+  older builds used 3.6/3.7, which always wrote float64); readers accept either width;
+- how pybind's ToJsonImpl turns Python ints into JSON (signed here: non-negative ints take the
+  unsigned encodings, which nlohmann writes the same way for signed and unsigned values) was not
+  read;
+- statistics are never written (MindSpore's Python writer adds none);
+- the newest Python FileWriter (parallel writing in worker processes) was not read; the stored
+  versions read write through ShardWriter as above.
 """
 import json
 import re

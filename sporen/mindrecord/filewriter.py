@@ -181,7 +181,8 @@ class FileWriter:
 
     def write_raw_data(self, raw_data, parallel_writer=False):
         """Check rows against the schema (rows that do not match are dropped with a warning, as
-        MindSpore does) and write them, spread evenly over the shards."""
+        MindSpore does) and write them, spread evenly over the shards. ``parallel_writer`` is
+        accepted for the API; rows are written by this process alone."""
         if self._committed and not self._append:
             raise RuntimeError("FileWriter.write_raw_data: the files were committed; use "
                                "FileWriter.open_for_append to add rows")

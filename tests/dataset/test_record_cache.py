@@ -87,6 +87,7 @@ def test_two_processes_share_rows_and_spill_beyond_the_budget(server, capsys):
     assert stat.num_mem_cached + stat.num_disk_cached == 30
     assert stat.num_disk_cached > 15
     assert stat.memory_bytes <= 0.05 * 1024 * 1024
+    assert stat.avg_cache_sz == (stat.memory_bytes + stat.disk_bytes) // 30
     spill_files = [os.path.join(folder, name) for folder, _, names in os.walk(server["spill"]) for name in names]
     assert len(spill_files) == 1
     assert os.path.getsize(spill_files[0]) == stat.disk_bytes

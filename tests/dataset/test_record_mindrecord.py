@@ -283,6 +283,9 @@ def test_uncommitted_or_crashed_writes_leave_no_readable_file(tmp_path):
     good.write_bytes(data[:40])
     with pytest.raises(ValueError, match="truncated|unreadable"):
         FileReader(str(good))
+    good.write_bytes(data[:-3])
+    with pytest.raises(ValueError, match="is truncated"):
+        FileReader(str(good))
 
 
 def test_existing_files_and_overwrite(tmp_path):
