@@ -630,3 +630,17 @@ def test_occlusion_sensitivity_errors():
         M.OcclusionSensitivity(b_box=[0, 1, 0, 1])(_DenseNet(), np.zeros((1, 4), np.float32), np.array(0))
     with pytest.raises(TypeError):
         M.OcclusionSensitivity(pad_val=0)
+
+
+@pytest.mark.parametrize("shape", [(7, 9), (12, 10, 6), (1, 5), (6,)])
+def test_distance_transform_matches_scipy(shape):
+    ndimage = pytest.importorskip("scipy.ndimage")
+    from sporen.train.metrics.surface_distance import _distance_transform
+
+    features = np.random.default_rng(len(shape) * 10 + shape[0]).random(shape) < 0.08
+    features.flat[0] = True
+    np.testing.assert_allclose(_distance_transform(features, "euclidean"),
+                               ndimage.distance_transform_edt(~features))
+    for metric in ("chessboard", "taxicab"):
+        np.testing.assert_allclose(_distance_transform(features, metric),
+                                   ndimage.distance_transform_cdt(~features, metric=metric))

@@ -368,6 +368,10 @@ def test_add_value_and_record_errors(tmp_path):
         record.__enter__()
     with pytest.raises(TypeError):
         SummaryRecord(str(tmp_path), max_file_size="1")
+    with pytest.raises(TypeError, match="log_dir"):
+        SummaryRecord(3)
+    with pytest.raises(ValueError, match="log_dir"):
+        SummaryRecord("")
     with pytest.raises(ValueError):
         SummaryRecord(str(tmp_path), file_prefix="a/b")
     with pytest.raises(ValueError, match="export_options"):
@@ -425,3 +429,19 @@ def test_lineage_file_and_npy_export(tmp_path):
 def test_exported_from_train():
     from sporen import train
     assert train.SummaryRecord is SummaryRecord
+
+
+def test_tensorboard_plugin_accumulator_sees_scalars_images_histograms(tmp_path):
+    # the path TensorBoard's dashboards read through: legacy summaries migrated to the plugins' tensors
+    plugin_accumulator = pytest.importorskip("tensorboard.backend.event_processing.plugin_event_accumulator")
+    tensor_util = pytest.importorskip("tensorboard.util.tensor_util")
+    _, written = _write_all_kinds(tmp_path)
+    acc = plugin_accumulator.EventAccumulator(str(tmp_path), size_guidance={"tensors": 0})
+    acc.Reload()
+    plugins = {tag: acc.SummaryMetadata(tag).plugin_data.plugin_name for tag in ("loss", "images", "weights")}
+    assert plugins == {"loss": "scalars", "images": "images", "weights": "histograms"}
+    losses = [float(tensor_util.make_ndarray(e.tensor_proto)) for e in acc.Tensors("loss")]
+    np.testing.assert_allclose(losses, [float(v["loss"]) for v in written], rtol=1e-6)
+    for event, values in zip(acc.Tensors("weights"), written):
+        buckets = tensor_util.make_ndarray(event.tensor_proto)  # rows of (left edge, right edge, count)
+        assert buckets[:, 2].sum() == values["weights"].size

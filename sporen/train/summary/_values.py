@@ -99,7 +99,8 @@ def histogram_value(tag, array):
         histo.min = float(finite.min())
         histo.max = float(finite.max())
         histo.sum = float(finite.sum())
-        histo.sum_squares = float(np.dot(finite, finite))
+        # not np.dot: a BLAS call, which waits on its threads when the machine is busy
+        histo.sum_squares = float(np.square(finite).sum())
     histo.num = float(finite.size)
     limits, counts = histogram_counts(finite)
     histo.bucket_limit.extend(limits.tolist())

@@ -109,8 +109,10 @@ class SummaryRecord:
         self._lineage_writer = None
         _check_file_affix("file_prefix", file_prefix)
         _check_file_affix("file_suffix", file_suffix)
-        if not isinstance(log_dir, (str, os.PathLike)) or not str(log_dir):
-            raise ValueError(f"SummaryRecord: 'log_dir' must be a non-empty path, got {log_dir!r}")
+        if not isinstance(log_dir, (str, os.PathLike)):
+            raise TypeError(f"SummaryRecord: 'log_dir' must be a str or path-like, got {type(log_dir).__name__}")
+        if not os.fspath(log_dir):
+            raise ValueError("SummaryRecord: 'log_dir' must be a non-empty path, got ''")
         if max_file_size is not None and (isinstance(max_file_size, bool) or not isinstance(max_file_size, int)):
             raise TypeError(f"SummaryRecord: 'max_file_size' must be an int or None, got "
                             f"{type(max_file_size).__name__}")
@@ -125,7 +127,8 @@ class SummaryRecord:
         os.makedirs(self._log_dir, exist_ok=True)
         self._prefix = file_prefix
         self._suffix = file_suffix
-        self._host = platform.node() or "localhost"
+        # the host name goes into file names: anything but letters, digits, '_', '.', '-' becomes '_'
+        self._host = re.sub(r"[^\w.\-]", "_", platform.node()) or "localhost"
         self._max_file_size = max_file_size
         self._raise_exception = raise_exception
         self.network = network
