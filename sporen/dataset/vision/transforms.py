@@ -111,14 +111,14 @@ class Decode(ImageTensorOperation):
     def _decode(self, data):
         from PIL import Image
         if is_pil(data):
-            raise TypeError("Decode: the input is already a decoded PIL image; Decode takes the file's bytes")
+            raise RuntimeError("Decode: the input is already a decoded PIL image; Decode takes the file's bytes")
         data = np.asarray(data)
         if data.dtype.kind == "S" and data.ndim == 0:
             data = np.frombuffer(data.item(), dtype=np.uint8)
         if data.dtype != np.uint8:
-            raise TypeError(f"Decode: the input must be uint8 bytes of an image file, got dtype {data.dtype}")
+            raise RuntimeError(f"Decode: the input must be uint8 bytes of an image file, got dtype {data.dtype}")
         if data.ndim != 1:
-            raise TypeError(f"Decode: the input must be a 1-D array of the file's bytes, got shape {data.shape}")
+            raise RuntimeError(f"Decode: the input must be a 1-D array of the file's bytes, got shape {data.shape}")
         try:
             pil_image = Image.open(io.BytesIO(data.tobytes()))
             pil_image = pil_image.convert("RGB")
