@@ -445,3 +445,43 @@ def test_tensorboard_plugin_accumulator_sees_scalars_images_histograms(tmp_path)
     for event, values in zip(acc.Tensors("weights"), written):
         buckets = tensor_util.make_ndarray(event.tensor_proto)  # rows of (left edge, right edge, count)
         assert buckets[:, 2].sum() == values["weights"].size
+
+
+_WRITER_SCRIPT = """
+import sys
+import numpy as np
+import sporen as ms
+from sporen.train.summary import SummaryRecord
+record = SummaryRecord(sys.argv[1])
+print(record.log_dir, flush=True)
+weights = np.random.default_rng(0).normal(size=(256, 256)).astype(np.float32)
+step = 0
+while True:
+    record.add_value("scalar", "loss", ms.Tensor(np.float32(step)))
+    record.add_value("tensor", "w", ms.Tensor(weights))
+    record.record(step)
+    if step == 5:
+        print("ready", flush=True)
+    step += 1
+"""
+
+
+def test_a_killed_writer_leaves_a_file_that_reads(tmp_path):
+    import signal
+    import subprocess
+
+    process = subprocess.Popen([sys.executable, "-c", _WRITER_SCRIPT, str(tmp_path)], stdout=subprocess.PIPE,
+                               text=True)
+    try:
+        path = process.stdout.readline().strip()
+        assert process.stdout.readline().strip() == "ready"
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+    steps = [e.step for e in read_events(path) if e.HasField("summary")]
+    assert len(steps) >= 6
+    assert steps == list(range(len(steps)))
+    events = [e for e in read_events(path) if e.HasField("summary")]
+    values = {v.tag: v for v in events[-1].summary.value}
+    assert values["loss"].simple_value == steps[-1]
+    assert len(values["w"].tensor.tensor_content) == 256 * 256 * 4
