@@ -44,7 +44,7 @@ def test_decode_png_is_exact_and_jpeg_matches_pillow():
 def test_decode_errors():
     with pytest.raises(RuntimeError, match="1-D"):
         vision.Decode()(np.zeros((4, 4), np.uint8))
-    with pytest.raises(RuntimeError, match="already decoded"):
+    with pytest.raises(RuntimeError, match="already a decoded"):
         vision.Decode()(Image.new("RGB", (2, 2)))
     with pytest.raises(RuntimeError, match="Decode"):
         vision.Decode()(np.frombuffer(b"not an image", np.uint8))
