@@ -73,3 +73,20 @@ def test_eager_decode_matches_pipeline_decode():
     for data_bytes, row in zip(encoded, rows):
         expected = vision.Resize((16, 20))(np.asarray(Image.open(io.BytesIO(data_bytes.tobytes())).convert("RGB")))
         assert np.array_equal(row, expected)
+
+
+def test_transforms_survive_pickling_for_process_workers():
+    import pickle
+    from sporen.dataset import text
+    vocab = text.Vocab.from_list(["a", "b"])
+    ops = [vision.Decode(), vision.RandomResizedCrop(8), vision.RandomColorAdjust(0.4, 0.4), vision.AutoAugment(),
+           vision.RandomAffine(10), vision.RandomCropWithBBox(4),
+           transforms.Compose([vision.Invert(), vision.HWC2CHW()]),
+           transforms.RandomApply([vision.Invert()]), text.RegexTokenizer(r"\s+"), text.BertTokenizer(vocab),
+           text.Lookup(vocab, "a")]
+    image = np.arange(10 * 12 * 3, dtype=np.uint8).reshape(10, 12, 3)
+    for op in ops:
+        clone = pickle.loads(pickle.dumps(op))
+        assert type(clone) is type(op)
+    assert np.array_equal(pickle.loads(pickle.dumps(ops[6]))(image), ops[6](image))
+    assert pickle.loads(pickle.dumps(ops[8]))(np.array("x y")).tolist() == ["x", "y"]
