@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import types
 
 import numpy as np
 
@@ -62,12 +63,13 @@ def _blas():
 class Native:
     """Every benchmarked node's kernel compiled into one library, callable by index."""
 
-    def __init__(self, nodes, cflags=()):
-        parts = [header.prelude("int64_t"), library.source("conv"), library.source("pool"),
+    def __init__(self, nodes, cflags=(), lowering=library, sources=None):
+        sources = sources or [library.source("conv"), library.source("pool")]
+        parts = [header.prelude("int64_t"), *sources,
                  "void bench_set_threads(int n) {\n#ifdef _OPENMP\n omp_set_num_threads(n);\n#endif\n}"]
         self.kernels = []
         for k, node in enumerate(nodes):
-            kernel = library.lower(node, f"k{k}")
+            kernel = lowering.lower(node, f"k{k}")
             nin = len(node.inputs)
             ins = [f"v[{i}]" for i in range(nin)]
             ws = f"v[{nin + 1}]" if kernel.workspace else None
@@ -97,20 +99,40 @@ class Native:
 
         def run():
             entry(table)
-            return ws  # the closure keeps the workspace alive as long as the table points at it
+            return ws, arrays, out  # the closure keeps what the table points at alive
 
         return run
 
 
-def median_seconds(fn, budget):
-    fn()
-    times = []
-    start = time.perf_counter()
-    while len(times) < 3 or (time.perf_counter() - start < budget and len(times) < 200):
-        t0 = time.perf_counter()
+def median_seconds(fns, budget):
+    """The median seconds of each of ``fns``, timed in interleaved rounds (one call of each per
+    round) so that a change in the machine's load hits all of them alike."""
+    for fn in fns:
         fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+    times = [[] for _ in fns]
+    start = time.perf_counter()
+    while len(times[0]) < 3 or (time.perf_counter() - start < budget * len(fns) and len(times[0]) < 200):
+        for fn, samples in zip(fns, times):
+            t0 = time.perf_counter()
+            fn()
+            samples.append(time.perf_counter() - t0)
+    return [statistics.median(samples) for samples in times]
+
+
+def baseline(rev, nodes, cflags):
+    """A Native of the kernels (conv.c, pool.c, library.py) as they were at git revision ``rev``."""
+    root = os.path.join(os.path.dirname(__file__), "..")
+
+    def show(path):
+        return subprocess.run(["git", "show", f"{rev}:{path}"], cwd=root, check=True, capture_output=True,
+                              text=True).stdout
+
+    old = types.ModuleType("sporen.codegen._bench_baseline")
+    old.__package__ = "sporen.codegen"
+    old.__file__ = library.__file__
+    exec(compile(show("sporen/codegen/library.py"), f"{rev}:library.py", "exec"), old.__dict__)
+    sources = [show(f"sporen/codegen/kernels/{name}.c") for name in ("conv", "pool")]
+    return Native(nodes, cflags, lowering=old, sources=sources)
 
 
 def conv_cases():
@@ -186,7 +208,10 @@ def main():
     parser.add_argument("--threads", default="1,2", help="comma-separated thread counts")
     parser.add_argument("--quick", action="store_true", help="short timing budgets")
     parser.add_argument("--no-torch", action="store_true")
+    parser.add_argument("--no-numpy", action="store_true", help="leave out the numpy kernels' column")
     parser.add_argument("--cflags", default="", help="extra compiler flags, e.g. -DSP_CONV_PAR_MIN=1000000000")
+    parser.add_argument("--only", default="", help="only the rows whose layer name contains this text")
+    parser.add_argument("--baseline", default="", help="also time the kernels of this git revision (e.g. HEAD)")
     args = parser.parse_args()
     budget = 0.1 if args.quick else 0.4
     torch = None
@@ -195,7 +220,7 @@ def main():
             import torch
         except ImportError:
             torch = None
-    rows = conv_cases() + pool_cases()
+    rows = [r for r in conv_cases() + pool_cases() if args.only in r[0]]
     nodes = []
     expected = []
     for _, _, op, arrays, attrs, _ in rows:
@@ -203,12 +228,16 @@ def main():
         nodes.append(Node(OPS[op], [Var(a.shape, a.dtype) for a in arrays], attrs, [Var(out.shape, out.dtype)]))
         expected.append(out)
     native = Native(nodes, args.cflags.split())
+    before = baseline(args.baseline, nodes, args.cflags.split()) if args.baseline else None
     threads = [int(t) for t in args.threads.split(",")]
     cols = []
     for t in threads:
-        cols += [f"sporen C {t}t", f"numpy {t}t"] + ([f"torch {t}t"] if torch else [])
-    print("| layer | pass | " + " | ".join(cols) + " | C vs torch |")
-    print("|---|---|" + "---:|" * len(cols) + "---:|")
+        cols += [f"sporen C {t}t"] + ([f"C {args.baseline} {t}t"] if before else [])
+        cols += [] if args.no_numpy else [f"numpy {t}t"]
+        cols += [f"torch {t}t"] if torch else []
+    tail = " C vs torch |" + (f" C vs {args.baseline} |" if before else "")
+    print("| layer | pass | " + " | ".join(cols) + " |" + tail)
+    print("|---|---|" + "---:|" * len(cols) + "---:|" + ("---:|" if before else ""))
     for k, (name, direction, op, arrays, attrs, macs) in enumerate(rows):
         out = np.empty_like(expected[k])
         run_native = native.runner(k, arrays, out)
@@ -216,20 +245,32 @@ def main():
         tol = 1e-3 * max(1.0, float(np.abs(expected[k]).max()))
         if not np.allclose(out, expected[k], rtol=1e-3, atol=tol):
             raise AssertionError(f"{name} {direction}: the native kernel disagrees with the numpy kernel")
+        fns = [run_native]
+        if before:
+            fns.append(before.runner(k, arrays, np.empty_like(expected[k])))
+        if not args.no_numpy:
+            fns.append(numpy_call(op, arrays, attrs))
+        if torch:
+            fns.append(torch_call(torch, direction, op, arrays, attrs))
         cells = []
         ratio = None
+        speedup = None
         for t in threads:
             native.set_threads(t)
-            results = [median_seconds(run_native, budget),
-                       median_seconds(numpy_call(op, arrays, attrs), budget)]
+            if before:
+                before.set_threads(t)
             if torch:
                 torch.set_num_threads(t)
-                results.append(median_seconds(torch_call(torch, direction, op, arrays, attrs), budget))
+            results = median_seconds(fns, budget)
             for s in results:
                 cells.append(f"{2 * macs / s / 1e9:.1f}" if macs else f"{s * 1e6:.0f} us")
             if torch:
-                ratio = results[2] / results[0]
+                ratio = results[-1] / results[0]
+            if before:
+                speedup = results[1] / results[0]
         versus = f"{ratio:.2f}x" if ratio else ""
+        if before:
+            versus += f" | {speedup:.2f}x"
         print(f"| {name} | {direction} | " + " | ".join(cells) + f" | {versus} |")
         sys.stdout.flush()
 

@@ -21,6 +21,10 @@ _KERNELS_DIR = os.path.join(os.path.dirname(__file__), "kernels")
 _SMALL_PLANE = 1024
 _CHUNK_PIXELS = 2048
 
+# Threads a convolution's chunks may run on side by side (conv.c's team, one BLAS thread each):
+# the workspace holds one slot of scratch per thread; conv.c uses as many as BLAS has threads.
+_TEAM = max(1, min(os.cpu_count() or 1, 4))
+
 _SUFFIX = {np.dtype(np.float32): "f32", np.dtype(np.float64): "f64"}
 
 
@@ -30,12 +34,14 @@ def source(name):
         return f.read()
 
 
-def conv_chunk(n, plane):
+def conv_chunk(n, plane, team=1):
     """How many images one GEMM of a convolution covers: 1 for large feature maps (each image's
-    GEMM writes its NCHW output directly), else enough for about _CHUNK_PIXELS columns."""
+    GEMM writes its NCHW output directly), else enough for about _CHUNK_PIXELS columns, and no
+    more than leaves each of ``team`` threads a chunk."""
     if plane >= _SMALL_PLANE or n <= 1:
         return 1
-    return max(1, min(n, -(-_CHUNK_PIXELS // max(plane, 1))))
+    share = -(-n // max(team, 1))
+    return max(1, min(n, share, -(-_CHUNK_PIXELS // max(plane, 1))))
 
 
 def _direct_vectors(c, h, w, o, kh, kw, oh, ow, sh, sw, ph, pw, dh, dw, groups):
@@ -90,10 +96,10 @@ def _lower_conv(node, name):
     o = y.shape[1]
     groups = attrs["groups"]
     plane = oh * ow
-    nb = conv_chunk(n, plane)
+    nb = conv_chunk(n, plane, _TEAM)
     ck = (c // groups) * kh * kw
     pointwise = kh == 1 and kw == 1 and sh == 1 and sw == 1 and ph == 0 and pw == 0 and (oh, ow) == (h, wd)
-    floats = 0
+    slots = 1
     vectors = _direct_vectors(c, h, wd, o, kh, kw, oh, ow, sh, sw, ph, pw, dh, dw, groups)
     if op == "conv" and vectors and o <= 6 and sw == 1 and ow >= 16:
         nb = -1  # conv.c's pixel-vectorised direct kernel: the weights as rows of 6, no columns
@@ -101,11 +107,17 @@ def _lower_conv(node, name):
     elif op == "conv" and vectors:
         nb = 0  # conv.c's direct kernel: the weights transposed into the workspace, no columns
         floats = ck * 8 * vectors
-    elif not (nb == 1 and pointwise):
-        floats += ck * nb * plane
-    if nb > 1:
-        floats += o * nb * plane
-    geometry = (n, c, h, wd, o, kh, kw, oh, ow, sh, sw, ph, pw, dh, dw, groups, nb)
+    else:
+        # conv.c's sp_conv_slot_floats per thread of the team, then for the weight gradient one
+        # (O, C/groups, KH, KW) accumulator per thread after the first
+        slots = min(_TEAM, -(-n // nb)) if n else 1
+        slot = 0 if nb == 1 and pointwise else ck * nb * plane
+        if nb > 1:
+            slot += o * nb * plane
+        floats = slots * slot
+        if op == "conv_weight_grad":
+            floats += (slots - 1) * o * ck
+    geometry = (n, c, h, wd, o, kh, kw, oh, ow, sh, sw, ph, pw, dh, dw, groups, nb, slots)
     tail = ", ".join(str(int(v)) for v in geometry)
 
     def call(ins, outs, ws):

@@ -203,13 +203,20 @@ def test_empty_batch_weight_grad_is_zero(built, tmp_path):
 
 
 def test_workspace_and_chunks():
-    """Small planes share a GEMM in chunks bounded by the chunk size; large planes go one image at
-    a time, a pointwise convolution of one image at a time needs no scratch, and few output
-    channels with no padding take the direct kernel (scratch: the weights padded to 8 or 16)."""
+    """Small planes share a GEMM in chunks bounded by the chunk size and by a chunk for each thread
+    of the team; large planes go one image at a time, a pointwise convolution of one image at a
+    time needs no scratch, and few output channels with no padding take the direct kernel
+    (scratch: the weights padded to 8 or 16). A GEMM convolution's workspace is one slot of
+    scratch per thread of the team, plus for the weight gradient one weight-sized accumulator per
+    thread after the first."""
     assert library.conv_chunk(32, 16) == 32
-    assert library.conv_chunk(32, 64) == 32
+    assert library.conv_chunk(32, 16, 2) == 16
+    assert library.conv_chunk(32, 64, 2) == 16
     assert library.conv_chunk(256, 100) == 21
-    assert library.conv_chunk(32, 1024) == 1
+    assert library.conv_chunk(256, 100, 4) == 21
+    assert library.conv_chunk(32, 1024, 2) == 1
+    assert library.conv_chunk(3, 16, 2) == 2
+    team = library._TEAM
     node, _ = _node("conv", [np.zeros((2, 4, 32, 32), np.float32), np.zeros((24, 4, 1, 1), np.float32)],
                     conv_attrs(2))
     assert library.lower(node, "k").workspace == 0
@@ -217,21 +224,76 @@ def test_workspace_and_chunks():
                     conv_attrs(2))
     kernel = library.lower(node, "k")
     assert kernel.workspace == 4 * 150 * 16
-    assert ", 0);" in kernel.call(["x", "w"], ["y"], "ws")  # nb = 0: the direct kernel
+    assert ", 0, 1);" in kernel.call(["x", "w"], ["y"], "ws")  # nb = 0: the direct kernel
     node, _ = _node("conv", [np.zeros((2, 1, 32, 32), np.float32), np.zeros((6, 1, 5, 5), np.float32)],
                     conv_attrs(2))
     kernel = library.lower(node, "k")
     assert kernel.workspace == 4 * 25 * 6
-    assert ", -1);" in kernel.call(["x", "w"], ["y"], "ws")  # nb = -1: vectorised across the row
+    assert ", -1, 1);" in kernel.call(["x", "w"], ["y"], "ws")  # nb = -1: vectorised across the row
     node, _ = _node("conv", [np.zeros((2, 1, 32, 12), np.float32), np.zeros((6, 1, 5, 5), np.float32)],
                     conv_attrs(2))
     assert library.lower(node, "k").workspace == 4 * 25 * 8  # rows under 16 pixels: nb = 0
-    node, _ = _node("conv", [np.zeros((2, 4, 32, 32), np.float32), np.zeros((8, 4, 3, 3), np.float32)],
+    slots = min(team, 2)
+    x = np.zeros((2, 4, 32, 32), np.float32)
+    node, _ = _node("conv", [x, np.zeros((8, 4, 3, 3), np.float32)], conv_attrs(2, padding=1))
+    assert library.lower(node, "k").workspace == 4 * slots * 36 * 1024
+    assert f", 1, {slots});" in library.lower(node, "k").call(["x", "w"], ["y"], "ws")
+    node, _ = _node("conv_weight_grad", [x, np.zeros((2, 8, 32, 32), np.float32)],
+                    dict(conv_attrs(2, padding=1), kernel_size=(3, 3)))
+    assert library.lower(node, "k").workspace == 4 * (slots * 36 * 1024 + (slots - 1) * 8 * 36)
+    nb = library.conv_chunk(4, 64, team)
+    slots = min(team, -(-4 // nb))
+    node, _ = _node("conv", [np.zeros((4, 4, 8, 8), np.float32), np.zeros((8, 4, 3, 3), np.float32)],
                     conv_attrs(2, padding=1))
-    assert library.lower(node, "k").workspace == 4 * 36 * 1024
-    node, _ = _node("conv", [np.zeros((4, 4, 4, 4), np.float32), np.zeros((8, 4, 3, 3), np.float32)],
-                    conv_attrs(2, padding=1))
-    assert library.lower(node, "k").workspace == 4 * (36 * 64 + 8 * 64)
+    assert library.lower(node, "k").workspace == 4 * slots * (36 * nb * 64 + 8 * nb * 64)
+
+
+def _team_cases():
+    """GEMM convolutions of several chunks (one image each, or several small images each), all
+    three directions."""
+    rng = np.random.default_rng(3)
+    cases = []
+    geometries = [
+        ("big_planes", (5, 3, 32, 33), (4, 3, 3, 3), conv_attrs(2, padding=1)),
+        ("small_planes", (7, 6, 8, 8), (10, 6, 3, 3), conv_attrs(2, padding=1)),
+        ("pointwise", (3, 5, 32, 32), (7, 5, 1, 1), conv_attrs(2)),
+        ("shortcut_s2", (9, 6, 8, 8), (12, 6, 1, 1), conv_attrs(2, stride=2)),
+        ("groups", (6, 4, 6, 6), (6, 2, 3, 3), conv_attrs(2, padding=1, groups=2)),
+    ]
+    for name, xs, ws, attrs in geometries:
+        x = rng.standard_normal(xs).astype(np.float32)
+        w = rng.standard_normal(ws).astype(np.float32)
+        y = OPS["conv"].kernel(x, w, **attrs)
+        dy = rng.standard_normal(y.shape).astype(np.float32)
+        ks = tuple(ws[2:])
+        op_pad = tuple(xs[2 + i] + sum(attrs["padding"][i]) - attrs["dilation"][i] * (ks[i] - 1) - 1
+                       - (y.shape[2 + i] - 1) * attrs["stride"][i] for i in range(2))
+        cases.append((f"conv-{name}", "conv", [x, w], attrs))
+        cases.append((f"conv_transpose-{name}", "conv_transpose", [dy, w], dict(attrs, output_padding=op_pad)))
+        cases.append((f"conv_weight_grad-{name}", "conv_weight_grad", [x, dy], dict(attrs, kernel_size=ks)))
+    return cases
+
+
+@pytest.mark.parametrize("blas_threads", [1, 2, 3])
+def test_team_matches_numpy_and_restores_blas_threads(tmp_path, blas_threads):
+    """With BLAS on one thread the chunks run one after another (a team of one); with more, conv.c
+    runs them side by side, BLAS set to one thread meanwhile and given back its count after.
+    Either way every output element is written and equals the numpy kernel's."""
+    blas, _, _ = _blas()
+    blas.scipy_openblas_get_num_threads64_.restype = ctypes.c_int
+    saved = blas.scipy_openblas_get_num_threads64_()
+    cases = _team_cases()
+    lib, lowered = _build(cases, str(tmp_path))
+    try:
+        blas.scipy_openblas_set_num_threads64_(blas_threads)
+        for cid, _, arrays, _ in cases:
+            k, kernel, expected = lowered[cid]
+            got = _run(lib, k, kernel, arrays, expected)
+            assert blas.scipy_openblas_get_num_threads64_() == blas_threads, cid
+            np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-4 * np.abs(expected).max(initial=1.0),
+                                       err_msg=cid)
+    finally:
+        blas.scipy_openblas_set_num_threads64_(saved)
 
 
 def test_other_ops_and_literals_are_not_lowered():

@@ -261,16 +261,233 @@ static int sp_conv_direct_channels(const sp_conv_geom *g) {
     return g->O <= 8 ? 1 : 2;
 }
 
-/* y = conv(x, w). */
-static void sp_conv2d_fwd_f32(const float *x, const float *w, float *y, float *ws, const sp_conv_geom *g,
-                              int nb) {
+/* ---- the team: chunks of images side by side, each thread's GEMMs on one BLAS thread ----
+ *
+ * With one chunk at a time, each GEMM runs on BLAS's threads but the im2col/col2im copies between
+ * them run on one core, and the small-map GEMMs are too thin to keep two cores busy. Instead a
+ * team of as many threads as BLAS has runs whole chunks side by side, each in its own slot of the
+ * workspace, with BLAS set to one thread for the duration: every copy and every GEMM is then
+ * split across the cores, and no two thread pools spin against each other. BLAS's thread count
+ * is read and set through numpy's OpenBLAS, found from the sgemm pointer the prelude holds; with
+ * no such functions the team is one thread and the GEMMs keep BLAS's threads. */
+#include <dlfcn.h>
+#ifndef __USE_GNU
+/* glibc declares dladdr only under _GNU_SOURCE, which the prelude does not define */
+typedef struct {
+    const char *dli_fname;
+    void *dli_fbase;
+    const char *dli_sname;
+    void *dli_saddr;
+} Dl_info;
+extern int dladdr(const void *addr, Dl_info *info);
+#endif
+
+typedef void (*sp_conv_set_threads_t)(int);
+typedef int (*sp_conv_get_threads_t)(void);
+static sp_conv_set_threads_t sp_conv_blas_set = 0;
+static sp_conv_get_threads_t sp_conv_blas_get = 0;
+static int sp_conv_blas_probed = 0;
+
+static void sp_conv_probe_blas(void) {
+    static const char *const names[][2] = {
+        {"scipy_openblas_set_num_threads64_", "scipy_openblas_get_num_threads64_"},
+        {"openblas_set_num_threads64_", "openblas_get_num_threads64_"},
+        {"openblas_set_num_threads", "openblas_get_num_threads"},
+    };
+    Dl_info info;
+    if (sp_conv_blas_probed) return;
+    sp_conv_blas_probed = 1;
+    if (sp_sgemm == 0 || !dladdr((const void *)sp_sgemm, &info) || info.dli_fname == 0) return;
+    void *lib = dlopen(info.dli_fname, RTLD_LAZY | RTLD_NOLOAD);
+    if (lib == 0) return;
+    for (int k = 0; k < 3; k++) {
+        void *set = dlsym(lib, names[k][0]);
+        void *get = dlsym(lib, names[k][1]);
+        if (set != 0 && get != 0) {
+            sp_conv_blas_set = (sp_conv_set_threads_t)set;
+            sp_conv_blas_get = (sp_conv_get_threads_t)get;
+            break;
+        }
+    }
+    dlclose(lib); /* drops the reference NOLOAD took; numpy keeps the library loaded */
+}
+
+/* How many threads run the chunks: BLAS's thread count, at most `slots` (the workspace has room
+ * for that many) and `chunks`; 1 where BLAS's threads cannot be set. */
+static int sp_conv_team(int slots, int chunks) {
+    if (slots <= 1 || chunks <= 1) return 1;
+    sp_conv_probe_blas();
+    if (sp_conv_blas_get == 0) return 1;
+    int team = sp_conv_blas_get();
+    if (team > slots) team = slots;
+    if (team > chunks) team = chunks;
+    return team < 1 ? 1 : team;
+}
+
+static inline int sp_conv_thread(void) {
+#ifdef _OPENMP
+    return omp_get_thread_num();
+#else
+    return 0;
+#endif
+}
+
+/* The floats of one team slot: the columns (none for a pointwise kernel one image at a time),
+ * then for nb > 1 the chunk's (O, nb*P) GEMM result. library.py's _lower_conv sizes the same. */
+static long sp_conv_slot_floats(const sp_conv_geom *g, int nb) {
+    const long P = (long)g->OH * g->OW;
+    const long ck = (long)(g->C / g->groups) * g->KH * g->KW;
+    long floats = nb == 1 && sp_conv_is_pointwise(g) ? 0 : ck * nb * P;
+    if (nb > 1) floats += (long)g->O * nb * P;
+    return floats;
+}
+
+/* One chunk of the forward: images n0 .. n0+m-1 of y = conv(x, w). */
+static void sp_conv2d_fwd_chunk_f32(const float *x, const float *w, float *y, float *cols, const sp_conv_geom *g,
+                                    int nb, int n0, int m) {
     const int cg = g->C / g->groups;
     const int og = g->O / g->groups;
     const long P = (long)g->OH * g->OW;
     const long ck = (long)cg * g->KH * g->KW;
     const int direct = nb == 1 && sp_conv_is_pointwise(g);
-    float *cols = ws;
-    float *tmp = ws + ck * nb * P;
+    float *tmp = cols + ck * nb * P;
+    for (int grp = 0; grp < g->groups; grp++) {
+        const float *wg = w + (long)grp * og * ck;
+        const float *b = cols;
+        if (direct) {
+            b = x + ((long)n0 * g->C + (long)grp * cg) * P;
+        } else {
+            sp_im2col_f32(x, cols, g, n0, m, grp * cg, cg);
+        }
+        if (nb == 1) {
+            float *yg = y + ((long)n0 * g->O + (long)grp * og) * P;
+            sp_sgemm(SP_ROW_MAJOR, SP_NO_TRANS, SP_NO_TRANS, og, P, ck, 1.0f, wg, ck, b, P, 0.0f, yg, P);
+        } else {
+            float *tg = tmp + (long)grp * og * m * P;
+            sp_sgemm(SP_ROW_MAJOR, SP_NO_TRANS, SP_NO_TRANS, og, m * P, ck, 1.0f, wg, ck, b, m * P, 0.0f, tg,
+                     m * P);
+        }
+    }
+    if (nb > 1) sp_conv_reorder_f32(tmp, y, g->O, m, P, n0, 0);
+}
+
+/* One chunk of the input gradient: images n0 .. n0+m-1 of dx = conv_transpose(dy, w), the
+ * columns W^T dy scattered back by col2im. */
+static void sp_conv2d_bwd_data_chunk_f32(const float *dy, const float *w, float *dx, float *cols,
+                                         const sp_conv_geom *g, int nb, int n0, int m) {
+    const int cg = g->C / g->groups;
+    const int og = g->O / g->groups;
+    const long P = (long)g->OH * g->OW;
+    const long ck = (long)cg * g->KH * g->KW;
+    const int direct = nb == 1 && sp_conv_is_pointwise(g);
+    float *tmp = cols + ck * nb * P;
+    if (nb > 1) sp_conv_reorder_f32(tmp, (float *)dy, g->O, m, P, n0, 1);
+    for (int grp = 0; grp < g->groups; grp++) {
+        const float *wg = w + (long)grp * og * ck;
+        const float *a;
+        long lda;
+        if (nb == 1) {
+            a = dy + ((long)n0 * g->O + (long)grp * og) * P;
+            lda = P;
+        } else {
+            a = tmp + (long)grp * og * m * P;
+            lda = m * P;
+        }
+        if (direct) {
+            float *d = dx + ((long)n0 * g->C + (long)grp * cg) * P;
+            sp_sgemm(SP_ROW_MAJOR, SP_TRANS, SP_NO_TRANS, ck, P, og, 1.0f, wg, ck, a, lda, 0.0f, d, P);
+            continue;
+        }
+        sp_sgemm(SP_ROW_MAJOR, SP_TRANS, SP_NO_TRANS, ck, m * P, og, 1.0f, wg, ck, a, lda, 0.0f, cols, m * P);
+        sp_col2im_f32(cols, dx, g, n0, m, grp * cg, cg);
+    }
+}
+
+/* One chunk of the weight gradient, added to `acc` (written when beta is 0): the chunk's pixels
+ * are the GEMM's inner dimension. */
+static void sp_conv2d_bwd_filter_chunk_f32(const float *x, const float *dy, float *acc, float *cols,
+                                           const sp_conv_geom *g, int nb, int n0, int m, float beta) {
+    const int cg = g->C / g->groups;
+    const int og = g->O / g->groups;
+    const long P = (long)g->OH * g->OW;
+    const long ck = (long)cg * g->KH * g->KW;
+    const int direct = nb == 1 && sp_conv_is_pointwise(g);
+    float *tmp = cols + ck * nb * P;
+    if (nb > 1) sp_conv_reorder_f32(tmp, (float *)dy, g->O, m, P, n0, 1);
+    for (int grp = 0; grp < g->groups; grp++) {
+        const float *a;
+        const float *b = cols;
+        if (nb == 1) {
+            a = dy + ((long)n0 * g->O + (long)grp * og) * P;
+        } else {
+            a = tmp + (long)grp * og * m * P;
+        }
+        if (direct) {
+            b = x + ((long)n0 * g->C + (long)grp * cg) * P;
+        } else {
+            sp_im2col_f32(x, cols, g, n0, m, grp * cg, cg);
+        }
+        float *ag = acc + (long)grp * og * ck;
+        sp_sgemm(SP_ROW_MAJOR, SP_NO_TRANS, SP_TRANS, og, ck, m * P, 1.0f, a, m * P, b, m * P, beta, ag, ck);
+    }
+}
+
+enum { SP_CONV_FWD, SP_CONV_BWD_DATA, SP_CONV_BWD_FILTER };
+
+/* Runs one of the three convolutions over all chunks of `nb` images (nb >= 1), on a team of up
+ * to `slots` threads. Thread t takes a contiguous run of chunks; for the weight gradient it sums
+ * into its own accumulator (thread 0's is dw itself, the others' follow the slots in the
+ * workspace), and the team adds them into dw at the end. */
+static void sp_conv2d_run_f32(int kind, const float *a, const float *b, float *out, float *ws, const sp_conv_geom *g,
+                              int nb, int slots) {
+    const int chunks = (g->N + nb - 1) / nb;
+    const long slot = sp_conv_slot_floats(g, nb);
+    const long wsize = (long)g->O * (g->C / g->groups) * g->KH * g->KW;
+    const int team = sp_conv_team(slots, chunks);
+    int blas_threads = 0;
+    if (kind == SP_CONV_BWD_FILTER && g->N == 0) {
+        memset(out, 0, sizeof(float) * (size_t)wsize);
+        return;
+    }
+    if (team > 1) {
+        blas_threads = sp_conv_blas_get();
+        sp_conv_blas_set(1);
+    }
+#pragma omp parallel num_threads(team) if (team > 1)
+    {
+        const int t = team > 1 ? sp_conv_thread() : 0;
+        const int first = (int)((long)chunks * t / team);
+        const int last = (int)((long)chunks * (t + 1) / team);
+        float *cols = ws + t * slot;
+        float *acc = t == 0 ? out : ws + team * slot + (t - 1) * wsize;
+        for (int c = first; c < last; c++) {
+            const int n0 = c * nb;
+            const int m = g->N - n0 < nb ? g->N - n0 : nb;
+            if (kind == SP_CONV_FWD) {
+                sp_conv2d_fwd_chunk_f32(a, b, out, cols, g, nb, n0, m);
+            } else if (kind == SP_CONV_BWD_DATA) {
+                sp_conv2d_bwd_data_chunk_f32(a, b, out, cols, g, nb, n0, m);
+            } else {
+                sp_conv2d_bwd_filter_chunk_f32(a, b, acc, cols, g, nb, n0, m, c == first ? 0.0f : 1.0f);
+            }
+        }
+        if (kind == SP_CONV_BWD_FILTER && team > 1) {
+            const float *partial = ws + team * slot;
+#pragma omp barrier
+#pragma omp for schedule(static)
+            for (long i = 0; i < wsize; i++) {
+                float sum = out[i];
+                for (int k = 1; k < team; k++) sum += partial[(k - 1) * wsize + i];
+                out[i] = sum;
+            }
+        }
+    }
+    if (team > 1) sp_conv_blas_set(blas_threads);
+}
+
+/* y = conv(x, w). */
+static void sp_conv2d_fwd_f32(const float *x, const float *w, float *y, float *ws, const sp_conv_geom *g,
+                              int nb, int slots) {
     if (nb < 0) {
         sp_conv2d_rows6_f32(x, w, y, ws, g);  /* library.py's _direct_rows chose it */
         return;
@@ -281,118 +498,26 @@ static void sp_conv2d_fwd_f32(const float *x, const float *w, float *y, float *w
         if (sp_conv_direct_channels(g) == 2) sp_conv2d_direct2_f32(x, w, y, ws, g);
         return;
     }
-    for (int n0 = 0; n0 < g->N; n0 += nb) {
-        const int m = g->N - n0 < nb ? g->N - n0 : nb;
-        for (int grp = 0; grp < g->groups; grp++) {
-            const float *wg = w + (long)grp * og * ck;
-            const float *b = cols;
-            if (direct) {
-                b = x + ((long)n0 * g->C + (long)grp * cg) * P;
-            } else {
-                sp_im2col_f32(x, cols, g, n0, m, grp * cg, cg);
-            }
-            if (nb == 1) {
-                float *yg = y + ((long)n0 * g->O + (long)grp * og) * P;
-                sp_sgemm(SP_ROW_MAJOR, SP_NO_TRANS, SP_NO_TRANS, og, P, ck, 1.0f, wg, ck, b, P, 0.0f, yg, P);
-            } else {
-                float *tg = tmp + (long)grp * og * m * P;
-                sp_sgemm(SP_ROW_MAJOR, SP_NO_TRANS, SP_NO_TRANS, og, m * P, ck, 1.0f, wg, ck, b, m * P, 0.0f,
-                         tg, m * P);
-            }
-        }
-        if (nb > 1) sp_conv_reorder_f32(tmp, y, g->O, m, P, n0, 0);
-    }
-}
-
-/* dx = conv_transpose(dy, w): the input gradient, columns W^T dy scattered back by col2im. */
-static void sp_conv2d_bwd_data_f32(const float *dy, const float *w, float *dx, float *ws, const sp_conv_geom *g,
-                                   int nb) {
-    const int cg = g->C / g->groups;
-    const int og = g->O / g->groups;
-    const long P = (long)g->OH * g->OW;
-    const long ck = (long)cg * g->KH * g->KW;
-    const int direct = nb == 1 && sp_conv_is_pointwise(g);
-    float *cols = ws;
-    float *tmp = ws + ck * nb * P;
-    for (int n0 = 0; n0 < g->N; n0 += nb) {
-        const int m = g->N - n0 < nb ? g->N - n0 : nb;
-        if (nb > 1) sp_conv_reorder_f32(tmp, (float *)dy, g->O, m, P, n0, 1);
-        for (int grp = 0; grp < g->groups; grp++) {
-            const float *wg = w + (long)grp * og * ck;
-            const float *a;
-            long lda;
-            if (nb == 1) {
-                a = dy + ((long)n0 * g->O + (long)grp * og) * P;
-                lda = P;
-            } else {
-                a = tmp + (long)grp * og * m * P;
-                lda = m * P;
-            }
-            if (direct) {
-                float *d = dx + ((long)n0 * g->C + (long)grp * cg) * P;
-                sp_sgemm(SP_ROW_MAJOR, SP_TRANS, SP_NO_TRANS, ck, P, og, 1.0f, wg, ck, a, lda, 0.0f, d, P);
-                continue;
-            }
-            sp_sgemm(SP_ROW_MAJOR, SP_TRANS, SP_NO_TRANS, ck, m * P, og, 1.0f, wg, ck, a, lda, 0.0f, cols, m * P);
-            sp_col2im_f32(cols, dx, g, n0, m, grp * cg, cg);
-        }
-    }
-}
-
-/* dw = conv_weight_grad(x, dy): one GEMM per chunk, the chunk's pixels as its inner dimension,
- * accumulated over the chunks by BLAS (beta = 1 after the first). */
-static void sp_conv2d_bwd_filter_f32(const float *x, const float *dy, float *dw, float *ws,
-                                     const sp_conv_geom *g, int nb) {
-    const int cg = g->C / g->groups;
-    const int og = g->O / g->groups;
-    const long P = (long)g->OH * g->OW;
-    const long ck = (long)cg * g->KH * g->KW;
-    const int direct = nb == 1 && sp_conv_is_pointwise(g);
-    float *cols = ws;
-    float *tmp = ws + ck * nb * P;
-    if (g->N == 0) {
-        memset(dw, 0, sizeof(float) * (size_t)g->O * ck);
-        return;
-    }
-    for (int n0 = 0; n0 < g->N; n0 += nb) {
-        const int m = g->N - n0 < nb ? g->N - n0 : nb;
-        const float beta = n0 == 0 ? 0.0f : 1.0f;
-        if (nb > 1) sp_conv_reorder_f32(tmp, (float *)dy, g->O, m, P, n0, 1);
-        for (int grp = 0; grp < g->groups; grp++) {
-            const float *a;
-            const float *b = cols;
-            if (nb == 1) {
-                a = dy + ((long)n0 * g->O + (long)grp * og) * P;
-            } else {
-                a = tmp + (long)grp * og * m * P;
-            }
-            if (direct) {
-                b = x + ((long)n0 * g->C + (long)grp * cg) * P;
-            } else {
-                sp_im2col_f32(x, cols, g, n0, m, grp * cg, cg);
-            }
-            float *dwg = dw + (long)grp * og * ck;
-            sp_sgemm(SP_ROW_MAJOR, SP_NO_TRANS, SP_TRANS, og, ck, m * P, 1.0f, a, m * P, b, m * P, beta, dwg, ck);
-        }
-    }
+    sp_conv2d_run_f32(SP_CONV_FWD, x, w, y, ws, g, nb, slots);
 }
 
 /* The entry points the generated code calls: pointers, then the geometry as plain ints. */
 #define SP_CONV_GEOM_ARGS int N, int C, int H, int W, int O, int KH, int KW, int OH, int OW, int sh, int sw, \
-    int ph, int pw, int dh, int dw, int groups, int nb
+    int ph, int pw, int dh, int dw, int groups, int nb, int slots
 #define SP_CONV_GEOM_INIT {N, C, H, W, O, KH, KW, OH, OW, sh, sw, ph, pw, dh, dw, groups}
 
 void sp_conv2d_f32(const void *x, const void *w, void *y, void *ws, SP_CONV_GEOM_ARGS) {
     sp_conv_geom g = SP_CONV_GEOM_INIT;
-    sp_conv2d_fwd_f32((const float *)x, (const float *)w, (float *)y, (float *)ws, &g, nb);
+    sp_conv2d_fwd_f32((const float *)x, (const float *)w, (float *)y, (float *)ws, &g, nb, slots);
 }
 
 void sp_conv2d_input_grad_f32(const void *dy, const void *w, void *dx, void *ws, SP_CONV_GEOM_ARGS) {
     sp_conv_geom g = SP_CONV_GEOM_INIT;
-    sp_conv2d_bwd_data_f32((const float *)dy, (const float *)w, (float *)dx, (float *)ws, &g, nb);
+    sp_conv2d_run_f32(SP_CONV_BWD_DATA, (const float *)dy, (const float *)w, (float *)dx, (float *)ws, &g, nb, slots);
 }
 
 void sp_conv2d_weight_grad_f32(const void *x, const void *dy, void *dweight, void *ws, SP_CONV_GEOM_ARGS) {
     sp_conv_geom g = SP_CONV_GEOM_INIT;
-    sp_conv2d_bwd_filter_f32((const float *)x, (const float *)dy, (float *)dweight, (float *)ws, &g, nb);
+    sp_conv2d_run_f32(SP_CONV_BWD_FILTER, (const float *)x, (const float *)dy, (float *)dweight, (float *)ws, &g, nb,
+                      slots);
 }
