@@ -8,6 +8,8 @@ from ..autodiff.api import GradOperation
 from .primitive import Primitive, PrimitiveWithInfer, PrimitiveWithCheck, prim_attr_register, constexpr
 from . import operations
 from .operations import *  # noqa: F401,F403  (ops.Add(), ops.MatMul(transpose_b=True)...)
+from . import summary as _summary
+from .summary import ScalarSummary, ImageSummary, TensorSummary, HistogramSummary
 
 
 def clip_by_global_norm(x, clip_norm=1.0, use_norm=None):
@@ -17,5 +19,6 @@ def clip_by_global_norm(x, clip_norm=1.0, use_norm=None):
 
 
 __all__ = (list(_functional_all) + ["GradOperation", "Primitive", "PrimitiveWithInfer", "PrimitiveWithCheck",
-                                    "prim_attr_register", "constexpr", "clip_by_global_norm"]
+                                    "prim_attr_register", "constexpr", "clip_by_global_norm",
+                                    "ScalarSummary", "ImageSummary", "TensorSummary", "HistogramSummary"]
            + list(operations.__all__))

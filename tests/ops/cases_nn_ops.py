@@ -335,3 +335,9 @@ _IM2COL = [dict(kernel_size=(2, 2), dilation=(1, 1), padding=(0, 0), stride=(1, 
 CASES += [Case("im2col", [(2, 2, 5, 6)], ref_im2col, attrs=a) for a in _IM2COL]
 CASES += [Case("col2im", [(2, 8, 20)], ref_col2im, attrs=dict(output_size=(5, 6), **_IM2COL[0])),
           Case("col2im", [(1, 12, 18)], ref_col2im, attrs=dict(output_size=(5, 6), **_IM2COL[1]))]
+
+
+# --- summary (impure: hands its value to the summary sink; the output is a constant True; what the
+# sink receives, in PyNative and in compiled graphs, is tested in tests/train/test_summary_ops.py) -----
+CASES.append(Case("summary", [(3, 4)], lambda x, tag, kind: np.array(True),
+                  attrs={"tag": "t", "kind": "Tensor"}, grad=False))

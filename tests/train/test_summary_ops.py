@@ -1,5 +1,5 @@
-"""The summary operators (ScalarSummary, ImageSummary, TensorSummary, HistogramSummary) in a Cell: PyNative hands
-their values to SummaryRecord; GRAPH_MODE falls back to PyNative with a warning."""
+"""The summary operators (ScalarSummary, ImageSummary, TensorSummary, HistogramSummary) in a Cell hand their values
+to SummaryRecord, in PyNative and in compiled graphs (GRAPH_MODE on the numpy and cpu backends, at every run)."""
 import warnings
 
 import numpy as np
@@ -36,26 +36,33 @@ def pynative():
     ms.set_context(mode=mode)
 
 
-@pytest.mark.parametrize("mode", [ms.PYNATIVE_MODE, ms.GRAPH_MODE])
-def test_summary_ops_values_reach_the_event_file(tmp_path, mode, pynative):
-    ms.set_context(mode=mode)
-    x = np.arange(6, dtype=np.float32)
-    with SummaryRecord(str(tmp_path)) as record:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            out = _Net()(ms.Tensor(x))
-        np.testing.assert_allclose(out.asnumpy(), x * 2)
-        if mode == ms.GRAPH_MODE:
-            assert any("runs in PyNative" in str(w.message) for w in caught)
-        record.record(7)
-        path = record.log_dir
+@pytest.mark.parametrize("mode,backend", [(ms.PYNATIVE_MODE, "numpy"), (ms.GRAPH_MODE, "numpy"),
+                                          (ms.GRAPH_MODE, "cpu")])
+def test_summary_ops_values_reach_the_event_file(tmp_path, mode, backend, pynative):
+    old_backend = ms.get_context("backend")
+    ms.set_context(mode=mode, backend=backend)
+    net = _Net()
+    try:
+        with SummaryRecord(str(tmp_path)) as record:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")  # no fallback to PyNative: the graph holds the summary ops
+                for step, scale in ((7, 1.0), (8, 3.0)):
+                    x = np.arange(6, dtype=np.float32) * scale
+                    out = net(ms.Tensor(x))
+                    np.testing.assert_allclose(out.asnumpy(), x * 2)
+                    record.record(step)
+            path = record.log_dir
+    finally:
+        ms.set_context(backend=old_backend)
     events = list(read_events(path))[1:]
-    assert [e.step for e in events] == [7]
-    values = {v.tag: v for v in events[0].summary.value}
-    assert values["total"].simple_value == pytest.approx(30.0)
-    assert (values["picture"].image.height, values["picture"].image.width) == (2, 3)
-    np.testing.assert_array_equal(np.frombuffer(values["y"].tensor.tensor_content, np.float32), x * 2)
-    assert values["y_hist"].histo.num == 6 and values["y_hist"].histo.max == 10.0
+    assert [e.step for e in events] == [7, 8]
+    for event, scale in zip(events, (1.0, 3.0)):
+        x = np.arange(6, dtype=np.float32) * scale
+        values = {v.tag: v for v in event.summary.value}
+        assert values["total"].simple_value == pytest.approx(30.0 * scale)
+        assert (values["picture"].image.height, values["picture"].image.width) == (2, 3)
+        np.testing.assert_array_equal(np.frombuffer(values["y"].tensor.tensor_content, np.float32), x * 2)
+        assert values["y_hist"].histo.num == 6 and values["y_hist"].histo.max == 10.0 * scale
 
 
 def test_summary_op_keeps_the_value_at_call_time(pynative):

@@ -46,3 +46,8 @@ def __getattr__(name):
 
 # MindSpore programs also reach these through P
 __all__ += ["Primitive", "PrimitiveWithInfer", "PrimitiveWithCheck", "prim_attr_register", "constexpr"]
+
+# the summary operators are Primitives with a side effect, written by hand in ops/summary.py
+from ..summary import ScalarSummary, ImageSummary, TensorSummary, HistogramSummary  # noqa: E402
+
+__all__ += ["ScalarSummary", "ImageSummary", "TensorSummary", "HistogramSummary"]
