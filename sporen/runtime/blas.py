@@ -19,18 +19,22 @@ _found = None
 class BlasInfo:
     """numpy's BLAS: ``sgemm``/``dgemm`` (addresses of the CBLAS functions), ``int_type`` (the C
     type of their integer arguments: "int64_t" for the ILP64 ``64_`` symbols, else "int"),
-    ``path`` (the shared library), and ``set_num_threads``/``get_num_threads`` (ctypes functions,
-    or None when the library has none)."""
+    ``path`` (the shared library), ``set_num_threads``/``get_num_threads`` (ctypes functions,
+    or None when the library has none) and ``thread_symbols`` (their names in the library, for C
+    that looks them up itself, or None)."""
 
-    __slots__ = ("sgemm", "dgemm", "int_type", "path", "set_num_threads", "get_num_threads")
+    __slots__ = ("sgemm", "dgemm", "int_type", "path", "set_num_threads", "get_num_threads",
+                 "thread_symbols")
 
-    def __init__(self, sgemm, dgemm, int_type, path, set_num_threads=None, get_num_threads=None):
+    def __init__(self, sgemm, dgemm, int_type, path, set_num_threads=None, get_num_threads=None,
+                 thread_symbols=None):
         self.sgemm = sgemm
         self.dgemm = dgemm
         self.int_type = int_type
         self.path = path
         self.set_num_threads = set_num_threads
         self.get_num_threads = get_num_threads
+        self.thread_symbols = thread_symbols
 
     def __repr__(self):
         return f"BlasInfo({os.path.basename(self.path)}, int_type={self.int_type})"
@@ -61,6 +65,7 @@ def _candidate_paths():
 
 
 def _lookup(library, base):
+    """The function called ``base`` in numpy's spelling of it: (function, suffix, full name)."""
     for suffix in _SUFFIXES:
         for prefix in _PREFIXES:
             name = prefix + base + suffix
@@ -68,8 +73,8 @@ def _lookup(library, base):
                 function = getattr(library, name)
             except AttributeError:
                 continue
-            return function, suffix
-    return None, None
+            return function, suffix, name
+    return None, None, None
 
 
 def _address(function):
@@ -81,25 +86,27 @@ def _probe(path):
         library = ctypes.CDLL(path)
     except OSError:
         return None
-    sgemm, suffix = _lookup(library, "cblas_sgemm")
+    sgemm, suffix, _ = _lookup(library, "cblas_sgemm")
     if sgemm is None:
         return None
-    dgemm, dsuffix = _lookup(library, "cblas_dgemm")
+    dgemm, dsuffix, _ = _lookup(library, "cblas_dgemm")
     if dgemm is None or dsuffix != suffix:
         return None
     int_type = "int64_t" if suffix == "64_" else "int"
     set_threads = None
     get_threads = None
-    setter, _ = _lookup(library, _THREADS[0])
-    getter, _ = _lookup(library, _THREADS[1])
+    symbols = None
+    setter, _, set_name = _lookup(library, _THREADS[0])
+    getter, _, get_name = _lookup(library, _THREADS[1])
     if setter is not None and getter is not None:
+        symbols = (set_name, get_name)
         setter.argtypes = [ctypes.c_int]
         setter.restype = None
         getter.argtypes = []
         getter.restype = ctypes.c_int
         set_threads = setter
         get_threads = getter
-    return BlasInfo(_address(sgemm), _address(dgemm), int_type, path, set_threads, get_threads)
+    return BlasInfo(_address(sgemm), _address(dgemm), int_type, path, set_threads, get_threads, symbols)
 
 
 def blas():
