@@ -7,12 +7,16 @@ import array
 import csv
 import glob
 import os
+import threading
 
 import numpy
 
 from . import config
 from .samplers import BuiltinSampler
 from .sources_common import LazyFileSource, check_index, string_array, type_name
+
+# reader threads opening the same file at once keep one descriptor (the others would leak)
+_OPEN_LOCK = threading.Lock()
 
 CSV_INT = "int"
 CSV_FLOAT = "float"
@@ -86,8 +90,11 @@ class _RowFiles(LazyFileSource):
         number = int(self._file_of_row[position])
         descriptor = self._cache.get(number)
         if descriptor is None:
-            descriptor = os.open(self.files[number], os.O_RDONLY)
-            self._cache[number] = descriptor
+            with _OPEN_LOCK:
+                descriptor = self._cache.get(number)
+                if descriptor is None:
+                    descriptor = os.open(self.files[number], os.O_RDONLY)
+                    self._cache[number] = descriptor
         start, end = self._ranges[position]
         return os.pread(descriptor, int(end - start), int(start))
 

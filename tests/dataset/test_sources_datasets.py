@@ -9,7 +9,7 @@ import pytest
 import sporen.dataset as ds
 from sporen.dataset import Shuffle
 from tests.dataset.test_sources_detection import make_coco, make_voc
-from tests.dataset.test_sources_vision import make_cifar10, make_image_folder, make_mnist
+from tests.dataset.test_sources_vision import make_cifar10, make_cifar100, make_image_folder, make_mnist
 
 pytest.importorskip("PIL")
 
@@ -96,6 +96,16 @@ def test_cifar10_dataset(tmp_path):
     rows = list(ds.Cifar10Dataset(str(tmp_path), usage="test", shuffle=False).create_tuple_iterator(
         num_epochs=1, output_numpy=True))
     numpy.testing.assert_array_equal(rows[2][0], made["test_batch.bin"][1][2].transpose(1, 2, 0))
+
+
+def test_cifar100_dataset_and_shards(tmp_path):
+    made = make_cifar100(str(tmp_path), counts=(("train", 5), ("test", 2)))
+    dataset = ds.Cifar100Dataset(str(tmp_path), usage="train", shuffle=False)
+    assert dataset.get_col_names() == ["image", "coarse_label", "fine_label"]
+    assert labels_of(dataset, "fine_label") == [int(v) for v in made["train"][1]]
+    assert labels_of(dataset, "coarse_label") == [int(v) for v in made["train"][0]]
+    shard = ds.Cifar100Dataset(str(tmp_path), usage="train", shuffle=False, num_shards=2, shard_id=1)
+    assert labels_of(shard, "fine_label") == [int(made["train"][1][k]) for k in (1, 3, 0)]
 
 
 def test_image_folder_dataset(tmp_path):
