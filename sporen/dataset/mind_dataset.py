@@ -61,7 +61,7 @@ class _MindRecordSource:
 
     def file_groups(self):
         """Row indices grouped by file (the padded rows form the last group)."""
-        owners = np.array([self.shards.file_of(i) for i in range(self.num_rows)], dtype=np.int64)
+        owners = self.shards.file_ids
         groups = [np.flatnonzero(owners == number) for number in range(len(self.shards.paths))]
         if self.num_padded:
             groups.append(np.arange(self.num_rows, self.num_rows + self.num_padded, dtype=np.int64))

@@ -82,6 +82,11 @@ class ShardSet:
     def __len__(self):
         return int(self._table.shape[0])
 
+    @property
+    def file_ids(self):
+        """The number of the file holding each sample (an int32 array)."""
+        return self._file_ids
+
     def file_of(self, index):
         """The number of the file (in self.paths) that holds sample ``index``."""
         return int(self._file_ids[index])
