@@ -91,6 +91,8 @@ def test_conflicting_sampling_arguments():
         ds.MappableDataset(_Squares(4), sampler=ds.SequentialSampler(), shuffle=True)
     with pytest.raises(RuntimeError, match="sharding"):
         ds.MappableDataset(_Squares(4), sampler=ds.SequentialSampler(), num_shards=2, shard_id=0)
+    with pytest.raises(RuntimeError, match="'sampler' and 'num_samples'"):
+        ds.MappableDataset(_Squares(4), sampler=[0, 1], num_samples=1)
     with pytest.raises(RuntimeError, match="requires 'shard_id'"):
         ds.MappableDataset(_Squares(4), num_shards=2)
     with pytest.raises(RuntimeError, match="'num_shards' is not"):

@@ -462,7 +462,7 @@ def _check_sampling(owner, num_samples, shuffle, sampler, num_shards, shard_id):
             raise RuntimeError(f"{owner}: 'sampler' and 'shuffle' cannot be specified at the same time")
         if num_shards is not None or shard_id is not None:
             raise RuntimeError(f"{owner}: 'sampler' and sharding cannot be specified at the same time")
-        if num_samples is not None and isinstance(sampler, ds_samplers.BuiltinSampler):
+        if num_samples is not None:
             raise RuntimeError(f"{owner}: 'sampler' and 'num_samples' cannot be specified at the same time")
     if num_shards is not None:
         if not isinstance(num_shards, int) or isinstance(num_shards, bool):
