@@ -485,3 +485,56 @@ def test_a_killed_writer_leaves_a_file_that_reads(tmp_path):
     values = {v.tag: v for v in events[-1].summary.value}
     assert values["loss"].simple_value == steps[-1]
     assert len(values["w"].tensor.tensor_content) == 256 * 256 * 4
+
+
+def test_network_graph_is_recorded_once_after_it_ran_compiled(tmp_path):
+    from sporen import nn
+    from sporen.train.summary._event_pb2 import GraphDef
+
+    mode = ms.get_context("mode")
+    ms.set_context(mode=ms.GRAPH_MODE)
+    try:
+        net = nn.SequentialCell([nn.Dense(4, 3), nn.ReLU()])
+        with SummaryRecord(str(tmp_path), network=net) as record:
+            record.record(0)  # not compiled yet: no graph
+            out = net(ms.Tensor(np.ones((2, 4), np.float32)))
+            record.record(1)
+            record.record(2)
+            path = record.log_dir
+    finally:
+        ms.set_context(mode=mode)
+    assert out.shape == (2, 3)
+    kinds = [(e.step, e.WhichOneof("what")) for e in read_events(path)]
+    assert kinds == [(0, "file_version"), (1, "graph_def")]
+    graph = GraphDef.FromString(list(read_events(path))[1].graph_def)
+    nodes = {n.name: n for n in graph.node}
+    ops = [n.op for n in graph.node]
+    assert ops.count("Parameter") == 3 and ops[-3:] == ["matmul", "add", "relu"]
+    matmul = next(n for n in graph.node if n.op == "matmul")
+    assert all(name in nodes for name in matmul.input) and len(matmul.input) == 2
+    assert [d.size for d in matmul.attr["_output_shapes"].list.shape[0].dim] == [2, 3]
+    relu = next(n for n in graph.node if n.op == "relu")
+    assert nodes[relu.input[0]].op == "add"
+    accumulator = pytest.importorskip("tensorboard.backend.event_processing.event_accumulator")
+    acc = accumulator.EventAccumulator(str(tmp_path))
+    acc.Reload()
+    assert [n.op for n in acc.Graph().node] == ops
+
+
+def test_add_value_graph_takes_an_ir_graph(tmp_path):
+    from sporen.ir.graph import Graph, Node, Var
+    from sporen.ops.registry import get_op
+    from sporen.train.summary._event_pb2 import GraphDef
+
+    x = Var((3,), np.float32, hint="x")
+    y = Var((3,), np.float32)
+    graph = Graph("g", [x], [Node(get_op("neg"), [x], {}, [y])], [y])
+    with SummaryRecord(str(tmp_path)) as record:
+        with pytest.raises(TypeError, match="Graph"):
+            record.add_value("graph", "g", "not a graph")
+        record.add_value("graph", "g", graph)
+        record.record(0)
+        path = record.log_dir
+    written = GraphDef.FromString(list(read_events(path))[1].graph_def)
+    assert [(n.name, n.op, list(n.input)) for n in written.node] == [("g/x_0", "Parameter", []),
+                                                                      ("g/neg_1", "neg", ["g/x_0"])]

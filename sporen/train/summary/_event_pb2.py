@@ -10,7 +10,7 @@ from google.protobuf import descriptor_pb2, descriptor_pool
 from .._checkpoint_pb2 import _field, _message_class
 
 __all__ = ["Event", "Summary", "SummaryMetadata", "HistogramProto", "TensorProto", "TensorShapeProto",
-           "DATA_TYPES", "FILE_VERSION"]
+           "GraphDef", "NodeDef", "AttrValue", "DATA_TYPES", "FILE_VERSION"]
 
 _F = descriptor_pb2.FieldDescriptorProto
 _OPT = _F.LABEL_OPTIONAL
@@ -114,6 +114,38 @@ def _file_descriptor_proto():
     _field(tensor, "version_number", 3, _OPT, _F.TYPE_INT32)
     _field(tensor, "tensor_content", 4, _OPT, _F.TYPE_BYTES)
     _field(tensor, "string_val", 8, _REP, _F.TYPE_BYTES)
+
+    # graph.proto / node_def.proto / attr_value.proto: what TensorBoard's graph dashboard reads
+    attr_value = fdp.message_type.add()
+    attr_value.name = "AttrValue"
+    attr_value.oneof_decl.add().name = "value"
+    list_value = attr_value.nested_type.add()
+    list_value.name = "ListValue"
+    _field(list_value, "s", 2, _REP, _F.TYPE_BYTES)
+    _field(list_value, "i", 3, _REP, _F.TYPE_INT64)
+    _field(list_value, "shape", 7, _REP, _F.TYPE_MESSAGE, _ref("TensorShapeProto"))
+    _field(attr_value, "list", 1, _OPT, _F.TYPE_MESSAGE, _ref("AttrValue.ListValue"), oneof_index=0)
+    _field(attr_value, "s", 2, _OPT, _F.TYPE_BYTES, oneof_index=0)
+    _field(attr_value, "i", 3, _OPT, _F.TYPE_INT64, oneof_index=0)
+    _field(attr_value, "type", 6, _OPT, _F.TYPE_ENUM, _ref("DataType"), oneof_index=0)
+    _field(attr_value, "shape", 7, _OPT, _F.TYPE_MESSAGE, _ref("TensorShapeProto"), oneof_index=0)
+
+    node = fdp.message_type.add()
+    node.name = "NodeDef"
+    attr_entry = node.nested_type.add()
+    attr_entry.name = "AttrEntry"
+    attr_entry.options.map_entry = True
+    _field(attr_entry, "key", 1, _OPT, _F.TYPE_STRING)
+    _field(attr_entry, "value", 2, _OPT, _F.TYPE_MESSAGE, _ref("AttrValue"))
+    _field(node, "name", 1, _OPT, _F.TYPE_STRING)
+    _field(node, "op", 2, _OPT, _F.TYPE_STRING)
+    _field(node, "input", 3, _REP, _F.TYPE_STRING)
+    _field(node, "device", 4, _OPT, _F.TYPE_STRING)
+    _field(node, "attr", 5, _REP, _F.TYPE_MESSAGE, _ref("NodeDef.AttrEntry"))
+
+    graph = fdp.message_type.add()
+    graph.name = "GraphDef"
+    _field(graph, "node", 1, _REP, _F.TYPE_MESSAGE, _ref("NodeDef"))
     return fdp
 
 
@@ -127,3 +159,6 @@ SummaryMetadata = _message_class(_FILE_DESCRIPTOR.message_types_by_name["Summary
 HistogramProto = _message_class(_FILE_DESCRIPTOR.message_types_by_name["HistogramProto"])
 TensorProto = _message_class(_FILE_DESCRIPTOR.message_types_by_name["TensorProto"])
 TensorShapeProto = _message_class(_FILE_DESCRIPTOR.message_types_by_name["TensorShapeProto"])
+AttrValue = _message_class(_FILE_DESCRIPTOR.message_types_by_name["AttrValue"])
+NodeDef = _message_class(_FILE_DESCRIPTOR.message_types_by_name["NodeDef"])
+GraphDef = _message_class(_FILE_DESCRIPTOR.message_types_by_name["GraphDef"])

@@ -11,6 +11,7 @@ import numpy as np
 
 from ...tensor import Tensor
 from ._event_pb2 import Event
+from .graph import compiled_graph, graph_def
 from ._values import histogram_value, image_value, lineage_value, scalar_value, tensor_value
 from .records import EventFileWriter, encode_record
 
@@ -98,8 +99,9 @@ class SummaryRecord:
     ``<log_dir>/<file_prefix>.out.tfevents.<seconds>.<host><file_suffix>`` (the 'tfevents' mark lets TensorBoard
     find it); ``max_file_size`` (bytes) starts a new file when the next event would pass it. Lineage (the
     plugins 'train_lineage', 'eval_lineage', 'dataset_graph', 'custom_lineage_data') goes to a separate
-    ``...<seconds>.<host>_lineage`` file. ``network`` is accepted for MindSpore compatibility; the graph is not
-    recorded yet. Use it as a context manager, or call ``close``.
+    ``...<seconds>.<host>_lineage`` file. With ``network``, the first ``record`` after the network ran compiled
+    (GRAPH_MODE) writes its graph for TensorBoard's graph dashboard (``add_value('graph', name, ir_graph)`` writes
+    any sporen IR graph). Use it as a context manager, or call ``close``.
     """
 
     def __init__(self, log_dir, file_prefix="events", file_suffix="_MS", network=None, max_file_size=None,
@@ -135,6 +137,8 @@ class SummaryRecord:
         self._mode = "train"
         self._data_pool = {}
         self._lineage_pool = []
+        self._graph = None
+        self._has_graph = False
         self._last_second = 0
         self._writer = self._new_writer()
         self._created_second = self._last_second
@@ -198,7 +202,13 @@ class SummaryRecord:
             values[name] = array
         elif plugin in _LINEAGE_PLUGINS:
             self._lineage_pool.append(lineage_value(plugin, value))
-        elif plugin in ("graph", "SummaryLandscape"):
+        elif plugin == "graph":
+            from ...ir.graph import Graph
+            if not isinstance(value, Graph):
+                raise TypeError(f"SummaryRecord.add_value: a 'graph' value must be a sporen.ir Graph, got "
+                                f"{type(value).__name__}")
+            self._graph = value
+        elif plugin == "SummaryLandscape":
             raise NotImplementedError(f"SummaryRecord.add_value: the plugin {plugin!r} is not supported yet")
         else:
             raise ValueError(f"No such plugin of {plugin!r}")
@@ -227,6 +237,14 @@ class SummaryRecord:
         if self._closed:
             logger.error("The record writer is closed.")
             return False
+        graph = self._graph
+        self._graph = None
+        if graph is None and self.network is not None and not self._has_graph:
+            graph = compiled_graph(self.network)
+            if graph is None and train_network is not None:
+                graph = compiled_graph(train_network)
+            if graph is None:
+                logger.debug("SummaryRecord: the network has not run compiled yet; its graph is not recorded")
         if self._mode == "train":
             self._take_operator_values()
         pool = self._data_pool
@@ -246,6 +264,13 @@ class SummaryRecord:
                 if plugin == "tensor":
                     self._export_tensor(tag, step, array)
         try:
+            if graph is not None:
+                graph_event = Event()
+                graph_event.wall_time = wall_time
+                graph_event.step = step
+                graph_event.graph_def = graph_def(graph).SerializeToString()
+                self._write(graph_event)
+                self._has_graph = True
             if event.summary.value:
                 self._write(event)
             if lineage and (plugin_filter is None or any(plugin_filter(v.tag) for v in lineage)):
