@@ -103,3 +103,21 @@ def test_collector_argument_errors(tmp_path):
     with pytest.raises(ValueError, match="more than one SummaryCollector"):
         model.train(1, _batches(1), callbacks=[SummaryCollector(str(tmp_path / "a")),
                                                SummaryCollector(str(tmp_path / "b"))])
+
+
+@pytest.mark.parametrize("mode", [ms.PYNATIVE_MODE, ms.GRAPH_MODE])
+def test_collector_writes_the_compiled_step_graph_in_graph_mode(tmp_path, mode):
+    from sporen.train.summary._event_pb2 import GraphDef
+    ms.set_context(mode=mode)
+    try:
+        _, model = _lenet_model()
+        model.train(1, _batches(2), callbacks=[SummaryCollector(str(tmp_path), collect_freq=1)])
+    finally:
+        ms.set_context(mode=ms.PYNATIVE_MODE)
+    graphs = [e.graph_def for e in read_events(str(tmp_path)) if e.graph_def]
+    if mode == ms.PYNATIVE_MODE:
+        assert graphs == []  # nothing compiled, no graph (as MindSpore)
+        return
+    assert len(graphs) == 1
+    ops = {node.op for node in GraphDef.FromString(graphs[0]).node}
+    assert {"conv", "matmul"} <= ops or {"Conv", "MatMul"} <= ops, sorted(ops)

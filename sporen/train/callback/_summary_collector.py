@@ -37,7 +37,8 @@ class SummaryCollector(Callback):
     whatever the summary ops put in the step. ``collect_specified_data`` keys: collect_metric,
     collect_graph, collect_train_lineage, collect_eval_lineage, collect_input_data,
     collect_dataset_graph, histogram_regular, collect_landscape (accepted; no landscape is
-    computed). ``custom_lineage_data``: {str: str/int/float} stored with the lineage."""
+    computed). In GRAPH_MODE the compiled training step's graph is written once, for TensorBoard's
+    graph dashboard. ``custom_lineage_data``: {str: str/int/float} stored with the lineage."""
 
     _DEFAULT_SPECIFIED_DATA = {
         "collect_metric": True,
@@ -75,6 +76,7 @@ class SummaryCollector(Callback):
         self._dataset_sink_mode = False
         self._histogram_names = None
         self._last_step = 0
+        self._graph_saved = False
         self._train_start = None
 
     @property
@@ -191,6 +193,12 @@ class SummaryCollector(Callback):
     def _collect(self, cb_params):
         step = cb_params.cur_step_num
         self._last_step = step
+        if self._specified.get("collect_graph") and not self._graph_saved:
+            from ..summary.graph import compiled_graph
+            graph = compiled_graph(cb_params.train_network)  # None until the step ran compiled (GRAPH_MODE)
+            if graph is not None:
+                self._record.add_value("graph", "train_network/auto", graph)
+                self._graph_saved = True
         if self._specified.get("collect_metric"):
             loss = _handle_loss(cb_params.get("net_outputs"))
             if isinstance(loss, float):
