@@ -36,6 +36,20 @@ def _as_tuple(row):
     return (row,)
 
 
+class _Stopping:
+    """Stops the run's dataset iterator when the run ends, however it ends."""
+
+    def __init__(self, batches):
+        self.batches = batches
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *err):
+        self.batches.stop()
+        return False
+
+
 class _NoContext:
     def __enter__(self):
         return self
@@ -45,12 +59,15 @@ class _NoContext:
 
 
 class _Batches:
-    """One epoch of batches from a sporen.dataset Dataset or from any iterable of batches (tuples,
-    lists or dicts of arrays/Tensors), each batch as a tuple of Tensors."""
+    """Epochs of batches from a sporen.dataset Dataset or from any iterable of batches (tuples,
+    lists or dicts of arrays/Tensors), each batch as a tuple of Tensors. A training run takes its
+    epochs from one dataset iterator (``start``), as MindSpore's Model does: each epoch gets its own
+    shuffle and worker processes start once."""
 
     def __init__(self, dataset, argname):
         self.dataset = dataset
         self.is_dataset = hasattr(dataset, "create_tuple_iterator") and hasattr(dataset, "get_dataset_size")
+        self._iterator = None
         if not self.is_dataset and not hasattr(dataset, "__iter__"):
             raise TypeError(f"For 'Model', the argument '{argname}' must be a sporen.dataset Dataset or an "
                             f"iterable of batches, but got {type(dataset).__name__}.")
@@ -67,8 +84,24 @@ class _Batches:
         except TypeError:
             return 0
 
-    def epoch(self):
+    def start(self, num_epochs):
+        """One iterator for the next ``num_epochs`` passes (-1: as many as asked for)."""
         if self.is_dataset:
+            self._iterator = self.dataset.create_tuple_iterator(num_epochs=num_epochs, output_numpy=False)
+
+    def stop(self):
+        """End the run's iterator (its threads and worker processes)."""
+        if self._iterator is not None:
+            stop = getattr(self._iterator, "stop", None)
+            if stop is not None:
+                stop()
+            self._iterator = None
+
+    def epoch(self):
+        """One pass: the run's iterator's next epoch, or a fresh pass when no run is started."""
+        if self._iterator is not None:
+            rows = self._iterator
+        elif self.is_dataset:
             rows = self.dataset.create_tuple_iterator(num_epochs=1, output_numpy=False)
         else:
             rows = iter(self.dataset)
@@ -276,7 +309,9 @@ class Model:
         cb_params.cur_step_num = initial_epoch * cb_params.batch_num
         run_context = RunContext(cb_params)
         self._train_network.set_train(True)
-        with manager:
+        sinking = dataset_sink_mode and sink_size != -1
+        batches.start(-1 if sinking else epoch - initial_epoch)
+        with manager, _Stopping(batches):
             manager.on_train_begin(run_context)
             steps = self._steps(batches, dataset_sink_mode, sink_size)
             for i in range(initial_epoch, epoch):

@@ -361,3 +361,24 @@ def test_train_and_eval_on_a_sporen_dataset_pipeline():
     net2, model2 = _dense_model()
     model2.train(2, batches)
     np.testing.assert_allclose(net.weight.asnumpy(), net2.weight.asnumpy(), rtol=1e-6, atol=1e-7)
+
+
+def test_each_epoch_of_a_shuffled_pipeline_gets_its_own_order():
+    import sporen.dataset as ds
+    ds.config.set_seed(3)
+    x = np.arange(64, dtype=np.float32).reshape(16, 4) / 64
+    y = (np.arange(16) % 3).astype(np.int32)
+    x = np.concatenate([x, x], axis=1)
+    data = ds.NumpySlicesDataset({"x": x, "y": y}, shuffle=True).batch(4)
+    orders = []
+
+    class Seen(Callback):
+        def on_train_epoch_begin(self, run_context):
+            orders.append([])
+
+        def on_train_step_end(self, run_context):
+            orders[-1].extend(run_context.original_args().train_dataset_element[0].asnumpy()[:, 0].tolist())
+    _, model = _dense_model()
+    model.train(3, data, callbacks=Seen())
+    assert all(sorted(o) == sorted(x[:, 0].tolist()) for o in orders)  # each epoch sees every row once
+    assert orders[0] != orders[1] and orders[1] != orders[2]
