@@ -247,3 +247,15 @@ def test_voc_detection_errors(tmp_path):
     os.remove(tmp_path / "Annotations" / (ids[0] + ".xml"))
     with pytest.raises(RuntimeError, match="does not exist"):
         VOCSource("VOCDataset", str(tmp_path), "Detection", "train")
+
+
+def test_iterators_leave_out_meta_columns_unless_renamed(tmp_path):
+    import sporen.dataset as ds
+    annotation, _ = make_coco(str(tmp_path))
+    data = ds.CocoDataset(str(tmp_path / "images"), annotation, task="Detection", extra_metadata=True,
+                          shuffle=False)
+    row = next(data.create_dict_iterator(num_epochs=1, output_numpy=True))
+    assert "_meta-filename" not in row and "image" in row
+    renamed = data.rename("_meta-filename", "filename")
+    row = next(renamed.create_dict_iterator(num_epochs=1, output_numpy=True))
+    assert str(row["filename"]) == "c"

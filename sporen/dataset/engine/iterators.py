@@ -51,6 +51,9 @@ class _Iterator:
                 raise ValueError(f"create_tuple_iterator: 'columns' {missing} are not columns of the dataset "
                                  f"{self._names}")
             self._picks = [self._names.index(name) for name in columns]
+        elif any(name.startswith("_meta-") for name in self._names):
+            # MindSpore's iterators leave out the extra_metadata '_meta-' columns unless they are renamed
+            self._picks = [k for k, name in enumerate(self._names) if not name.startswith("_meta-")]
         self._run = Run(ds_random.new_pipeline_seed(), config.get_prefetch_size())
         self._run.debug = config.get_debug_mode()
         self._nodes = _walk(dataset)
