@@ -55,6 +55,7 @@ def _case_list():
             big = normal((4, 9), dtype) * 100
             big[1, 3] = np.inf
             big[2, :] = -np.inf
+            big[3, 5] = np.nan  # a NaN row stays NaN, as numpy's NaN maximum makes it
             cases.append((f"{tag}-inf", op, [big], {"axis": (1,)}))
 
     # layer_norm: weight and bias per column, as one literal value, or with leading unit axes
@@ -92,6 +93,7 @@ def _case_list():
                     cases.append((f"sce_grad-{rid}", "sparse_softmax_cross_entropy_grad",
                                   [logits, labels, dout], attrs))
             lm_logits = normal((3, 4, 1000), dtype, 2.0)
+            lm_logits[1, 2, 7] = np.nan
             lm_labels = rng.integers(0, 1000, (3, 4)).astype(ltype)
             attrs = {"axis": 2, "ignore_index": -100, "reduction": "mean"}
             cases.append((f"sce-3d-{tag}", "sparse_softmax_cross_entropy", [lm_logits, lm_labels], attrs))

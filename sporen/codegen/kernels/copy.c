@@ -72,6 +72,7 @@ void sp_scatter_add_rows_##S(const void *doutv, const void *indices, int wide, l
     const T *dout = (const T *)doutv;                                                                \
     T *grad = (T *)gradv;                                                                            \
     long *counts = (long *)countsv;                                                                  \
+    if (rows * row == 0) return; /* an empty gradient: no memory to write */                         \
     memset(grad, 0, sizeof(T) * (size_t)(rows * row));                                               \
     if (by_freq) memset(counts, 0, sizeof(long) * (size_t)rows);                                     \
     for (long i = 0; i < n; i++) {                                                                   \
