@@ -29,6 +29,11 @@ from .plan import ALIGN, VIEW_OPS, dump_plan, plan_memory
 
 __all__ = ["CpuBackend", "CompiledGraph", "BACKEND", "kernel_threads"]
 
+# view ops the native code computes as copies into planned buffers (codegen/rows.py, copy.c): as
+# numpy views, the parts of an LSTM's gates split along the last axis were strided, and each native
+# reader copied them with np.ascontiguousarray after a Python step per split (75 a step in the LM)
+NATIVE_COPIES = frozenset({"split"})
+
 _KERNELS_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "codegen", "kernels")
 
 
@@ -177,7 +182,7 @@ class CompiledGraph:
         # the plan donates into params for the numpy-run nodes; the native nodes' donations are
         # decided here (a fused kernel may write an update into the param it reads: see
         # _native_donations)
-        self.plan = plan_memory(self.graph, self.donate, python_can_write, workspace)
+        self.plan = plan_memory(self.graph, self.donate, python_can_write, workspace, copies=NATIVE_COPIES)
         self._native_donations(ids)
         # 64-byte aligned arena (np.empty aligns to 16): vector loads and cache lines
         raw = np.empty(self.plan.arena_bytes + ALIGN, np.uint8)
@@ -194,7 +199,7 @@ class CompiledGraph:
         kernels = []
         for index, node in enumerate(self.graph.nodes):
             kernel = None
-            if node.op.name in VIEW_OPS:
+            if node.op.name in VIEW_OPS and node.op.name not in NATIVE_COPIES:
                 # a view op has no planned memory of its own: it runs in numpy (or as a pointer
                 # copy, below) so that the plan's aliasing holds
                 kernel = None

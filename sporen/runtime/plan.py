@@ -88,17 +88,18 @@ def _nbytes(var):
 _CONTIGUOUS_VIEWS = frozenset({"reshape", "stop_gradient"})
 
 
-def _is_view(node, strided):
+def _is_view(node, strided, copies=frozenset()):
     """Whether ``node``'s result is (may be) a view of its first input, given the values that may
-    be strided views."""
-    if node.op.name not in VIEW_OPS or not node.inputs or type(node.inputs[0]) is Literal:
+    be strided views; ``copies``: the view ops the backend computes as copies of their own."""
+    name = node.op.name
+    if name not in VIEW_OPS or name in copies or not node.inputs or type(node.inputs[0]) is Literal:
         return False
     return node.op.name != "reshape" or node.inputs[0] not in strided
 
 
-def _lifetimes(graph):
+def _lifetimes(graph, copies=frozenset()):
     """``(first, last, roots)``: defining node index, last reading node index (a view's use counts
-    as a use of its root), and the root of each view."""
+    as a use of its root), and the root of each view (``copies`` as in ``_is_view``)."""
     first = {p: -1 for p in graph.params}
     last = {p: -1 for p in graph.params}
     roots = {}
@@ -109,7 +110,7 @@ def _lifetimes(graph):
                 root = roots.get(v, v)
                 last[v] = index
                 last[root] = index
-        is_view = _is_view(node, strided)
+        is_view = _is_view(node, strided, copies)
         if is_view and node.op.name not in _CONTIGUOUS_VIEWS:
             strided.update(node.outputs)
         for out in node.outputs:
@@ -229,7 +230,7 @@ class _Scratch:
         self.index = index
 
 
-def plan_memory(graph, donate=(), can_write=None, workspace=None):
+def plan_memory(graph, donate=(), can_write=None, workspace=None, copies=frozenset()):
     """Plan the memory of ``graph``'s intermediate values (see the module's docstring for what is
     planned). Nodes with subgraphs are planned like any node (their subgraphs run on their own).
 
@@ -240,9 +241,12 @@ def plan_memory(graph, donate=(), can_write=None, workspace=None):
 
     ``workspace(index, node) -> bytes``: the scratch memory a node's kernel needs while it runs
     (im2col columns, padded copies): each gets a range of the arena live during that node only, so
-    the kernel need not allocate (``plan.workspace``)."""
+    the kernel need not allocate (``plan.workspace``).
+
+    ``copies``: names of VIEW_OPS that this backend computes as copies into planned buffers of
+    their own (the cpu backend's native split), so their results are no views."""
     plan = MemoryPlan(graph)
-    first, last, roots = _lifetimes(graph)
+    first, last, roots = _lifetimes(graph, copies)
     if donate and can_write is not None:
         plan.donated = _donations(graph, donate, first, last, roots, can_write)
     plan.first = first
