@@ -10,6 +10,7 @@ from .dce import dce
 from .expand import expand
 from .fold import fold
 from .inline import inline
+from .merge_matmul import merge_matmul
 from .simplify import simplify
 
 __all__ = ["PIPELINE", "run_pipeline", "optimize"]
@@ -27,6 +28,11 @@ __all__ = ["PIPELINE", "run_pipeline", "optimize"]
 #            taken, so that the passes below see into it;
 #  simplify  next: it removes identities and shortens reshape chains, which makes equal
 #            expressions look equal (``reshape(reshape(x, a), b)`` and ``reshape(x, b)``);
+#  merge_matmul  then turns a sum of matrix products (a weight's gradient accumulated over the
+#            steps of a recurrence) into one product over concatenated operands, and a transposed
+#            product into the product of the swapped operands: after simplify, which has moved the
+#            operands' transposes into the products' flags, and before cse, which merges the
+#            concatenations it builds with equal ones the graph already has;
 #  cse       then merges those equal expressions, comparing Literals by value;
 #  dce       last: it drops everything the three passes above left unused.
 # Every pass is a pure function Graph -> Graph that keeps the params and preserves outputs.
@@ -35,6 +41,7 @@ PIPELINE = [
     ("fold", fold),
     ("inline", inline),
     ("simplify", simplify),
+    ("merge_matmul", merge_matmul),
     ("cse", cse),
     ("dce", dce),
 ]

@@ -95,6 +95,7 @@ PROGRAM_STAGES = [
         "%5: Float32[2, 3] = add(%3, %4)",
         "%6: Float32[3] = neg(%1)",
         "return (%5, %1)"]),
+    ("merge_matmul", None),  # no matrix product
     ("cse", [
         "%2: Float32[6] = reshape(%0) {shape=(6,)}",
         "%3: Float32[2, 3] = exp(%0)",
@@ -114,7 +115,7 @@ def _program_text(body):
 
 def test_pipeline_golden_text_after_each_pass():
     graph, _ = trace(_program, _t(2, 3), _t(3, seed=1))
-    assert [name for name, _ in PIPELINE] == ["expand", "fold", "inline", "simplify", "cse", "dce"]
+    assert [name for name, _ in PIPELINE] == ["expand", "fold", "inline", "simplify", "merge_matmul", "cse", "dce"]
     texts = [_program_text(PROGRAM_STAGES[0][1])]
     for _, body in PROGRAM_STAGES[1:]:
         texts.append(texts[-1] if body is None else _program_text(body))
@@ -131,10 +132,11 @@ def test_dump_dir_gets_one_file_per_stage(tmp_path):
     out = tmp_path / "graphs"
     final = run_pipeline(graph, verify_each=True, dump_dir=str(out))
     names = sorted(os.listdir(out))
-    assert names == ["00_input.ir", "01_fold.ir", "02_inline.ir", "03_simplify.ir", "04_cse.ir", "05_dce.ir"]
+    assert names == ["00_input.ir", "01_fold.ir", "02_inline.ir", "03_simplify.ir", "04_merge_matmul.ir",
+                     "05_cse.ir", "06_dce.ir"]
     assert (out / "00_input.ir").read_text() == dump(graph) + "\n"
     assert (out / "03_simplify.ir").read_text() == _program_text(PROGRAM_STAGES[3][1]) + "\n"
-    assert (out / "05_dce.ir").read_text() == dump(final) + "\n"
+    assert (out / "06_dce.ir").read_text() == dump(final) + "\n"
 
 
 def test_verify_each_names_the_pass_that_broke_the_graph():
@@ -448,10 +450,10 @@ def test_jit_runs_the_pipeline_and_save_graphs_writes_each_stage(tmp_path):
     (folder,) = os.listdir(tmp_path)
     assert folder.endswith("_program")
     files = sorted(os.listdir(tmp_path / folder))
-    assert files == ["00_input.ir", "01_fold.ir", "02_inline.ir", "03_simplify.ir", "04_cse.ir", "05_dce.ir",
-                     "06_plan.ir"]
-    assert (tmp_path / folder / "06_plan.ir").read_text().startswith("plan _program: planned peak ")
-    assert (tmp_path / folder / "05_dce.ir").read_text() == _program_text(PROGRAM_STAGES[-1][1]) + "\n"
+    assert files == ["00_input.ir", "01_fold.ir", "02_inline.ir", "03_simplify.ir", "04_merge_matmul.ir",
+                     "05_cse.ir", "06_dce.ir", "07_plan.ir"]
+    assert (tmp_path / folder / "07_plan.ir").read_text().startswith("plan _program: planned peak ")
+    assert (tmp_path / folder / "06_dce.ir").read_text() == _program_text(PROGRAM_STAGES[-1][1]) + "\n"
     (entry,) = jf.cache.values()
     assert [n.op.name for n in entry.graph.nodes] == ["exp", "add"]
     jf(x, y)  # a cached call compiles (and dumps) nothing
