@@ -206,8 +206,11 @@ def test_models_train_on_cpu_as_on_numpy(name):
     pa = dict(reference.parameters_and_names())
     pb = dict(native.parameters_and_names())
     assert pa.keys() == pb.keys()
+    # Adam divides by sqrt(v): for a weight whose gradient is near 0, the two backends' BLAS summation
+    # orders (different thread counts) move its step by up to a few millionths; SGD/momentum stay within 1e-6
+    atol = 1e-5 if "adam" in name else 1e-6
     for key in pa:
-        np.testing.assert_allclose(pb[key].asnumpy(), pa[key].asnumpy(), rtol=1e-5, atol=1e-6, err_msg=key)
+        np.testing.assert_allclose(pb[key].asnumpy(), pa[key].asnumpy(), rtol=1e-5, atol=atol, err_msg=key)
 
 
 def _step_graph(name):
