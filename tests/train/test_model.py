@@ -13,29 +13,8 @@ from sporen.train.callback import (Callback, CheckpointConfig, EarlyStopping, Hi
                                    LearningRateScheduler, LossMonitor, ModelCheckpoint, ProgressBar,
                                    ReduceLROnPlateau, TimeMonitor)
 from sporen.train.loss_scale_manager import DynamicLossScaleManager, FixedLossScaleManager
-from sporen.demo import load_demo_data
+from sporen.demo import LeNet5, load_demo_data
 from sporen.train.model import Model
-
-
-class LeNet5(nn.Cell):
-    def __init__(self, num_class=10, num_channel=1):
-        super().__init__()
-        self.conv1 = nn.Conv2d(num_channel, 6, 5, pad_mode="valid")
-        self.conv2 = nn.Conv2d(6, 16, 5, pad_mode="valid")
-        self.fc1 = nn.Dense(16 * 5 * 5, 120)
-        self.fc2 = nn.Dense(120, 84)
-        self.fc3 = nn.Dense(84, num_class)
-        self.relu = nn.ReLU()
-        self.max_pool2d = nn.MaxPool2d(kernel_size=2, stride=2)
-        self.flatten = nn.Flatten()
-
-    def construct(self, x):
-        x = self.max_pool2d(self.relu(self.conv1(x)))
-        x = self.max_pool2d(self.relu(self.conv2(x)))
-        x = self.flatten(x)
-        x = self.relu(self.fc1(x))
-        x = self.relu(self.fc2(x))
-        return self.fc3(x)
 
 
 def _dense_batches(n_batches=6, batch=16, seed=0):
