@@ -361,3 +361,21 @@ def test_each_epoch_of_a_shuffled_pipeline_gets_its_own_order():
     model.train(3, data, callbacks=Seen())
     assert all(sorted(o) == sorted(x[:, 0].tolist()) for o in orders)  # each epoch sees every row once
     assert orders[0] != orders[1] and orders[1] != orders[2]
+
+
+@pytest.mark.parametrize("level", ["O2", "O3"])
+def test_amp_levels_train_in_float16(level):
+    x, y = load_demo_data()[:2]
+    batches = [(x[i:i + 32], y[i:i + 32]) for i in range(0, 192, 32)]
+    ms.set_seed(0)
+    net = LeNet5()
+    model = Model(net, nn.SoftmaxCrossEntropyWithLogits(sparse=True, reduction="mean"),
+                  nn.Momentum(net.trainable_params(), 0.05, 0.9), amp_level=level)
+    history = History()
+    model.train(2, batches, callbacks=history)
+    assert all(np.isfinite(history.history["net_output"]))
+    # O2 trains with a dynamic loss scale (skipping overflowing steps); O3 has none
+    expected = "TrainOneStepWithLossScaleCell" if level == "O2" else "TrainOneStepCell"
+    assert type(model.train_network).__name__ == expected
+    assert model.predict(ms.Tensor(x[:2])).dtype == ms.float16  # the backbone computes in float16
+    assert net.conv1.weight.dtype == ms.float32  # the parameters stay float32
