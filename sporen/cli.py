@@ -6,10 +6,13 @@ import json
 import os
 import sys
 
+import numpy as np
+
 __all__ = ["main"]
 
 _BUILTIN_MODELS = {"lenet5": "sporen.demo:LeNet5"}
-_DATASETS = ("fashion-mnist",)
+_DATASETS = ("fashion-mnist (shipped)", "mnist:DIR", "fashion-mnist:DIR", "cifar10:DIR", "imagefolder:DIR")
+_FOLDER_KINDS = ("mnist", "fashion-mnist", "cifar10", "imagefolder")
 
 
 class _UsageError(Exception):
@@ -23,46 +26,83 @@ def _model_entry_points():
     return {ep.name: ep for ep in entry_points(group="sporen.models")}
 
 
-def _network(spec, num_classes):
+def _network(spec, num_classes, num_channel=1):
     """A network from a name: a built-in model, one registered under the "sporen.models" entry
-    points, or ``package.module:callable``."""
+    points, or ``package.module:callable``; called with ``num_class`` (and ``num_channel`` when it
+    takes one)."""
     if spec in _BUILTIN_MODELS:
-        spec = _BUILTIN_MODELS[spec]
+        factory = _load(_BUILTIN_MODELS[spec])
     else:
         registered = _model_entry_points()
         if spec in registered:
-            return registered[spec].load()(num_class=num_classes)
-    if ":" not in spec:
-        known = sorted(set(_BUILTIN_MODELS) | set(_model_entry_points()))
-        raise _UsageError(f"unknown model {spec!r}; known models: {', '.join(known)}, or give "
-                          f"'package.module:callable'")
+            factory = registered[spec].load()
+        elif ":" in spec:
+            factory = _load(spec)
+        else:
+            known = sorted(set(_BUILTIN_MODELS) | set(registered))
+            raise _UsageError(f"unknown model {spec!r}; known models: {', '.join(known)}, or give "
+                              f"'package.module:callable'")
+    for kwargs in ({"num_class": num_classes, "num_channel": num_channel}, {"num_class": num_classes}, {}):
+        try:
+            return factory(**kwargs)
+        except TypeError:
+            continue
+    raise _UsageError(f"cannot build model {spec!r}: it takes neither num_class/num_channel nor no arguments")
+
+
+def _load(spec):
     module_name, _, attr = spec.partition(":")
     try:
-        factory = getattr(importlib.import_module(module_name), attr)
+        return getattr(importlib.import_module(module_name), attr)
     except (ImportError, AttributeError) as e:
         raise _UsageError(f"cannot load model {spec!r}: {e}") from None
-    try:
-        return factory(num_class=num_classes)
-    except TypeError:
-        return factory()
 
 
-def _arrays(name, split):
-    """(images float32 NCHW, labels int32) of a named dataset's split."""
-    if name == "fashion-mnist":
-        from .demo import load_demo_data
-        train_x, train_y, test_x, test_y = load_demo_data()
-        return (train_x, train_y) if split == "train" else (test_x, test_y)
-    raise _UsageError(f"unknown dataset {name!r}; known datasets: {', '.join(_DATASETS)}")
+class _Data:
+    """A dataset for the commands: its pipelines of (image NCHW float32, label int32) batches, its
+    class count and its channels."""
 
+    def __init__(self, spec):
+        self.spec = spec
+        kind, sep, folder = spec.partition(":")
+        if not sep:
+            if spec != "fashion-mnist":
+                raise _UsageError(f"unknown dataset {spec!r}; known datasets: {', '.join(_DATASETS)}")
+            self.kind, self.folder = "shipped", None
+        else:
+            if kind not in _FOLDER_KINDS:
+                raise _UsageError(f"unknown dataset kind {kind!r} in {spec!r}; known: {', '.join(_DATASETS)}")
+            if not os.path.isdir(folder):
+                raise _UsageError(f"dataset folder not found: {folder}")
+            self.kind, self.folder = kind, folder
+        self.channels = 3 if self.kind in ("cifar10", "imagefolder") else 1
+        self.num_classes = 10
+        if self.kind == "imagefolder":
+            self.num_classes = len([d for d in os.listdir(folder) if os.path.isdir(os.path.join(folder, d))])
 
-def _pipeline(name, split, batch_size, shuffle, seed):
-    """A sporen.dataset pipeline of (image, label) batches."""
-    from . import dataset as ds
-    x, y = _arrays(name, split)
-    ds.config.set_seed(seed)
-    data = ds.NumpySlicesDataset({"image": x, "label": y}, shuffle=shuffle)
-    return data.batch(batch_size, drop_remainder=split == "train")
+    def pipeline(self, split, batch_size, shuffle, seed):
+        from . import dataset as ds
+        from .dataset import transforms, vision
+        ds.config.set_seed(seed)
+        if self.kind == "shipped":
+            from .demo import load_demo_data
+            train_x, train_y, test_x, test_y = load_demo_data()
+            x, y = (train_x, train_y) if split == "train" else (test_x, test_y)
+            data = ds.NumpySlicesDataset({"image": x, "label": y}, shuffle=shuffle)
+        else:
+            if self.kind == "mnist":
+                data = ds.MnistDataset(self.folder, usage=split, shuffle=shuffle)
+            elif self.kind == "fashion-mnist":
+                data = ds.FashionMnistDataset(self.folder, usage=split, shuffle=shuffle)
+            elif self.kind == "cifar10":
+                data = ds.Cifar10Dataset(self.folder, usage=split, shuffle=shuffle)
+            else:
+                data = ds.ImageFolderDataset(self.folder, decode=True, shuffle=shuffle)
+            ops = [vision.Resize((32, 32)), vision.Rescale(1.0 / 255.0, 0.0),
+                   vision.Normalize([0.5] * self.channels, [0.5] * self.channels), vision.HWC2CHW()]
+            data = data.map(operations=ops, input_columns="image", num_parallel_workers=2)
+            data = data.map(operations=transforms.TypeCast(np.int32), input_columns="label")
+        return data.batch(batch_size, drop_remainder=split == "train")
 
 
 # --- commands -------------------------------------------------------------------------------------
@@ -78,12 +118,13 @@ def _train(args):
     from .train.callback import ProgressBar
     _set_mode(args.mode)
     set_seed(args.seed)
-    net = _network(args.model, 10)
+    data = _Data(args.dataset)
+    net = _network(args.model, data.num_classes, data.channels)
     loss = nn.SoftmaxCrossEntropyWithLogits(sparse=True, reduction="mean")
     opt = nn.Momentum(net.trainable_params(), learning_rate=args.lr, momentum=args.momentum)
     model = Model(net, loss, opt, metrics={"accuracy": Accuracy()})
-    train_data = _pipeline(args.dataset, "train", args.batch_size, True, args.seed)
-    valid_data = _pipeline(args.dataset, "test", 500, False, args.seed)
+    train_data = data.pipeline("train", args.batch_size, True, args.seed)
+    valid_data = data.pipeline("test", 500, False, args.seed)
     callbacks = [ProgressBar()] if not args.quiet else [LossMonitor(100)]
     if args.ckpt_dir:
         config = CheckpointConfig(save_checkpoint_steps=train_data.get_dataset_size(), keep_checkpoint_max=args.keep)
@@ -115,11 +156,12 @@ def _eval(args):
     from . import nn
     from .train import Accuracy, Model
     _set_mode(args.mode)
-    net = _network(args.model, 10)
+    data = _Data(args.dataset)
+    net = _network(args.model, data.num_classes, data.channels)
     _load_into(net, args.ckpt)
     loss = nn.SoftmaxCrossEntropyWithLogits(sparse=True, reduction="mean")
     model = Model(net, loss, metrics={"accuracy": Accuracy(), "loss": _loss_metric()})
-    result = model.eval(_pipeline(args.dataset, "test", args.batch_size, False, 0))
+    result = model.eval(data.pipeline("test", args.batch_size, False, 0))
     print(json.dumps({k: float(v) for k, v in result.items()}))
     return 0
 
@@ -134,10 +176,10 @@ def _export(args):
 
     from .tensor import Tensor
     from .train import export
-    net = _network(args.model, 10)
+    shape = tuple(int(s) for s in args.input_shape.split(","))
+    net = _network(args.model, args.num_classes, shape[1] if len(shape) == 4 else 1)
     if args.ckpt:
         _load_into(net, args.ckpt)
-    shape = tuple(int(s) for s in args.input_shape.split(","))
     export(net, Tensor(np.zeros(shape, np.float32)), file_name=args.output, file_format=args.format)
     print(f"exported {args.model} ({args.format}) to {args.output}")
     return 0
@@ -219,7 +261,8 @@ def _parser():
     train.add_argument("model", nargs="?", help="lenet5, a registered zoo model, or package.module:callable")
     train.add_argument("--config", help="a YAML or JSON file whose keys are these options (command-line "
                                         "options override it)")
-    train.add_argument("--dataset", default=None, help=f"dataset: {', '.join(_DATASETS)} (default fashion-mnist)")
+    train.add_argument("--dataset", default=None, help=f"dataset: {', '.join(_DATASETS)} (default fashion-mnist, "
+                                                       f"the subset shipped with sporen)")
     train.add_argument("--epochs", type=_positive_int, default=None, help="epochs (default 4)")
     train.add_argument("--batch-size", type=_positive_int, default=None, help="batch size (default 32)")
     train.add_argument("--lr", type=_positive_float, default=None, help="learning rate (default 0.01)")
@@ -236,7 +279,8 @@ def _parser():
     ev = sub.add_parser("eval", help="evaluate a checkpoint on a dataset's test split")
     ev.add_argument("model", help="lenet5, a registered zoo model, or package.module:callable")
     ev.add_argument("--ckpt", required=True, help="the checkpoint file (.ckpt)")
-    ev.add_argument("--dataset", default="fashion-mnist", help="dataset (default fashion-mnist)")
+    ev.add_argument("--dataset", default="fashion-mnist", help=f"dataset: {', '.join(_DATASETS)} (default "
+                                                             f"fashion-mnist, shipped)")
     ev.add_argument("--batch-size", type=_positive_int, default=500, help="batch size (default 500)")
     ev.add_argument("--mode", choices=("graph", "pynative"), default="graph", help="execution mode (default graph)")
     ev.set_defaults(func=_eval)
@@ -246,6 +290,7 @@ def _parser():
     ex.add_argument("--ckpt", default=None, help="load these parameters first")
     ex.add_argument("--format", choices=("ONNX", "MINDIR"), default="MINDIR", help="file format (default MINDIR)")
     ex.add_argument("--input-shape", default="1,1,32,32", help="the input's shape, e.g. 1,1,32,32")
+    ex.add_argument("--num-classes", type=_positive_int, default=10, help="the model's classes (default 10)")
     ex.add_argument("--output", required=True, help="the output file")
     ex.set_defaults(func=_export)
 

@@ -115,3 +115,37 @@ def test_cli_cache_has_its_own_help(capsys):
     assert rc == 0
     out = capsys.readouterr().out
     assert "start" in out and "stop" in out and "status" in out
+
+
+def test_cli_trains_on_dataset_folders(tmp_path, capsys):
+    import os
+
+    from PIL import Image
+
+    from tests.train.test_mindspore_program import _write_idx
+    d = fashion_mnist_subset()
+    mnist_dir = tmp_path / "fmnist"
+    mnist_dir.mkdir()
+    _write_idx(str(mnist_dir), "train", d["train_images"][:640], d["train_labels"][:640])
+    _write_idx(str(mnist_dir), "t10k", d["test_images"][:200], d["test_labels"][:200])
+    ckpt_dir = tmp_path / "ckpt"
+    rc = cli.main(["train", "lenet5", "--dataset", f"fashion-mnist:{mnist_dir}", "--epochs", "1", "--batch-size",
+                   "64", "--lr", "0.05", "--mode", "pynative", "--quiet", "--ckpt-dir", str(ckpt_dir)])
+    out = capsys.readouterr().out
+    assert rc == 0, out
+    assert "10 steps an epoch" in out and "test accuracy:" in out
+    assert os.listdir(ckpt_dir) == ["lenet5-1_10.ckpt"]
+    # an image folder of 3 classes (RGB, 3 channels): the model gets 3 classes and 3 input channels
+    folder = tmp_path / "images"
+    rng = np.random.default_rng(0)
+    for k, name in enumerate(["cat", "dog", "eel"]):
+        (folder / name).mkdir(parents=True)
+        for i in range(8):
+            pixels = np.full((20, 24, 3), 60 * k, np.uint8) + rng.integers(0, 30, (20, 24, 3), dtype=np.uint8)
+            Image.fromarray(pixels).save(folder / name / f"{i}.png")
+    rc = cli.main(["train", "lenet5", "--dataset", f"imagefolder:{folder}", "--epochs", "1", "--batch-size", "8",
+                   "--mode", "pynative", "--quiet"])
+    assert rc == 0, capsys.readouterr().err
+    assert "3 steps an epoch" in capsys.readouterr().out
+    assert cli.main(["train", "lenet5", "--dataset", "cifar10:/no/such/dir"]) == 2
+    assert "dataset folder not found" in capsys.readouterr().err
