@@ -149,3 +149,16 @@ def test_cli_trains_on_dataset_folders(tmp_path, capsys):
     assert "3 steps an epoch" in capsys.readouterr().out
     assert cli.main(["train", "lenet5", "--dataset", "cifar10:/no/such/dir"]) == 2
     assert "dataset folder not found" in capsys.readouterr().err
+
+
+def test_the_installed_sporen_command_runs():
+    import shutil
+    import subprocess
+    import sys
+    exe = shutil.which("sporen")
+    command = [exe] if exe else [sys.executable, "-m", "sporen.cli"]
+    proc = subprocess.run(command + ["info"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("sporen ") and "backend:" in proc.stdout
+    proc = subprocess.run(command + ["train", "--epochs", "0"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and "--epochs" in proc.stderr and "Traceback" not in proc.stderr
