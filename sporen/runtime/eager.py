@@ -24,9 +24,12 @@ from ..ops.registry import OPS, Aval
 __all__ = ["NATIVE_OPS", "install", "uninstall", "stats"]
 
 # the ops with native library kernels worth a call from Python (elementwise ops are not: their
-# numpy kernels already run at memory speed, and a ctypes call costs more than a small one)
+# numpy kernels already run at memory speed, and a ctypes call costs more than a small one): the
+# convolutions and pools (codegen/library.py) and the row kernels (codegen/rows.py). Not embedding:
+# its native gather cannot raise, and PyNative must raise IndexError for an index out of range
 NATIVE_OPS = ("conv", "conv_transpose", "conv_weight_grad", "max_pool", "max_pool_indices", "max_pool_grad",
-              "avg_pool", "avg_pool_grad")
+              "avg_pool", "avg_pool_grad", "softmax", "log_softmax", "sparse_softmax_cross_entropy",
+              "sparse_softmax_cross_entropy_grad")
 
 # calls that ran natively, and shapes that fell back to numpy (read by the tests)
 stats = {"native": 0, "numpy": 0}
@@ -53,6 +56,12 @@ def _samples():
         yield "max_pool_grad", ((p, dtype), (p, np.int64)), dict(input_shape=x), None
         yield "avg_pool", (x,), avg, dtype
         yield "avg_pool_grad", (p,), dict(avg, input_shape=x), dtype
+        yield "softmax", ((4, 6),), dict(axis=(-1,)), dtype
+        yield "log_softmax", ((4, 6),), dict(axis=(-1,)), dtype
+        sce = dict(axis=1, ignore_index=-100, reduction="mean")
+        for labels in (np.int32, np.int64):
+            yield "sparse_softmax_cross_entropy", (((4, 6), dtype), ((4,), labels)), sce, None
+            yield "sparse_softmax_cross_entropy_grad", (((4, 6), dtype), ((4,), labels), ((), dtype)), sce, None
 
 
 class _Library:
@@ -190,7 +199,7 @@ class _Native:
 def _lowered(op, arrays, attrs):
     """``(wrapper name, its C definition, geometry, libraries, output Var, workspace bytes)`` of
     ``op`` on arrays of these shapes and dtypes, or None when the library has no kernel for it."""
-    from ..codegen.library import lower
+    from ..codegen.lower import lower
     from ..dtype import _BY_NP
     try:
         aval = op.infer(*[Aval(a.shape, _BY_NP[a.dtype]) for a in arrays], **attrs)

@@ -62,7 +62,13 @@ def test_each_native_op_equals_its_kernel(cpu_backend):
     idx = OPS["max_pool_indices"].kernel(x, **pool)
     dp = rng.standard_normal(idx.shape).astype(np.float32)
     avg = dict(pool, count_include_pad=True, divisor_override=0)
-    cases = [("conv", (x, w), conv), ("conv_transpose", (y, w), dict(conv, output_padding=(0, 0))),
+    logits = rng.standard_normal((6, 10)).astype(np.float32)
+    labels = rng.integers(-1, 10, 6).astype(np.int32)  # -1: ignored
+    sce = dict(axis=1, ignore_index=-1, reduction="mean")
+    cases = [("softmax", (logits,), dict(axis=(-1,))), ("log_softmax", (logits,), dict(axis=(-1,))),
+             ("sparse_softmax_cross_entropy", (logits, labels), sce),
+             ("sparse_softmax_cross_entropy_grad", (logits, labels, np.array(0.5, np.float32)), sce),
+             ("conv", (x, w), conv), ("conv_transpose", (y, w), dict(conv, output_padding=(0, 0))),
              ("conv_weight_grad", (x, y), dict(conv, kernel_size=(3, 3))),
              ("max_pool", (x,), pool), ("max_pool_indices", (x,), pool),
              ("max_pool_grad", (dp, idx), dict(input_shape=x.shape)),
@@ -102,3 +108,10 @@ def test_the_numpy_backend_keeps_the_numpy_kernels(cpu_backend):
     before = dict(eager.stats)
     ops.max_pool2d(x, 2, 2)
     assert eager.stats == before
+
+
+def test_embedding_stays_on_numpy_so_a_bad_index_raises(cpu_backend):
+    from sporen import nn
+    embedding = nn.Embedding(5, 3)
+    with pytest.raises(IndexError):
+        embedding(ms.Tensor(np.array([1, 7], np.int32)))
