@@ -22,5 +22,6 @@ if os.environ.get("PYTEST_XDIST_WORKER") and "OPENBLAS_NUM_THREADS" not in os.en
 
 @pytest.fixture(autouse=True)
 def _session_backend():
-    ms.set_context(backend=_BACKEND)
+    # every test starts in PyNative on the session's backend, whatever a test before it left set
+    ms.set_context(backend=_BACKEND, mode=ms.PYNATIVE_MODE)
     yield

@@ -1,6 +1,6 @@
 """Model: MindSpore's high-level training API (``train``, ``fit``, ``eval``, ``predict``) over a
 network, a loss, an optimizer and metrics, driving callbacks, in PyNative and graph mode."""
-import logging
+import contextlib
 import numbers
 
 import numpy as np
@@ -17,8 +17,6 @@ from .loss_scale_manager import DynamicLossScaleManager, LossScaleManager
 
 __all__ = ["Model"]
 
-logger = logging.getLogger("sporen.train")
-
 _AMP_LEVELS = ("O0", "O1", "O2", "O3", "auto")
 
 
@@ -34,28 +32,6 @@ def _as_tuple(row):
     if isinstance(row, (tuple, list)):
         return tuple(row)
     return (row,)
-
-
-class _Stopping:
-    """Stops the run's dataset iterator when the run ends, however it ends."""
-
-    def __init__(self, batches):
-        self.batches = batches
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *err):
-        self.batches.stop()
-        return False
-
-
-class _NoContext:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *err):
-        return False
 
 
 class _Batches:
@@ -96,6 +72,13 @@ class _Batches:
             if stop is not None:
                 stop()
             self._iterator = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *err):
+        self.stop()
+        return False
 
     def epoch(self):
         """One pass: the run's iterator's next epoch, or a fresh pass when no run is started."""
@@ -256,8 +239,7 @@ class Model:
         cb.cur_step_num = 0
         cb.dataset_sink_mode = dataset_sink_mode
         cb.net_outputs = None
-        cb.parallel_mode = context.get_auto_parallel_context("parallel_mode") \
-            if hasattr(context, "get_auto_parallel_context") else "stand_alone"
+        cb.parallel_mode = context.get_auto_parallel_context("parallel_mode")
         cb.device_number = 1
         cb.list_callback = callbacks.callbacks
         cb.mode = "train"
@@ -311,7 +293,7 @@ class Model:
         self._train_network.set_train(True)
         sinking = dataset_sink_mode and sink_size != -1
         batches.start(-1 if sinking else epoch - initial_epoch)
-        with manager, _Stopping(batches):
+        with manager, batches:  # the run's iterator stops however the run ends
             manager.on_train_begin(run_context)
             steps = self._steps(batches, dataset_sink_mode, sink_size)
             for i in range(initial_epoch, epoch):
@@ -338,9 +320,8 @@ class Model:
         return epoch in valid_frequency or epoch == last
 
     def _steps(self, batches, dataset_sink_mode, sink_size):
-        """An endless source of (batch, last-of-sink) for the epochs: with sink_size, each epoch
-        takes sink_size steps and the data continues where the last epoch stopped (as a device queue
-        would); otherwise each epoch is one pass over the data."""
+        """A function giving one epoch's batches: with sink_size, sink_size batches, the data
+        continuing where the last epoch stopped (as a device queue would); otherwise one pass."""
         if dataset_sink_mode and sink_size != -1:
             def sink_epochs():
                 while True:
@@ -422,7 +403,7 @@ class Model:
             metric.clear()
         eval_loss = get_metric_fn("loss") if add_eval_loss and self._eval_indexes is not None else None
         self._eval_network.set_train(False)
-        with manager if enter else _NoContext():
+        with manager if enter else contextlib.nullcontext():
             manager.on_eval_begin(run_context)
             manager.on_eval_epoch_begin(run_context)
             for row in batches.epoch():

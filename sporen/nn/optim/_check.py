@@ -3,7 +3,7 @@ a float argument must be a Python float (an int is refused where MindSpore refus
 import numbers
 
 __all__ = ["check_float", "check_non_negative_float", "check_positive_float", "check_positive_int",
-           "check_bool", "check_open_range", "check_number"]
+           "check_non_negative_int", "check_bool", "check_open_range", "check_number"]
 
 
 def _where(cls_name):
@@ -46,6 +46,13 @@ def check_positive_int(value, name, cls_name=None):
                         f"but got {type(value).__name__} ({value!r}).")
     if value <= 0:
         raise ValueError(f"{_where(cls_name)}the argument '{name}' must be > 0, but got {value}.")
+    return int(value)
+
+
+def check_non_negative_int(value, name, cls_name=None):
+    """An int >= 0 (bools refused); MindSpore raises ValueError for both a wrong type and a negative value."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
+        raise ValueError(f"{_where(cls_name)}the argument '{name}' must be an int >= 0, but got {value!r}.")
     return int(value)
 
 

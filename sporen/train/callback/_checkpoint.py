@@ -4,6 +4,7 @@ import os
 import time
 
 from ...nn.cell import Cell
+from ...nn.optim._check import check_bool, check_non_negative_int
 from ...tensor import Parameter, Tensor
 from ..serialization import _wait_async_save, save_checkpoint
 from ._callback import Callback
@@ -11,20 +12,6 @@ from ._callback import Callback
 __all__ = ["CheckpointConfig", "ModelCheckpoint"]
 
 _INFO_KEYS = ("epoch_num", "step_num")
-
-
-def _non_negative_int(value, name):
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValueError(f"For 'CheckpointConfig', the argument '{name}' must be an int >= 0, but got {value!r}.")
-    return value
-
-
-def _bool(value, name, where):
-    if not isinstance(value, bool):
-        raise TypeError(f"For '{where}', the argument '{name}' must be a bool, but got {type(value).__name__}.")
-    return value
 
 
 class CheckpointConfig:
@@ -39,11 +26,12 @@ class CheckpointConfig:
     def __init__(self, save_checkpoint_steps=1, save_checkpoint_seconds=0, keep_checkpoint_max=5,
                  keep_checkpoint_per_n_minutes=0, integrated_save=True, async_save=False, saved_network=None,
                  append_info=None, enc_key=None, enc_mode="AES-GCM", exception_save=False, **kwargs):
-        save_checkpoint_steps = _non_negative_int(save_checkpoint_steps, "save_checkpoint_steps")
-        save_checkpoint_seconds = _non_negative_int(save_checkpoint_seconds, "save_checkpoint_seconds")
-        keep_checkpoint_max = _non_negative_int(keep_checkpoint_max, "keep_checkpoint_max")
-        keep_checkpoint_per_n_minutes = _non_negative_int(keep_checkpoint_per_n_minutes,
-                                                          "keep_checkpoint_per_n_minutes")
+        counts = {"save_checkpoint_steps": save_checkpoint_steps, "save_checkpoint_seconds": save_checkpoint_seconds,
+                  "keep_checkpoint_max": keep_checkpoint_max,
+                  "keep_checkpoint_per_n_minutes": keep_checkpoint_per_n_minutes}
+        for name, value in counts.items():
+            if value is not None:  # None is accepted, as 0
+                check_non_negative_int(value, name, "CheckpointConfig")
         if saved_network is not None and not isinstance(saved_network, Cell):
             raise TypeError(f"For 'CheckpointConfig', the argument 'saved_network' must be None or a Cell, "
                             f"but got {type(saved_network).__name__}.")
@@ -57,7 +45,7 @@ class CheckpointConfig:
         if not isinstance(enc_mode, str):
             raise TypeError(f"For 'CheckpointConfig', the argument 'enc_mode' must be a str, "
                             f"but got {type(enc_mode).__name__}.")
-        self.exception_save = _bool(exception_save, "exception_save", "CheckpointConfig")
+        self.exception_save = check_bool(exception_save, "exception_save", "CheckpointConfig")
         self._save_checkpoint_steps = save_checkpoint_steps
         self._save_checkpoint_seconds = save_checkpoint_seconds
         if save_checkpoint_steps:
@@ -68,7 +56,7 @@ class CheckpointConfig:
             self._keep_checkpoint_per_n_minutes = None
         elif not keep_checkpoint_per_n_minutes:
             self._keep_checkpoint_max = 1
-        self._integrated_save = _bool(integrated_save, "integrated_save", "CheckpointConfig")
+        self._integrated_save = check_bool(integrated_save, "integrated_save", "CheckpointConfig")
         if not isinstance(async_save, (bool, str)):
             raise TypeError(f"For 'CheckpointConfig', the argument 'async_save' must be a bool or str, "
                             f"but got {type(async_save).__name__}.")

@@ -5,6 +5,7 @@ import logging
 
 import numpy as np
 
+from ...nn.optim._check import check_bool, check_non_negative_int, check_number
 from ...tensor import Tensor
 from ..serialization import load_param_into_net
 from ._callback import Callback, _handle_loss
@@ -15,25 +16,6 @@ logger = logging.getLogger("sporen.train")
 
 _SMALLER_BETTER = ("hausdorff_distance", "mae", "mse", "loss", "perplexity", "mean_surface_distance",
                    "root_mean_square_distance", "eval_loss")
-
-
-def _check_number(value, name, where):
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"For '{where}', the argument '{name}' must be an int or float, "
-                        f"but got {type(value).__name__}.")
-    return value
-
-
-def _check_non_negative_int(value, name, where):
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValueError(f"For '{where}', the argument '{name}' must be an int >= 0, but got {value!r}.")
-    return value
-
-
-def _check_bool(value, name, where):
-    if not isinstance(value, bool):
-        raise TypeError(f"For '{where}', the argument '{name}' must be a bool, but got {type(value).__name__}.")
-    return value
 
 
 class _Monitor(Callback):
@@ -50,7 +32,7 @@ class _Monitor(Callback):
             raise ValueError(f"For '{self._where}', the argument 'mode' must be 'auto', 'min' or 'max', "
                              f"but got {mode!r}.")
         self.monitor = monitor
-        self.min_delta = abs(_check_number(min_delta, "min_delta", self._where))
+        self.min_delta = abs(check_number(min_delta, "min_delta", self._where))
         self.mode = mode
         self._minimise = mode == "min" or (mode == "auto" and monitor in _SMALLER_BETTER)
 
@@ -98,10 +80,10 @@ class EarlyStopping(_Monitor):
     def __init__(self, monitor="eval_loss", min_delta=0, patience=0, verbose=False, mode="auto", baseline=None,
                  restore_best_weights=False):
         super().__init__(monitor, min_delta, mode)
-        self.patience = _check_non_negative_int(patience, "patience", self._where)
-        self.verbose = _check_bool(verbose, "verbose", self._where)
-        self.baseline = None if baseline is None else _check_number(baseline, "baseline", self._where)
-        self.restore_best_weights = _check_bool(restore_best_weights, "restore_best_weights", self._where)
+        self.patience = check_non_negative_int(patience, "patience", self._where)
+        self.verbose = check_bool(verbose, "verbose", self._where)
+        self.baseline = None if baseline is None else check_number(baseline, "baseline", self._where)
+        self.restore_best_weights = check_bool(restore_best_weights, "restore_best_weights", self._where)
         self.wait = 0
         self.stopped_epoch = 0
         self.best = self._initial_best()
@@ -156,15 +138,15 @@ class ReduceLROnPlateau(_Monitor):
     def __init__(self, monitor="eval_loss", factor=0.1, patience=10, verbose=False, mode="auto", min_delta=1e-4,
                  cooldown=0, min_lr=0):
         super().__init__(monitor, min_delta, mode)
-        factor = _check_number(factor, "factor", self._where)
+        factor = check_number(factor, "factor", self._where)
         if not 0.0 <= factor < 1.0:
             raise ValueError(f"For 'ReduceLROnPlateau', the argument 'factor' must be in [0.0, 1.0), "
                              f"but got {factor}.")
         self.factor = factor
-        self.patience = _check_non_negative_int(patience, "patience", self._where)
-        self.verbose = _check_bool(verbose, "verbose", self._where)
-        self.cooldown = _check_non_negative_int(cooldown, "cooldown", self._where)
-        self.min_lr = _check_number(min_lr, "min_lr", self._where)
+        self.patience = check_non_negative_int(patience, "patience", self._where)
+        self.verbose = check_bool(verbose, "verbose", self._where)
+        self.cooldown = check_non_negative_int(cooldown, "cooldown", self._where)
+        self.min_lr = check_number(min_lr, "min_lr", self._where)
         self.cooldown_counter = 0
         self.wait = 0
         self.best = self._initial_best()
