@@ -24,6 +24,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 from sporen.codegen import header, library  # noqa: E402
 from sporen.ir.graph import Node, Var  # noqa: E402
 from sporen.ops.registry import OPS  # noqa: E402
+from sporen.runtime import blas  # noqa: E402
 
 # (name, batch, C_in, C_out, kernel, input size, stride, padding)
 RESNET = [
@@ -84,8 +85,7 @@ class Native:
                         "-fno-math-errno", "-fno-trapping-math", *cflags, src, "-o", so], check=True)
         self.lib = ctypes.CDLL(so)
         self.blas = _blas()
-        self.lib.sporen_set_blas(ctypes.cast(self.blas.scipy_cblas_sgemm64_, ctypes.c_void_p),
-                                 ctypes.cast(self.blas.scipy_cblas_dgemm64_, ctypes.c_void_p))
+        blas.bind(self.lib)
 
     def set_threads(self, n):
         self.lib.bench_set_threads(n)

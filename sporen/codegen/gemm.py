@@ -8,11 +8,11 @@ each call and waits for it, and on a 2-core VM that wait costs more than it save
 other processes on the cores: 1.4 ms on one thread against 37 ms on two). A batch of small products
 (attention's 32 products of 128x64x128) runs its products in parallel instead, one BLAS thread
 each, on as many OpenMP threads as BLAS had: one wake-up per node instead of one per product. The
-BLAS thread count is switched through numpy's own ``openblas_set_num_threads`` (looked up in the
-already loaded library) and restored after the node, so numpy's calls never see the change."""
+BLAS thread count is switched through numpy's own ``openblas_set_num_threads`` (the prelude's
+``sp_blas_single_begin``/``sp_blas_single_end``) and restored after the node, so numpy's calls never
+see the change; where numpy's BLAS has no such function they change nothing."""
 import numpy as np
 
-from ..runtime.blas import blas
 from .kernel import CKernel
 
 __all__ = ["lower", "SMALL_GEMM_MACS"]
@@ -46,51 +46,6 @@ def _batch_strides(shape, batch):
     return strides
 
 
-def _c_string(text):
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def _threads_helper():
-    """C defining ``sp_gemm_single_begin``/``sp_gemm_single_end`` once per translation unit (BLAS
-    on one thread, then back to its count), or None when numpy's BLAS has no thread setter."""
-    info = blas()
-    if info is None or info.thread_symbols is None:
-        return None
-    set_name, get_name = info.thread_symbols
-    return "\n".join([
-        "#ifndef SP_GEMM_THREADS",
-        "#define SP_GEMM_THREADS",
-        "#include <dlfcn.h>",
-        "static void (*sp_gemm_set_threads)(int) = 0;",
-        "static int (*sp_gemm_get_threads)(void) = 0;",
-        "static int sp_gemm_threads_looked = 0;",
-        "/* BLAS on one thread; returns the count to restore (1: nothing to restore). numpy has",
-        "   loaded its BLAS already: RTLD_NOLOAD finds it without loading anything. */",
-        "static int sp_gemm_single_begin(void) {",
-        "    if (!sp_gemm_threads_looked) {",
-        f"        void *lib = dlopen({_c_string(info.path)}, RTLD_NOW | RTLD_NOLOAD);",
-        "        if (lib != 0) {",
-        f"            void *set = dlsym(lib, {_c_string(set_name)});",
-        f"            void *get = dlsym(lib, {_c_string(get_name)});",
-        "            if (set != 0 && get != 0) {",
-        "                sp_gemm_set_threads = (void (*)(int))set;",
-        "                sp_gemm_get_threads = (int (*)(void))get;",
-        "            }",
-        "        }",
-        "        sp_gemm_threads_looked = 1;",
-        "    }",
-        "    if (sp_gemm_set_threads == 0) return 1;",
-        "    int threads = sp_gemm_get_threads();",
-        "    if (threads > 1) sp_gemm_set_threads(1);",
-        "    return threads;",
-        "}",
-        "static void sp_gemm_single_end(int threads) {",
-        "    if (threads > 1) sp_gemm_set_threads(threads);",
-        "}",
-        "#endif",
-        ""])
-
-
 def lower(node, name):
     """The CKernel of a ``matmul`` or ``batch_matmul`` node (float32 through sgemm, float64 through
     dgemm), or None for other ops and dtypes. Products under SMALL_GEMM_MACS multiply-adds run
@@ -116,7 +71,7 @@ def lower(node, name):
              f"    const {ctype} *a = (const {ctype} *)a_;",
              f"    const {ctype} *b = (const {ctype} *)b_;",
              f"    {ctype} *c = ({ctype} *)c_;"]
-    helper = None
+    small = False
     if count * m * n == 0:
         lines.append("    (void)a; (void)b; (void)c;")
     elif k == 0:
@@ -129,22 +84,19 @@ def lower(node, name):
                  and tuple(a.shape[:-2]) == batch)
         rows = m * count if folds else m
         small = rows * n * k < SMALL_GEMM_MACS
-        helper = _threads_helper() if small else None
-        if helper is not None:
-            lines.append("    int threads = sp_gemm_single_begin();")
+        if small:
+            lines.append("    int threads = sp_blas_single_begin();")
         if count == 1 or folds:
             # one product, or b shared by every batch of a contiguous a: the batch is more rows
             lines.append(f"    {gemm}(SP_ROW_MAJOR, {flag_a}, {flag_b}, {rows}, {n}, {k}, {one}, a, {lda}, "
                          f"b, {ldb}, {zero}, c, {ldc});")
         else:
             lines.extend(_batch_loop(batch, a_strides, b_strides, m * n, gemm, flag_a, flag_b,
-                                     (m, n, k, lda, ldb, ldc), one, zero, helper is not None))
-        if helper is not None:
-            lines.append("    sp_gemm_single_end(threads);")
+                                     (m, n, k, lda, ldb, ldc), one, zero, small))
+        if small:
+            lines.append("    sp_blas_single_end(threads);")
     lines.append("}")
     source = "\n".join(lines) + "\n"
-    if helper is not None:
-        source = helper + source
 
     def call(ins, outs, ws):
         return f"{name}({ins[0]}, {ins[1]}, {outs[0]});"

@@ -60,10 +60,31 @@ typedef void (*sp_dgemm_t)(int, int, int, sp_blasint, sp_blasint, sp_blasint, do
                            sp_blasint, const double *, sp_blasint, double, double *, sp_blasint);
 static sp_sgemm_t sp_sgemm = 0;
 static sp_dgemm_t sp_dgemm = 0;
+/* numpy's openblas_set/get_num_threads (null when its BLAS has none) */
+static void (*sp_blas_set_threads)(int) = 0;
+static int (*sp_blas_get_threads)(void) = 0;
 
-void sporen_set_blas(void *sgemm, void *dgemm) {
+void sporen_set_blas(void *sgemm, void *dgemm, void *set_threads, void *get_threads) {
     sp_sgemm = (sp_sgemm_t)sgemm;
     sp_dgemm = (sp_dgemm_t)dgemm;
+    sp_blas_set_threads = (void (*)(int))set_threads;
+    sp_blas_get_threads = (int (*)(void))get_threads;
+}
+
+/* BLAS's thread count, 1 when it cannot be read */
+static inline int sp_blas_threads(void) {
+    return sp_blas_get_threads != 0 && sp_blas_set_threads != 0 ? sp_blas_get_threads() : 1;
+}
+
+/* BLAS on one thread until sp_blas_single_end(the returned count) */
+static inline int sp_blas_single_begin(void) {
+    int threads = sp_blas_threads();
+    if (threads > 1) sp_blas_set_threads(1);
+    return threads;
+}
+
+static inline void sp_blas_single_end(int threads) {
+    if (threads > 1) sp_blas_set_threads(threads);
 }
 
 /* the OpenMP team size of the kernels' parallel loops (their num_threads clause), BLAS keeping

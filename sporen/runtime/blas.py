@@ -6,7 +6,7 @@ import os
 
 import numpy as np
 
-__all__ = ["BlasInfo", "blas", "library_path"]
+__all__ = ["BlasInfo", "blas", "bind", "library_path"]
 
 # the symbol names numpy's builds use, ILP64 first (scipy-openblas64 prefixes and suffixes)
 _PREFIXES = ("scipy_", "")
@@ -19,22 +19,18 @@ _found = None
 class BlasInfo:
     """numpy's BLAS: ``sgemm``/``dgemm`` (addresses of the CBLAS functions), ``int_type`` (the C
     type of their integer arguments: "int64_t" for the ILP64 ``64_`` symbols, else "int"),
-    ``path`` (the shared library), ``set_num_threads``/``get_num_threads`` (ctypes functions,
-    or None when the library has none) and ``thread_symbols`` (their names in the library, for C
-    that looks them up itself, or None)."""
+    ``path`` (the shared library) and ``set_num_threads``/``get_num_threads`` (ctypes functions,
+    or None when the library has none)."""
 
-    __slots__ = ("sgemm", "dgemm", "int_type", "path", "set_num_threads", "get_num_threads",
-                 "thread_symbols")
+    __slots__ = ("sgemm", "dgemm", "int_type", "path", "set_num_threads", "get_num_threads")
 
-    def __init__(self, sgemm, dgemm, int_type, path, set_num_threads=None, get_num_threads=None,
-                 thread_symbols=None):
+    def __init__(self, sgemm, dgemm, int_type, path, set_num_threads=None, get_num_threads=None):
         self.sgemm = sgemm
         self.dgemm = dgemm
         self.int_type = int_type
         self.path = path
         self.set_num_threads = set_num_threads
         self.get_num_threads = get_num_threads
-        self.thread_symbols = thread_symbols
 
     def __repr__(self):
         return f"BlasInfo({os.path.basename(self.path)}, int_type={self.int_type})"
@@ -95,18 +91,16 @@ def _probe(path):
     int_type = "int64_t" if suffix == "64_" else "int"
     set_threads = None
     get_threads = None
-    symbols = None
-    setter, _, set_name = _lookup(library, _THREADS[0])
-    getter, _, get_name = _lookup(library, _THREADS[1])
+    setter, _, _ = _lookup(library, _THREADS[0])
+    getter, _, _ = _lookup(library, _THREADS[1])
     if setter is not None and getter is not None:
-        symbols = (set_name, get_name)
         setter.argtypes = [ctypes.c_int]
         setter.restype = None
         getter.argtypes = []
         getter.restype = ctypes.c_int
         set_threads = setter
         get_threads = getter
-    return BlasInfo(_address(sgemm), _address(dgemm), int_type, path, set_threads, get_threads, symbols)
+    return BlasInfo(_address(sgemm), _address(dgemm), int_type, path, set_threads, get_threads)
 
 
 def blas():
@@ -121,6 +115,21 @@ def blas():
                 break
         _found = (info,)
     return _found[0]
+
+
+def bind(library):
+    """Hand numpy's BLAS to a compiled library (ctypes) built on codegen.header's prelude: its
+    ``sporen_set_blas(sgemm, dgemm, set_threads, get_threads)``, the thread functions NULL when the
+    BLAS has none. Returns False (and sets nothing) when there is no BLAS."""
+    info = blas()
+    if info is None:
+        return False
+    threads = [None, None]
+    if info.set_num_threads is not None:
+        threads = [_address(info.set_num_threads), _address(info.get_num_threads)]
+    library.sporen_set_blas(ctypes.c_void_p(info.sgemm), ctypes.c_void_p(info.dgemm),
+                            ctypes.c_void_p(threads[0]), ctypes.c_void_p(threads[1]))
+    return True
 
 
 def library_path():

@@ -456,8 +456,7 @@ class CompiledGraph:
         self.source = "\n".join(parts)
         self.library = cache.build(self.source)
         self.source_file = cache.source_path(self.source)
-        if info is not None:
-            self.library.sporen_set_blas(ctypes.c_void_p(info.sgemm), ctypes.c_void_p(info.dgemm))
+        _blas.bind(self.library)
         self.library.sporen_set_threads(kernel_threads())
         for k in range(len(self.segments)):
             function = getattr(self.library, f"seg_{k}")

@@ -102,8 +102,7 @@ class _Library:
         parts += [_library_source(name) for name in sorted(self.libraries)]
         parts += [self.wrappers[name] for name in sorted(self.wrappers)]
         handle = cache.build("\n".join(parts))
-        if info is not None:
-            handle.sporen_set_blas(ctypes.c_void_p(info.sgemm), ctypes.c_void_p(info.dgemm))
+        blas.bind(handle)
         handle.sporen_set_threads(kernel_threads())
         functions = {}
         for name in self.wrappers:

@@ -13,6 +13,7 @@ import pytest
 from sporen.codegen import header, library
 from sporen.ir.graph import Literal, Node, Var
 from sporen.ops.registry import OPS
+from sporen.runtime.blas import bind as bind_blas
 from tests.ops import cases_conv
 from tests.ops.cases_conv import conv_attrs, pool_attrs
 
@@ -144,8 +145,7 @@ def _build(cases, tmpdir):
              "-fno-trapping-math", "-Wall", "-Werror"]
     subprocess.run(["gcc", *flags, src, "-o", so], check=True, capture_output=True, text=True)
     lib = ctypes.CDLL(so)
-    _, sgemm, dgemm = _blas()
-    lib.sporen_set_blas(sgemm, dgemm)
+    assert bind_blas(lib)
     return lib, lowered
 
 

@@ -108,7 +108,7 @@ def test_numpy_blas_called_from_c_equals_matmul(cache_folder, transpose_a):
     info = blas.blas()
     assert info is not None
     lib = cache.build(prelude(info.int_type) + _GEMM_TEST)
-    lib.sporen_set_blas(ctypes.c_void_p(info.sgemm), ctypes.c_void_p(info.dgemm))
+    assert blas.bind(lib)
     rng = np.random.default_rng(0)
     m, n, k = 37, 29, 53
     a = rng.standard_normal((k, m) if transpose_a else (m, k)).astype(np.float32)

@@ -268,57 +268,13 @@ static int sp_conv_direct_channels(const sp_conv_geom *g) {
  * team of as many threads as BLAS has runs whole chunks side by side, each in its own slot of the
  * workspace, with BLAS set to one thread for the duration: every copy and every GEMM is then
  * split across the cores, and no two thread pools spin against each other. BLAS's thread count
- * is read and set through numpy's OpenBLAS, found from the sgemm pointer the prelude holds; with
- * no such functions the team is one thread and the GEMMs keep BLAS's threads. */
-#include <dlfcn.h>
-#ifndef __USE_GNU
-/* glibc declares dladdr only under _GNU_SOURCE, which the prelude does not define */
-typedef struct {
-    const char *dli_fname;
-    void *dli_fbase;
-    const char *dli_sname;
-    void *dli_saddr;
-} Dl_info;
-extern int dladdr(const void *addr, Dl_info *info);
-#endif
-
-typedef void (*sp_conv_set_threads_t)(int);
-typedef int (*sp_conv_get_threads_t)(void);
-static sp_conv_set_threads_t sp_conv_blas_set = 0;
-static sp_conv_get_threads_t sp_conv_blas_get = 0;
-static int sp_conv_blas_probed = 0;
-
-static void sp_conv_probe_blas(void) {
-    static const char *const names[][2] = {
-        {"scipy_openblas_set_num_threads64_", "scipy_openblas_get_num_threads64_"},
-        {"openblas_set_num_threads64_", "openblas_get_num_threads64_"},
-        {"openblas_set_num_threads", "openblas_get_num_threads"},
-    };
-    Dl_info info;
-    if (sp_conv_blas_probed) return;
-    sp_conv_blas_probed = 1;
-    if (sp_sgemm == 0 || !dladdr((const void *)sp_sgemm, &info) || info.dli_fname == 0) return;
-    void *lib = dlopen(info.dli_fname, RTLD_LAZY | RTLD_NOLOAD);
-    if (lib == 0) return;
-    for (int k = 0; k < 3; k++) {
-        void *set = dlsym(lib, names[k][0]);
-        void *get = dlsym(lib, names[k][1]);
-        if (set != 0 && get != 0) {
-            sp_conv_blas_set = (sp_conv_set_threads_t)set;
-            sp_conv_blas_get = (sp_conv_get_threads_t)get;
-            break;
-        }
-    }
-    dlclose(lib); /* drops the reference NOLOAD took; numpy keeps the library loaded */
-}
-
+ * is read and set through the prelude's sp_blas_* (numpy's OpenBLAS functions, given with sgemm);
+ * with no such functions the team is one thread and the GEMMs keep BLAS's threads. */
 /* How many threads run the chunks: BLAS's thread count, at most `slots` (the workspace has room
  * for that many) and `chunks`; 1 where BLAS's threads cannot be set. */
 static int sp_conv_team(int slots, int chunks) {
     if (slots <= 1 || chunks <= 1) return 1;
-    sp_conv_probe_blas();
-    if (sp_conv_blas_get == 0) return 1;
-    int team = sp_conv_blas_get();
+    int team = sp_blas_threads();
     if (team > slots) team = slots;
     if (team > chunks) team = chunks;
     return team < 1 ? 1 : team;
@@ -444,15 +400,12 @@ static void sp_conv2d_run_f32(int kind, const float *a, const float *b, float *o
     const long slot = sp_conv_slot_floats(g, nb);
     const long wsize = (long)g->O * (g->C / g->groups) * g->KH * g->KW;
     const int team = sp_conv_team(slots, chunks);
-    int blas_threads = 0;
+    int blas_threads = 1;
     if (kind == SP_CONV_BWD_FILTER && g->N == 0) {
         memset(out, 0, sizeof(float) * (size_t)wsize);
         return;
     }
-    if (team > 1) {
-        blas_threads = sp_conv_blas_get();
-        sp_conv_blas_set(1);
-    }
+    if (team > 1) blas_threads = sp_blas_single_begin();
 #pragma omp parallel num_threads(team) if (team > 1)
     {
         const int t = team > 1 ? sp_conv_thread() : 0;
@@ -482,7 +435,7 @@ static void sp_conv2d_run_f32(int kind, const float *a, const float *b, float *o
             }
         }
     }
-    if (team > 1) sp_conv_blas_set(blas_threads);
+    sp_blas_single_end(blas_threads);
 }
 
 /* y = conv(x, w). */
