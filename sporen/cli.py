@@ -6,8 +6,6 @@ import json
 import os
 import sys
 
-import numpy as np
-
 __all__ = ["main"]
 
 _BUILTIN_MODELS = {"lenet5": "sporen.demo:LeNet5"}
@@ -81,6 +79,8 @@ class _Data:
             self.num_classes = len([d for d in os.listdir(folder) if os.path.isdir(os.path.join(folder, d))])
 
     def pipeline(self, split, batch_size, shuffle, seed):
+        import numpy as np
+
         from . import dataset as ds
         from .dataset import transforms, vision
         ds.config.set_seed(seed)
@@ -154,21 +154,16 @@ def _load_into(net, ckpt):
 
 def _eval(args):
     from . import nn
-    from .train import Accuracy, Model
+    from .train import Accuracy, Loss, Model
     _set_mode(args.mode)
     data = _Data(args.dataset)
     net = _network(args.model, data.num_classes, data.channels)
     _load_into(net, args.ckpt)
     loss = nn.SoftmaxCrossEntropyWithLogits(sparse=True, reduction="mean")
-    model = Model(net, loss, metrics={"accuracy": Accuracy(), "loss": _loss_metric()})
+    model = Model(net, loss, metrics={"accuracy": Accuracy(), "loss": Loss()})
     result = model.eval(data.pipeline("test", args.batch_size, False, 0))
     print(json.dumps({k: float(v) for k, v in result.items()}))
     return 0
-
-
-def _loss_metric():
-    from .train import Loss
-    return Loss()
 
 
 def _export(args):
