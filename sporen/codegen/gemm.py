@@ -2,23 +2,25 @@
 numpy's sgemm/dgemm (``sp_sgemm``/``sp_dgemm`` of the prelude) straight on the planned buffers,
 transposes passed as BLAS flags, never copied.
 
-Small products run BLAS on one thread. A product of a few million multiply-adds (the LSTM's per-step
-``h @ W_hh``: 20x256x1024) takes ~0.2 ms on one core; on two, OpenBLAS wakes its second thread for
-each call and waits for it, and on a 2-core VM that wait costs more than it saves (measured with
-other processes on the cores: 1.4 ms on one thread against 37 ms on two). A batch of small products
-(attention's 32 products of 128x64x128) runs its products in parallel instead, one BLAS thread
-each, on as many OpenMP threads as BLAS had: one wake-up per node instead of one per product. The
-BLAS thread count is switched through numpy's own ``openblas_set_num_threads`` (the prelude's
-``sp_blas_single_begin``/``sp_blas_single_end``) and restored after the node, so numpy's calls never
-see the change; where numpy's BLAS has no such function they change nothing."""
+BLAS runs on one thread here and the cores are shared out by the kernel itself, on the OpenMP team
+every other kernel uses (``sp_threads``): a large product's rows or columns are cut into one panel
+per thread (the prelude's ``sp_sgemm_team``), a batch of products runs its products side by side.
+Two thread pools on a 2-core machine (OpenBLAS's and OpenMP's, each busy-waiting after its work)
+made every kernel after a product wait for a core: the elementwise kernels had to run on one
+thread, and a 20x256x1024 product cost more on two BLAS threads than on one. Products under
+SPLIT_GEMM_MACS multiply-adds run on the calling thread alone. The BLAS thread count is switched
+through numpy's own ``openblas_set_num_threads`` (``sp_blas_single_begin``/``sp_blas_single_end``,
+a no-op inside a graph's segment, which already runs BLAS on one thread) and restored after, so
+numpy's calls never see the change; where numpy's BLAS has no such function the team is one thread
+(``cpu.kernel_threads``) and BLAS keeps its own threads."""
 import numpy as np
 
 from .kernel import CKernel
 
-__all__ = ["lower", "SMALL_GEMM_MACS"]
+__all__ = ["lower", "SPLIT_GEMM_MACS"]
 
-# a product with fewer multiply-adds than this runs BLAS on one thread (see the module docstring)
-SMALL_GEMM_MACS = 1 << 23
+# a product with fewer multiply-adds than this runs on the calling thread alone (~80 us on one core)
+SPLIT_GEMM_MACS = 1 << 21
 
 _GEMM = {np.dtype(np.float32): ("float", "sp_sgemm", "1.0f", "0.0f"),
          np.dtype(np.float64): ("double", "sp_dgemm", "1.0", "0.0")}
@@ -48,8 +50,8 @@ def _batch_strides(shape, batch):
 
 def lower(node, name):
     """The CKernel of a ``matmul`` or ``batch_matmul`` node (float32 through sgemm, float64 through
-    dgemm), or None for other ops and dtypes. Products under SMALL_GEMM_MACS multiply-adds run
-    BLAS on one thread; a batch of them runs its products on parallel OpenMP threads."""
+    dgemm), or None for other ops and dtypes. Products of SPLIT_GEMM_MACS multiply-adds or more are
+    cut into panels over the team; a batch runs its products side by side."""
     if node.op.name not in ("matmul", "batch_matmul") or len(node.outputs) != 1:
         return None
     a, b = node.inputs
@@ -71,7 +73,6 @@ def lower(node, name):
              f"    const {ctype} *a = (const {ctype} *)a_;",
              f"    const {ctype} *b = (const {ctype} *)b_;",
              f"    {ctype} *c = ({ctype} *)c_;"]
-    small = False
     if count * m * n == 0:
         lines.append("    (void)a; (void)b; (void)c;")
     elif k == 0:
@@ -83,18 +84,18 @@ def lower(node, name):
         folds = (count > 1 and not transpose_a and not any(b_strides)
                  and tuple(a.shape[:-2]) == batch)
         rows = m * count if folds else m
-        small = rows * n * k < SMALL_GEMM_MACS
-        if small:
-            lines.append("    int threads = sp_blas_single_begin();")
+        lines.append("    int threads = sp_blas_single_begin();")
         if count == 1 or folds:
             # one product, or b shared by every batch of a contiguous a: the batch is more rows
-            lines.append(f"    {gemm}(SP_ROW_MAJOR, {flag_a}, {flag_b}, {rows}, {n}, {k}, {one}, a, {lda}, "
-                         f"b, {ldb}, {zero}, c, {ldc});")
+            args = f"{flag_a}, {flag_b}, {rows}, {n}, {k}, {one}, a, {lda}, b, {ldb}, {zero}, c, {ldc}"
+            if rows * n * k < SPLIT_GEMM_MACS:
+                lines.append(f"    {gemm}(SP_ROW_MAJOR, {args});")
+            else:
+                lines.append(f"    {gemm}_team({args});")
         else:
             lines.extend(_batch_loop(batch, a_strides, b_strides, m * n, gemm, flag_a, flag_b,
-                                     (m, n, k, lda, ldb, ldc), one, zero, small))
-        if small:
-            lines.append("    sp_blas_single_end(threads);")
+                                     (m, n, k, lda, ldb, ldc), one, zero))
+        lines.append("    sp_blas_single_end(threads);")
     lines.append("}")
     source = "\n".join(lines) + "\n"
 
@@ -103,18 +104,19 @@ def lower(node, name):
     return CKernel(name, source, call)
 
 
-def _batch_loop(batch, a_strides, b_strides, c_step, gemm, flag_a, flag_b, dims, one, zero, parallel):
-    """The loop over the batch's products; with ``parallel`` (BLAS on one thread) the products run
-    on ``threads`` OpenMP threads, the count BLAS had."""
+def _batch_loop(batch, a_strides, b_strides, c_step, gemm, flag_a, flag_b, dims, one, zero):
+    """The loop over the batch's products: side by side on the team, one product per thread, when
+    there are at least two per thread or they are small; else one after the other, each cut into
+    panels over the team."""
     m, n, k, lda, ldb, ldc = dims
     count = int(np.prod(batch))
-    lines = []
-    if parallel:
-        lines.append("    #pragma omp parallel for num_threads(threads) schedule(static) if(threads > 1)")
-    lines.extend([f"    for (long t = 0; t < {count}; t++) {{",
-                  "        long rest = t;",
-                  "        long ia = 0;",
-                  "        long ib = 0;"])
+    small = m * n * k < SPLIT_GEMM_MACS
+    lines = [f"    const int side_by_side = {1 if small else f'{count} >= 2 * sp_threads'};",
+             "    #pragma omp parallel for num_threads(sp_threads) schedule(static) if(side_by_side && sp_threads > 1)",
+             f"    for (long t = 0; t < {count}; t++) {{",
+             "        long rest = t;",
+             "        long ia = 0;",
+             "        long ib = 0;"]
     # unravel t over the batch dims, last first, adding each operand's (possibly 0) stride
     for axis in range(len(batch) - 1, -1, -1):
         size = batch[axis]
@@ -127,7 +129,11 @@ def _batch_loop(batch, a_strides, b_strides, c_step, gemm, flag_a, flag_b, dims,
         if b_strides[axis]:
             lines.append(f"        ib += d{axis} * {b_strides[axis]}L;")
     lines.append("        (void)rest;")
-    lines.append(f"        {gemm}(SP_ROW_MAJOR, {flag_a}, {flag_b}, {m}, {n}, {k}, {one}, a + ia, {lda}, "
-                 f"b + ib, {ldb}, {zero}, c + t * {c_step}L, {ldc});")
+    args = f"{flag_a}, {flag_b}, {m}, {n}, {k}, {one}, a + ia, {lda}, b + ib, {ldb}, {zero}, c + t * {c_step}L, {ldc}"
+    if small:
+        lines.append(f"        {gemm}(SP_ROW_MAJOR, {args});")
+    else:
+        lines.append(f"        if (side_by_side) {gemm}(SP_ROW_MAJOR, {args});")
+        lines.append(f"        else {gemm}_team({args});")
     lines.append("    }")
     return lines

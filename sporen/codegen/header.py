@@ -87,14 +87,67 @@ static inline void sp_blas_single_end(int threads) {
     if (threads > 1) sp_blas_set_threads(threads);
 }
 
-/* the OpenMP team size of the kernels' parallel loops (their num_threads clause), BLAS keeping
-   its own threads. Not omp_set_num_threads: that sets the calling thread's default for every
-   OpenMP library of the process sharing libgomp (PyTorch's own loops included). */
+/* the OpenMP team size of the kernels' parallel loops (their num_threads clause) and of the work
+   split across the cores by hand (a large product's panels, a convolution's chunks). A graph's
+   segment functions run BLAS on one thread (sp_blas_single_begin/end around the whole segment),
+   so that the step has one pool of threads: two pools (OpenBLAS's and OpenMP's) each busy-wait
+   after their work and fight for the cores of a small machine. Not omp_set_num_threads: that sets
+   the calling thread's default for every OpenMP library of the process sharing libgomp (PyTorch's
+   own loops included). */
 static int sp_threads = 1;
 
 void sporen_set_threads(int n) {
     sp_threads = n > 0 ? n : 1;
 }
+
+static inline int sp_thread_num(void) {
+#ifdef _OPENMP
+    return omp_get_thread_num();
+#else
+    return 0;
+#endif
+}
+
+static inline int sp_team_size(void) {
+#ifdef _OPENMP
+    return omp_get_num_threads();
+#else
+    return 1;
+#endif
+}
+
+/* One product C = op(A) op(B) (row-major, beta 0 or 1) with its larger side (rows of C or columns
+   of C) cut into sp_threads panels, each a BLAS call on its own thread: BLAS must be on one thread
+   (inside a segment, or between sp_blas_single_begin/end). Panels are multiples of 16 rows or
+   columns, the width of BLAS's micro-kernels. */
+#define SP_GEMM_TEAM(NAME, T, GEMM)                                                                   \
+static inline void NAME(int ta, int tb, long m, long n, long k, T alpha, const T *a, long lda,        \
+                        const T *b, long ldb, T beta, T *c, long ldc) {                                \
+    const int by_rows = m >= n;                                                                       \
+    const long side = by_rows ? m : n;                                                                \
+    int team = sp_threads;                                                                            \
+    if (team > side / 16) team = (int)(side / 16);                                                    \
+    if (team < 1) team = 1;                                                                           \
+    _Pragma("omp parallel num_threads(team) if (team > 1)")                                           \
+    {                                                                                                 \
+        const long nt = sp_team_size(), t = sp_thread_num();                                          \
+        const long blocks = (side + 15) / 16;                                                         \
+        long lo = blocks * t / nt * 16, hi = blocks * (t + 1) / nt * 16;                              \
+        if (hi > side) hi = side;                                                                     \
+        if (hi > lo) {                                                                                \
+            if (by_rows) {                                                                            \
+                const T *ap = ta == SP_TRANS ? a + lo : a + lo * lda;                                 \
+                GEMM(SP_ROW_MAJOR, ta, tb, hi - lo, n, k, alpha, ap, lda, b, ldb, beta, c + lo * ldc, \
+                     ldc);                                                                            \
+            } else {                                                                                  \
+                const T *bp = tb == SP_TRANS ? b + lo * ldb : b + lo;                                 \
+                GEMM(SP_ROW_MAJOR, ta, tb, m, hi - lo, k, alpha, a, lda, bp, ldb, beta, c + lo, ldc); \
+            }                                                                                         \
+        }                                                                                             \
+    }                                                                                                 \
+}
+SP_GEMM_TEAM(sp_sgemm_team, float, sp_sgemm)
+SP_GEMM_TEAM(sp_dgemm_team, double, sp_dgemm)
 """
 
 

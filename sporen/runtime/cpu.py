@@ -64,18 +64,25 @@ def _address(array):
 
 
 def kernel_threads():
-    """The OpenMP team size of the generated kernels: ``SPOREN_NUM_THREADS``, else 1. BLAS runs its
-    own threads beside them, and on a machine with few cores the two pools fight: each busy-waits
-    for a while after its work, so an elementwise loop split over 2 threads right after a matrix
-    product ran 2-3x slower than on one (the Transformer step: 175 ms with 2 kernel threads, 129 ms
-    with 1; LeNet b32: 15.8 ms, 4.3 ms; with 2 BLAS threads, 2 cores)."""
-    value = os.environ.get("SPOREN_NUM_THREADS", "1")
-    try:
-        return max(int(value), 1)
-    except ValueError:
-        warnings.warn(f"SPOREN_NUM_THREADS must be a positive int, got {value!r}; using 1", RuntimeWarning,
-                      stacklevel=2)
+    """The OpenMP team size of the generated kernels: ``SPOREN_NUM_THREADS``, else as many as numpy's
+    BLAS has threads. A graph's segments run BLAS on one thread and share the cores out on this one
+    team (products in panels, codegen/gemm.py), so that no second pool of threads busy-waits beside
+    it; where BLAS's thread count cannot be set (no ``openblas_set_num_threads``) the two pools
+    would fight, and the kernels run on one thread: an elementwise loop split over 2 threads right
+    after a 2-thread BLAS product ran 2-3x slower than on one (the Transformer step: 175 ms with 2
+    kernel threads, 129 ms with 1; LeNet b32: 15.8 ms, 4.3 ms; 2 cores)."""
+    value = os.environ.get("SPOREN_NUM_THREADS")
+    if value is not None:
+        try:
+            return max(int(value), 1)
+        except ValueError:
+            warnings.warn(f"SPOREN_NUM_THREADS must be a positive int, got {value!r}; using 1", RuntimeWarning,
+                          stacklevel=2)
+            return 1
+    info = _blas.blas()
+    if info is None or info.get_num_threads is None:
         return 1
+    return max(int(info.get_num_threads()), 1)
 
 
 def _library_source(name):
@@ -452,7 +459,9 @@ class CompiledGraph:
                 parts.append(f"/* ---- node {index}: {self.graph.nodes[index].op.name} ---- */\n"
                              + kernel.source)
         for k, segment in enumerate(self.segments):
-            parts.append(f"void seg_{k}(void **v) {{\n" + "\n".join(segment["lines"]) + "\n}\n")
+            # BLAS on one thread for the whole segment: the kernels' team is the only pool
+            parts.append(f"void seg_{k}(void **v) {{\n    int blas_threads = sp_blas_single_begin();\n"
+                         + "\n".join(segment["lines"]) + "\n    sp_blas_single_end(blas_threads);\n}\n")
         self.source = "\n".join(parts)
         self.library = cache.build(self.source)
         self.source_file = cache.source_path(self.source)

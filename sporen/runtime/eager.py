@@ -96,14 +96,15 @@ class _Library:
     def _build(self):
         from ..codegen.header import prelude
         from . import blas, cache
-        from .cpu import _library_source, kernel_threads
+        from .cpu import _library_source
         info = blas.blas()
         parts = [prelude(info.int_type if info is not None else "int64_t")]
         parts += [_library_source(name) for name in sorted(self.libraries)]
         parts += [self.wrappers[name] for name in sorted(self.wrappers)]
         handle = cache.build("\n".join(parts))
         blas.bind(handle)
-        handle.sporen_set_threads(kernel_threads())
+        # one thread: between eager ops numpy's BLAS keeps its own threads, and two pools fight
+        handle.sporen_set_threads(1)
         functions = {}
         for name in self.wrappers:
             fn = getattr(handle, name)

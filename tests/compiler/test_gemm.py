@@ -1,6 +1,7 @@
-"""codegen/gemm.py: products lowered to BLAS calls on the planned buffers. Small products run BLAS on
-one thread and a batch of them on parallel OpenMP threads; the results equal numpy's, and numpy's
-BLAS thread count is what it was after every run."""
+"""codegen/gemm.py: products lowered to BLAS calls on the planned buffers, BLAS on one thread and
+the cores shared out by the kernel: a large product in panels over the team, a batch side by side.
+The results equal numpy's whatever the team size, and numpy's BLAS thread count is what it was after
+every run."""
 import numpy as np
 import pytest
 
@@ -31,36 +32,46 @@ def _want(a, b, attrs):
 
 
 CASES = [
-    # (op, a, b, attrs, BLAS on one thread, batch products in parallel)
-    ("matmul", (20, 256), (1024, 256), {"transpose_b": True}, True, False),   # the LSTM's h @ W_hh^T
-    ("matmul", (20, 1024), (1024, 256), {}, True, False),                     # its backward dgates @ W_hh
-    ("matmul", (300, 256), (300, 128), {"transpose_a": True}, False, False),   # 9.8M multiply-adds: two
-    ("batch_matmul", (2, 4, 16, 8), (2, 4, 16, 8), {"transpose_b": True}, True, True),  # attention's q k^T
-    ("batch_matmul", (3, 5, 4), (4, 6), {}, True, False),  # b shared: the batch folds into rows
-    ("batch_matmul", (1, 3, 4, 5), (2, 1, 5, 6), {}, True, True),  # broadcast batch dims
-    ("batch_matmul", (3, 2, 160, 160), (3, 2, 160, 400), {}, False, False),  # big products: a serial loop
+    # (op, a, b, attrs, how the products run: "one" thread, "team" panels, "batch" side by side,
+    #  "batch-or-team" (a few large products: side by side with enough of them, else in panels))
+    ("matmul", (20, 256), (1024, 256), {"transpose_b": True}, "team"),     # the LSTM's h @ W_hh^T
+    ("matmul", (20, 1024), (1024, 256), {}, "team"),                       # its backward dgates @ W_hh
+    ("matmul", (300, 256), (300, 128), {"transpose_a": True}, "team"),     # panels of rows of a^T
+    ("matmul", (37, 300), (300, 210), {}, "team"),                         # more columns: column panels
+    ("matmul", (210, 300), (37, 300), {"transpose_b": True}, "team"),      # rows of b^T ... (and a tail)
+    ("matmul", (200, 20), (20, 300), {}, "one"),                            # 1.2M multiply-adds
+    ("batch_matmul", (2, 4, 16, 8), (2, 4, 16, 8), {"transpose_b": True}, "batch"),  # attention's q k^T
+    ("batch_matmul", (3, 5, 4), (4, 6), {}, "one"),  # b shared: the batch folds into rows
+    ("batch_matmul", (1, 3, 4, 5), (2, 1, 5, 6), {}, "batch"),  # broadcast batch dims
+    ("batch_matmul", (3, 2, 160, 160), (3, 2, 160, 400), {}, "batch-or-team"),  # big products
 ]
 
 
-@pytest.mark.parametrize("op, a_shape, b_shape, attrs, single, parallel", CASES)
+@pytest.mark.parametrize("op, a_shape, b_shape, attrs, form", CASES)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_products_equal_numpy_and_leave_blas_threads_as_they_were(op, a_shape, b_shape, attrs, single,
-                                                                  parallel, dtype):
+def test_products_equal_numpy_and_leave_blas_threads_as_they_were(op, a_shape, b_shape, attrs, form, dtype):
     graph = _graph(op, a_shape, b_shape, dtype, **attrs)
     compiled = get_backend("cpu").prepare(graph)
     assert compiled.native == [True]
-    source = compiled.source
-    assert ("sp_blas_single_begin()" in source) == single
-    assert ("#pragma omp parallel for num_threads(threads)" in source) == parallel
+    kernel = compiled.source[compiled.source.index("static void k0("):]
+    team_call = "gemm_team(" in kernel
+    side_by_side = "#pragma omp parallel for" in kernel
+    assert (team_call, side_by_side) == {"one": (False, False), "team": (True, False), "batch": (False, True),
+                                         "batch-or-team": (True, True)}[form]
     rng = np.random.default_rng(3)
     a = rng.standard_normal(a_shape).astype(dtype)
     b = rng.standard_normal(b_shape).astype(dtype)
     info = blas()
     before = info.get_num_threads() if info.get_num_threads is not None else None
-    for _ in range(3):  # the parallel batch writes each product once, whatever the schedule
-        got = compiled.run([a, b])[0]
-        rtol = 1e-5 if dtype == np.float32 else 1e-12
-        np.testing.assert_allclose(got, _want(a, b, attrs), rtol=rtol, atol=1e-4 if dtype == np.float32 else 1e-10)
+    try:
+        for threads in (1, 2, 3, 7):  # panels and batches cover the product whatever the team
+            compiled.library.sporen_set_threads(threads)
+            got = compiled.run([a, b])[0]
+            rtol = 1e-5 if dtype == np.float32 else 1e-12
+            np.testing.assert_allclose(got, _want(a, b, attrs), rtol=rtol,
+                                       atol=1e-4 if dtype == np.float32 else 1e-10)
+    finally:
+        compiled.library.sporen_set_threads(1)
     if before is not None:
         assert info.get_num_threads() == before
 
@@ -83,5 +94,5 @@ def test_blas_threads_are_restored_when_blas_runs_several():
 
 
 def test_the_threshold_splits_the_lstm_and_transformer_products():
-    # the LSTM's per-step products go to one thread, the Transformer's dense layers keep two
-    assert 20 * 256 * 1024 < gemm.SMALL_GEMM_MACS <= 1024 * 256 * 256
+    # the LSTM's per-step products (5M multiply-adds) and the Transformer's are cut into panels
+    assert 200 * 20 * 300 < gemm.SPLIT_GEMM_MACS <= 20 * 256 * 1024

@@ -263,18 +263,18 @@ static int sp_conv_direct_channels(const sp_conv_geom *g) {
 
 /* ---- the team: chunks of images side by side, each thread's GEMMs on one BLAS thread ----
  *
- * With one chunk at a time, each GEMM runs on BLAS's threads but the im2col/col2im copies between
- * them run on one core, and the small-map GEMMs are too thin to keep two cores busy. Instead a
- * team of as many threads as BLAS has runs whole chunks side by side, each in its own slot of the
- * workspace, with BLAS set to one thread for the duration: every copy and every GEMM is then
- * split across the cores, and no two thread pools spin against each other. BLAS's thread count
- * is read and set through the prelude's sp_blas_* (numpy's OpenBLAS functions, given with sgemm);
- * with no such functions the team is one thread and the GEMMs keep BLAS's threads. */
-/* How many threads run the chunks: BLAS's thread count, at most `slots` (the workspace has room
- * for that many) and `chunks`; 1 where BLAS's threads cannot be set. */
+ * With one chunk at a time, each GEMM is split across the cores but the im2col/col2im copies
+ * between them run on one core, and the small-map GEMMs are too thin to keep two cores busy.
+ * Instead the kernels' team (sp_threads) runs whole chunks side by side, each in its own slot of
+ * the workspace, with BLAS on one thread: every copy and every GEMM is then split across the
+ * cores, and no two thread pools spin against each other. BLAS's thread count is read and set
+ * through the prelude's sp_blas_* (numpy's OpenBLAS functions, given with sgemm); with no such
+ * functions the team is one thread and the GEMMs keep BLAS's threads. */
+/* How many threads run the chunks: the kernels' team (sp_threads; 1 where BLAS's threads cannot be
+ * set), at most `slots` (the workspace has room for that many) and `chunks`. */
 static int sp_conv_team(int slots, int chunks) {
     if (slots <= 1 || chunks <= 1) return 1;
-    int team = sp_blas_threads();
+    int team = sp_threads;
     if (team > slots) team = slots;
     if (team > chunks) team = chunks;
     return team < 1 ? 1 : team;
@@ -298,6 +298,19 @@ static long sp_conv_slot_floats(const sp_conv_geom *g, int nb) {
     return floats;
 }
 
+/* A chunk's product: on the calling thread within the team's parallel region, else (a team of
+ * one: a single chunk) in panels over the kernels' team. */
+static inline void sp_conv_gemm(int ta, int tb, long m, long n, long k, float alpha, const float *a, long lda,
+                                const float *b, long ldb, float beta, float *c, long ldc) {
+#ifdef _OPENMP
+    if (!omp_in_parallel()) {
+        sp_sgemm_team(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        return;
+    }
+#endif
+    sp_sgemm(SP_ROW_MAJOR, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
 /* One chunk of the forward: images n0 .. n0+m-1 of y = conv(x, w). */
 static void sp_conv2d_fwd_chunk_f32(const float *x, const float *w, float *y, float *cols, const sp_conv_geom *g,
                                     int nb, int n0, int m) {
@@ -317,11 +330,10 @@ static void sp_conv2d_fwd_chunk_f32(const float *x, const float *w, float *y, fl
         }
         if (nb == 1) {
             float *yg = y + ((long)n0 * g->O + (long)grp * og) * P;
-            sp_sgemm(SP_ROW_MAJOR, SP_NO_TRANS, SP_NO_TRANS, og, P, ck, 1.0f, wg, ck, b, P, 0.0f, yg, P);
+            sp_conv_gemm(SP_NO_TRANS, SP_NO_TRANS, og, P, ck, 1.0f, wg, ck, b, P, 0.0f, yg, P);
         } else {
             float *tg = tmp + (long)grp * og * m * P;
-            sp_sgemm(SP_ROW_MAJOR, SP_NO_TRANS, SP_NO_TRANS, og, m * P, ck, 1.0f, wg, ck, b, m * P, 0.0f, tg,
-                     m * P);
+            sp_conv_gemm(SP_NO_TRANS, SP_NO_TRANS, og, m * P, ck, 1.0f, wg, ck, b, m * P, 0.0f, tg, m * P);
         }
     }
     if (nb > 1) sp_conv_reorder_f32(tmp, y, g->O, m, P, n0, 0);
@@ -351,10 +363,10 @@ static void sp_conv2d_bwd_data_chunk_f32(const float *dy, const float *w, float 
         }
         if (direct) {
             float *d = dx + ((long)n0 * g->C + (long)grp * cg) * P;
-            sp_sgemm(SP_ROW_MAJOR, SP_TRANS, SP_NO_TRANS, ck, P, og, 1.0f, wg, ck, a, lda, 0.0f, d, P);
+            sp_conv_gemm(SP_TRANS, SP_NO_TRANS, ck, P, og, 1.0f, wg, ck, a, lda, 0.0f, d, P);
             continue;
         }
-        sp_sgemm(SP_ROW_MAJOR, SP_TRANS, SP_NO_TRANS, ck, m * P, og, 1.0f, wg, ck, a, lda, 0.0f, cols, m * P);
+        sp_conv_gemm(SP_TRANS, SP_NO_TRANS, ck, m * P, og, 1.0f, wg, ck, a, lda, 0.0f, cols, m * P);
         sp_col2im_f32(cols, dx, g, n0, m, grp * cg, cg);
     }
 }
@@ -384,7 +396,7 @@ static void sp_conv2d_bwd_filter_chunk_f32(const float *x, const float *dy, floa
             sp_im2col_f32(x, cols, g, n0, m, grp * cg, cg);
         }
         float *ag = acc + (long)grp * og * ck;
-        sp_sgemm(SP_ROW_MAJOR, SP_NO_TRANS, SP_TRANS, og, ck, m * P, 1.0f, a, m * P, b, m * P, beta, ag, ck);
+        sp_conv_gemm(SP_NO_TRANS, SP_TRANS, og, ck, m * P, 1.0f, a, m * P, b, m * P, beta, ag, ck);
     }
 }
 
