@@ -316,6 +316,33 @@ def _fused_node(graph, members, index, used_outside):
     return Node(FUSED, inputs, {}, outputs, (sub,))
 
 
+def _reshapes_outside(graph, members, used_outside, graph_outputs):
+    """The group's reshapes whose result is read outside it, as plain ``reshape`` nodes of the
+    value they reshape, to run after the fused node: the group writes that value once and the
+    reshape is a pointer alias, where it would otherwise write the same numbers twice (a ReLU's
+    result kept for its gradient and its 2-D reshape fed to the next product). ``used_outside`` is
+    updated: the reshaped value is written instead. A graph output stays written by the group."""
+    producer = {}
+    for j in members:
+        for out in graph.nodes[j].outputs:
+            producer[out] = graph.nodes[j]
+    aliases = []
+    for j in members:
+        node = graph.nodes[j]
+        out = node.outputs[0]
+        if node.op.name not in _ALIASES or out not in used_outside or out in graph_outputs:
+            continue
+        source = node.inputs[0]
+        while isinstance(source, Var) and source in producer and producer[source].op.name in _ALIASES:
+            source = producer[source].inputs[0]
+        if not isinstance(source, Var) or source not in producer:
+            continue  # a reshape of the group's input: the group copies it (kept as it was)
+        used_outside.discard(out)
+        used_outside.add(source)
+        aliases.append(Node(node.op, [source], {**node.attrs, "shape": tuple(out.shape)}, [out]))
+    return aliases
+
+
 def fuse(graph, fusible=None):
     """A new graph where each fusion group of ``graph`` is one ``fused`` node (see the module
     docstring for the rules), placed where the group's last node was. ``fusible(node) -> bool``
@@ -356,7 +383,13 @@ def fuse(graph, fusible=None):
                 for out in graph.nodes[j].outputs:
                     if out in graph_outputs or reads.get(out, set()) - member_set:
                         used_outside.add(out)
+            aliases = _reshapes_outside(graph, members, used_outside, graph_outputs)
+            moved = {a.outputs[0] for a in aliases}
+            # a moved reshape read by no other member leaves the group
+            members = [j for j in members if not (graph.nodes[j].outputs[0] in moved
+                                                  and not (reads.get(graph.nodes[j].outputs[0], set()) & member_set))]
             new_nodes.append(_fused_node(graph, members, index, used_outside))
+            new_nodes.extend(aliases)
             index += 1
         elif i not in in_group:
             new_nodes.append(node)

@@ -505,6 +505,8 @@ def test_random_dags_fuse_into_convex_groups_with_the_same_values(seed):
                 members = [index[renamed.get(inner.outputs[0], inner.outputs[0])] for inner in sub.nodes]
                 groups.append(set(members))
                 seen.extend(members)
+            elif node.op.name == "reshape" and index[node.outputs[0]] in seen:
+                continue  # a group's reshape read inside it and (as a pointer alias) outside
             else:
                 seen.append(index[node.outputs[0]])
         assert sorted(seen) == list(range(len(graph.nodes)))  # each node exactly once
