@@ -80,9 +80,10 @@ def expand_node(node, depth=0):
     return nodes, subst
 
 
-def expand(graph):
-    """Return a new graph where every node whose op has an expansion is replaced by the
-    primitives of that expansion, traced on the node's input types with its attributes.
+def expand(graph, only=None):
+    """Return a new graph where every node whose op has an expansion (and is in ``only``, a set of
+    op names, when given) is replaced by the primitives of that expansion, traced on the node's
+    input types with its attributes.
 
     Pre: ``graph`` verifies. Post: it verifies; same params; no node's op has an expansion (up to
     a nesting depth of 8); outputs substituted; the values equal those of the composite kernels up
@@ -93,10 +94,10 @@ def expand(graph):
     nodes = []
     for node in graph.nodes:
         inputs = tuple(subst.get(v, v) for v in node.inputs)
-        subs = tuple(expand(sub) for sub in node.subgraphs)
+        subs = tuple(expand(sub, only) for sub in node.subgraphs)
         if inputs != node.inputs or subs != node.subgraphs:
             node = Node(node.op, inputs, node.attrs, node.outputs, subs)
-        if node.op.name in EXPANSIONS and not node.subgraphs:
+        if node.op.name in EXPANSIONS and not node.subgraphs and (only is None or node.op.name in only):
             more, node_subst = expand_node(node)
             nodes.extend(more)
             subst.update(node_subst)

@@ -1,4 +1,5 @@
 """The compiler pipeline: the passes, in the order they run, and ``run_pipeline``."""
+import functools
 import itertools
 import os
 import re
@@ -60,13 +61,18 @@ _BACKEND_FLAGS = {"expand": "expand_composites"}
 def wanted(name, backend):
     """True when the pass called ``name`` runs for ``backend`` (a Backend, a backend name, or None
     for the numpy reference): a backend-dependent pass runs only where the backend asks for it."""
+    return bool(_backend_flag(name, backend))
+
+
+def _backend_flag(name, backend):
+    """The value of the Backend attribute that pass ``name`` depends on (True for the others)."""
     flag = _BACKEND_FLAGS.get(name)
     if flag is None:
         return True
     if backend is None or isinstance(backend, str):
         from ..runtime import get_backend
         backend = get_backend("numpy" if backend is None else backend)
-    return bool(getattr(backend, flag, False))
+    return getattr(backend, flag, False)
 
 
 def run_pipeline(graph, verify_each=False, dump_dir=None, passes=None, backend=None):
@@ -77,7 +83,16 @@ def run_pipeline(graph, verify_each=False, dump_dir=None, passes=None, backend=N
     receives one text file per stage that ran: ``00_input.ir``, ``01_fold.ir``, ... (the
     ``save_graphs`` context option)."""
     passes = PIPELINE if passes is None else passes
-    passes = [(name, run_pass) for name, run_pass in passes if wanted(name, backend)]
+    chosen = []
+    for name, run_pass in passes:
+        flag = _backend_flag(name, backend)
+        if not flag:
+            continue
+        if run_pass is expand and flag is not True:
+            # expand_composites as a set of op names: only those composites are expanded
+            run_pass = functools.partial(expand, only=frozenset(flag))
+        chosen.append((name, run_pass))
+    passes = chosen
     if dump_dir is not None:
         os.makedirs(dump_dir, exist_ok=True)
         _write(dump_dir, 0, "input", graph)

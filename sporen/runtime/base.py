@@ -17,8 +17,9 @@ class Backend:
     arrays (a backend never hands out memory it will write again).
 
     ``expand_composites``: True when the backend wants composite ops (softmax, layer_norm...)
-    expanded into primitives before it sees the graph (a fusing backend); the numpy reference
-    runs one composite kernel faster than its primitives, so it says False."""
+    expanded into primitives before it sees the graph (a fusing backend), or the set of the op
+    names it wants expanded; the numpy reference runs one composite kernel faster than its
+    primitives, so it says False."""
 
     name = ""
     expand_composites = False

@@ -658,7 +658,9 @@ class CpuBackend(Backend):
     lives, bounded in number and arena bytes)."""
 
     name = "cpu"
-    expand_composites = False
+    # batch_norm as primitives: its statistics and normalisation fuse with the ReLU after it
+    # (softmax, layer_norm and the cross-entropies have native row kernels instead: rows.c)
+    expand_composites = frozenset({"batch_norm"})
 
     def __init__(self):
         self._plans = PlanCache(CompiledGraph)

@@ -174,6 +174,32 @@ def test_the_pipeline_expands_only_for_a_backend_that_wants_it():
     assert get_backend("numpy_expanding") is EXPANDING
 
 
+class _BatchNormExpandingBackend(NumpyBackend):
+    """A backend that wants only batch_norm expanded, as the cpu backend does."""
+
+    name = "numpy_expanding_batch_norm"
+    expand_composites = frozenset({"batch_norm"})
+
+
+def test_a_backend_may_want_only_some_composites_expanded():
+    backend = _BatchNormExpandingBackend()
+    assert wanted("expand", backend)
+    x = ms.Tensor(np.random.default_rng(0).standard_normal((4, 3, 2, 2)).astype(np.float32))
+    c = ms.Tensor(np.ones(3, np.float32))
+
+    def f(t, w):
+        y, _, _ = OPS["batch_norm"](t, w, w * 0.0, w * 0.0, w, training=True, epsilon=1e-5)
+        return ops.softmax(y, axis=1)
+
+    graph, _ = trace(f, x, c)
+    names = [n.op.name for n in run_pipeline(graph, verify_each=True, backend=backend).nodes]
+    assert "softmax" in names and "batch_norm" not in names and "reduce_mean" in names
+    assert [n.op.name for n in expand(graph, only={"softmax"}).nodes].count("batch_norm") == 1
+    want = interpret(graph, x.asnumpy(), c.asnumpy())[0]
+    got = interpret(run_pipeline(graph, backend=backend), x.asnumpy(), c.asnumpy())[0]
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+
+
 def _run_compiled(step, x, y, n, backend):
     """``n`` runs of ``step`` traced once, through the pipeline for ``backend`` (verified after
     every pass), with the parameters written back as jit does."""
