@@ -29,8 +29,8 @@ _ALIGN = 64
 _ROW_STASH_MAX = 16384
 # the fewest kept columns for which a leading-axes reduction is shared across threads
 _COLUMN_BLOCK = 256
-# float functions with a vectorisable version in c_expr.HELPERS (libm's stay scalar without
-# -ffast-math)
+# float functions with a vectorisable version (the prelude's sp_expf, c_expr.HELPERS' sp_tanhf;
+# libm's stay scalar without -ffast-math)
 _VECTOR_MATH = re.compile(r"\b(expf|tanhf)\(")
 
 

@@ -13,38 +13,6 @@
 #endif
 #define SP_ROWS_BLOCK 256 /* columns of the (outer, n, inner) form kept on the stack at once */
 
-/* An expf gcc vectorises (glibc's vector expf needs -ffast-math, which the cpu backend does not
- * use): the polynomial of c_expr's sp_expf (Cephes, Cody-Waite reduction, 2^n in two factors so
- * subnormal results are right; within 2 ulp). Its own copy: this file is compiled ahead of the
- * fused kernels' helpers. */
-static inline float sp_rows_pow2i(int n) {
-    uint32_t bits = (uint32_t)(n + 127) << 23;
-    float f;
-    memcpy(&f, &bits, 4);
-    return f;
-}
-
-static inline float sp_rows_expf(float x) {
-    float xc = x > 88.8f ? 88.8f : (x < -104.0f ? -104.0f : x);
-    xc = xc == xc ? xc : 0.0f;
-    const float n = rintf(xc * 1.44269504088896341f);
-    float r = xc - n * 0.693359375f;
-    r = r - n * -2.12194440e-4f;
-    float p = 1.9875691500e-4f;
-    p = p * r + 1.3981999507e-3f;
-    p = p * r + 8.3334519073e-3f;
-    p = p * r + 4.1665795894e-2f;
-    p = p * r + 1.6666665459e-1f;
-    p = p * r + 5.0000001201e-1f;
-    float y = p * r * r + r + 1.0f;
-    const int ni = (int)n;
-    const int half = ni / 2;
-    y = y * sp_rows_pow2i(half) * sp_rows_pow2i(ni - half);
-    if (x > 88.72283935546875f) y = INFINITY;
-    if (x < -103.972084f) y = 0.0f;
-    return x == x ? y : x;
-}
-
 #define SP_ROWS_DEFINE(T, S, EXP, LOG)                                                               \
 /* The largest entry of a row (-inf for an empty one). A NaN may be skipped here: it still turns     \
  * its row to NaN through the exponentials' sum, as numpy's NaN maximum does. */                     \
@@ -240,7 +208,7 @@ void sp_sce_grad_##S##_##LS(const void *xv, const void *lv, const void *dv, void
     }                                                                                                \
 }
 
-SP_ROWS_DEFINE(float, f32, sp_rows_expf, logf)
+SP_ROWS_DEFINE(float, f32, sp_expf, logf)
 SP_ROWS_DEFINE(double, f64, exp, log)
 SP_SCE_DEFINE(float, f32, int32_t, i32, logf)
 SP_SCE_DEFINE(float, f32, int64_t, i64, logf)
