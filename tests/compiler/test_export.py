@@ -15,7 +15,7 @@ from sporen.train import _mind_ir_pb2 as pb
 from sporen.train.mindir import attr_from_proto, attr_to_proto
 from tests.compiler.test_models import MLP, EncoderClassifier, LSTMClassifier, SmallResNet
 
-from ..backends import assert_matches_reference
+from ..backends import BACKENDS, assert_matches_reference
 
 
 @pytest.fixture(autouse=True)
@@ -516,7 +516,9 @@ def test_load_of_a_file_with_an_unknown_op_is_a_clear_error(tmp_path):
         ms.load(str(path))
 
 
-def test_export_in_graph_mode_and_placeholder_inputs(tmp_path):
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_export_in_graph_mode_and_placeholder_inputs(tmp_path, backend):
+    ms.set_context(backend=backend)
     net, x = _model("resnet", training=False)
     expected = _predict(net, x)
     ms.set_context(mode=ms.GRAPH_MODE)
