@@ -121,8 +121,8 @@ def _assert_same_params(a, b):
         if not on_reference():
             # a native step rounds differently (FMA-contracted updates, other summation orders), and
             # RMSprop/Adam divide by sqrt(v), carrying a small gradient's relative rounding into
-            # their state: up to 14 ulps of the array's largest value after 5 steps (x_rmsprop_
-            # centered's moment; 1.6 with -ffp-contract=off; given the same gradients the updates
+            # their state: up to 14 ulps of the array's largest value after 5 steps (the moment of
+            # x_rmsprop_centered; 1.6 with -ffp-contract=off; given the same gradients the updates
             # agree closer: test_every_optimizers_update_on_cpu_equals_the_reference)
             atol = max(atol, ulps_of_max(want, 32))
         np.testing.assert_allclose(pb[name].asnumpy(), want, rtol=1e-5, atol=atol, err_msg=name)
@@ -270,7 +270,7 @@ def _all_optimizers_updated(backend, steps=3):
 @pytest.mark.skipif(cache.compiler() is None, reason="no C compiler")
 def test_every_optimizers_update_on_cpu_equals_the_reference():
     """The fused update kernels on "cpu", given the same gradients as the numpy graph, so that a
-    wrong formula or dtype in a kernel shows, not only a training run's drift. They differ only
+    wrong formula or output dtype in a kernel shows, not only a training run's drift. They differ only
     where C contracts ``a * b + c`` into a fused multiply-add (with -ffp-contract=off they are bit
     for bit the same): within 2 ulps of each array's largest value, except Adam's parameters
     (4.6 measured, adam_nesterov): its bias correction ``1 - beta2_power * beta2`` is one FMA
