@@ -2,9 +2,12 @@
 import numpy as np
 import pytest
 
+import sporen as ms
 from sporen import dtype as mstype
 from sporen.ir import Graph, Literal, Node, Var, VerifyError, dump, interpret, verify
 from sporen.ops.registry import OPS, Aval, Op
+
+from ..backends import BACKENDS, ulps_of_max
 
 F32 = np.float32
 
@@ -328,15 +331,23 @@ def _op_cases():
     return cases
 
 
-def test_every_op_case_verifies_and_interprets_as_a_one_node_graph():
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_every_op_case_verifies_and_interprets_as_a_one_node_graph(backend):
     """Each op case of tests/ops as a graph `outs = op(*params)`: the verifier accepts it (the
     attributes are hashable, the shape rule runs on avals) and the interpreter gives what the eager
-    op gives. Random ops are compared by shape and dtype only."""
+    op gives on ``backend``. Random ops are compared by shape and dtype only. On "cpu" the ops of
+    PyNative's native path (runtime/eager.py: convolutions, pools, softmax, cross-entropy) run C
+    kernels that sum in another order and call another expf: those agree within 4 ulps of the
+    output's largest value (1.3 measured, sparse cross-entropy); every other op runs its numpy
+    kernel eagerly and is compared exactly."""
     from sporen import Tensor
     from sporen.ops.registry import Aval
+    from sporen.runtime import eager as eager_path
+    ms.set_context(backend=backend)
     failures = []
     for case in _op_cases():
         op = OPS[case.op]
+        native = backend != "numpy" and case.op in eager_path.NATIVE_OPS
         for dtype in case.dtypes:
             arrays = case.make(np.random.default_rng(0), dtype)
             params = [Var(a.shape, a.dtype) for a in arrays]
@@ -354,8 +365,15 @@ def test_every_op_case_verifies_and_interprets_as_a_one_node_graph():
             eager = eager if isinstance(eager, tuple) else (eager,)
             for j, (a, e) in enumerate(zip(got, eager)):
                 e = e.asnumpy()
-                same_type = a.shape == e.shape and a.dtype == e.dtype
-                if not same_type or (op.family != "random" and not np.array_equal(a, e, equal_nan=True)):
+                if a.shape != e.shape or a.dtype != e.dtype:
+                    same = False
+                elif op.family == "random":
+                    same = True
+                elif native:
+                    same = np.allclose(e, a, rtol=0, atol=ulps_of_max(a, 4), equal_nan=True)
+                else:
+                    same = np.array_equal(a, e, equal_nan=True)
+                if not same:
                     failures.append(f"{case.op} {dtype}: output {j} differs from the eager op")
     assert not failures, "\n".join(failures)
 

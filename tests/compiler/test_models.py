@@ -11,6 +11,8 @@ import sporen as ms
 from sporen import nn, ops
 from sporen.demo import LeNet5
 
+from ..backends import on_reference, ulps_of_max
+
 STEPS = 5
 
 
@@ -172,7 +174,17 @@ def _assert_same_params(eager, graph):
     pg = dict(graph.parameters_and_names())
     assert pe.keys() == pg.keys()
     for name in pe:
-        np.testing.assert_allclose(pg[name].asnumpy(), pe[name].asnumpy(), rtol=1e-5, atol=1e-6, err_msg=name)
+        want = pe[name].asnumpy()
+        atol = 1e-6
+        if not on_reference():
+            # a native step sums in other orders (conv kernels, BLAS panels, vectorised BatchNorm
+            # statistics): the gradients agree within 7 ulps of their largest value, but behind
+            # BatchNorm a conv weight's gradient can be 1e-5 of that, with a relative error of 2e-3,
+            # and an Adam-type step (m / sqrt(v)) moves it by lr whatever its size: 84 ulps of the
+            # weights' largest value after 3 steps (ResNet, dynamic_weight_decay; 45 with
+            # -ffp-contract=off)
+            atol = max(atol, ulps_of_max(want, 256))
+        np.testing.assert_allclose(pg[name].asnumpy(), want, rtol=1e-5, atol=atol, err_msg=name)
 
 
 def _run_graph_mode(step, x, y, n):

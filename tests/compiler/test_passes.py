@@ -16,6 +16,8 @@ from sporen.passes import PIPELINE, cse, dce, fold, is_pure, run_pipeline, simpl
 from sporen.passes.fold import FOLD_BYTES
 from sporen.passes.pipeline import wanted
 
+from ..backends import BACKENDS
+
 F32 = np.float32
 
 
@@ -434,7 +436,15 @@ def test_mlp_pipeline_merges_the_repeated_layer():
 
 
 # --- jit runs the pipeline ---------------------------------------------------------------------
-def test_jit_runs_the_pipeline_and_save_graphs_writes_each_stage(tmp_path):
+# each backend's plan file opens with what it adds to the graph: the memory plan, or on "cpu" the
+# fused graph (which nodes formed which kernel) before the plan
+_PLAN_FILE_START = {"numpy": "plan _program: planned peak ",
+                    "cpu": "fusion: each fused node runs the group of nodes printed under it as one kernel\n"}
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_jit_runs_the_pipeline_and_save_graphs_writes_each_stage(tmp_path, backend):
+    ms.set_context(backend=backend)
     x = _t(2, 3)
     y = _t(3, seed=1)
     old = (ms.get_context("save_graphs"), ms.get_context("save_graphs_path"))
@@ -452,7 +462,9 @@ def test_jit_runs_the_pipeline_and_save_graphs_writes_each_stage(tmp_path):
     files = sorted(os.listdir(tmp_path / folder))
     assert files == ["00_input.ir", "01_fold.ir", "02_inline.ir", "03_simplify.ir", "04_merge_matmul.ir",
                      "05_cse.ir", "06_dce.ir", "07_plan.ir"]
-    assert (tmp_path / folder / "07_plan.ir").read_text().startswith("plan _program: planned peak ")
+    plan_text = (tmp_path / folder / "07_plan.ir").read_text()
+    assert plan_text.startswith(_PLAN_FILE_START[backend])
+    assert "plan _program: planned peak " in plan_text
     assert (tmp_path / folder / "06_dce.ir").read_text() == _program_text(PROGRAM_STAGES[-1][1]) + "\n"
     (entry,) = jf.cache.values()
     assert [n.op.name for n in entry.graph.nodes] == ["exp", "add"]
