@@ -213,8 +213,7 @@ def _info(args):
           f"C compiler: {' '.join(compiler) if compiler else 'none found (the numpy backend is used)'}")
     info = blas.blas()
     print(f"BLAS: {info.path if info else 'not found'}")
-    from .runtime.cpu import kernel_threads
-    print(f"threads: {os.cpu_count()} cores; generated kernels {kernel_threads()} "
+    print(f"threads: {os.cpu_count()} cores; generated kernels {blas.kernel_threads()} "
           f"(SPOREN_NUM_THREADS, else BLAS's count); kernel cache {cache.cache_dir()}")
     print("optional packages: " + ", ".join(f"{k} {'yes' if v else 'no'}" for k, v in _extras().items()))
     return 0

@@ -12,7 +12,7 @@ SPLIT_GEMM_MACS multiply-adds run on the calling thread alone. The BLAS thread c
 through numpy's own ``openblas_set_num_threads`` (``sp_blas_single_begin``/``sp_blas_single_end``,
 a no-op inside a graph's segment, which already runs BLAS on one thread) and restored after, so
 numpy's calls never see the change; where numpy's BLAS has no such function the team is one thread
-(``cpu.kernel_threads``) and BLAS keeps its own threads."""
+(``runtime.blas.kernel_threads``) and BLAS keeps its own threads."""
 import numpy as np
 
 from .kernel import CKernel

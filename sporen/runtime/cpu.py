@@ -21,13 +21,14 @@ from ..ir.graph import Literal
 from ..ir.interpret import interpret
 from ..ir.printer import dump
 from . import blas as _blas
+from .blas import kernel_threads
 from . import cache
 from .base import Backend, PlanCache
 from .numpy import BACKEND as NUMPY_BACKEND
 from .numpy import out_form, writable_params
 from .plan import ALIGN, VIEW_OPS, dump_plan, plan_memory
 
-__all__ = ["CpuBackend", "CompiledGraph", "BACKEND", "kernel_threads"]
+__all__ = ["CpuBackend", "CompiledGraph", "BACKEND"]
 
 # view ops the native code computes as copies into planned buffers (codegen/rows.py, copy.c): as
 # numpy views, the parts of an LSTM's gates split along the last axis were strided, and each native
@@ -61,28 +62,6 @@ def _address(array):
         return _addressof(_char.from_buffer(array))
     except (TypeError, ValueError, BufferError):
         return array.ctypes.data
-
-
-def kernel_threads():
-    """The OpenMP team size of the generated kernels: ``SPOREN_NUM_THREADS``, else as many as numpy's
-    BLAS has threads. A graph's segments run BLAS on one thread and share the cores out on this one
-    team (products in panels, codegen/gemm.py), so that no second pool of threads busy-waits beside
-    it; where BLAS's thread count cannot be set (no ``openblas_set_num_threads``) the two pools
-    would fight, and the kernels run on one thread: an elementwise loop split over 2 threads right
-    after a 2-thread BLAS product ran 2-3x slower than on one (the Transformer step: 175 ms with 2
-    kernel threads, 129 ms with 1; LeNet b32: 15.8 ms, 4.3 ms; 2 cores)."""
-    value = os.environ.get("SPOREN_NUM_THREADS")
-    if value is not None:
-        try:
-            return max(int(value), 1)
-        except ValueError:
-            warnings.warn(f"SPOREN_NUM_THREADS must be a positive int, got {value!r}; using 1", RuntimeWarning,
-                          stacklevel=2)
-            return 1
-    info = _blas.blas()
-    if info is None or info.get_num_threads is None:
-        return 1
-    return max(int(info.get_num_threads()), 1)
 
 
 def _library_source(name):
