@@ -51,48 +51,39 @@ static void taps(int64_t in, int64_t out, int32_t *i0, int32_t *i1, float *w0, f
 #define RESIZE(NAME, T, STORE)                                                                   \
 int NAME(const T *src, int64_t row_stride, int64_t in_h, int64_t in_w, int64_t ch,              \
          T *out, int64_t out_h, int64_t out_w) {                                                 \
-    int64_t in_len = in_w * ch;                                                                  \
-    void *memory = malloc(sizeof(int32_t) * 2 * (out_h + out_w) + sizeof(float) * 2 * (out_h + out_w) \
-                          + sizeof(float) * (size_t)in_len);                                     \
+    int64_t in_len = in_w * ch, out_len = out_w * ch;                                            \
+    void *memory = malloc(sizeof(int32_t) * 2 * (out_h + out_w + out_len)                        \
+                          + sizeof(float) * 2 * (out_h + out_w + out_len) + sizeof(float) * (size_t)in_len); \
     if (!memory) return -1;                                                                      \
     int32_t *y0 = (int32_t *)memory, *y1 = y0 + out_h, *x0 = y1 + out_h, *x1 = x0 + out_w;       \
-    float *wy0 = (float *)(x1 + out_w), *wy1 = wy0 + out_h, *wx0 = wy1 + out_h, *wx1 = wx0 + out_w; \
-    float *mixed = wx1 + out_w;                                                                  \
+    int32_t *e0 = x1 + out_w, *e1 = e0 + out_len;                                                \
+    float *wy0 = (float *)(e1 + out_len), *wy1 = wy0 + out_h, *wx0 = wy1 + out_h, *wx1 = wx0 + out_w; \
+    float *f0 = wx1 + out_w, *f1 = f0 + out_len, *mixed = f1 + out_len;                          \
     taps(in_h, out_h, y0, y1, wy0, wy1);                                                         \
     taps(in_w, out_w, x0, x1, wx0, wx1);                                                         \
-    for (int64_t x = 0; x < out_w; x++) {                                                        \
-        x0[x] *= (int32_t)ch;                                                                    \
-        x1[x] *= (int32_t)ch;                                                                    \
-    }                                                                                            \
+    /* the x taps per output element (pixel and channel): one flat loop the compiler vectorises */ \
+    for (int64_t x = 0; x < out_w; x++)                                                          \
+        for (int64_t c = 0; c < ch; c++) {                                                       \
+            e0[x * ch + c] = (int32_t)(x0[x] * ch + c);                                          \
+            e1[x * ch + c] = (int32_t)(x1[x] * ch + c);                                          \
+            f0[x * ch + c] = wx0[x];                                                             \
+            f1[x * ch + c] = wx1[x];                                                             \
+        }                                                                                        \
     for (int64_t y = 0; y < out_h; y++) {                                                        \
         const T *a = src + y0[y] * row_stride;                                                   \
         const T *b = src + y1[y] * row_stride;                                                   \
         float u = wy0[y], v = wy1[y];                                                            \
         for (int64_t i = 0; i < in_len; i++)                                                     \
             mixed[i] = (float)a[i] * u + (float)b[i] * v;                                        \
-        T *dst = out + y * out_w * ch;                                                           \
-        if (ch == 3) {                                                                           \
-            for (int64_t x = 0; x < out_w; x++) {                                                \
-                const float *p = mixed + x0[x], *q = mixed + x1[x];                              \
-                float s = wx0[x], t = wx1[x], value;                                             \
-                value = p[0] * s + q[0] * t; STORE(dst[3 * x]);                                  \
-                value = p[1] * s + q[1] * t; STORE(dst[3 * x + 1]);                              \
-                value = p[2] * s + q[2] * t; STORE(dst[3 * x + 2]);                              \
-            }                                                                                    \
-        } else {                                                                                 \
-            for (int64_t x = 0; x < out_w; x++) {                                                \
-                const float *p = mixed + x0[x], *q = mixed + x1[x];                              \
-                float s = wx0[x], t = wx1[x], value;                                             \
-                for (int64_t c = 0; c < ch; c++) {                                               \
-                    value = p[c] * s + q[c] * t; STORE(dst[x * ch + c]);                         \
-                }                                                                                \
-            }                                                                                    \
+        T *dst = out + y * out_len;                                                              \
+        for (int64_t i = 0; i < out_len; i++) {                                                  \
+            float value = mixed[e0[i]] * f0[i] + mixed[e1[i]] * f1[i];                           \
+            STORE(dst[i]);                                                                       \
         }                                                                                        \
     }                                                                                            \
     free(memory);                                                                                \
     return 0;                                                                                    \
 }
-/* value >= 0 (non-negative weights of non-negative pixels): truncating value + 0.5 is its floor */
 #define STORE_U8(place) { int r = (int)(value + 0.5f); place = (uint8_t)(r > 255 ? 255 : r); }
 #define STORE_F32(place) place = value
 RESIZE(sp_resize_linear_u8, uint8_t, STORE_U8)
