@@ -273,3 +273,36 @@ def test_batches_come_without_a_copy_and_other_rows_with_one():
         num_epochs=1, output_numpy=True))
     assert [b[0].tolist() for b in batches] == [source[:3].tolist(), source[3:].tolist()]
     assert all(b[0].flags.owndata and b[0].flags.writeable for b in batches)
+
+
+def test_no_thread_left_after_a_break_once_autotune_changed_the_workers():
+    before = set(_sporen_threads())
+    config.set_enable_autotune(True)
+    config.set_autotune_interval(1)
+    iterator = _random_rows(1).create_tuple_iterator(num_epochs=1, output_numpy=True)
+    for count, _ in enumerate(iterator):
+        if count == 6:
+            break
+    assert iterator._tuner.changes[0]["to"] == 2
+    iterator.stop()
+    assert _wait_gone(lambda: [t for t in _sporen_threads() if t not in before and t.is_alive()])
+
+
+def test_an_error_after_autotune_changed_the_workers_names_its_row():
+    def fails_late(x):
+        time.sleep(0.002)
+        if int(x) == 50:
+            raise ValueError("bad row fifty")
+        return x
+
+    config.set_prefetch_size(2)
+    config.set_enable_autotune(True)
+    config.set_autotune_interval(1)
+    data = ds.NumpySlicesDataset(np.arange(60), shuffle=False).map(fails_late, num_parallel_workers=1)
+    iterator = data.create_tuple_iterator(num_epochs=1, output_numpy=True)
+    seen = []
+    with pytest.raises(ValueError, match="bad row fifty") as caught:
+        for row in iterator:
+            seen.append(int(row[0]))
+    assert seen == list(range(50)) and "row 50" in str(caught.value)
+    assert iterator._tuner.changes[0]["to"] == 2
