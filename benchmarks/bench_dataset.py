@@ -9,6 +9,7 @@ compared over all the epochs of one iterator each, AutoTune's tuning time includ
 are skimage.data's, cropped and re-encoded as JPEG files in a temporary folder.
 
     python benchmarks/bench_dataset.py [--images 200] [--workers 2] [--epochs 3] [--repeats 2] [--interval 2]
+                                       [--wait-idle SECONDS]
 """
 import argparse
 import gc
@@ -97,6 +98,23 @@ def cpu_seconds():
     return total
 
 
+def wait_idle(seconds, wanted=0.9):
+    """Wait (up to seconds) until the CPUs were at least `wanted` idle over 2 s; the idle share seen."""
+    def ticks():
+        with open("/proc/stat") as handle:
+            values = [int(value) for value in handle.readline().split()[1:]]
+        return values[3] + values[4], sum(values)
+
+    deadline = time.monotonic() + seconds
+    while True:
+        idle_before, total_before = ticks()
+        time.sleep(2.0)
+        idle_after, total_after = ticks()
+        idle = (idle_after - idle_before) / max(1, total_after - total_before)
+        if idle >= wanted or time.monotonic() > deadline:
+            return idle
+
+
 def wait_children_gone(seconds=10.0):
     """Wait until this process has no child process left (a DataLoader's workers, after shutdown)."""
     import multiprocessing
@@ -182,6 +200,8 @@ def main():
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--interval", type=int, default=2, help="AutoTune's adjustment interval, in batches")
+    parser.add_argument("--wait-idle", type=float, default=0.0,
+                        help="before each repeat, wait up to this many seconds for idle CPUs (a shared machine)")
     parser.add_argument("--skip-torch", action="store_true")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
@@ -191,7 +211,9 @@ def main():
         # build (or load) the native image kernels once, before any timing: a one-time cost per process
         vision.RandomResizedCrop(8)(np.zeros((16, 16, 3), np.uint8))
         for repeat in range(args.repeats):
-            print(f"--- repeat {repeat + 1}, load {os.getloadavg()[0]:.2f} (1-minute average, all processes)")
+            idle = wait_idle(args.wait_idle) if args.wait_idle else None
+            print(f"--- repeat {repeat + 1}, load {os.getloadavg()[0]:.2f} (1-minute average, all processes)"
+                  + (f", CPUs {100 * idle:.0f}% idle just before" if idle is not None else ""))
             results, cpu = one_repeat(paths, args)
             for name, rates in results.items():
                 print(f"{name:<30} " + "  ".join(f"{rate:7.1f}" for rate in rates) + "  images/s per epoch, "

@@ -197,7 +197,7 @@ class Run:
             while True:
                 segment = _Segment(items, self.overrides, key, workers)
                 yield from self._map_segment(segment.rows(), work, workers, name, False, raise_errors)
-                if segment.exhausted:
+                if segment.next_workers is None:  # the items ran out, or the run stopped
                     return
                 workers = segment.next_workers
         finally:
@@ -394,8 +394,7 @@ class _Segment:
         self.overrides = overrides
         self.key = key
         self.workers = workers
-        self.exhausted = False
-        self.next_workers = workers
+        self.next_workers = None  # the new count, once a change ended the segment
 
     def rows(self):
         # iterating with next() (not closing self.items when this generator is closed): the next
@@ -404,7 +403,6 @@ class _Segment:
             try:
                 item = next(self.items)
             except StopIteration:
-                self.exhausted = True
                 return
             yield item
             wanted = self.overrides.get(self.key, self.workers)
