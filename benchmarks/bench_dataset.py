@@ -5,8 +5,10 @@ Compared in the same run: sporen.dataset (thread workers, process workers), a Py
 doing the same work with PIL/numpy and the same number of workers (each side's best epoch), and a
 naive sporen configuration (1 worker, prefetch 2) without and with AutoTune (the same pipeline
 plus config.set_enable_autotune(True) and config.set_autotune_interval(--interval) steps),
-compared over all the epochs of one iterator each, AutoTune's tuning time included. The photos
-are skimage.data's, cropped and re-encoded as JPEG files in a temporary folder.
+compared over all the epochs of one iterator each, AutoTune's tuning time included. Every other
+repeat runs the configurations in the reverse order. Beside each rate: CPU ms per image (this
+process's threads and its worker processes). The photos are skimage.data's, cropped and
+re-encoded as JPEG files in a temporary folder.
 
     python benchmarks/bench_dataset.py [--images 200] [--workers 2] [--epochs 3] [--repeats 2] [--interval 2]
                                        [--wait-idle SECONDS]
@@ -214,7 +216,7 @@ def main():
             idle = wait_idle(args.wait_idle) if args.wait_idle else None
             print(f"--- repeat {repeat + 1}, load {os.getloadavg()[0]:.2f} (1-minute average, all processes)"
                   + (f", CPUs {100 * idle:.0f}% idle just before" if idle is not None else ""))
-            results, cpu = one_repeat(paths, args)
+            results, cpu = one_repeat(paths, args, reverse=repeat % 2 == 1)
             for name, rates in results.items():
                 print(f"{name:<30} " + "  ".join(f"{rate:7.1f}" for rate in rates) + "  images/s per epoch, "
                       f"{cpu[name] * 1e3:5.2f} CPU ms per image")
@@ -226,37 +228,49 @@ def main():
                   f"{overall(results['naive + AutoTune']) / overall(results['naive (1 worker, prefetch 2)']):.2f}x")
 
 
-def one_repeat(paths, args):
+def one_repeat(paths, args, reverse=False):
     """({configuration: images/s per epoch}, {configuration: CPU seconds per image, all threads and
-    worker processes, start-up included})."""
+    worker processes, start-up included}). reverse runs the configurations in the opposite order
+    (every other repeat: a load that rises or falls during a repeat then favours no side)."""
+    def naive():
+        config.set_prefetch_size(2)
+        try:
+            return epoch_rates(sporen_pipeline(paths, 1, False), args.epochs, args.images)
+        finally:
+            config.set_prefetch_size(16)
+
+    def autotuned():
+        config.set_prefetch_size(2)
+        config.set_enable_autotune(True)
+        config.set_autotune_interval(args.interval)
+        logging.getLogger("sporen.dataset").setLevel(logging.INFO)
+        try:
+            return epoch_rates(sporen_pipeline(paths, 1, False), args.epochs, args.images)
+        finally:
+            logging.getLogger("sporen.dataset").setLevel(logging.WARNING)
+            config.set_enable_autotune(False)
+            config.set_autotune_interval(0)
+            config.set_prefetch_size(16)
+
+    runs = []
+    if not args.skip_torch:
+        runs.append(("torch DataLoader", lambda: torch_rates(paths, args.workers, args.epochs)))
+    runs += [("sporen threads", lambda: epoch_rates(sporen_pipeline(paths, args.workers, False), args.epochs,
+                                                    args.images)),
+             ("sporen processes", lambda: epoch_rates(sporen_pipeline(paths, args.workers, True), args.epochs,
+                                                      args.images)),
+             ("naive (1 worker, prefetch 2)", naive),
+             ("naive + AutoTune", autotuned)]
     results = {}
     cpu = {}
-
-    def measure(name, run):
-        results[name], seconds = run()
-        cpu[name] = seconds / (args.images * len(results[name]))
-
-    if not args.skip_torch:
+    for name, run in (reversed(runs) if reverse else runs):
         try:
-            measure("torch DataLoader", lambda: torch_rates(paths, args.workers, args.epochs))
+            results[name], seconds = run()
         except ImportError:
             print("torch not installed: no DataLoader reference")
-    measure("sporen threads", lambda: epoch_rates(sporen_pipeline(paths, args.workers, False), args.epochs,
-                                                  args.images))
-    measure("sporen processes", lambda: epoch_rates(sporen_pipeline(paths, args.workers, True), args.epochs,
-                                                    args.images))
-    config.set_prefetch_size(2)
-    measure("naive (1 worker, prefetch 2)", lambda: epoch_rates(sporen_pipeline(paths, 1, False), args.epochs,
-                                                                args.images))
-    config.set_enable_autotune(True)
-    config.set_autotune_interval(args.interval)
-    logging.getLogger("sporen.dataset").setLevel(logging.INFO)
-    measure("naive + AutoTune", lambda: epoch_rates(sporen_pipeline(paths, 1, False), args.epochs, args.images))
-    logging.getLogger("sporen.dataset").setLevel(logging.WARNING)
-    config.set_enable_autotune(False)
-    config.set_autotune_interval(0)
-    config.set_prefetch_size(16)
-    return results, cpu
+            continue
+        cpu[name] = seconds / (args.images * len(results[name]))
+    return {name: results[name] for name, _ in runs if name in results}, cpu
 
 
 def overall(rates):
