@@ -112,3 +112,11 @@ def test_native_normalize_equals_the_numpy_twin(native):
         _native.enabled = True
     for a, b in zip(fast, slow):
         assert a.dtype == np.float32 and np.array_equal(a, b)
+
+
+def test_upside_down_views_and_empty_images(native):
+    image = np.arange(60, dtype=np.float32).reshape(5, 4, 3)
+    # a view with negative row strides is copied first; an empty image is left to numpy
+    assert np.array_equal(native.resize_linear(image[::-1], 7, 9), _image.resize_linear_numpy(image[::-1].copy(), 7, 9))
+    assert native.resize_linear(np.zeros((0, 4, 3), np.uint8), 3, 3) is None
+    assert native.flip_horizontal(np.zeros((3, 0, 3), np.uint8)) is None

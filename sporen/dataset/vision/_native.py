@@ -191,9 +191,9 @@ def _pixels_contiguous(image):
 def resize_linear(image, height, width):
     """Bilinear resize of a uint8 or float32 <H, W> / <H, W, C> array, or None when no kernel applies."""
     handle = library()
-    if handle is None or image.dtype not in (np.uint8, np.float32) or image.strides[0] <= 0:
+    if handle is None or image.dtype not in (np.uint8, np.float32) or image.size == 0:
         return None
-    if not _pixels_contiguous(image):
+    if not _pixels_contiguous(image) or image.strides[0] <= 0 or image.strides[0] % image.itemsize:
         image = np.ascontiguousarray(image)
     channels = image.shape[2] if image.ndim == 3 else 1
     out = np.empty((height, width) + image.shape[2:], dtype=image.dtype)
@@ -208,7 +208,8 @@ def resize_linear(image, height, width):
 def flip_horizontal(image):
     """image[:, ::-1] as a new contiguous array, or None when no kernel applies."""
     handle = library()
-    if handle is None or image.ndim not in (2, 3) or image.strides[0] <= 0 or not _pixels_contiguous(image):
+    if handle is None or image.ndim not in (2, 3) or image.size == 0 or image.strides[0] <= 0 \
+            or not _pixels_contiguous(image):
         return None
     out = np.empty(image.shape, dtype=image.dtype)
     pixel_bytes = image.itemsize * (image.shape[2] if image.ndim == 3 else 1)
