@@ -2,15 +2,22 @@
 RandomHorizontalFlip + Normalize + HWC2CHW + batch(32) over real JPEG photos.
 
 Compared in the same run: sporen.dataset (thread workers, process workers), a PyTorch DataLoader
-doing the same work with PIL/numpy and the same number of workers, a naive sporen configuration
-(1 worker, prefetch 2) and that naive configuration with AutoTune on (rate of its last epoch, once
-tuned). The photos are skimage.data's, cropped and re-encoded as JPEG files in a temporary folder.
+doing the same work with PIL/numpy and the same number of workers (each side's best epoch), and a
+naive sporen configuration (1 worker, prefetch 2) without and with AutoTune (the same pipeline
+plus config.set_enable_autotune(True) and config.set_autotune_interval(--interval) steps),
+compared over all the epochs of one iterator each, AutoTune's tuning time included. Every other
+repeat runs the configurations in the reverse order. Beside each rate: CPU ms per image (this
+process's threads and its worker processes). The photos are skimage.data's, cropped and
+re-encoded as JPEG files in a temporary folder.
 
-    python benchmarks/bench_dataset.py [--images 200] [--workers 2] [--epochs 2] [--repeats 2]
+    python benchmarks/bench_dataset.py [--images 200] [--workers 2] [--epochs 3] [--repeats 2] [--interval 2]
+                                       [--wait-idle SECONDS]
 """
 import argparse
+import gc
 import logging
 import os
+import resource
 import tempfile
 import time
 
@@ -71,8 +78,56 @@ def sporen_pipeline(paths, workers, processes):
     return data.batch(BATCH, drop_remainder=False)
 
 
+def cpu_seconds():
+    """CPU seconds used so far by this process (all its threads) and its child processes: those
+    that exited (RUSAGE_CHILDREN) and the live ones (read from /proc)."""
+    total = 0.0
+    for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
+        usage = resource.getrusage(who)
+        total += usage.ru_utime + usage.ru_stime
+    tick = os.sysconf("SC_CLK_TCK")
+    me = os.getpid()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == me:  # fields after the name: state, ppid, ..., utime (12), stime (13)
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def wait_idle(seconds, wanted=0.9):
+    """Wait (up to seconds) until the CPUs were at least `wanted` idle over 2 s; the idle share seen."""
+    def ticks():
+        with open("/proc/stat") as handle:
+            values = [int(value) for value in handle.readline().split()[1:]]
+        return values[3] + values[4], sum(values)
+
+    deadline = time.monotonic() + seconds
+    while True:
+        idle_before, total_before = ticks()
+        time.sleep(2.0)
+        idle_after, total_after = ticks()
+        idle = (idle_after - idle_before) / max(1, total_after - total_before)
+        if idle >= wanted or time.monotonic() > deadline:
+            return idle
+
+
+def wait_children_gone(seconds=10.0):
+    """Wait until this process has no child process left (a DataLoader's workers, after shutdown)."""
+    import multiprocessing
+    deadline = time.monotonic() + seconds
+    while multiprocessing.active_children() and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
 def epoch_rates(dataset, epochs, images):
-    """images/s of each epoch of one iterator."""
+    """(images/s of each epoch of one iterator, CPU seconds used from its start to its last row)."""
+    cpu_before = cpu_seconds()
     iterator = dataset.create_tuple_iterator(num_epochs=epochs, output_numpy=True)
     rates = []
     for _ in range(epochs):
@@ -80,12 +135,14 @@ def epoch_rates(dataset, epochs, images):
         for _ in iterator:
             pass
         rates.append(images / (time.perf_counter() - started))
+    cpu = cpu_seconds() - cpu_before
     iterator.stop()
-    return rates
+    return rates, cpu
 
 
 def torch_rates(paths, workers, epochs):
-    """images/s of each epoch of a torch DataLoader doing the same work with PIL and numpy."""
+    """(images/s of each epoch of a torch DataLoader doing the same work with PIL and numpy, CPU
+    seconds used from its start to its last batch)."""
     import torch
     from torch.utils.data import DataLoader, Dataset
 
@@ -107,6 +164,7 @@ def torch_rates(paths, workers, epochs):
             array = (array.astype(np.float32) - mean) / std
             return torch.from_numpy(np.ascontiguousarray(array.transpose(2, 0, 1))), index % 10
 
+    cpu_before = cpu_seconds()
     loader = DataLoader(Photos(), batch_size=BATCH, shuffle=True, num_workers=workers,
                         persistent_workers=workers > 0)
     rates = []
@@ -115,7 +173,11 @@ def torch_rates(paths, workers, epochs):
         for _ in loader:
             pass
         rates.append(len(paths) / (time.perf_counter() - started))
-    return rates
+    cpu = cpu_seconds() - cpu_before
+    del loader
+    gc.collect()
+    wait_children_gone()
+    return rates, cpu
 
 
 def _random_resized_crop_box(height, width, scale=(0.08, 1.0), ratio=(3 / 4, 4 / 3)):
@@ -137,44 +199,83 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--images", type=int, default=200)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--interval", type=int, default=2, help="AutoTune's adjustment interval, in batches")
+    parser.add_argument("--wait-idle", type=float, default=0.0,
+                        help="before each repeat, wait up to this many seconds for idle CPUs (a shared machine)")
     parser.add_argument("--skip-torch", action="store_true")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     config.set_seed(0)
     with tempfile.TemporaryDirectory() as folder:
         paths = make_photos(folder, args.images)
+        # build (or load) the native image kernels once, before any timing: a one-time cost per process
+        vision.RandomResizedCrop(8)(np.zeros((16, 16, 3), np.uint8))
         for repeat in range(args.repeats):
-            print(f"--- repeat {repeat + 1}, load {os.getloadavg()[0]:.2f}")
-            results = {}
-            if not args.skip_torch:
-                try:
-                    results["torch DataLoader"] = torch_rates(paths, args.workers, args.epochs)
-                except ImportError:
-                    print("torch not installed: no DataLoader reference")
-            results["sporen threads"] = epoch_rates(sporen_pipeline(paths, args.workers, False), args.epochs,
-                                                    args.images)
-            results["sporen processes"] = epoch_rates(sporen_pipeline(paths, args.workers, True), args.epochs,
-                                                      args.images)
-            config.set_prefetch_size(2)
-            results["naive (1 worker, prefetch 2)"] = epoch_rates(sporen_pipeline(paths, 1, False), args.epochs,
-                                                                  args.images)
-            config.set_enable_autotune(True)
-            logging.getLogger("sporen.dataset").setLevel(logging.INFO)
-            results["naive + AutoTune"] = epoch_rates(sporen_pipeline(paths, 1, False), args.epochs + 1,
-                                                      args.images)
-            logging.getLogger("sporen.dataset").setLevel(logging.WARNING)
-            config.set_enable_autotune(False)
-            config.set_prefetch_size(16)
+            idle = wait_idle(args.wait_idle) if args.wait_idle else None
+            print(f"--- repeat {repeat + 1}, load {os.getloadavg()[0]:.2f} (1-minute average, all processes)"
+                  + (f", CPUs {100 * idle:.0f}% idle just before" if idle is not None else ""))
+            results, cpu = one_repeat(paths, args, reverse=repeat % 2 == 1)
             for name, rates in results.items():
-                print(f"{name:<30} " + "  ".join(f"{rate:7.1f}" for rate in rates) + "  images/s per epoch")
+                print(f"{name:<30} " + "  ".join(f"{rate:7.1f}" for rate in rates) + "  images/s per epoch, "
+                      f"{cpu[name] * 1e3:5.2f} CPU ms per image")
             best = {name: max(rates) for name, rates in results.items()}
             if "torch DataLoader" in best:
-                print(f"sporen (best of threads/processes) / torch: "
+                print(f"sporen (best epoch of threads/processes) / torch (best epoch): "
                       f"{max(best['sporen threads'], best['sporen processes']) / best['torch DataLoader']:.2f}x")
-            tuned = results["naive + AutoTune"][-1]
-            print(f"AutoTune's last epoch / naive: {tuned / best['naive (1 worker, prefetch 2)']:.2f}x")
+            print(f"AutoTune / naive, all {args.epochs} epochs: "
+                  f"{overall(results['naive + AutoTune']) / overall(results['naive (1 worker, prefetch 2)']):.2f}x")
+
+
+def one_repeat(paths, args, reverse=False):
+    """({configuration: images/s per epoch}, {configuration: CPU seconds per image, all threads and
+    worker processes, start-up included}). reverse runs the configurations in the opposite order
+    (every other repeat: a load that rises or falls during a repeat then favours no side)."""
+    def naive():
+        config.set_prefetch_size(2)
+        try:
+            return epoch_rates(sporen_pipeline(paths, 1, False), args.epochs, args.images)
+        finally:
+            config.set_prefetch_size(16)
+
+    def autotuned():
+        config.set_prefetch_size(2)
+        config.set_enable_autotune(True)
+        config.set_autotune_interval(args.interval)
+        logging.getLogger("sporen.dataset").setLevel(logging.INFO)
+        try:
+            return epoch_rates(sporen_pipeline(paths, 1, False), args.epochs, args.images)
+        finally:
+            logging.getLogger("sporen.dataset").setLevel(logging.WARNING)
+            config.set_enable_autotune(False)
+            config.set_autotune_interval(0)
+            config.set_prefetch_size(16)
+
+    runs = []
+    if not args.skip_torch:
+        runs.append(("torch DataLoader", lambda: torch_rates(paths, args.workers, args.epochs)))
+    runs += [("sporen threads", lambda: epoch_rates(sporen_pipeline(paths, args.workers, False), args.epochs,
+                                                    args.images)),
+             ("sporen processes", lambda: epoch_rates(sporen_pipeline(paths, args.workers, True), args.epochs,
+                                                      args.images)),
+             ("naive (1 worker, prefetch 2)", naive),
+             ("naive + AutoTune", autotuned)]
+    results = {}
+    cpu = {}
+    for name, run in (reversed(runs) if reverse else runs):
+        try:
+            results[name], seconds = run()
+        except ImportError:
+            print("torch not installed: no DataLoader reference")
+            continue
+        cpu[name] = seconds / (args.images * len(results[name]))
+    return {name: results[name] for name, _ in runs if name in results}, cpu
+
+
+def overall(rates):
+    """images/s over several epochs of equal size (the harmonic mean of the per-epoch rates)."""
+    return len(rates) / sum(1.0 / rate for rate in rates)
 
 
 if __name__ == "__main__":

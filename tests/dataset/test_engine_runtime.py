@@ -231,3 +231,78 @@ def test_debug_mode_runs_in_the_calling_thread():
     assert len(list(data)) == 4
     assert seen == {threading.current_thread().name}
     assert not [t for t in _sporen_threads() if t.is_alive() and "MapOp" in t.name]
+
+
+def _random_rows(workers):
+    """Rows that depend on each row's random generator, through a map that releases the GIL."""
+    def noisy(x):
+        time.sleep(0.002)
+        return x * 1000 + rng().integers(0, 1000)
+
+    return ds.NumpySlicesDataset(np.arange(60), shuffle=True, num_parallel_workers=1).map(
+        noisy, num_parallel_workers=workers).batch(4)
+
+
+def test_autotune_changes_thread_workers_and_prefetch_within_the_first_epoch():
+    config.set_prefetch_size(2)
+    plain = [row[0].tolist() for row in _random_rows(1).create_tuple_iterator(num_epochs=1, output_numpy=True)]
+    config.set_enable_autotune(True)
+    config.set_autotune_interval(2)
+    iterator = _random_rows(1).create_tuple_iterator(num_epochs=1, output_numpy=True)
+    tuned = []
+    workers_seen = set()
+    for row in iterator:
+        tuned.append(row[0].tolist())
+        workers_seen.add(iterator._run.stats["MapOp(ID:1)/workers"].workers)
+    changes = iterator._tuner.changes
+    # the map got a second worker after the first 2 batches, then deeper queues, all in one pass
+    assert changes[0] == {"op": "MapOp(ID:1)", "setting": "num_parallel_workers", "from": 1, "to": 2}
+    assert workers_seen == {1, 2}
+    assert any(change["setting"] == "prefetch_size" for change in changes)
+    grown = [change["op"] for change in changes if change["setting"] == "prefetch_size"]
+    assert iterator._run.stats[grown[0]].capacity > 2
+    # the same rows in the same order, with the same random draws, as without AutoTune
+    assert tuned == plain
+
+
+def test_batches_come_without_a_copy_and_other_rows_with_one():
+    source = np.arange(12, dtype=np.float32).reshape(6, 2)
+    rows = list(ds.NumpySlicesDataset(source, shuffle=False).create_tuple_iterator(num_epochs=1, output_numpy=True))
+    assert not any(np.shares_memory(row[0], source) for row in rows)
+    batches = list(ds.NumpySlicesDataset(source, shuffle=False).batch(3).create_tuple_iterator(
+        num_epochs=1, output_numpy=True))
+    assert [b[0].tolist() for b in batches] == [source[:3].tolist(), source[3:].tolist()]
+    assert all(b[0].flags.owndata and b[0].flags.writeable for b in batches)
+
+
+def test_no_thread_left_after_a_break_once_autotune_changed_the_workers():
+    before = set(_sporen_threads())
+    config.set_enable_autotune(True)
+    config.set_autotune_interval(1)
+    iterator = _random_rows(1).create_tuple_iterator(num_epochs=1, output_numpy=True)
+    for count, _ in enumerate(iterator):
+        if count == 6:
+            break
+    assert iterator._tuner.changes[0]["to"] == 2
+    iterator.stop()
+    assert _wait_gone(lambda: [t for t in _sporen_threads() if t not in before and t.is_alive()])
+
+
+def test_an_error_after_autotune_changed_the_workers_names_its_row():
+    def fails_late(x):
+        time.sleep(0.002)
+        if int(x) == 50:
+            raise ValueError("bad row fifty")
+        return x
+
+    config.set_prefetch_size(2)
+    config.set_enable_autotune(True)
+    config.set_autotune_interval(1)
+    data = ds.NumpySlicesDataset(np.arange(60), shuffle=False).map(fails_late, num_parallel_workers=1)
+    iterator = data.create_tuple_iterator(num_epochs=1, output_numpy=True)
+    seen = []
+    with pytest.raises(ValueError, match="bad row fifty") as caught:
+        for row in iterator:
+            seen.append(int(row[0]))
+    assert seen == list(range(50)) and "row 50" in str(caught.value)
+    assert iterator._tuner.changes[0]["to"] == 2

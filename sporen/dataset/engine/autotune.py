@@ -6,7 +6,9 @@ second of wall time) and how full its output queue was when its consumer asked f
 each adjustment (every `config.set_autotune_interval` steps, or at the end of each epoch when it
 is 0) the busiest stage whose output queue runs nearly empty is the bottleneck: it gets more
 workers (up to the CPU count), or, when it already has them all, a deeper prefetch queue (within a
-quarter of the memory). Changes take effect at the next epoch. The tuned settings go to
+quarter of the memory). A change takes effect at once: a stage's queue grows at its next row, a
+stage with thread workers finishes the rows it has handed out and goes on with the new count;
+only process workers (forked between passes) change at the next epoch. The tuned settings go to
 `<filepath_prefix>_<rank>.json` (MindSpore's AutoTune file: "remark", "summary", "tree"); a run that
 finds that file at start begins from the settings it holds.
 """

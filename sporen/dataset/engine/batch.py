@@ -3,7 +3,7 @@ bucket_batch_by_length, with MindSpore's column rules and clear errors for ragge
 import numpy
 
 from .datasets import Dataset, check_workers, to_array
-from .runtime import run_row
+from .runtime import FreshRow, run_row
 
 __all__ = ["BatchDataset", "BucketBatchByLengthDataset", "BatchInfo"]
 
@@ -185,7 +185,7 @@ class BatchDataset(Dataset):
         """One batch row from a group of rows."""
         names = self.children[0].get_col_names()
         if self.per_batch_map is None:
-            return collate(self.owner, names, rows, self.pad_info)
+            return FreshRow(collate(self.owner, names, rows, self.pad_info))
         lists = [[row[position] for row in rows] for position in self._input_positions]
         result = self.per_batch_map(*lists, BatchInfo(batch_num, pass_id))
         if not isinstance(result, tuple):
@@ -205,8 +205,8 @@ class BatchDataset(Dataset):
             out = list(others)
             for position, value in zip(self._input_positions, batched_outputs):
                 out[position] = value
-            return tuple(out)
-        return tuple(batched_outputs) + tuple(others[position] for position in self._kept)
+            return FreshRow(out)
+        return FreshRow(tuple(batched_outputs) + tuple(others[position] for position in self._kept))
 
     def _work(self, seed, op_id):
         def work(item):
@@ -306,7 +306,7 @@ class BucketBatchByLengthDataset(Dataset):
                                else ([boundary] + [None] * (rows[0][names.index(name)].ndim - 1)
                                      if shape is None else shape), value)
                         for name, (shape, value) in (pad_info or {n: (None, 0) for n in names}).items()}
-        return collate("bucket_batch_by_length", names, rows, pad_info)
+        return FreshRow(collate("bucket_batch_by_length", names, rows, pad_info))
 
     def _rows(self, run, pass_id, start):
         buckets = [[] for _ in self.bucket_batch_sizes]

@@ -53,6 +53,13 @@ def _capture(error, where):
     return WorkerError(error, trace, where)
 
 
+class FreshRow(tuple):
+    """A row whose arrays were made for it and are held by nothing else (a batch's stacked
+    columns): an iterator may give them to the user without the defensive copy."""
+
+    __slots__ = ()
+
+
 class _Stopped(Exception):
     """Raised inside a stage's thread when its consumer went away."""
 
@@ -126,11 +133,17 @@ class Run:
         stats = self.stat(name)
         stats.capacity = channel.maxsize
 
+        prefetch_key = (name, "prefetch")
+
         def produce():
             try:
                 for row in rows:
                     if not stats.row_bytes:
                         stats.row_bytes = sum(getattr(value, "nbytes", 0) for value in row)
+                    wanted = self.overrides.get(prefetch_key)
+                    if wanted is not None and wanted != channel.maxsize:
+                        _resize_queue(channel, wanted)  # autotune's change, within the pass
+                        stats.capacity = channel.maxsize
                     if not self.put(channel, row, stop):
                         return
                 self.put(channel, _END, stop)
@@ -173,6 +186,24 @@ class Run:
         yield from self._map_rows(items, work, workers, name, processes, True)
 
     def _map_rows(self, items, work, workers, name, processes, raise_errors):
+        if processes or self.debug:
+            # a process pool is forked between passes only (fork from a stage thread is unsafe)
+            yield from self._map_segment(items, work, workers, name, processes, raise_errors)
+            return
+        # thread workers follow autotune within a pass: when it changes the stage's worker count,
+        # the rows handed out so far are finished (in order) and the rest go to the new count
+        key = (name, "workers")
+        try:
+            while True:
+                segment = _Segment(items, self.overrides, key, workers)
+                yield from self._map_segment(segment.rows(), work, workers, name, False, raise_errors)
+                if segment.next_workers is None:  # the items ran out, or the run stopped
+                    return
+                workers = segment.next_workers
+        finally:
+            items.close()
+
+    def _map_segment(self, items, work, workers, name, processes, raise_errors):
         if workers > 1:
             yield from self.ordered_parallel(items, work, workers, name, processes, raise_errors)
             return
@@ -318,6 +349,13 @@ class Run:
         self.pools = {}
 
 
+def _resize_queue(channel, capacity):
+    """Change a bounded queue's capacity while producers and consumers use it."""
+    with channel.mutex:
+        channel.maxsize = max(1, int(capacity))
+        channel.not_full.notify_all()
+
+
 class _NeverSet:
     """A stop flag that is never set (the end markers must always be delivered)."""
 
@@ -346,6 +384,31 @@ def _thread_worker(run, work, inputs, outputs, stop):
                 return
 
     return loop
+
+
+class _Segment:
+    """The items of a map stage up to the moment its worker count (run.overrides[key]) changes."""
+
+    def __init__(self, items, overrides, key, workers):
+        self.items = items
+        self.overrides = overrides
+        self.key = key
+        self.workers = workers
+        self.next_workers = None  # the new count, once a change ended the segment
+
+    def rows(self):
+        # iterating with next() (not closing self.items when this generator is closed): the next
+        # segment goes on from the item after the last one given here
+        while True:
+            try:
+                item = next(self.items)
+            except StopIteration:
+                return
+            yield item
+            wanted = self.overrides.get(self.key, self.workers)
+            if wanted != self.workers:
+                self.next_workers = max(1, int(wanted))
+                return
 
 
 class StageStats:

@@ -1,8 +1,10 @@
-"""Image kernels shared by the vision transforms: OpenCV-style resampling in numpy, padding,
-crops, and the bridge to Pillow for what Pillow does well (decoding, colour, rotation)."""
+"""Image kernels shared by the vision transforms: OpenCV-style resampling (native C, numpy when
+there is no compiler), flips, padding, crops, and the bridge to Pillow for what Pillow does well
+(decoding, colour, rotation)."""
 import numpy as np
 
 from ..transforms._base import is_pil
+from . import _native
 from .utils import Border, Inter
 
 _INT32_MAX = 2147483647
@@ -108,11 +110,10 @@ def pil_filter(interpolation):
 
 def resize(image, height, width, interpolation=Inter.LINEAR):
     """Resize an <H, W> or <H, W, C> array to (height, width). NEAREST, LINEAR, CUBIC and AREA
-    sample as OpenCV does (no antialiasing when shrinking with LINEAR/CUBIC; integer results
-    rounded half up, which may differ from OpenCV's fixed point by 1, except LINEAR on uint8
-    <H, W> / <H, W, 3>, done by Pillow's warp, which truncates: up to 1 below OpenCV); PILCUBIC and
-    ANTIALIAS use Pillow's bicubic and Lanczos filters (antialiased), as MindSpore's PILCUBIC
-    mimics Pillow."""
+    sample as OpenCV does (half-pixel centres, edges replicated, no antialiasing when shrinking
+    with LINEAR/CUBIC); integer results are the exact value rounded half up, which may differ from
+    OpenCV's fixed point by 1. PILCUBIC and ANTIALIAS use Pillow's bicubic and Lanczos filters
+    (antialiased), as MindSpore's PILCUBIC mimics Pillow."""
     in_h, in_w = image.shape[:2]
     if (in_h, in_w) == (height, width):
         return image.copy()
@@ -122,38 +123,44 @@ def resize(image, height, width, interpolation=Inter.LINEAR):
     if interpolation == Inter.NEAREST:
         rows = _resample_axis(image, in_h, height, 0, interpolation)
         return _resample_axis(rows, in_w, width, 1, interpolation)
-    if interpolation == Inter.LINEAR and _pillow_can_sample(image):
-        return _pil_bilinear(image, height, width)
+    if interpolation == Inter.LINEAR and image.dtype in (np.uint8, np.float32):
+        out = _native.resize_linear(image, height, width)
+        return out if out is not None else resize_linear_numpy(image, height, width)
     values = image.astype(np.float32) if image.dtype != np.float64 else image
     rows = _resample_axis(values, in_h, height, 0, interpolation)
     out = _resample_axis(rows, in_w, width, 1, interpolation)
     return round_to(out, image.dtype)
 
 
-def _pillow_can_sample(image):
-    return image.dtype in (np.uint8, np.float32) and (image.ndim == 2 or image.shape[2] in (1, 3, 4))
+def _linear_taps(in_size, out_size):
+    """(first index, second index, first weight, second weight) of OpenCV's bilinear taps along one
+    axis, in float64 then float32 weights exactly as the native kernel computes them."""
+    scale = in_size / out_size
+    src = (np.arange(out_size, dtype=np.float64) + 0.5) * scale - 0.5
+    base = np.floor(src)
+    frac = src - base
+    base = base.astype(np.int64)
+    before = src < 0
+    base[before] = 0
+    frac[before] = 0.0
+    after = base >= in_size - 1
+    base[after] = in_size - 1
+    frac[after] = 0.0
+    return base, np.minimum(base + 1, in_size - 1), (1.0 - frac).astype(np.float32), frac.astype(np.float32)
 
 
-def _pil_bilinear(image, height, width):
-    """OpenCV's bilinear resize through Pillow's affine warp, which samples each output pixel
-    centre's preimage bilinearly without antialiasing, edges replicated: float32 exact, uint8
-    <H, W> / <H, W, 3> truncated (up to 1 below OpenCV), several times faster than numpy."""
-    from PIL import Image
-    data = (image.shape[1] / width, 0.0, 0.0, 0.0, image.shape[0] / height, 0.0)
-
-    def one(plane):
-        return np.asarray(to_pil_plane(plane).transform((width, height), Image.Transform.AFFINE, data,
-                                                        resample=Image.Resampling.BILINEAR))
-    if image.dtype == np.uint8 and (image.ndim == 2 or image.shape[2] == 3):
-        # one call for all channels; Pillow truncates 8-bit results (floor of the exact value,
-        # 0.5 below OpenCV's rounding on average), the price of being 3-4x faster than float planes
-        return one(image)
-    if image.ndim == 2:
-        return round_to(one(image.astype(np.float32)), image.dtype)
-    out = np.empty((height, width, image.shape[2]), dtype=np.float32)
-    for c in range(image.shape[2]):
-        out[:, :, c] = one(image[:, :, c].astype(np.float32))
-    return round_to(out, image.dtype)
+def resize_linear_numpy(image, height, width):
+    """Bilinear resize of a uint8/float32 <H, W> / <H, W, C> array: the two source rows of each
+    output row mixed along y, then sampled along x, in float32 (the native kernel's operations in
+    the same order: equal results); uint8 rounded half up."""
+    y0, y1, wy0, wy1 = _linear_taps(image.shape[0], height)
+    x0, x1, wx0, wx1 = _linear_taps(image.shape[1], width)
+    values = image if image.ndim == 3 else image[:, :, None]
+    rows = values[y0].astype(np.float32) * wy0[:, None, None] + values[y1].astype(np.float32) * wy1[:, None, None]
+    out = rows[:, x0] * wx0[:, None] + rows[:, x1] * wx1[:, None]
+    if image.dtype == np.uint8:
+        out = np.clip(np.floor(out + np.float32(0.5)), 0, 255).astype(np.uint8)
+    return out.reshape((height, width) + image.shape[2:])
 
 
 def _pil_resize(image, height, width, resample):
@@ -209,6 +216,12 @@ def crop(op, image, top, left, height, width):
         raise RuntimeError(f"{op}: the crop box (top={top}, left={left}, height={height}, width={width}) "
                            f"is outside the image of size {image.shape[:2]}")
     return image[top:top + height, left:left + width].copy()
+
+
+def flip_horizontal(image):
+    """The image mirrored left to right, as a new contiguous array."""
+    out = _native.flip_horizontal(image)
+    return out if out is not None else image[:, ::-1].copy()
 
 
 def center_crop(image, crop_h, crop_w):

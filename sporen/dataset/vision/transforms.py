@@ -8,7 +8,7 @@ import numpy as np
 
 from ..transforms._base import (TensorOperation, check_int, check_number, check_pair, check_prob,
                                 check_range, check_size, check_type, is_pil, one_or_tuple, rng)
-from . import _image
+from . import _image, _native
 from .utils import Border, Inter
 
 __all__ = ["ImageTensorOperation", "Decode", "Resize", "CenterCrop", "Crop", "RandomCrop",
@@ -120,8 +120,11 @@ class Decode(ImageTensorOperation):
         if data.ndim != 1:
             raise RuntimeError(f"Decode: the input must be a 1-D array of the file's bytes, got shape {data.shape}")
         try:
-            pil_image = Image.open(io.BytesIO(data.tobytes()))
-            pil_image = pil_image.convert("RGB")
+            pil_image = Image.open(io.BytesIO(data))
+            if pil_image.mode == "RGB":
+                pil_image.load()  # what convert would do, without convert's copy of an RGB image
+            else:
+                pil_image = pil_image.convert("RGB")
         except Exception as error:
             raise RuntimeError(f"Decode: the data is not a supported image ({error})") from None
         if self.to_pil:
@@ -337,7 +340,7 @@ class HorizontalFlip(ImageTensorOperation):
     """Mirror the image left to right."""
 
     def _apply(self, image, params):
-        return image[:, ::-1].copy()
+        return _image.flip_horizontal(image)
 
 
 class VerticalFlip(ImageTensorOperation):
@@ -359,7 +362,7 @@ class RandomHorizontalFlip(ImageTensorOperation):
         return rng().random() < self.prob
 
     def _apply(self, image, flip):
-        return image[:, ::-1].copy() if flip else image
+        return _image.flip_horizontal(image) if flip else image
 
 
 class RandomVerticalFlip(ImageTensorOperation):
@@ -482,12 +485,17 @@ def _normalize(op, image, mean, std, is_hwc):
         raise RuntimeError(f"{op}: the image has {channels} channels but 'mean' and 'std' have {len(mean)} values")
     scale = np.float32(1.0) / std
     if is_hwc:
+        mean = np.resize(mean, channels)
+        scale = np.resize(scale, channels)
+        out = _native.normalize_hwc(image, mean, scale)
+        if out is not None:
+            return out
         # (H, W * C) rows with the per-channel constants tiled along them: numpy's inner loops then
         # run over whole rows instead of over the 3 channels of a pixel
         height, width, channels = image.shape
         out = image.reshape(height, width * channels).astype(np.float32)
-        out -= np.tile(np.resize(mean, channels), width)
-        out *= np.tile(np.resize(scale, channels), width)
+        out -= np.tile(mean, width)
+        out *= np.tile(scale, width)
         return out.reshape(height, width, channels)
     out = image.astype(np.float32)
     out -= mean.reshape(-1, 1, 1)

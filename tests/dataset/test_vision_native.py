@@ -1,0 +1,122 @@
+"""vision's native kernels (bilinear resize, horizontal flip, Normalize) against their numpy twins,
+bit for bit, and against the exact float64 bilinear value; the numpy twins are what runs without
+a C compiler, so results never depend on having one."""
+import numpy as np
+import pytest
+
+from sporen.dataset import vision
+from sporen.dataset.vision import _image, _native
+
+
+@pytest.fixture
+def native():
+    if _native.library() is None:
+        pytest.skip("no C compiler: the native kernels are not built")
+    return _native
+
+
+@pytest.fixture
+def numpy_only():
+    _native.enabled = False
+    yield
+    _native.enabled = True
+
+
+def _exact_bilinear(image, out_h, out_w):
+    """OpenCV's half-pixel bilinear in float64, edges replicated (vectorised reference)."""
+    def taps(n_in, n_out):
+        src = np.clip((np.arange(n_out) + 0.5) * n_in / n_out - 0.5, 0, n_in - 1)
+        low = np.floor(src).astype(int)
+        return low, np.minimum(low + 1, n_in - 1), src - low
+    y0, y1, fy = taps(image.shape[0], out_h)
+    x0, x1, fx = taps(image.shape[1], out_w)
+    values = image.astype(np.float64)
+    if values.ndim == 2:
+        values = values[:, :, None]
+    fx = fx[None, :, None]
+    top = values[y0][:, x0] * (1 - fx) + values[y0][:, x1] * fx
+    bottom = values[y1][:, x0] * (1 - fx) + values[y1][:, x1] * fx
+    out = top * (1 - fy[:, None, None]) + bottom * fy[:, None, None]
+    return out.reshape((out_h, out_w) + image.shape[2:])
+
+
+def _cases():
+    generator = np.random.default_rng(3)
+    for trial in range(40):
+        in_h, in_w = (int(v) for v in generator.integers(1, 70, 2))
+        out_h, out_w = (int(v) for v in generator.integers(1, 90, 2))
+        channels = (None, 1, 3, 4)[trial % 4]
+        shape = (in_h, in_w) if channels is None else (in_h, in_w, channels)
+        yield generator.integers(0, 256, shape).astype(np.uint8), out_h, out_w
+        yield (generator.random(shape) * 255).astype(np.float32), out_h, out_w
+
+
+def test_native_resize_equals_the_numpy_twin_bit_for_bit(native):
+    for image, out_h, out_w in _cases():
+        # a crop window of a larger image (rows strided), as RandomResizedCrop passes it
+        frame = np.zeros((image.shape[0] + 4, image.shape[1] + 6) + image.shape[2:], image.dtype)
+        frame[1:1 + image.shape[0], 2:2 + image.shape[1]] = image
+        window = frame[1:1 + image.shape[0], 2:2 + image.shape[1]]
+        fast = native.resize_linear(window, out_h, out_w)
+        assert fast.dtype == image.dtype and fast.shape == (out_h, out_w) + image.shape[2:]
+        assert np.array_equal(fast, _image.resize_linear_numpy(image, out_h, out_w)), (image.shape, out_h, out_w)
+
+
+@pytest.mark.parametrize("mode", ["native", "numpy"])
+def test_linear_resize_is_the_exact_value_rounded(mode, request):
+    request.getfixturevalue("native" if mode == "native" else "numpy_only")
+    for image, out_h, out_w in _cases():
+        out = vision.Resize((out_h, out_w))(image)
+        exact = _exact_bilinear(image, out_h, out_w)
+        if image.dtype == np.uint8:
+            # rounded half up from float32 arithmetic: within 1e-3 of .5 either neighbour is right
+            assert np.abs(out - exact).max() <= 0.5 + 1e-3
+        else:
+            assert np.allclose(out, exact, atol=1e-3)
+
+
+def test_downscaling_is_not_antialiased():
+    # OpenCV's INTER_LINEAR halving a 1-pixel stripe pattern samples between pixel pairs: each
+    # output is the mean of 2 inputs (an antialiasing filter, as Pillow's, would mix 4)
+    row = np.tile(np.array([0, 0, 0, 200], np.uint8), 4)[None, :]
+    assert vision.Resize((1, 8))(row).tolist() == [[0, 100] * 4]
+
+
+def test_random_resized_crop_is_the_resize_of_its_window(native):
+    photo = np.random.default_rng(0).integers(0, 256, (90, 120, 3)).astype(np.uint8)
+    crop = vision.RandomResizedCrop(32)
+    box = crop._params(photo)
+    top, left, height, width = box
+    expected = _image.resize_linear_numpy(photo[top:top + height, left:left + width], 32, 32)
+    assert np.array_equal(crop._apply(photo, box), expected)
+
+
+def test_native_flip_equals_numpy(native):
+    image = np.random.default_rng(1).integers(0, 256, (9, 11, 3)).astype(np.uint8)
+    for array in (image, image[:, :, 0].copy(), image.astype(np.float32), image[2:7, 3:10], image[:, :, :2].copy()):
+        out = native.flip_horizontal(array)
+        assert np.array_equal(out, array[:, ::-1]) and out.flags.c_contiguous and out.flags.writeable
+    # pixels that are not contiguous in memory are left to numpy
+    assert native.flip_horizontal(image[:, :, 0]) is None
+    assert np.array_equal(vision.HorizontalFlip()(image[:, :, 0]), image[:, ::-1, 0])
+
+
+def test_native_normalize_equals_the_numpy_twin(native):
+    image = np.random.default_rng(2).integers(0, 256, (7, 13, 3)).astype(np.uint8)
+    normalize = vision.Normalize([121.5, 115.0, 100.25], [70.0, 68.5, 71.0])
+    fast = [normalize(image), normalize(image.astype(np.float32)), normalize(image[:, ::2])]
+    _native.enabled = False
+    try:
+        slow = [normalize(image), normalize(image.astype(np.float32)), normalize(image[:, ::2])]
+    finally:
+        _native.enabled = True
+    for a, b in zip(fast, slow):
+        assert a.dtype == np.float32 and np.array_equal(a, b)
+
+
+def test_upside_down_views_and_empty_images(native):
+    image = np.arange(60, dtype=np.float32).reshape(5, 4, 3)
+    # a view with negative row strides is copied first; an empty image is left to numpy
+    assert np.array_equal(native.resize_linear(image[::-1], 7, 9), _image.resize_linear_numpy(image[::-1].copy(), 7, 9))
+    assert native.resize_linear(np.zeros((0, 4, 3), np.uint8), 3, 3) is None
+    assert native.flip_horizontal(np.zeros((3, 0, 3), np.uint8)) is None
