@@ -74,19 +74,23 @@ _BLOCK_MAX = 256
 
 
 def winograd_tile(op, cin, cout, oh, ow):
-    """The output tile m of Winograd's F(m x m, 3 x 3) for a 3x3 stride-1 convolution (2 or 4), or 0
-    where im2col + GEMM is faster: ``cin`` and ``cout`` are the channels the products contract and
-    produce (for the input gradient, the forward's output and input channels)."""
+    """The output tile m of Winograd's F(m x m, 3 x 3) for a 3x3 stride-1 convolution or one of its
+    gradients (2 or 4), or 0 where im2col + GEMM is faster: ``cin`` and ``cout`` are the channels the
+    products contract and produce (for the input gradient, the forward's output and input
+    channels), (oh, ow) the size of the plane the tiles cover (the forward's output; for the input
+    gradient, its own)."""
     if FORCE_WINOGRAD is not None:
         return FORCE_WINOGRAD
-    if op == "conv_weight_grad":
-        return 0
     if min(cin, cout) < 16:
         return 0  # a thin product (ResNet's stem, 3 -> 64): the transforms would cost more than they save
-    # F(4x4) where an image has 16 tiles or more (ResNet-18's 32x32 and 16x16 maps: 1.7-2x the
-    # effective rate of im2col on 2 cores, F(2x2) 1.3-1.7x); on smaller maps its products get too thin
-    # (bench_conv.py --winograd 2/4)
-    return 4 if oh * ow >= 256 else 2
+    # Measured on ResNet-18's layers, 2 cores (bench_conv.py --winograd 0/2/4): F(4x4) leads on maps
+    # of 8x8 and more (1.3-2x im2col's effective rate; F(2x2) 1.1-1.6x); on 4x4 maps (one F(4x4)
+    # tile an image) the products get too thin: F(2x2) for the forward and input gradient, im2col
+    # for the weight gradient (whose per-thread accumulators of 16 x Cout x Cin outweigh its
+    # 64-tile products)
+    if oh * ow >= 64:
+        return 4
+    return 0 if op == "conv_weight_grad" else 2
 
 
 def _winograd_rows(units, slots, tw, cin, cout, m):
@@ -107,22 +111,28 @@ def _pitch(floats):
     return _round16(floats) + 16  # winograd.c's sp_wino_pitch
 
 
-def _winograd_floats(n, cin, cout, oh, ow, m, rows, slots):
-    """winograd.c's workspace: the transformed weights, then one slot per thread (its
-    sp_wino_slot_floats)."""
+def _winograd_floats(op, cin, cout, oh, ow, m, rows, slots):
+    """winograd.c's workspace: the transformed weights (for the weight gradient, one accumulator of
+    their size per thread), then one slot per thread (its sp_wino_slot_floats)."""
     a2 = (m + 2) ** 2
     tw = -(-ow // m)
     tiles = rows * tw
     qs = (tw + 8) // 8 * 8 + 8
-    slot = a2 * (_pitch(cin * tiles) + _pitch(cout * tiles)) + 16 + _round16(qs * m) + (m + 2) * m * qs
-    return a2 * _pitch(cout * cin) + slots * slot
+    pad = (min(rows, -(-oh // m)) * m + 2) * (tw * m + 2)
+    slot = a2 * (_pitch(cin * tiles) + _pitch(cout * tiles)) + 16 + _round16(max(pad, m * m * qs))
+    weights = a2 * _pitch(cout * cin)
+    return (slots if op == "conv_weight_grad" else 1) * weights + slots * slot
 
 
 def _lower_winograd(op, n, c, h, wd, o, oh, ow, ph, pw):
-    """The winograd.c call of a 3x3 stride-1 convolution or input gradient, or None (im2col)."""
+    """The winograd.c call of a 3x3 stride-1 convolution or one of its gradients: (function, its
+    geometry arguments, workspace floats), or None (im2col)."""
     if op == "conv":
         cin, cout, ih, iw, out_h, out_w, lead_h, lead_w = c, o, h, wd, oh, ow, ph, pw
         func = "sp_conv2d_winograd_f32"
+    elif op == "conv_weight_grad":
+        cin, cout, ih, iw, out_h, out_w, lead_h, lead_w = c, o, h, wd, oh, ow, ph, pw
+        func = "sp_conv2d_winograd_weight_grad_f32"
     else:
         if ph > 2 or pw > 2:
             return None
@@ -135,7 +145,7 @@ def _lower_winograd(op, n, c, h, wd, o, oh, ow, ph, pw):
     tw = -(-out_w // m)
     slots = max(1, min(_TEAM, n * th))
     rows = _winograd_rows(n * th, slots, tw, cin, cout, m)
-    floats = _winograd_floats(n, cin, cout, out_h, out_w, m, rows, slots)
+    floats = _winograd_floats(op, cin, cout, out_h, out_w, m, rows, slots)
     tail = ", ".join(str(int(v)) for v in (n, cin, ih, iw, cout, out_h, out_w, lead_h, lead_w, m, rows, slots))
     return func, tail, floats
 
@@ -174,7 +184,7 @@ def _lower_conv(node, name):
     o = y.shape[1]
     groups = attrs["groups"]
     square3 = (kh, kw, sh, sw, dh, dw, groups) == (3, 3, 1, 1, 1, 1, 1) and len(x.shape) == 4
-    if square3 and op != "conv_weight_grad":
+    if square3:
         winograd = _lower_winograd(op, n, c, h, wd, o, oh, ow, ph, pw)
         if winograd is not None:
             wfunc, wtail, wfloats = winograd

@@ -1,5 +1,6 @@
-"""Winograd's 3x3 convolutions (codegen/kernels/winograd.c, chosen by codegen/library.py) against a
-float64 reference, with each algorithm forced in turn: im2col (0), F(2x2, 3x3) and F(4x4, 3x3).
+"""Winograd's 3x3 convolutions and their two gradients (codegen/kernels/winograd.c, chosen by
+codegen/library.py) against a float64 reference, with each algorithm forced in turn: im2col (0),
+F(2x2, 3x3) and F(4x4, 3x3).
 
 Tolerances, relative to the largest output: the float32 rounding error of a sum of C*9 products is
 about 1e-7 of it by im2col and measured up to 7e-7 by F(2x2) and 1.3e-5 by F(4x4) (whose transforms
@@ -41,6 +42,7 @@ def _cases():
         op_pad = tuple(xs[2 + i] + sum(attrs["padding"][i]) - 2 - 1 - (y.shape[2 + i] - 1) for i in range(2))
         cases.append((f"conv-{name}", "conv", [x, w], attrs))
         cases.append((f"conv_transpose-{name}", "conv_transpose", [dy, w], dict(attrs, output_padding=op_pad)))
+        cases.append((f"conv_weight_grad-{name}", "conv_weight_grad", [x, dy], dict(attrs, kernel_size=(3, 3))))
     return cases
 
 
@@ -74,10 +76,12 @@ def _lowered(op, xs, ws, **attrs):
     x = np.zeros(xs, np.float32)
     w = np.zeros(ws, np.float32)
     a = conv_attrs(2, **attrs)
+    y = OPS["conv"].kernel(x, w, **a)
     if op == "conv":
         node, _ = _node("conv", [x, w], a)
+    elif op == "conv_weight_grad":
+        node, _ = _node("conv_weight_grad", [x, y], dict(a, kernel_size=tuple(ws[2:])))
     else:
-        y = OPS["conv"].kernel(x, w, **a)
         op_pad = tuple(xs[2 + i] + sum(a["padding"][i]) - (ws[2 + i] - 1) * a["dilation"][i] - 1
                        - (y.shape[2 + i] - 1) * a["stride"][i] for i in range(2))
         node, _ = _node("conv_transpose", [y, w], dict(a, output_padding=op_pad))
@@ -85,16 +89,18 @@ def _lowered(op, xs, ws, **attrs):
 
 
 def test_choice():
-    """ResNet-18's 3x3 stride-1 layers take F(4x4) on 32x32 and 16x16 maps and F(2x2) on smaller
-    ones; the stem (3 input channels), strided, dilated, grouped and 1x1 convolutions keep im2col,
-    as does an input gradient whose forward padding exceeds 2."""
+    """ResNet-18's 3x3 stride-1 layers take F(4x4) on maps of 8x8 and more and F(2x2) on 4x4 maps
+    (the weight gradient: im2col); the stem (3 input channels), strided, dilated, grouped and 1x1
+    convolutions keep im2col, as does an input gradient whose forward padding exceeds 2."""
     assert library.FORCE_WINOGRAD is None
     assert library.winograd_tile("conv", 64, 64, 32, 32) == 4
     assert library.winograd_tile("conv_transpose", 128, 128, 16, 16) == 4
-    assert library.winograd_tile("conv", 256, 256, 8, 8) == 2
+    assert library.winograd_tile("conv_weight_grad", 256, 256, 8, 8) == 4
+    assert library.winograd_tile("conv", 512, 512, 4, 4) == 2
     assert library.winograd_tile("conv_transpose", 512, 512, 4, 4) == 2
+    assert library.winograd_tile("conv_weight_grad", 512, 512, 4, 4) == 0
     assert library.winograd_tile("conv", 3, 64, 32, 32) == 0
-    for op in ("conv", "conv_transpose"):
+    for op in ("conv", "conv_transpose", "conv_weight_grad"):
         assert "sp_conv2d_winograd" in _lowered(op, (2, 32, 8, 8), (32, 32, 3, 3), padding=1).call(["a", "b"], ["c"],
                                                                                                   "w")
         for attrs in (dict(stride=2, padding=1), dict(dilation=2, padding=2), dict(groups=2, padding=1)):
@@ -102,15 +108,17 @@ def test_choice():
             assert kernel.libraries == ("conv",), attrs
         assert _lowered(op, (2, 32, 8, 8), (32, 32, 1, 1)).libraries == ("conv",)
     assert _lowered("conv_transpose", (2, 32, 8, 8), (32, 32, 3, 3), padding=3).libraries == ("conv",)
+    assert _lowered("conv_weight_grad", (2, 32, 4, 4), (32, 32, 3, 3), padding=1).libraries == ("conv",)
     assert _lowered("conv", (2, 32, 8, 8), (32, 32, 3, 3), padding=3).libraries == ("conv", "winograd")
 
 
 def test_workspace():
     """The transformed weights ((m+2)^2 matrices Cout x Cin) and one slot per thread: the block's
-    transformed tiles (U, M), its padded row and row phases; each matrix a cache line apart."""
-    kernel = _lowered("conv", (2, 32, 8, 8), (48, 32, 3, 3), padding=1)
-    slots = min(library._TEAM, 2 * 4)
-    rows = library._winograd_rows(2 * 4, slots, 4, 32, 48, 2)
-    qs = 16
-    slot = 16 * ((32 * rows * 4 + 16) + (48 * rows * 4 + 16)) + 16 + 32 + 4 * 2 * qs
+    transformed tiles (U, M), then room for an image's padded rows or a tile row's output phases;
+    each matrix a cache line apart."""
+    kernel = _lowered("conv", (2, 32, 4, 4), (48, 32, 3, 3), padding=1)  # F(2x2): 2 x 2 tiles an image
+    slots = min(library._TEAM, 2 * 2)
+    rows = library._winograd_rows(2 * 2, slots, 2, 32, 48, 2)
+    pad = (min(rows, 2) * 2 + 2) * 6  # the padded rows of an image's tile rows (wp = 6)
+    slot = 16 * ((32 * rows * 2 + 16) + (48 * rows * 2 + 16)) + 16 + -(-max(pad, 4 * 16) // 16) * 16
     assert kernel.workspace == 4 * (16 * (48 * 32 + 16) + slots * slot)

@@ -145,56 +145,72 @@ static inline long sp_wino_pitch(long floats) {
 }
 
 /* The floats of one thread's slot: U (E x Cin x tiles), M (E x Cout x tiles) (E = (m+2)^2,
- * tiles = rows * tw; sp_wino_pitch apart; M readable 8 floats past its end), then one padded input row and the m
- * phases of a tile row's m+2 input rows (room enough for the m x m phases of its output tiles).
+ * tiles = rows * tw; sp_wino_pitch apart; M readable 8 floats past its end), then the padded
+ * input rows of one image's tile rows in a block, or the m x m phases of a tile row's output.
  * library.py's _winograd_floats sizes the same. */
 static long sp_wino_slot_floats(const sp_wino_geom *g) {
     const long a = g->m + 2, tiles = (long)g->rows * g->tw;
+    const long rows = g->rows < g->th ? g->rows : g->th;
+    const long pad = (rows * g->m + 2) * g->wp, phases = (long)g->m * g->m * g->qs;
     return a * a * (sp_wino_pitch(g->Cin * tiles) + sp_wino_pitch(g->Cout * tiles)) + 16
-        + sp_wino_round((long)g->qs * g->m) + (long)a * g->m * g->qs;
+        + sp_wino_round(pad > phases ? pad : phases);
 }
 
 /* ---- the transforms of one tile row ---- */
 
-/* The tw input tiles of tile row i of one (image, channel) plane x, transformed: element e of
- * tile j goes to u[e * es + j]. Each of the tile row's m+2 input rows is zero-padded into `pad`
- * and split into its m phases (phase k, entry q: the padded row's column q*m + k; qs entries a
- * phase), so that the transform of 8 tiles at a time reads whole vectors. */
-SP_WINO_INLINE void sp_wino_input_row(const int m, const sp_wino_geom *g, const float *SP_RESTRICT x, int i,
-                                      float *SP_RESTRICT buf, float *SP_RESTRICT u, long es) {
-    const int a = m + 2, wp = g->wp, W = g->W, tw = g->tw, qs = g->qs;
-    float *SP_RESTRICT pad = buf;
-    float *SP_RESTRICT ph = buf + sp_wino_round((long)qs * m);
+/* The tiles of tile rows i0 .. i1-1 of one (image, channel) plane x, transformed: element e of
+ * the t-th tile (row-major over those tile rows) goes to u[e * es + t]. The rows they read are
+ * copied zero-padded into `pad` ((i1-i0)*m + 2 rows of wp), from which 8 tiles at a time are
+ * gathered into vectors, so that a small plane (a few tiles a row) costs no more a tile than a
+ * large one. */
+SP_WINO_INLINE void sp_wino_input_tiles(const int m, const sp_wino_geom *g, const float *SP_RESTRICT x, int i0,
+                                        int i1, float *SP_RESTRICT pad, float *SP_RESTRICT u, long es) {
+    const int a = m + 2, wp = g->wp, W = g->W, tw = g->tw;
     const int lo = g->pw < wp ? g->pw : wp;
     int hi = g->pw + W;
     if (hi > wp) hi = wp;
     if (hi < lo) hi = lo;
-    for (int r = 0; r < a; r++) {
-        const int ih = i * m - g->ph + r;
-        float *SP_RESTRICT p = ph + r * m * qs;
+    const int nrows = (i1 - i0) * m + 2;
+    for (int r = 0; r < nrows; r++) {
+        const int ih = i0 * m - g->ph + r;
+        float *SP_RESTRICT p = pad + r * wp;
         if (ih < 0 || ih >= g->H) {
-            memset(p, 0, sizeof(float) * (size_t)(m * qs));
+            memset(p, 0, sizeof(float) * (size_t)wp);
             continue;
         }
         const float *src = x + (long)ih * W - g->pw;
-        for (int q = 0; q < lo; q++) pad[q] = 0.0f;
-        for (int q = lo; q < hi; q++) pad[q] = src[q];
-        for (int q = hi; q < qs * m; q++) pad[q] = 0.0f;
-        for (int q = 0; q < qs; q++) {
-            for (int k = 0; k < m; k++) p[k * qs + q] = pad[q * m + k];
-        }
+        for (int q = 0; q < lo; q++) p[q] = 0.0f;
+        for (int q = lo; q < hi; q++) p[q] = src[q];
+        for (int q = hi; q < wp; q++) p[q] = 0.0f;
     }
-    for (int j0 = 0; j0 < tw; j0 += 8) {
-        sp_wino_v8 d[6][6], t[6][6], o[6][6];
-        for (int r = 0; r < a; r++) {
-            for (int k = 0; k < a; k++) memcpy(&d[r][k], ph + (r * m + k % m) * qs + j0 + k / m, 32);
+    const int tiles = (i1 - i0) * tw;
+    int ti = 0, tj = 0;  /* the tile row and column of tile t0 */
+    for (int t0 = 0; t0 < tiles; t0 += 8) {
+        const int n = tiles - t0 < 8 ? tiles - t0 : 8;
+        float d[6][6][8];
+        for (int l = 0; l < 8; l++) {
+            const float *src = pad + (ti * wp + tj) * m;
+            if (l < n) {
+                for (int r = 0; r < a; r++) {
+                    for (int k = 0; k < a; k++) d[r][k][l] = src[r * wp + k];
+                }
+                if (++tj == tw) {
+                    tj = 0;
+                    ti++;
+                }
+            } else {
+                for (int r = 0; r < a; r++) {
+                    for (int k = 0; k < a; k++) d[r][k][l] = 0.0f;
+                }
+            }
         }
-        for (int k = 0; k < a; k++) sp_wino_bt_v8(m, &d[0][k], 6, &t[0][k], 6);
+        sp_wino_v8 v[6][6], t[6][6], o[6][6];
+        memcpy(v, d, sizeof(d));
+        for (int k = 0; k < a; k++) sp_wino_bt_v8(m, &v[0][k], 6, &t[0][k], 6);
         for (int r = 0; r < a; r++) sp_wino_bt_v8(m, &t[r][0], 1, &o[r][0], 1);
-        const int n = tw - j0 < 8 ? tw - j0 : 8;
         for (int r = 0; r < a; r++) {
             for (int k = 0; k < a; k++) {
-                float *dst = u + (r * a + k) * es + j0;
+                float *dst = u + (r * a + k) * es + t0;
                 if (n == 8) {
                     memcpy(dst, &o[r][k], 32);
                 } else {
@@ -202,6 +218,23 @@ SP_WINO_INLINE void sp_wino_input_row(const int m, const sp_wino_geom *g, const 
                 }
             }
         }
+    }
+}
+
+/* The tiles of units (tile rows of the batch, image * th + tile row) b0 .. b0+nu-1 of input
+ * channel c, transformed into U (element e at u[e * es], tiles in order): one sp_wino_input_tiles
+ * per image. */
+SP_WINO_INLINE void sp_wino_input_units(const int m, const sp_wino_geom *g, const float *x, int c, long b0, int nu,
+                                        float *pad, float *u, long es) {
+    const int th = g->th;
+    const long HW = (long)g->H * g->W;
+    for (int k = 0; k < nu;) {
+        const long n = (b0 + k) / th;
+        const int i0 = (int)((b0 + k) % th);
+        int i1 = i0 + (nu - k);
+        if (i1 > th) i1 = th;
+        sp_wino_input_tiles(m, g, x + (n * g->Cin + c) * HW, i0, i1, pad, u + (long)k * g->tw, es);
+        k += i1 - i0;
     }
 }
 
@@ -241,18 +274,21 @@ SP_WINO_INLINE void sp_wino_output_row(const int m, const sp_wino_geom *g, const
 SP_WINO_INLINE void sp_wino_weights(const int m, const sp_wino_geom *g, const float *SP_RESTRICT w,
                                     float *SP_RESTRICT V, int flip) {
     const int a = m + 2;
-    const long pairs = (long)g->Cout * g->Cin, Cin = g->Cin, Cout = g->Cout, vs = sp_wino_pitch(pairs);
+    const long Cin = g->Cin, Cout = g->Cout, vs = sp_wino_pitch(Cout * Cin);
+    const long groups = (Cin + 7) / 8;
 #pragma omp for schedule(static)
-    for (long p0 = 0; p0 < pairs; p0 += 8) {
-        const int n = pairs - p0 < 8 ? (int)(pairs - p0) : 8;
+    for (long it = 0; it < Cout * groups; it++) {
+        const long co = it / groups, ci0 = it % groups * 8, p0 = co * Cin + ci0;
+        const int n = Cin - ci0 < 8 ? (int)(Cin - ci0) : 8;
         sp_wino_v8 k[3][3], t[6][3], o[6][6];
         for (int r = 0; r < 3; r++) {
-            for (int s = 0; s < 3; s++) {
-                k[r][s] = (sp_wino_v8){0};
-                for (int l = 0; l < n; l++) {
-                    const long p = p0 + l, co = p / Cin, ci = p % Cin;
-                    k[r][s][l] = flip ? w[(ci * Cout + co) * 9 + (2 - r) * 3 + (2 - s)] : w[p * 9 + r * 3 + s];
-                }
+            for (int s = 0; s < 3; s++) k[r][s] = (sp_wino_v8){0};
+        }
+        for (int l = 0; l < n; l++) {
+            /* the kernel of (co, ci0 + l): w[co][ci], or w[ci][co] turned by 180 degrees */
+            const float *src = flip ? w + ((ci0 + l) * Cout + co) * 9 : w + (p0 + l) * 9;
+            for (int r = 0; r < 3; r++) {
+                for (int s = 0; s < 3; s++) k[r][s][l] = flip ? src[8 - r * 3 - s] : src[r * 3 + s];
             }
         }
         for (int s = 0; s < 3; s++) sp_wino_g_v8(m, &k[0][s], 3, &t[0][s], 3);
@@ -279,26 +315,19 @@ SP_WINO_INLINE void sp_wino_fwd_units(const int m, const sp_wino_geom *g, const 
     float *M = slot + E * sp_wino_pitch(Cin * maxtiles);
     float *buf = M + E * sp_wino_pitch(Cout * maxtiles) + 16;
     const long vs = sp_wino_pitch((long)Cout * Cin);
-    const long HW = (long)g->H * g->W, OP = (long)g->OH * g->OW;
+    const long OP = (long)g->OH * g->OW;
     for (long b0 = u0; b0 < u1; b0 += g->rows) {
         const int nu = (int)(u1 - b0 < g->rows ? u1 - b0 : g->rows);
         const long tiles = (long)nu * tw, us = sp_wino_pitch(Cin * tiles), ms = sp_wino_pitch(Cout * tiles);
-        for (int k = 0; k < nu; k++) {
-            const long n = (b0 + k) / th;
-            const int i = (int)((b0 + k) % th);
-            for (int c = 0; c < Cin; c++) {
-                sp_wino_input_row(m, g, x + (n * Cin + c) * HW, i, buf, U + c * tiles + k * tw, us);
-            }
-        }
+        for (int c = 0; c < Cin; c++) sp_wino_input_units(m, g, x, c, b0, nu, buf, U + c * tiles, us);
         for (int e = 0; e < E; e++) {
             sp_conv_gemm(SP_NO_TRANS, SP_NO_TRANS, Cout, tiles, Cin, 1.0f, V + e * vs, Cin, U + e * us, tiles, 0.0f,
                          M + e * ms, tiles);
         }
-        for (int k = 0; k < nu; k++) {
-            const long n = (b0 + k) / th;
-            const int i = (int)((b0 + k) % th);
-            for (int o = 0; o < Cout; o++) {
-                sp_wino_output_row(m, g, M + o * tiles + k * tw, ms, i, buf, y + (n * Cout + o) * OP);
+        for (int o = 0; o < Cout; o++) {
+            for (int k = 0; k < nu; k++) {
+                const long n = (b0 + k) / th;
+                sp_wino_output_row(m, g, M + o * tiles + k * tw, ms, (int)((b0 + k) % th), buf, y + (n * Cout + o) * OP);
             }
         }
     }
@@ -328,6 +357,139 @@ static void sp_wino_fwd(const sp_wino_geom *g, const float *x, const float *w, f
     sp_blas_single_end(blas_threads);
 }
 
+/* ---- the weight gradient ---- */
+
+/* The tw tiles of tile row i of one output-gradient plane dy (m x m each, zero past the plane),
+ * transformed to (m+2) x (m+2) by A . A^T: element e of tile j goes to d[e * es + j]. buf: the
+ * m x m phases of the tile row (phase (r, k), entry j: dy[i*m + r][j*m + k]). */
+SP_WINO_INLINE void sp_wino_dy_row(const int m, const sp_wino_geom *g, const float *SP_RESTRICT dy, int i,
+                                   float *SP_RESTRICT buf, float *SP_RESTRICT d, long es) {
+    const int a = m + 2, tw = g->tw, OW = g->OW, qs = g->qs;
+    const int full = OW / m;
+    for (int r = 0; r < m; r++) {
+        const int oh = i * m + r;
+        float *SP_RESTRICT p = buf + r * m * qs;
+        if (oh >= g->OH) {
+            memset(p, 0, sizeof(float) * (size_t)(m * qs));
+            continue;
+        }
+        const float *SP_RESTRICT row = dy + (long)oh * OW;
+        for (int j = 0; j < full; j++) {
+            for (int k = 0; k < m; k++) p[k * qs + j] = row[j * m + k];
+        }
+        for (int k = 0; k < m; k++) p[k * qs + full] = full * m + k < OW ? row[full * m + k] : 0.0f;
+        for (int k = 0; k < m; k++) p[k * qs + full + 1] = 0.0f;
+    }
+    for (int j0 = 0; j0 < tw; j0 += 8) {
+        sp_wino_v8 v[4][4], t[6][4], o[6][6];
+        for (int r = 0; r < m; r++) {
+            for (int k = 0; k < m; k++) memcpy(&v[r][k], buf + (r * m + k) * qs + j0, 32);
+        }
+        for (int k = 0; k < m; k++) sp_wino_a_v8(m, &v[0][k], 4, &t[0][k], 4);
+        for (int r = 0; r < a; r++) sp_wino_a_v8(m, &t[r][0], 1, &o[r][0], 1);
+        const int n = tw - j0 < 8 ? tw - j0 : 8;
+        for (int r = 0; r < a; r++) {
+            for (int k = 0; k < a; k++) {
+                float *dst = d + (r * a + k) * es + j0;
+                if (n == 8) {
+                    memcpy(dst, &o[r][k], 32);
+                } else {
+                    for (int l = 0; l < n; l++) dst[l] = o[r][k][l];
+                }
+            }
+        }
+    }
+}
+
+/* Tile rows u0 .. u1-1 of the batch summed into acc[e] (Cout x Cin, sp_wino_pitch apart):
+ * acc[e] = sum over tiles of D[e] U[e]^T, D the transformed dy tiles, U the transformed x tiles. */
+SP_WINO_INLINE void sp_wino_wgrad_units(const int m, const sp_wino_geom *g, const float *x, const float *dy,
+                                        float *acc, float *slot, long u0, long u1) {
+    const int a = m + 2, E = a * a, Cin = g->Cin, Cout = g->Cout, tw = g->tw, th = g->th;
+    const long maxtiles = (long)g->rows * tw;
+    float *U = slot;
+    float *D = slot + E * sp_wino_pitch(Cin * maxtiles);
+    float *buf = D + E * sp_wino_pitch(Cout * maxtiles) + 16;
+    const long as = sp_wino_pitch((long)Cout * Cin);
+    const long OP = (long)g->OH * g->OW;
+    for (long b0 = u0; b0 < u1; b0 += g->rows) {
+        const int nu = (int)(u1 - b0 < g->rows ? u1 - b0 : g->rows);
+        const long tiles = (long)nu * tw, us = sp_wino_pitch(Cin * tiles), ds = sp_wino_pitch(Cout * tiles);
+        for (int c = 0; c < Cin; c++) sp_wino_input_units(m, g, x, c, b0, nu, buf, U + c * tiles, us);
+        for (int o = 0; o < Cout; o++) {
+            for (int k = 0; k < nu; k++) {
+                const long n = (b0 + k) / th;
+                sp_wino_dy_row(m, g, dy + (n * Cout + o) * OP, (int)((b0 + k) % th), buf, D + o * tiles + k * tw, ds);
+            }
+        }
+        const float beta = b0 == u0 ? 0.0f : 1.0f;
+        for (int e = 0; e < E; e++) {
+            sp_conv_gemm(SP_NO_TRANS, SP_TRANS, Cout, Cin, tiles, 1.0f, D + e * ds, tiles, U + e * us, tiles, beta,
+                         acc + e * as, Cin);
+        }
+    }
+}
+
+/* dw[co][ci] = G^T (sum over the team's accumulators) G, for 8 channel pairs at a time; shared out
+ * over the calling team. */
+SP_WINO_INLINE void sp_wino_filter(const int m, const sp_wino_geom *g, const float *SP_RESTRICT acc, int team,
+                                   float *SP_RESTRICT dw) {
+    const int a = m + 2, E = a * a;
+    const long pairs = (long)g->Cout * g->Cin, as = sp_wino_pitch(pairs), ts = E * as;
+#pragma omp for schedule(static)
+    for (long p0 = 0; p0 < pairs; p0 += 8) {
+        const int n = pairs - p0 < 8 ? (int)(pairs - p0) : 8;
+        sp_wino_v8 x[6][6], t[3][6], o[3][3];
+        for (int e = 0; e < E; e++) {
+            sp_wino_v8 sum = {0};
+            for (int k = 0; k < team; k++) {
+                sp_wino_v8 v = {0};
+                if (n == 8) {
+                    memcpy(&v, acc + k * ts + e * as + p0, 32);
+                } else {
+                    for (int l = 0; l < n; l++) v[l] = acc[k * ts + e * as + p0 + l];
+                }
+                sum += v;
+            }
+            x[e / a][e % a] = sum;
+        }
+        for (int k = 0; k < a; k++) sp_wino_gt_v8(m, &x[0][k], 6, &t[0][k], 6);
+        for (int r = 0; r < 3; r++) sp_wino_gt_v8(m, &t[r][0], 1, &o[r][0], 1);
+        for (int l = 0; l < n; l++) {
+            for (int r = 0; r < 3; r++) {
+                for (int s = 0; s < 3; s++) dw[(p0 + l) * 9 + r * 3 + s] = o[r][s][l];
+            }
+        }
+    }
+}
+
+static void sp_wino_wgrad(const sp_wino_geom *g, const float *x, const float *dy, float *dw, float *ws, int slots) {
+    const int a = g->m + 2;
+    const long units = (long)g->N * g->th;
+    const long accs = a * a * sp_wino_pitch((long)g->Cout * g->Cin);
+    const long slot = sp_wino_slot_floats(g);
+    const int team = sp_conv_team(slots, (int)(units < 1 << 30 ? units : 1 << 30));
+    float *slot0 = ws + slots * accs;
+    const int blas_threads = team > 1 ? sp_blas_single_begin() : 1;
+#pragma omp parallel num_threads(team) if (team > 1)
+    {
+        const int t = team > 1 ? sp_conv_thread() : 0;
+        const long u0 = units * t / team, u1 = units * (t + 1) / team;
+        if (g->m == 2) {
+            sp_wino_wgrad_units(2, g, x, dy, ws + t * accs, slot0 + t * slot, u0, u1);
+        } else {
+            sp_wino_wgrad_units(4, g, x, dy, ws + t * accs, slot0 + t * slot, u0, u1);
+        }
+#pragma omp barrier
+        if (g->m == 2) {
+            sp_wino_filter(2, g, ws, team, dw);
+        } else {
+            sp_wino_filter(4, g, ws, team, dw);
+        }
+    }
+    sp_blas_single_end(blas_threads);
+}
+
 /* The entry points the generated code calls (library.py's _lower_winograd chooses them). */
 #define SP_WINO_ARGS int N, int Cin, int H, int W, int Cout, int OH, int OW, int ph, int pw, int m, int rows, \
     int slots
@@ -345,4 +507,13 @@ void sp_conv2d_winograd_input_grad_f32(const void *dy, const void *w, void *dx, 
     sp_wino_geom g;
     sp_wino_init(&g, N, Cin, H, W, Cout, OH, OW, ph, pw, m, rows);
     sp_wino_fwd(&g, (const float *)dy, (const float *)w, (float *)dx, (float *)ws, slots, 1);
+}
+
+/* dw (Cout, Cin, 3, 3) = conv_weight_grad(x (N, Cin, H, W), dy (N, Cout, OH, OW)), the forward's
+ * leading padding (ph, pw); N > 0. Workspace: one accumulator ((m+2)^2 matrices Cout x Cin) per
+ * slot, then the slots. */
+void sp_conv2d_winograd_weight_grad_f32(const void *x, const void *dy, void *dw, void *ws, SP_WINO_ARGS) {
+    sp_wino_geom g;
+    sp_wino_init(&g, N, Cin, H, W, Cout, OH, OW, ph, pw, m, rows);
+    sp_wino_wgrad(&g, (const float *)x, (const float *)dy, (float *)dw, (float *)ws, slots);
 }
