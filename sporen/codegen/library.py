@@ -94,13 +94,12 @@ def winograd_tile(op, cin, cout, oh, ow):
 
 
 def _winograd_rows(units, slots, tw, cin, cout, m):
-    """Tile rows per block: each thread's share of the batch's tile rows in blocks of about
-    _BLOCK_FLOATS."""
-    share = -(-units // max(slots, 1))
+    """Tile rows per block: the batch's tile rows in blocks of about _BLOCK_FLOATS, at least one
+    block per thread (winograd.c hands them out one at a time)."""
     target = _BLOCK_FLOATS // ((m + 2) ** 2 * (cin + cout))
     target = max(_BLOCK_MIN, min(_BLOCK_MAX, target))
-    blocks = max(1, -(-share * tw // target))
-    return max(1, -(-share // blocks))
+    blocks = max(1, slots, -(-units * tw // target))
+    return max(1, -(-units // blocks))
 
 
 def _round16(floats):

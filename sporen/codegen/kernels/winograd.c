@@ -305,10 +305,10 @@ SP_WINO_INLINE void sp_wino_weights(const int m, const sp_wino_geom *g, const fl
 
 /* ---- the forward (and input gradient) ---- */
 
-/* Tile rows (units) u0 .. u1-1 of the whole batch (unit = image * th + tile row), in blocks of
- * g->rows units, on the calling thread with its slot. */
-SP_WINO_INLINE void sp_wino_fwd_units(const int m, const sp_wino_geom *g, const float *x, const float *V, float *y,
-                                      float *slot, long u0, long u1) {
+/* One block: the tile rows (units) b0 .. b0+nu-1 of the whole batch (unit = image * th + tile
+ * row), on the calling thread with its slot. */
+SP_WINO_INLINE void sp_wino_fwd_block(const int m, const sp_wino_geom *g, const float *x, const float *V, float *y,
+                                      float *slot, long b0, int nu) {
     const int a = m + 2, E = a * a, Cin = g->Cin, Cout = g->Cout, tw = g->tw, th = g->th;
     const long maxtiles = (long)g->rows * tw;
     float *U = slot;
@@ -316,21 +316,26 @@ SP_WINO_INLINE void sp_wino_fwd_units(const int m, const sp_wino_geom *g, const 
     float *buf = M + E * sp_wino_pitch(Cout * maxtiles) + 16;
     const long vs = sp_wino_pitch((long)Cout * Cin);
     const long OP = (long)g->OH * g->OW;
-    for (long b0 = u0; b0 < u1; b0 += g->rows) {
-        const int nu = (int)(u1 - b0 < g->rows ? u1 - b0 : g->rows);
-        const long tiles = (long)nu * tw, us = sp_wino_pitch(Cin * tiles), ms = sp_wino_pitch(Cout * tiles);
-        for (int c = 0; c < Cin; c++) sp_wino_input_units(m, g, x, c, b0, nu, buf, U + c * tiles, us);
-        for (int e = 0; e < E; e++) {
-            sp_conv_gemm(SP_NO_TRANS, SP_NO_TRANS, Cout, tiles, Cin, 1.0f, V + e * vs, Cin, U + e * us, tiles, 0.0f,
-                         M + e * ms, tiles);
-        }
-        for (int o = 0; o < Cout; o++) {
-            for (int k = 0; k < nu; k++) {
-                const long n = (b0 + k) / th;
-                sp_wino_output_row(m, g, M + o * tiles + k * tw, ms, (int)((b0 + k) % th), buf, y + (n * Cout + o) * OP);
-            }
+    const long tiles = (long)nu * tw, us = sp_wino_pitch(Cin * tiles), ms = sp_wino_pitch(Cout * tiles);
+    for (int c = 0; c < Cin; c++) sp_wino_input_units(m, g, x, c, b0, nu, buf, U + c * tiles, us);
+    for (int e = 0; e < E; e++) {
+        sp_conv_gemm(SP_NO_TRANS, SP_NO_TRANS, Cout, tiles, Cin, 1.0f, V + e * vs, Cin, U + e * us, tiles, 0.0f,
+                     M + e * ms, tiles);
+    }
+    for (int o = 0; o < Cout; o++) {
+        for (int k = 0; k < nu; k++) {
+            const long n = (b0 + k) / th;
+            sp_wino_output_row(m, g, M + o * tiles + k * tw, ms, (int)((b0 + k) % th), buf, y + (n * Cout + o) * OP);
         }
     }
+}
+
+/* How many threads run the blocks: the kernels' team, at most `slots` (the workspace has room
+ * for that many), `blocks` and SP_WINO_TEAM_MAX. */
+#define SP_WINO_TEAM_MAX 16
+static int sp_wino_team(int slots, long blocks) {
+    const int team = sp_conv_team(slots, (int)(blocks < SP_WINO_TEAM_MAX ? blocks : SP_WINO_TEAM_MAX));
+    return team < SP_WINO_TEAM_MAX ? team : SP_WINO_TEAM_MAX;
 }
 
 static void sp_wino_fwd(const sp_wino_geom *g, const float *x, const float *w, float *y, float *ws, int slots,
@@ -340,18 +345,27 @@ static void sp_wino_fwd(const sp_wino_geom *g, const float *x, const float *w, f
     float *V = ws;
     float *slot0 = ws + a * a * sp_wino_pitch((long)g->Cout * g->Cin);
     const long slot = sp_wino_slot_floats(g);
-    const int team = sp_conv_team(slots, (int)(units < 1 << 30 ? units : 1 << 30));
+    const long blocks = (units + g->rows - 1) / g->rows;
+    const int team = sp_wino_team(slots, blocks);
     const int blas_threads = team > 1 ? sp_blas_single_begin() : 1;
 #pragma omp parallel num_threads(team) if (team > 1)
     {
-        const int t = team > 1 ? sp_conv_thread() : 0;
-        const long u0 = units * t / team, u1 = units * (t + 1) / team;
+        float *own = slot0 + (team > 1 ? sp_conv_thread() : 0) * slot;
         if (g->m == 2) {
             sp_wino_weights(2, g, w, V, flip);
-            sp_wino_fwd_units(2, g, x, V, y, slot0 + t * slot, u0, u1);
         } else {
             sp_wino_weights(4, g, w, V, flip);
-            sp_wino_fwd_units(4, g, x, V, y, slot0 + t * slot, u0, u1);
+        }
+        /* blocks handed out one at a time: a thread the machine's other work delays takes fewer */
+#pragma omp for schedule(dynamic, 1)
+        for (long b = 0; b < blocks; b++) {
+            const long b0 = b * g->rows;
+            const int nu = (int)(units - b0 < g->rows ? units - b0 : g->rows);
+            if (g->m == 2) {
+                sp_wino_fwd_block(2, g, x, V, y, own, b0, nu);
+            } else {
+                sp_wino_fwd_block(4, g, x, V, y, own, b0, nu);
+            }
         }
     }
     sp_blas_single_end(blas_threads);
@@ -401,10 +415,11 @@ SP_WINO_INLINE void sp_wino_dy_row(const int m, const sp_wino_geom *g, const flo
     }
 }
 
-/* Tile rows u0 .. u1-1 of the batch summed into acc[e] (Cout x Cin, sp_wino_pitch apart):
- * acc[e] = sum over tiles of D[e] U[e]^T, D the transformed dy tiles, U the transformed x tiles. */
-SP_WINO_INLINE void sp_wino_wgrad_units(const int m, const sp_wino_geom *g, const float *x, const float *dy,
-                                        float *acc, float *slot, long u0, long u1) {
+/* One block, tile rows b0 .. b0+nu-1 of the batch, added into acc[e] (Cout x Cin, sp_wino_pitch
+ * apart; written when beta is 0): acc[e] += D[e] U[e]^T, D the transformed dy tiles, U the
+ * transformed x tiles. */
+SP_WINO_INLINE void sp_wino_wgrad_block(const int m, const sp_wino_geom *g, const float *x, const float *dy,
+                                        float *acc, float *slot, long b0, int nu, float beta) {
     const int a = m + 2, E = a * a, Cin = g->Cin, Cout = g->Cout, tw = g->tw, th = g->th;
     const long maxtiles = (long)g->rows * tw;
     float *U = slot;
@@ -412,28 +427,24 @@ SP_WINO_INLINE void sp_wino_wgrad_units(const int m, const sp_wino_geom *g, cons
     float *buf = D + E * sp_wino_pitch(Cout * maxtiles) + 16;
     const long as = sp_wino_pitch((long)Cout * Cin);
     const long OP = (long)g->OH * g->OW;
-    for (long b0 = u0; b0 < u1; b0 += g->rows) {
-        const int nu = (int)(u1 - b0 < g->rows ? u1 - b0 : g->rows);
-        const long tiles = (long)nu * tw, us = sp_wino_pitch(Cin * tiles), ds = sp_wino_pitch(Cout * tiles);
-        for (int c = 0; c < Cin; c++) sp_wino_input_units(m, g, x, c, b0, nu, buf, U + c * tiles, us);
-        for (int o = 0; o < Cout; o++) {
-            for (int k = 0; k < nu; k++) {
-                const long n = (b0 + k) / th;
-                sp_wino_dy_row(m, g, dy + (n * Cout + o) * OP, (int)((b0 + k) % th), buf, D + o * tiles + k * tw, ds);
-            }
+    const long tiles = (long)nu * tw, us = sp_wino_pitch(Cin * tiles), ds = sp_wino_pitch(Cout * tiles);
+    for (int c = 0; c < Cin; c++) sp_wino_input_units(m, g, x, c, b0, nu, buf, U + c * tiles, us);
+    for (int o = 0; o < Cout; o++) {
+        for (int k = 0; k < nu; k++) {
+            const long n = (b0 + k) / th;
+            sp_wino_dy_row(m, g, dy + (n * Cout + o) * OP, (int)((b0 + k) % th), buf, D + o * tiles + k * tw, ds);
         }
-        const float beta = b0 == u0 ? 0.0f : 1.0f;
-        for (int e = 0; e < E; e++) {
-            sp_conv_gemm(SP_NO_TRANS, SP_TRANS, Cout, Cin, tiles, 1.0f, D + e * ds, tiles, U + e * us, tiles, beta,
-                         acc + e * as, Cin);
-        }
+    }
+    for (int e = 0; e < E; e++) {
+        sp_conv_gemm(SP_NO_TRANS, SP_TRANS, Cout, Cin, tiles, 1.0f, D + e * ds, tiles, U + e * us, tiles, beta,
+                     acc + e * as, Cin);
     }
 }
 
-/* dw[co][ci] = G^T (sum over the team's accumulators) G, for 8 channel pairs at a time; shared out
- * over the calling team. */
+/* dw[co][ci] = G^T (sum of the accumulators of the team's threads that took blocks: used[k]) G,
+ * for 8 channel pairs at a time; shared out over the calling team. */
 SP_WINO_INLINE void sp_wino_filter(const int m, const sp_wino_geom *g, const float *SP_RESTRICT acc, int team,
-                                   float *SP_RESTRICT dw) {
+                                   const int *used, float *SP_RESTRICT dw) {
     const int a = m + 2, E = a * a;
     const long pairs = (long)g->Cout * g->Cin, as = sp_wino_pitch(pairs), ts = E * as;
 #pragma omp for schedule(static)
@@ -443,6 +454,7 @@ SP_WINO_INLINE void sp_wino_filter(const int m, const sp_wino_geom *g, const flo
         for (int e = 0; e < E; e++) {
             sp_wino_v8 sum = {0};
             for (int k = 0; k < team; k++) {
+                if (!used[k]) continue;
                 sp_wino_v8 v = {0};
                 if (n == 8) {
                     memcpy(&v, acc + k * ts + e * as + p0, 32);
@@ -465,26 +477,35 @@ SP_WINO_INLINE void sp_wino_filter(const int m, const sp_wino_geom *g, const flo
 
 static void sp_wino_wgrad(const sp_wino_geom *g, const float *x, const float *dy, float *dw, float *ws, int slots) {
     const int a = g->m + 2;
-    const long units = (long)g->N * g->th;
+    const long units = (long)g->N * g->th;  /* N > 0: some thread takes a block */
     const long accs = a * a * sp_wino_pitch((long)g->Cout * g->Cin);
     const long slot = sp_wino_slot_floats(g);
-    const int team = sp_conv_team(slots, (int)(units < 1 << 30 ? units : 1 << 30));
+    const long blocks = (units + g->rows - 1) / g->rows;
+    const int team = sp_wino_team(slots, blocks);
     float *slot0 = ws + slots * accs;
+    int used[SP_WINO_TEAM_MAX] = {0};
     const int blas_threads = team > 1 ? sp_blas_single_begin() : 1;
 #pragma omp parallel num_threads(team) if (team > 1)
     {
         const int t = team > 1 ? sp_conv_thread() : 0;
-        const long u0 = units * t / team, u1 = units * (t + 1) / team;
-        if (g->m == 2) {
-            sp_wino_wgrad_units(2, g, x, dy, ws + t * accs, slot0 + t * slot, u0, u1);
-        } else {
-            sp_wino_wgrad_units(4, g, x, dy, ws + t * accs, slot0 + t * slot, u0, u1);
+        /* blocks handed out one at a time (as in sp_wino_fwd), each thread summing into its own
+         * accumulator; the loop's closing barrier ends the sums before the team reads them */
+#pragma omp for schedule(dynamic, 1)
+        for (long b = 0; b < blocks; b++) {
+            const long b0 = b * g->rows;
+            const int nu = (int)(units - b0 < g->rows ? units - b0 : g->rows);
+            const float beta = used[t] ? 1.0f : 0.0f;
+            if (g->m == 2) {
+                sp_wino_wgrad_block(2, g, x, dy, ws + t * accs, slot0 + t * slot, b0, nu, beta);
+            } else {
+                sp_wino_wgrad_block(4, g, x, dy, ws + t * accs, slot0 + t * slot, b0, nu, beta);
+            }
+            used[t] = 1;
         }
-#pragma omp barrier
         if (g->m == 2) {
-            sp_wino_filter(2, g, ws, team, dw);
+            sp_wino_filter(2, g, ws, team, used, dw);
         } else {
-            sp_wino_filter(4, g, ws, team, dw);
+            sp_wino_filter(4, g, ws, team, used, dw);
         }
     }
     sp_blas_single_end(blas_threads);
