@@ -69,6 +69,10 @@ FORCE_WINOGRAD = None
 # A block's transformed tiles (U and M, (m+2)^2 * (Cin + Cout) floats a tile) are sized to about
 # this many floats (a core's 1 MB L2), within [_BLOCK_MIN, _BLOCK_MAX] tiles.
 _BLOCK_FLOATS = 256 * 1024
+# A Winograd workspace larger than this (the transformed weights grow as (m+2)^2 * Cout * Cin, the
+# weight gradient's accumulators once per thread) falls back to im2col: 64 MB, about three times
+# ResNet-18's largest (22 MB, as im2col's)
+_WINOGRAD_MAX_FLOATS = 16 * 1024 * 1024
 _BLOCK_MIN = 32
 _BLOCK_MAX = 256
 
@@ -145,6 +149,8 @@ def _lower_winograd(op, n, c, h, wd, o, oh, ow, ph, pw):
     slots = max(1, min(_TEAM, n * th))
     rows = _winograd_rows(n * th, slots, tw, cin, cout, m)
     floats = _winograd_floats(op, cin, cout, out_h, out_w, m, rows, slots)
+    if floats > _WINOGRAD_MAX_FLOATS:
+        return None
     tail = ", ".join(str(int(v)) for v in (n, cin, ih, iw, cout, out_h, out_w, lead_h, lead_w, m, rows, slots))
     return func, tail, floats
 

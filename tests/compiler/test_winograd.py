@@ -91,7 +91,8 @@ def _lowered(op, xs, ws, **attrs):
 def test_choice():
     """ResNet-18's 3x3 stride-1 layers take F(4x4) on maps of 8x8 and more and F(2x2) on 4x4 maps
     (the weight gradient: im2col); the stem (3 input channels), strided, dilated, grouped and 1x1
-    convolutions keep im2col, as does an input gradient whose forward padding exceeds 2."""
+    convolutions keep im2col, as do an input gradient whose forward padding exceeds 2 and a layer
+    whose transformed weights would take more than library._WINOGRAD_MAX_FLOATS."""
     assert library.FORCE_WINOGRAD is None
     assert library.winograd_tile("conv", 64, 64, 32, 32) == 4
     assert library.winograd_tile("conv_transpose", 128, 128, 16, 16) == 4
@@ -110,6 +111,8 @@ def test_choice():
     assert _lowered("conv_transpose", (2, 32, 8, 8), (32, 32, 3, 3), padding=3).libraries == ("conv",)
     assert _lowered("conv_weight_grad", (2, 32, 4, 4), (32, 32, 3, 3), padding=1).libraries == ("conv",)
     assert _lowered("conv", (2, 32, 8, 8), (32, 32, 3, 3), padding=3).libraries == ("conv", "winograd")
+    # transformed weights of 36 x 1024 x 1024 floats (150 MB): im2col
+    assert _lowered("conv", (1, 1024, 8, 8), (1024, 1024, 3, 3), padding=1).libraries == ("conv",)
 
 
 def test_workspace():
