@@ -4,7 +4,7 @@ variant, batch 32) and LeNet-5 (batches 32 and 256) convolution and pooling shap
 gradient and weight gradient, in GFLOP/s (2 * MACs / median seconds), with one thread and with
 all cores, all in one process run.
 
-    python benchmarks/bench_conv.py [--threads 1,2] [--quick]
+    python benchmarks/bench_conv.py [--threads 1,2] [--quick] [--baseline main] [--winograd 2]
 
 Prints a markdown table; pooling rows give the time in microseconds instead of GFLOP/s."""
 import argparse
@@ -55,6 +55,10 @@ POOLS = [
 ]
 
 
+# the shared kernel files, in the order a translation unit includes them (winograd.c uses conv.c)
+_SOURCES = ("conv", "winograd", "pool")
+
+
 def _blas():
     libs = os.path.join(os.path.dirname(np.__file__), "..", "numpy.libs")
     name = next(f for f in sorted(os.listdir(libs)) if "openblas" in f)
@@ -65,7 +69,7 @@ class Native:
     """Every benchmarked node's kernel compiled into one library, callable by index."""
 
     def __init__(self, nodes, cflags=(), lowering=library, sources=None):
-        sources = sources or [library.source("conv"), library.source("pool")]
+        sources = sources or [library.source(name) for name in _SOURCES]
         parts = [header.prelude("int64_t"), *sources,
                  "void bench_set_threads(int n) {\n#ifdef _OPENMP\n omp_set_num_threads(n);\n#endif\n}"]
         self.kernels = []
@@ -88,7 +92,11 @@ class Native:
         blas.bind(self.lib)
 
     def set_threads(self, n):
+        """n threads, as a compiled step runs: the kernels' team (sp_threads) of n, BLAS's n threads
+        (which the team's kernels set to one while they run)."""
         self.lib.bench_set_threads(n)
+        if hasattr(self.lib, "sporen_set_threads"):
+            self.lib.sporen_set_threads(n)
         self.blas.scipy_openblas_set_num_threads64_(n)
 
     def runner(self, k, arrays, out):
@@ -124,14 +132,14 @@ def baseline(rev, nodes, cflags):
     root = os.path.join(os.path.dirname(__file__), "..")
 
     def show(path):
-        return subprocess.run(["git", "show", f"{rev}:{path}"], cwd=root, check=True, capture_output=True,
-                              text=True).stdout
+        done = subprocess.run(["git", "show", f"{rev}:{path}"], cwd=root, capture_output=True, text=True)
+        return done.stdout if done.returncode == 0 else ""  # a kernel file the revision did not have
 
     old = types.ModuleType("sporen.codegen._bench_baseline")
     old.__package__ = "sporen.codegen"
     old.__file__ = library.__file__
     exec(compile(show("sporen/codegen/library.py"), f"{rev}:library.py", "exec"), old.__dict__)
-    sources = [show(f"sporen/codegen/kernels/{name}.c") for name in ("conv", "pool")]
+    sources = [show(f"sporen/codegen/kernels/{name}.c") for name in _SOURCES]
     return Native(nodes, cflags, lowering=old, sources=sources)
 
 
@@ -212,7 +220,11 @@ def main():
     parser.add_argument("--cflags", default="", help="extra compiler flags, e.g. -DSP_CONV_PAR_MIN=1000000000")
     parser.add_argument("--only", default="", help="only the rows whose layer name contains this text")
     parser.add_argument("--baseline", default="", help="also time the kernels of this git revision (e.g. HEAD)")
+    parser.add_argument("--winograd", default="", choices=["", "0", "2", "4"],
+                        help="force im2col (0) or Winograd's tile (2, 4) on every 3x3 stride-1 layer")
     args = parser.parse_args()
+    if args.winograd:
+        library.FORCE_WINOGRAD = int(args.winograd)
     budget = 0.1 if args.quick else 0.4
     torch = None
     if not args.no_torch:

@@ -11,7 +11,7 @@ import numpy as np
 
 from .kernel import CKernel
 
-__all__ = ["lower", "source", "conv_chunk"]
+__all__ = ["lower", "source", "conv_chunk", "winograd_tile"]
 
 _KERNELS_DIR = os.path.join(os.path.dirname(__file__), "kernels")
 
@@ -62,6 +62,99 @@ def _as_2d(shape_sp, attrs_sp, fill):
     return tuple(shape_sp), tuple(attrs_sp)
 
 
+# Winograd (winograd.c) for 3x3 stride-1 convolutions: None chooses per layer (winograd_tile);
+# 0, 2 or 4 forces im2col or that output tile wherever Winograd applies (for tests and benchmarks).
+FORCE_WINOGRAD = None
+
+# A block's transformed tiles (U and M, (m+2)^2 * (Cin + Cout) floats a tile) are sized to about
+# this many floats (a core's 1 MB L2), within [_BLOCK_MIN, _BLOCK_MAX] tiles.
+_BLOCK_FLOATS = 256 * 1024
+# A Winograd workspace larger than this (the transformed weights grow as (m+2)^2 * Cout * Cin, the
+# weight gradient's accumulators once per thread) falls back to im2col: 64 MB, about three times
+# ResNet-18's largest (22 MB, as im2col's)
+_WINOGRAD_MAX_FLOATS = 16 * 1024 * 1024
+_BLOCK_MIN = 32
+_BLOCK_MAX = 256
+
+
+def winograd_tile(op, cin, cout, oh, ow):
+    """The output tile m of Winograd's F(m x m, 3 x 3) for a 3x3 stride-1 convolution or one of its
+    gradients (2 or 4), or 0 where im2col + GEMM is faster: ``cin`` and ``cout`` are the channels the
+    products contract and produce (for the input gradient, the forward's output and input
+    channels), (oh, ow) the size of the plane the tiles cover (the forward's output; for the input
+    gradient, its own)."""
+    if FORCE_WINOGRAD is not None:
+        return FORCE_WINOGRAD
+    if min(cin, cout) < 16:
+        return 0  # a thin product (ResNet's stem, 3 -> 64): the transforms would cost more than they save
+    # Measured on ResNet-18's layers, 2 cores (bench_conv.py --winograd 0/2/4): F(4x4) leads on maps
+    # of 8x8 and more (1.3-2x im2col's effective rate; F(2x2) 1.1-1.6x); on 4x4 maps (one F(4x4)
+    # tile an image) the products get too thin: F(2x2) for the forward and input gradient, im2col
+    # for the weight gradient (whose per-thread accumulators of 16 x Cout x Cin outweigh its
+    # 64-tile products)
+    if oh * ow >= 64:
+        return 4
+    return 0 if op == "conv_weight_grad" else 2
+
+
+def _winograd_rows(units, slots, tw, cin, cout, m):
+    """Tile rows per block: the batch's tile rows in blocks of about _BLOCK_FLOATS, at least one
+    block per thread (winograd.c hands them out one at a time)."""
+    target = _BLOCK_FLOATS // ((m + 2) ** 2 * (cin + cout))
+    target = max(_BLOCK_MIN, min(_BLOCK_MAX, target))
+    blocks = max(1, slots, -(-units * tw // target))
+    return max(1, -(-units // blocks))
+
+
+def _round16(floats):
+    return -(-floats // 16) * 16
+
+
+def _pitch(floats):
+    return _round16(floats) + 16  # winograd.c's sp_wino_pitch
+
+
+def _winograd_floats(op, cin, cout, oh, ow, m, rows, slots):
+    """winograd.c's workspace: the transformed weights (for the weight gradient, one accumulator of
+    their size per thread), then one slot per thread (its sp_wino_slot_floats)."""
+    a2 = (m + 2) ** 2
+    tw = -(-ow // m)
+    tiles = rows * tw
+    qs = (tw + 8) // 8 * 8 + 8
+    pad = (min(rows, -(-oh // m)) * m + 2) * (tw * m + 2)
+    slot = a2 * (_pitch(cin * tiles) + _pitch(cout * tiles)) + 16 + _round16(max(pad, m * m * qs))
+    weights = a2 * _pitch(cout * cin)
+    return (slots if op == "conv_weight_grad" else 1) * weights + slots * slot
+
+
+def _lower_winograd(op, n, c, h, wd, o, oh, ow, ph, pw):
+    """The winograd.c call of a 3x3 stride-1 convolution or one of its gradients: (function, its
+    geometry arguments, workspace floats), or None (im2col)."""
+    if op == "conv":
+        cin, cout, ih, iw, out_h, out_w, lead_h, lead_w = c, o, h, wd, oh, ow, ph, pw
+        func = "sp_conv2d_winograd_f32"
+    elif op == "conv_weight_grad":
+        cin, cout, ih, iw, out_h, out_w, lead_h, lead_w = c, o, h, wd, oh, ow, ph, pw
+        func = "sp_conv2d_winograd_weight_grad_f32"
+    else:
+        if ph > 2 or pw > 2:
+            return None
+        cin, cout, ih, iw, out_h, out_w, lead_h, lead_w = o, c, oh, ow, h, wd, 2 - ph, 2 - pw
+        func = "sp_conv2d_winograd_input_grad_f32"
+    m = winograd_tile(op, cin, cout, out_h, out_w)
+    if m not in (2, 4) or n == 0:
+        return None
+    th = -(-out_h // m)
+    tw = -(-out_w // m)
+    slots = max(1, min(_TEAM, n * th))
+    rows = _winograd_rows(n * th, slots, tw, cin, cout, m)
+    floats = _winograd_floats(op, cin, cout, out_h, out_w, m, rows, slots)
+    if floats > _WINOGRAD_MAX_FLOATS:
+        return None
+    tail = ", ".join(str(int(v)) for v in (n, cin, ih, iw, cout, out_h, out_w, lead_h, lead_w, m, rows, slots))
+    return func, tail, floats
+
+
 def _arg(expr):
     return "0" if expr is None else expr
 
@@ -95,6 +188,16 @@ def _lower_conv(node, name):
     n, c = x.shape[:2]
     o = y.shape[1]
     groups = attrs["groups"]
+    square3 = (kh, kw, sh, sw, dh, dw, groups) == (3, 3, 1, 1, 1, 1, 1) and len(x.shape) == 4
+    if square3:
+        winograd = _lower_winograd(op, n, c, h, wd, o, oh, ow, ph, pw)
+        if winograd is not None:
+            wfunc, wtail, wfloats = winograd
+
+            def wcall(ins, outs, ws):
+                return f"{wfunc}({ins[0]}, {ins[1]}, {outs[0]}, {_arg(ws)}, {wtail});"
+
+            return CKernel(name, "", wcall, workspace=4 * wfloats, libraries=("conv", "winograd"))
     plane = oh * ow
     nb = conv_chunk(n, plane, _TEAM)
     ck = (c // groups) * kh * kw
