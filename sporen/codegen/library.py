@@ -22,7 +22,7 @@ _SMALL_PLANE = 1024
 _CHUNK_PIXELS = 2048
 
 # Threads a convolution's chunks may run on side by side (conv.c's team, one BLAS thread each):
-# the workspace holds one slot of scratch per thread; conv.c uses as many as BLAS has threads.
+# the workspace holds one slot of scratch per thread; conv.c uses sp_threads of them at most.
 _TEAM = max(1, min(os.cpu_count() or 1, 4))
 
 _SUFFIX = {np.dtype(np.float32): "f32", np.dtype(np.float64): "f64"}

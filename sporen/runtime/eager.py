@@ -103,8 +103,9 @@ class _Library:
         parts += [self.wrappers[name] for name in sorted(self.wrappers)]
         handle = cache.build("\n".join(parts))
         blas.bind(handle)
-        # one thread: between eager ops numpy's BLAS keeps its own threads, and two pools fight
-        handle.sporen_set_threads(1)
+        # the team of the graph's kernels: a convolution or pool sets BLAS to one thread while its
+        # team runs (conv.c, winograd.c); the row kernels split only large inputs (SP_ROWS_PAR_MIN)
+        handle.sporen_set_threads(blas.kernel_threads())
         functions = {}
         for name in self.wrappers:
             fn = getattr(handle, name)

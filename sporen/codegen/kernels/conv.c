@@ -280,14 +280,6 @@ static int sp_conv_team(int slots, int chunks) {
     return team < 1 ? 1 : team;
 }
 
-static inline int sp_conv_thread(void) {
-#ifdef _OPENMP
-    return omp_get_thread_num();
-#else
-    return 0;
-#endif
-}
-
 /* The floats of one team slot: the columns (none for a pointwise kernel one image at a time),
  * then for nb > 1 the chunk's (O, nb*P) GEMM result. library.py's _lower_conv sizes the same. */
 static long sp_conv_slot_floats(const sp_conv_geom *g, int nb) {
@@ -420,7 +412,7 @@ static void sp_conv2d_run_f32(int kind, const float *a, const float *b, float *o
     if (team > 1) blas_threads = sp_blas_single_begin();
 #pragma omp parallel num_threads(team) if (team > 1)
     {
-        const int t = team > 1 ? sp_conv_thread() : 0;
+        const int t = team > 1 ? sp_thread_num() : 0;
         const int first = (int)((long)chunks * t / team);
         const int last = (int)((long)chunks * (t + 1) / team);
         float *cols = ws + t * slot;

@@ -11,7 +11,7 @@
  * tiles (whole tile rows of a few images) a thread transforms the input tiles into U[e] (Cin x
  * tiles), runs the (m+2)^2 products M[e] = V[e] U[e] with BLAS on one thread, and transforms M
  * back into the output's rows. The kernels' team (sp_threads) runs blocks side by side, each
- * thread in its own slot of the workspace. Relies on conv.c (sp_conv_team, sp_conv_thread,
+ * thread in its own slot of the workspace. Relies on conv.c (sp_conv_team,
  * sp_conv_gemm), included before it.
  *
  * The input gradient of a 3x3 stride-1 convolution with leading padding p is such a convolution
@@ -350,7 +350,7 @@ static void sp_wino_fwd(const sp_wino_geom *g, const float *x, const float *w, f
     const int blas_threads = team > 1 ? sp_blas_single_begin() : 1;
 #pragma omp parallel num_threads(team) if (team > 1)
     {
-        float *own = slot0 + (team > 1 ? sp_conv_thread() : 0) * slot;
+        float *own = slot0 + (team > 1 ? sp_thread_num() : 0) * slot;
         if (g->m == 2) {
             sp_wino_weights(2, g, w, V, flip);
         } else {
@@ -487,7 +487,7 @@ static void sp_wino_wgrad(const sp_wino_geom *g, const float *x, const float *dy
     const int blas_threads = team > 1 ? sp_blas_single_begin() : 1;
 #pragma omp parallel num_threads(team) if (team > 1)
     {
-        const int t = team > 1 ? sp_conv_thread() : 0;
+        const int t = team > 1 ? sp_thread_num() : 0;
         /* blocks handed out one at a time (as in sp_wino_fwd), each thread summing into its own
          * accumulator; the loop's closing barrier ends the sums before the team reads them */
 #pragma omp for schedule(dynamic, 1)
