@@ -75,6 +75,9 @@ _BLOCK_FLOATS = 256 * 1024
 _WINOGRAD_MAX_FLOATS = 16 * 1024 * 1024
 _BLOCK_MIN = 32
 _BLOCK_MAX = 256
+# None: winograd.c's whole-batch mode where the transformed weights are wide against a block's
+# tiles (_winograd_whole); True / False force it or the blocked mode (tests and benchmarks)
+FORCE_WINOGRAD_WHOLE = None
 
 
 def winograd_tile(op, cin, cout, oh, ow):
@@ -89,12 +92,8 @@ def winograd_tile(op, cin, cout, oh, ow):
         return 0  # a thin product (ResNet's stem, 3 -> 64): the transforms would cost more than they save
     # Measured on ResNet-18's layers, 2 cores (bench_conv.py --winograd 0/2/4): F(4x4) leads on maps
     # of 8x8 and more (1.3-2x im2col's effective rate; F(2x2) 1.1-1.6x); on 4x4 maps (one F(4x4)
-    # tile an image) the products get too thin: F(2x2) for the forward and input gradient, im2col
-    # for the weight gradient (whose per-thread accumulators of 16 x Cout x Cin outweigh its
-    # 64-tile products)
-    if oh * ow >= 64:
-        return 4
-    return 0 if op == "conv_weight_grad" else 2
+    # tile an image) the products get too thin: F(2x2)
+    return 4 if oh * ow >= 64 else 2
 
 
 def _winograd_rows(units, slots, tw, cin, cout, m):
@@ -114,16 +113,35 @@ def _pitch(floats):
     return _round16(floats) + 16  # winograd.c's sp_wino_pitch
 
 
-def _winograd_floats(op, cin, cout, oh, ow, m, rows, slots):
-    """winograd.c's workspace: the transformed weights (for the weight gradient, one accumulator of
-    their size per thread), then one slot per thread (its sp_wino_slot_floats)."""
+def _winograd_whole(cin, cout, block_tiles):
+    """Whether a layer runs in winograd.c's whole-batch mode: where a block would read more
+    transformed weights (Cout x Cin a product) than it transforms tiles ((Cin + Cout) x its
+    tiles), as ResNet's 256- and 512-channel layers would (blocked, they stream 9-16 MB of V once a
+    block through thin products)."""
+    if FORCE_WINOGRAD_WHOLE is not None:
+        return FORCE_WINOGRAD_WHOLE
+    return cin * cout > (cin + cout) * block_tiles
+
+
+def _winograd_floats(op, n, cin, cout, oh, ow, m, rows, slots):
+    """winograd.c's workspace. Blocked (rows < the batch's tile rows): the transformed weights (for
+    the weight gradient, one accumulator of their size per thread), then one slot per thread (its
+    sp_wino_slot_floats). Whole-batch: the transformed weights (or the one accumulator), the
+    batch's transformed tiles U and products M, then one transform buffer per thread
+    (sp_wino_whole_buf: the padded planes of a group of images)."""
     a2 = (m + 2) ** 2
+    th = -(-oh // m)
     tw = -(-ow // m)
-    tiles = rows * tw
     qs = (tw + 8) // 8 * 8 + 8
-    pad = (min(rows, -(-oh // m)) * m + 2) * (tw * m + 2)
-    slot = a2 * (_pitch(cin * tiles) + _pitch(cout * tiles)) + 16 + _round16(max(pad, m * m * qs))
     weights = a2 * _pitch(cout * cin)
+    if rows >= n * th:
+        tiles = n * th * tw
+        group = 1 if th * tw >= 8 else -(-8 // (th * tw))  # sp_wino_group: images a transform takes
+        buf = _round16(group * (th * m + 2) * (tw * m + 2))
+        return weights + a2 * (_pitch(cin * tiles) + _pitch(cout * tiles)) + 16 + slots * buf
+    tiles = rows * tw
+    pad = (min(rows, th) * m + 2) * (tw * m + 2)
+    slot = a2 * (_pitch(cin * tiles) + _pitch(cout * tiles)) + 16 + _round16(max(pad, m * m * qs))
     return (slots if op == "conv_weight_grad" else 1) * weights + slots * slot
 
 
@@ -148,7 +166,9 @@ def _lower_winograd(op, n, c, h, wd, o, oh, ow, ph, pw):
     tw = -(-out_w // m)
     slots = max(1, min(_TEAM, n * th))
     rows = _winograd_rows(n * th, slots, tw, cin, cout, m)
-    floats = _winograd_floats(op, cin, cout, out_h, out_w, m, rows, slots)
+    if _winograd_whole(cin, cout, rows * tw):
+        rows = n * th
+    floats = _winograd_floats(op, n, cin, cout, out_h, out_w, m, rows, slots)
     if floats > _WINOGRAD_MAX_FLOATS:
         return None
     tail = ", ".join(str(int(v)) for v in (n, cin, ih, iw, cout, out_h, out_w, lead_h, lead_w, m, rows, slots))

@@ -49,16 +49,19 @@ def _cases():
 _CASES = _cases()
 
 
-@pytest.fixture(scope="module", params=[0, 2, 4])
+@pytest.fixture(scope="module", params=[(0, None), (2, False), (2, True), (4, False), (4, True)],
+                ids=["im2col", "f2-blocked", "f2-whole", "f4-blocked", "f4-whole"])
 def forced(request, tmp_path_factory):
-    """(tile, library, lowered) with every case lowered with Winograd's tile forced (0: im2col)."""
-    saved = library.FORCE_WINOGRAD
-    library.FORCE_WINOGRAD = request.param
+    """(tile, library, lowered) with every case lowered with Winograd's tile forced (0: im2col) and
+    winograd.c's blocked or whole-batch mode."""
+    tile, whole = request.param
+    saved = library.FORCE_WINOGRAD, library.FORCE_WINOGRAD_WHOLE
+    library.FORCE_WINOGRAD, library.FORCE_WINOGRAD_WHOLE = tile, whole
     try:
-        built = _build(_CASES, str(tmp_path_factory.mktemp(f"winograd{request.param}")))
+        built = _build(_CASES, str(tmp_path_factory.mktemp(f"winograd{tile}{whole}")))
     finally:
-        library.FORCE_WINOGRAD = saved
-    return (request.param,) + built
+        library.FORCE_WINOGRAD, library.FORCE_WINOGRAD_WHOLE = saved
+    return (tile,) + built
 
 
 @pytest.mark.parametrize("cid,op,arrays,attrs", _CASES, ids=[c[0] for c in _CASES])
@@ -89,8 +92,8 @@ def _lowered(op, xs, ws, **attrs):
 
 
 def test_choice():
-    """ResNet-18's 3x3 stride-1 layers take F(4x4) on maps of 8x8 and more and F(2x2) on 4x4 maps
-    (the weight gradient: im2col); the stem (3 input channels), strided, dilated, grouped and 1x1
+    """ResNet-18's 3x3 stride-1 layers take F(4x4) on maps of 8x8 and more and F(2x2) on 4x4 maps,
+    the 256- and 512-channel ones in whole-batch mode; the stem (3 input channels), strided, dilated, grouped and 1x1
     convolutions keep im2col, as do an input gradient whose forward padding exceeds 2 and a layer
     whose transformed weights would take more than library._WINOGRAD_MAX_FLOATS."""
     assert library.FORCE_WINOGRAD is None
@@ -99,7 +102,9 @@ def test_choice():
     assert library.winograd_tile("conv_weight_grad", 256, 256, 8, 8) == 4
     assert library.winograd_tile("conv", 512, 512, 4, 4) == 2
     assert library.winograd_tile("conv_transpose", 512, 512, 4, 4) == 2
-    assert library.winograd_tile("conv_weight_grad", 512, 512, 4, 4) == 0
+    assert library.winograd_tile("conv_weight_grad", 512, 512, 4, 4) == 2
+    assert not library._winograd_whole(64, 64, 64 * 8) and not library._winograd_whole(128, 128, 32 * 4)
+    assert library._winograd_whole(256, 256, 32 * 2) and library._winograd_whole(512, 512, 16 * 2)
     assert library.winograd_tile("conv", 3, 64, 32, 32) == 0
     for op in ("conv", "conv_transpose", "conv_weight_grad"):
         assert "sp_conv2d_winograd" in _lowered(op, (2, 32, 8, 8), (32, 32, 3, 3), padding=1).call(["a", "b"], ["c"],
@@ -109,19 +114,27 @@ def test_choice():
             assert kernel.libraries == ("conv",), attrs
         assert _lowered(op, (2, 32, 8, 8), (32, 32, 1, 1)).libraries == ("conv",)
     assert _lowered("conv_transpose", (2, 32, 8, 8), (32, 32, 3, 3), padding=3).libraries == ("conv",)
-    assert _lowered("conv_weight_grad", (2, 32, 4, 4), (32, 32, 3, 3), padding=1).libraries == ("conv",)
+    assert _lowered("conv_weight_grad", (2, 32, 4, 4), (32, 32, 3, 3), padding=1).libraries == ("conv", "winograd")
     assert _lowered("conv", (2, 32, 8, 8), (32, 32, 3, 3), padding=3).libraries == ("conv", "winograd")
     # transformed weights of 36 x 1024 x 1024 floats (150 MB): im2col
     assert _lowered("conv", (1, 1024, 8, 8), (1024, 1024, 3, 3), padding=1).libraries == ("conv",)
 
 
-def test_workspace():
-    """The transformed weights ((m+2)^2 matrices Cout x Cin) and one slot per thread: the block's
-    transformed tiles (U, M), then room for an image's padded rows or a tile row's output phases;
-    each matrix a cache line apart."""
+def test_workspace(monkeypatch):
+    """Blocked: the transformed weights ((m+2)^2 matrices Cout x Cin) and one slot per thread: the
+    block's transformed tiles (U, M), then room for an image's padded rows or a tile row's output
+    phases; each matrix a cache line apart. Whole-batch: the transformed weights, the batch's U and
+    M, then one such buffer per thread."""
+    monkeypatch.setattr(library, "FORCE_WINOGRAD_WHOLE", False)
     kernel = _lowered("conv", (2, 32, 4, 4), (48, 32, 3, 3), padding=1)  # F(2x2): 2 x 2 tiles an image
     slots = min(library._TEAM, 2 * 2)
     rows = library._winograd_rows(2 * 2, slots, 2, 32, 48, 2)
     pad = (min(rows, 2) * 2 + 2) * 6  # the padded rows of an image's tile rows (wp = 6)
     slot = 16 * ((32 * rows * 2 + 16) + (48 * rows * 2 + 16)) + 16 + -(-max(pad, 4 * 16) // 16) * 16
     assert kernel.workspace == 4 * (16 * (48 * 32 + 16) + slots * slot)
+    monkeypatch.setattr(library, "FORCE_WINOGRAD_WHOLE", None)
+    kernel = _lowered("conv", (2, 32, 4, 4), (48, 32, 3, 3), padding=1)  # wide against its 4-tile blocks
+    assert ", 2, 4, " in kernel.call(["a", "b"], ["c"], "w")  # m = 2, rows = all 4 tile rows of the batch
+    buf = -(-2 * 6 * 6 // 16) * 16  # two images' padded 6 x 6 planes (8 tiles, a vector)
+    whole = 16 * (48 * 32 + 16) + 16 * ((32 * 8 + 16) + (48 * 8 + 16)) + 16 + slots * buf
+    assert kernel.workspace == 4 * whole

@@ -163,16 +163,15 @@ static long sp_wino_slot_floats(const sp_wino_geom *g) {
  * copied zero-padded into `pad` ((i1-i0)*m + 2 rows of wp), from which 8 tiles at a time are
  * gathered into vectors, so that a small plane (a few tiles a row) costs no more a tile than a
  * large one. */
-SP_WINO_INLINE void sp_wino_input_tiles(const int m, const sp_wino_geom *g, const float *SP_RESTRICT x, int i0,
-                                        int i1, float *SP_RESTRICT pad, float *SP_RESTRICT u, long es) {
-    const int a = m + 2, wp = g->wp, W = g->W, tw = g->tw;
+SP_WINO_INLINE void sp_wino_pad_rows(const sp_wino_geom *g, const float *SP_RESTRICT x, int r0, int nrows,
+                                     float *SP_RESTRICT pad) {
+    const int wp = g->wp, W = g->W;
     const int lo = g->pw < wp ? g->pw : wp;
     int hi = g->pw + W;
     if (hi > wp) hi = wp;
     if (hi < lo) hi = lo;
-    const int nrows = (i1 - i0) * m + 2;
     for (int r = 0; r < nrows; r++) {
-        const int ih = i0 * m - g->ph + r;
+        const int ih = r0 - g->ph + r;
         float *SP_RESTRICT p = pad + r * wp;
         if (ih < 0 || ih >= g->H) {
             memset(p, 0, sizeof(float) * (size_t)wp);
@@ -183,6 +182,37 @@ SP_WINO_INLINE void sp_wino_input_tiles(const int m, const sp_wino_geom *g, cons
         for (int q = lo; q < hi; q++) p[q] = src[q];
         for (int q = hi; q < wp; q++) p[q] = 0.0f;
     }
+}
+
+/* The 8 gathered tiles d (lanes past n zero), transformed by B^T . B: element e of lane l goes to
+ * u[e * es + l], for the first n lanes. */
+SP_WINO_INLINE void sp_wino_input_vec(const int m, float d[6][6][8], int n, float *SP_RESTRICT u, long es) {
+    const int a = m + 2;
+    sp_wino_v8 v[6][6], t[6][6], o[6][6];
+    memcpy(v, d, sizeof(v));
+    for (int k = 0; k < a; k++) sp_wino_bt_v8(m, &v[0][k], 6, &t[0][k], 6);
+    for (int r = 0; r < a; r++) sp_wino_bt_v8(m, &t[r][0], 1, &o[r][0], 1);
+    for (int r = 0; r < a; r++) {
+        for (int k = 0; k < a; k++) {
+            float *dst = u + (r * a + k) * es;
+            if (n == 8) {
+                memcpy(dst, &o[r][k], 32);
+            } else {
+                for (int l = 0; l < n; l++) dst[l] = o[r][k][l];
+            }
+        }
+    }
+}
+
+/* The tiles of tile rows i0 .. i1-1 of one (image, channel) plane x, transformed: element e of
+ * the t-th tile (row-major over those tile rows) goes to u[e * es + t]. The rows they read are
+ * copied zero-padded into `pad` ((i1-i0)*m + 2 rows of wp), from which 8 tiles at a time are
+ * gathered into vectors, so that a small plane (a few tiles a row) costs no more a tile than a
+ * large one. */
+SP_WINO_INLINE void sp_wino_input_tiles(const int m, const sp_wino_geom *g, const float *SP_RESTRICT x, int i0,
+                                        int i1, float *SP_RESTRICT pad, float *SP_RESTRICT u, long es) {
+    const int a = m + 2, wp = g->wp, tw = g->tw;
+    sp_wino_pad_rows(g, x, i0 * m, (i1 - i0) * m + 2, pad);
     const int tiles = (i1 - i0) * tw;
     int ti = 0, tj = 0;  /* the tile row and column of tile t0 */
     for (int t0 = 0; t0 < tiles; t0 += 8) {
@@ -204,20 +234,7 @@ SP_WINO_INLINE void sp_wino_input_tiles(const int m, const sp_wino_geom *g, cons
                 }
             }
         }
-        sp_wino_v8 v[6][6], t[6][6], o[6][6];
-        memcpy(v, d, sizeof(d));
-        for (int k = 0; k < a; k++) sp_wino_bt_v8(m, &v[0][k], 6, &t[0][k], 6);
-        for (int r = 0; r < a; r++) sp_wino_bt_v8(m, &t[r][0], 1, &o[r][0], 1);
-        for (int r = 0; r < a; r++) {
-            for (int k = 0; k < a; k++) {
-                float *dst = u + (r * a + k) * es + t0;
-                if (n == 8) {
-                    memcpy(dst, &o[r][k], 32);
-                } else {
-                    for (int l = 0; l < n; l++) dst[l] = o[r][k][l];
-                }
-            }
-        }
+        sp_wino_input_vec(m, d, n, u + t0, es);
     }
 }
 
@@ -511,6 +528,204 @@ static void sp_wino_wgrad(const sp_wino_geom *g, const float *x, const float *dy
     sp_blas_single_end(blas_threads);
 }
 
+/* ---- whole-batch mode, for wide layers ---- */
+
+/* When Cout x Cin is large against a block's tiles (ResNet's 256- and 512-channel layers, whose
+ * transformed weights are 9-16 MB), the blocked path above streams V once a block and runs thin
+ * products. A call whose one block is the whole batch (rows >= N * th) runs in phases instead,
+ * each shared out over the team: transform every input tile into U (E x Cin x T, T the batch's
+ * tiles), then the E products (one thread each, whole: Cout x T x Cin), then transform them back;
+ * V is read once. Workspace: V (or the weight gradient's one accumulator), U, M (D), then one
+ * transform buffer a thread (sp_wino_whole_buf); library.py's _winograd_floats sizes the same. */
+/* Images a whole-batch transform takes at once: enough for a vector of 8 tiles where an image has
+ * fewer (a 4x4 or 8x8 map has 4 tiles), so that its lanes are not mostly empty. */
+static inline int sp_wino_group(const sp_wino_geom *g) {
+    const int per = g->th * g->tw;
+    return per >= 8 ? 1 : (8 + per - 1) / per;
+}
+
+static long sp_wino_whole_buf(const sp_wino_geom *g) {
+    return sp_wino_round((long)sp_wino_group(g) * (g->th * g->m + 2) * g->wp);
+}
+
+/* The tiles of planes x, x + xs, ... (nimg images of one channel), transformed: element e of the
+ * t-th tile (image-major) goes to u[e * es + t]. */
+SP_WINO_INLINE void sp_wino_input_group(const int m, const sp_wino_geom *g, const float *x, long xs, int nimg,
+                                        float *SP_RESTRICT pad, float *SP_RESTRICT u, long es) {
+    const int a = m + 2, wp = g->wp, tw = g->tw, per = g->th * g->tw, rows = g->th * m + 2;
+    const long ps = (long)rows * wp;
+    for (int k = 0; k < nimg; k++) sp_wino_pad_rows(g, x + k * xs, 0, rows, pad + k * ps);
+    const int tiles = nimg * per;
+    for (int t0 = 0; t0 < tiles; t0 += 8) {
+        const int n = tiles - t0 < 8 ? tiles - t0 : 8;
+        float d[6][6][8];
+        for (int l = 0; l < 8; l++) {
+            if (l < n) {
+                const int t = t0 + l, img = t / per, ti = t % per / tw, tj = t % tw;
+                const float *src = pad + img * ps + (ti * wp + tj) * m;
+                for (int r = 0; r < a; r++) {
+                    for (int k = 0; k < a; k++) d[r][k][l] = src[r * wp + k];
+                }
+            } else {
+                for (int r = 0; r < a; r++) {
+                    for (int k = 0; k < a; k++) d[r][k][l] = 0.0f;
+                }
+            }
+        }
+        sp_wino_input_vec(m, d, n, u + t0, es);
+    }
+}
+
+/* U[e][c][t] for every input channel c and tile t of the batch; shared out over the calling team
+ * by (channel, group of images). */
+SP_WINO_INLINE void sp_wino_whole_input(const int m, const sp_wino_geom *g, const float *x, float *U, long us,
+                                        float *buf) {
+    const long N = g->N, Cin = g->Cin, T = N * g->th * g->tw, HW = (long)g->H * g->W;
+    const long per = (long)g->th * g->tw, G = sp_wino_group(g), groups = (N + G - 1) / G;
+#pragma omp for schedule(static)
+    for (long it = 0; it < Cin * groups; it++) {
+        const long c = it / groups, n0 = it % groups * G;
+        const int nimg = (int)(N - n0 < G ? N - n0 : G);
+        sp_wino_input_group(m, g, x + (n0 * Cin + c) * HW, Cin * HW, nimg, buf, U + c * T + n0 * per, us);
+    }
+}
+
+/* The products of nimg images' tiles of one output channel (element e of tile t at v[e * es + t],
+ * v readable 8 floats past the last), transformed back into planes y, y + ys, ... */
+SP_WINO_INLINE void sp_wino_output_group(const int m, const sp_wino_geom *g, const float *SP_RESTRICT v, long es,
+                                         int nimg, float *SP_RESTRICT y, long ys) {
+    const int a = m + 2, tw = g->tw, per = g->th * g->tw, OH = g->OH, OW = g->OW;
+    const int tiles = nimg * per;
+    for (int t0 = 0; t0 < tiles; t0 += 8) {
+        sp_wino_v8 s[6][6], t[4][6], o[4][4];
+        for (int r = 0; r < a; r++) {
+            for (int k = 0; k < a; k++) memcpy(&s[r][k], v + (r * a + k) * es + t0, 32);
+        }
+        for (int k = 0; k < a; k++) sp_wino_at_v8(m, &s[0][k], 6, &t[0][k], 6);
+        for (int r = 0; r < m; r++) sp_wino_at_v8(m, &t[r][0], 1, &o[r][0], 1);
+        const int n = tiles - t0 < 8 ? tiles - t0 : 8;
+        for (int l = 0; l < n; l++) {
+            const int tt = t0 + l, img = tt / per, ti = tt % per / tw, tj = tt % tw;
+            float *SP_RESTRICT p = y + img * ys + (long)ti * m * OW + tj * m;
+            for (int r = 0; r < m && ti * m + r < OH; r++) {
+                for (int k = 0; k < m && tj * m + k < OW; k++) p[r * OW + k] = o[r][k][l];
+            }
+        }
+    }
+}
+
+/* The m x m tiles of nimg images' planes dy, dy + ds_, ... of one channel (zero past the plane),
+ * transformed to (m+2) x (m+2) by A . A^T: element e of the t-th tile goes to d[e * es + t]. */
+SP_WINO_INLINE void sp_wino_dy_group(const int m, const sp_wino_geom *g, const float *SP_RESTRICT dy, long dys,
+                                     int nimg, float *SP_RESTRICT d, long es) {
+    const int a = m + 2, tw = g->tw, per = g->th * g->tw, OH = g->OH, OW = g->OW;
+    const int tiles = nimg * per;
+    for (int t0 = 0; t0 < tiles; t0 += 8) {
+        const int n = tiles - t0 < 8 ? tiles - t0 : 8;
+        float q[4][4][8];
+        for (int l = 0; l < 8; l++) {
+            const int tt = t0 + l, img = tt / per, ti = tt % per / tw, tj = tt % tw;
+            const float *SP_RESTRICT p = dy + img * dys + (long)ti * m * OW + tj * m;
+            for (int r = 0; r < m; r++) {
+                for (int k = 0; k < m; k++) {
+                    q[r][k][l] = l < n && ti * m + r < OH && tj * m + k < OW ? p[r * OW + k] : 0.0f;
+                }
+            }
+        }
+        sp_wino_v8 v[4][4], t[6][4], o[6][6];
+        memcpy(v, q, sizeof(v));
+        for (int k = 0; k < m; k++) sp_wino_a_v8(m, &v[0][k], 4, &t[0][k], 4);
+        for (int r = 0; r < a; r++) sp_wino_a_v8(m, &t[r][0], 1, &o[r][0], 1);
+        for (int r = 0; r < a; r++) {
+            for (int k = 0; k < a; k++) {
+                float *dst = d + (r * a + k) * es + t0;
+                if (n == 8) {
+                    memcpy(dst, &o[r][k], 32);
+                } else {
+                    for (int l = 0; l < n; l++) dst[l] = o[r][k][l];
+                }
+            }
+        }
+    }
+}
+
+SP_WINO_INLINE void sp_wino_fwd_whole_team(const int m, const sp_wino_geom *g, const float *x, const float *w,
+                                           float *y, float *ws, int team, int flip) {
+    const int E = (m + 2) * (m + 2);
+    const long N = g->N, Cin = g->Cin, Cout = g->Cout, th = g->th, tw = g->tw, T = N * th * tw;
+    const long vs = sp_wino_pitch(Cout * Cin), us = sp_wino_pitch(Cin * T), ms = sp_wino_pitch(Cout * T);
+    const long OP = (long)g->OH * g->OW;
+    float *V = ws, *U = V + E * vs, *M = U + E * us, *bufs = M + E * ms + 16;
+    float *buf = bufs + (team > 1 ? sp_thread_num() : 0) * sp_wino_whole_buf(g);
+    sp_wino_weights(m, g, w, V, flip);
+    sp_wino_whole_input(m, g, x, U, us, buf);
+#pragma omp for schedule(dynamic, 1)
+    for (int e = 0; e < E; e++) {
+        sp_conv_gemm(SP_NO_TRANS, SP_NO_TRANS, Cout, T, Cin, 1.0f, V + e * vs, Cin, U + e * us, T, 0.0f, M + e * ms, T);
+    }
+    const long G = sp_wino_group(g), groups = (N + G - 1) / G;
+#pragma omp for schedule(static)
+    for (long it = 0; it < Cout * groups; it++) {
+        const long o = it / groups, n0 = it % groups * G;
+        const int nimg = (int)(N - n0 < G ? N - n0 : G);
+        sp_wino_output_group(m, g, M + o * T + n0 * th * tw, ms, nimg, y + (n0 * Cout + o) * OP, Cout * OP);
+    }
+}
+
+static void sp_wino_fwd_whole(const sp_wino_geom *g, const float *x, const float *w, float *y, float *ws, int slots,
+                              int flip) {
+    const int team = sp_wino_team(slots, (long)(g->m + 2) * (g->m + 2));
+    const int blas_threads = team > 1 ? sp_blas_single_begin() : 1;
+#pragma omp parallel num_threads(team) if (team > 1)
+    {
+        if (g->m == 2) {
+            sp_wino_fwd_whole_team(2, g, x, w, y, ws, team, flip);
+        } else {
+            sp_wino_fwd_whole_team(4, g, x, w, y, ws, team, flip);
+        }
+    }
+    sp_blas_single_end(blas_threads);
+}
+
+SP_WINO_INLINE void sp_wino_wgrad_whole_team(const int m, const sp_wino_geom *g, const float *x, const float *dy,
+                                             float *dw, float *ws, int team) {
+    const int E = (m + 2) * (m + 2);
+    const long N = g->N, Cin = g->Cin, Cout = g->Cout, th = g->th, tw = g->tw, T = N * th * tw;
+    const long as = sp_wino_pitch(Cout * Cin), us = sp_wino_pitch(Cin * T), ds = sp_wino_pitch(Cout * T);
+    const long OP = (long)g->OH * g->OW;
+    float *acc = ws, *U = acc + E * as, *D = U + E * us, *bufs = D + E * ds + 16;
+    float *buf = bufs + (team > 1 ? sp_thread_num() : 0) * sp_wino_whole_buf(g);
+    sp_wino_whole_input(m, g, x, U, us, buf);
+    const long G = sp_wino_group(g), groups = (N + G - 1) / G;
+#pragma omp for schedule(static)
+    for (long it = 0; it < Cout * groups; it++) {
+        const long o = it / groups, n0 = it % groups * G;
+        const int nimg = (int)(N - n0 < G ? N - n0 : G);
+        sp_wino_dy_group(m, g, dy + (n0 * Cout + o) * OP, Cout * OP, nimg, D + o * T + n0 * th * tw, ds);
+    }
+#pragma omp for schedule(dynamic, 1)
+    for (int e = 0; e < E; e++) {
+        sp_conv_gemm(SP_NO_TRANS, SP_TRANS, Cout, Cin, T, 1.0f, D + e * ds, T, U + e * us, T, 0.0f, acc + e * as, Cin);
+    }
+    const int used[1] = {1};
+    sp_wino_filter(m, g, acc, 1, used, dw);
+}
+
+static void sp_wino_wgrad_whole(const sp_wino_geom *g, const float *x, const float *dy, float *dw, float *ws,
+                                int slots) {
+    const int team = sp_wino_team(slots, (long)(g->m + 2) * (g->m + 2));
+    const int blas_threads = team > 1 ? sp_blas_single_begin() : 1;
+#pragma omp parallel num_threads(team) if (team > 1)
+    {
+        if (g->m == 2) {
+            sp_wino_wgrad_whole_team(2, g, x, dy, dw, ws, team);
+        } else {
+            sp_wino_wgrad_whole_team(4, g, x, dy, dw, ws, team);
+        }
+    }
+    sp_blas_single_end(blas_threads);
+}
+
 /* The entry points the generated code calls (library.py's _lower_winograd chooses them). */
 #define SP_WINO_ARGS int N, int Cin, int H, int W, int Cout, int OH, int OW, int ph, int pw, int m, int rows, \
     int slots
@@ -519,7 +734,11 @@ static void sp_wino_wgrad(const sp_wino_geom *g, const float *x, const float *dy
 void sp_conv2d_winograd_f32(const void *x, const void *w, void *y, void *ws, SP_WINO_ARGS) {
     sp_wino_geom g;
     sp_wino_init(&g, N, Cin, H, W, Cout, OH, OW, ph, pw, m, rows);
-    sp_wino_fwd(&g, (const float *)x, (const float *)w, (float *)y, (float *)ws, slots, 0);
+    if ((long)rows >= (long)N * g.th) {
+        sp_wino_fwd_whole(&g, (const float *)x, (const float *)w, (float *)y, (float *)ws, slots, 0);
+    } else {
+        sp_wino_fwd(&g, (const float *)x, (const float *)w, (float *)y, (float *)ws, slots, 0);
+    }
 }
 
 /* dx (N, Cout, OH, OW) = conv_transpose(dy (N, Cin, H, W), w (Cin, Cout, 3, 3)): the forward's
@@ -527,7 +746,11 @@ void sp_conv2d_winograd_f32(const void *x, const void *w, void *y, void *ws, SP_
 void sp_conv2d_winograd_input_grad_f32(const void *dy, const void *w, void *dx, void *ws, SP_WINO_ARGS) {
     sp_wino_geom g;
     sp_wino_init(&g, N, Cin, H, W, Cout, OH, OW, ph, pw, m, rows);
-    sp_wino_fwd(&g, (const float *)dy, (const float *)w, (float *)dx, (float *)ws, slots, 1);
+    if ((long)rows >= (long)N * g.th) {
+        sp_wino_fwd_whole(&g, (const float *)dy, (const float *)w, (float *)dx, (float *)ws, slots, 1);
+    } else {
+        sp_wino_fwd(&g, (const float *)dy, (const float *)w, (float *)dx, (float *)ws, slots, 1);
+    }
 }
 
 /* dw (Cout, Cin, 3, 3) = conv_weight_grad(x (N, Cin, H, W), dy (N, Cout, OH, OW)), the forward's
@@ -536,5 +759,9 @@ void sp_conv2d_winograd_input_grad_f32(const void *dy, const void *w, void *dx, 
 void sp_conv2d_winograd_weight_grad_f32(const void *x, const void *dy, void *dw, void *ws, SP_WINO_ARGS) {
     sp_wino_geom g;
     sp_wino_init(&g, N, Cin, H, W, Cout, OH, OW, ph, pw, m, rows);
-    sp_wino_wgrad(&g, (const float *)x, (const float *)dy, (float *)dw, (float *)ws, slots);
+    if ((long)rows >= (long)N * g.th) {
+        sp_wino_wgrad_whole(&g, (const float *)x, (const float *)dy, (float *)dw, (float *)ws, slots);
+    } else {
+        sp_wino_wgrad(&g, (const float *)x, (const float *)dy, (float *)dw, (float *)ws, slots);
+    }
 }
