@@ -265,6 +265,44 @@ def test_autotune_changes_thread_workers_and_prefetch_within_the_first_epoch():
     assert tuned == plain
 
 
+def test_autotune_leaves_the_queues_alone_when_the_cpus_are_saturated(monkeypatch, caplog):
+    """A pipeline that keeps every CPU busy is compute-bound: once the bottleneck has all the CPUs'
+    workers, AutoTune does not deepen its queue (it would only hold memory)."""
+    from sporen.dataset.engine import autotune, runtime
+    clock = autotune.time.perf_counter
+    # this process's CPU time advancing as fast as the wall clock on every CPU
+    monkeypatch.setattr(autotune.time, "process_time", lambda: clock() * runtime.cpu_count())
+    monkeypatch.setattr(autotune, "cpu_count", lambda: 2)
+    config.set_prefetch_size(2)
+    config.set_enable_autotune(True)
+    config.set_autotune_interval(2)
+    caplog.set_level(logging.INFO, logger="sporen.dataset")
+    iterator = _random_rows(1).create_tuple_iterator(num_epochs=1, output_numpy=True)
+    for _ in iterator:
+        pass
+    assert iterator._tuner.changes == [{"op": "MapOp(ID:1)", "setting": "num_parallel_workers", "from": 1, "to": 2}]
+    assert "compute-bound" in caplog.text
+
+
+def test_thread_workers_share_one_queue_and_keep_the_order():
+    """Each free thread worker takes the next row (a slow row does not hold up the rows dealt to
+    another worker), and the results still come in the rows' order."""
+    config.set_prefetch_size(8)
+    taken = {}
+
+    def work(x):
+        taken[int(x)] = threading.current_thread().name
+        time.sleep(0.2 if int(x) == 0 else 0.001)
+        return x * 2
+
+    data = ds.NumpySlicesDataset(np.arange(24), shuffle=False).map(work, num_parallel_workers=2)
+    assert [int(row[0]) for row in data.create_tuple_iterator(num_epochs=1, output_numpy=True)] == \
+        [2 * k for k in range(24)]
+    # while row 0 slept, the other worker took rows 1, 2, 3, ... (round-robin dealing would have
+    # left every even row waiting for the first worker)
+    assert all(taken[k] != taken[0] for k in range(1, 6))
+
+
 def test_batches_come_without_a_copy_and_other_rows_with_one():
     source = np.arange(12, dtype=np.float32).reshape(6, 2)
     rows = list(ds.NumpySlicesDataset(source, shuffle=False).create_tuple_iterator(num_epochs=1, output_numpy=True))

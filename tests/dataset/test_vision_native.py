@@ -120,3 +120,37 @@ def test_upside_down_views_and_empty_images(native):
     assert np.array_equal(native.resize_linear(image[::-1], 7, 9), _image.resize_linear_numpy(image[::-1].copy(), 7, 9))
     assert native.resize_linear(np.zeros((0, 4, 3), np.uint8), 3, 3) is None
     assert native.flip_horizontal(np.zeros((3, 0, 3), np.uint8)) is None
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (7, 5), (300, 200)])
+def test_rgb_array_is_pillows_pixels(native, shape):
+    from PIL import Image
+    pixels = np.random.default_rng(3).integers(0, 256, shape + (3,), dtype=np.uint8)
+    image = Image.fromarray(pixels)
+    out = native.rgb_array(image)
+    if not hasattr(image, "__arrow_c_array__"):
+        assert out is None  # a Pillow older than 11.2: np.asarray does the copy
+        return
+    assert out.dtype == np.uint8 and out.flags.c_contiguous and out.flags.owndata
+    np.testing.assert_array_equal(out, pixels)
+
+
+def test_rgb_array_leaves_other_images_to_numpy(native):
+    from PIL import Image
+    assert native.rgb_array(Image.new("L", (4, 3))) is None
+    assert native.rgb_array(Image.new("RGBA", (4, 3))) is None
+
+
+def test_decode_gives_the_same_pixels_with_and_without_the_kernels(tmp_path):
+    from PIL import Image
+    pixels = np.random.default_rng(4).integers(0, 256, (40, 30, 3), dtype=np.uint8)
+    Image.fromarray(pixels).save(tmp_path / "a.jpg", quality=90)
+    data = np.fromfile(tmp_path / "a.jpg", dtype=np.uint8)
+    fast = vision.Decode()(data)
+    _native.enabled = False
+    try:
+        plain = vision.Decode()(data)
+    finally:
+        _native.enabled = True
+    np.testing.assert_array_equal(fast, plain)
+    assert fast.shape == (40, 30, 3) and fast.dtype == np.uint8

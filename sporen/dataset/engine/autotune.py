@@ -5,8 +5,10 @@ Each stage records how busy its workers were (time in the user's operations per 
 second of wall time) and how full its output queue was when its consumer asked for a row. At
 each adjustment (every `config.set_autotune_interval` steps, or at the end of each epoch when it
 is 0) the busiest stage whose output queue runs nearly empty is the bottleneck: it gets more
-workers (up to the CPU count), or, when it already has them all, a deeper prefetch queue (within a
-quarter of the memory). A change takes effect at once: a stage's queue grows at its next row, a
+workers (up to the CPU count), or, when it already has them all and the CPUs are not all busy (its
+work waits on I/O, or comes in bursts), a deeper prefetch queue (within a quarter of the memory);
+when this process keeps every CPU busy the pipeline is compute-bound, and a deeper queue would
+only hold memory. A change takes effect at once: a stage's queue grows at its next row, a
 stage with thread workers finishes the rows it has handed out and goes on with the new count;
 only process workers (forked between passes) change at the next epoch. The tuned settings go to
 `<filepath_prefix>_<rank>.json` (MindSpore's AutoTune file: "remark", "summary", "tree"); a run that
@@ -24,6 +26,7 @@ logger = logging.getLogger("sporen.dataset")
 
 _LOW_QUEUE = 0.5
 _BUSY = 0.5
+_SATURATED = 0.85  # CPUs this busy: a deeper queue would gain nothing
 _MAX_PREFETCH = 256
 
 
@@ -45,6 +48,7 @@ class AutoTuner:
         self.max_workers = cpu_count()
         self.budget = _memory_budget()
         self.last = time.perf_counter()
+        self.last_cpu = time.process_time()
         self.changes = []
         self.path = config._autotune_filepath()
         self.tunable = {}
@@ -97,6 +101,9 @@ class AutoTuner:
         now = time.perf_counter()
         elapsed = max(now - self.last, 1e-9)
         self.last = now
+        cpu_now = time.process_time()
+        cpu = (cpu_now - self.last_cpu) / (elapsed * self.max_workers)  # this process's threads
+        self.last_cpu = cpu_now
         measured = []
         for name in self.tunable:
             work = self.run.stats.get(name + "/workers")
@@ -124,6 +131,10 @@ class AutoTuner:
             new_workers = min(self.max_workers, max(workers + 1, workers * 2))
             self.run.overrides[(name, "workers")] = new_workers
             self._record(name, "num_parallel_workers", workers, new_workers, busy, occupancy)
+            return
+        if cpu >= _SATURATED:
+            logger.info("AutoTune: %s is the bottleneck with %d workers, and the CPUs were %.0f%% busy: the "
+                        "pipeline is compute-bound, nothing changed", name, workers, 100 * cpu)
             return
         prefetch = self.prefetch_of(name)
         row_bytes = self.run.stats[name].row_bytes if name in self.run.stats else 0

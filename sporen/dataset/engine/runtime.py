@@ -4,8 +4,10 @@ parallel workers (threads or forked processes), errors carried to the consumer, 
 A node of the dataset tree turns into a Python generator of rows (tuples of numpy arrays) for one
 pass over the data. `Run.stage` moves such a generator into a thread of its own that feeds a
 bounded queue (the prefetch buffer between stages); `Run.ordered_parallel` spreads a function
-over workers: row k goes to worker k % n and the results are read back in the same round-robin, so
-the output order never depends on timing. Every blocking put/get wakes up regularly to check the
+over workers and gives the results in the order of the rows, so the output order never depends on
+timing: thread workers take rows from one shared queue as each becomes free and their results are
+put back in order by sequence number; process workers get row k on worker k % n and are read back
+in the same round-robin. Every blocking put/get wakes up regularly to check the
 stop flags, so that dropping an iterator or breaking a loop early ends every thread and process.
 """
 import itertools
@@ -235,17 +237,80 @@ class Run:
                 pool = self._pool(name, work, workers)
             yield from self._ordered_with(items, pool.inputs, pool.outputs, name, stats, pool.check, raise_errors)
             return
-        capacity = max(2, self.prefetch_size // workers)
-        inputs = [queue.Queue(maxsize=capacity) for _ in range(workers)]
-        outputs = [queue.Queue(maxsize=capacity) for _ in range(workers)]
+        window = max(2 * workers, self.overrides.get((name, "prefetch"), self.prefetch_size))
+        yield from self._ordered_threads(items, work, workers, window, name, stats, raise_errors)
+
+    def _ordered_threads(self, items, work, workers, window, name, stats, raise_errors):
+        """Thread workers taking chunks from one shared queue as each becomes free (a slow row holds
+        up no other worker), their results put back in order by sequence number. At most `window`
+        chunks are handed out and not yet given to the consumer (the memory bound)."""
+        inputs = queue.Queue()
+        outputs = queue.Queue()
+        permits = threading.Semaphore(window)
         stop = threading.Event()
+        feed_stop = threading.Event()
+        feed_error = []
+        total = []  # the number of chunks handed out, once the items ran out
+
+        def feed():
+            count = 0
+            try:
+                chunk = []
+                for item in items:
+                    chunk.append(item)
+                    if len(chunk) >= self._chunk_size(stats):
+                        if not self._acquire(permits, feed_stop):
+                            return
+                        inputs.put((count, chunk))
+                        count += 1
+                        chunk = []
+                if chunk and self._acquire(permits, feed_stop):
+                    inputs.put((count, chunk))
+                    count += 1
+            except BaseException as error:
+                feed_error.append(error)
+            finally:
+                items.close()
+                total.append(count)
+                outputs.put(_END)  # wakes the consumer to read the count
+                for _ in range(workers):
+                    inputs.put(_END)
+
         for index in range(workers):
-            self.spawn(_thread_worker(self, work, inputs[index], outputs[index], stop),
-                       f"{name}-worker{index}")
+            self.spawn(_shared_worker(self, work, inputs, outputs, stop), f"{name}-worker{index}")
+        self.spawn(feed, f"{name}-feed")
+        pending = {}
         try:
-            yield from self._ordered_with(items, inputs, outputs, name, stats, None, raise_errors)
+            for turn in itertools.count():
+                while turn not in pending:
+                    if total and turn >= total[0]:
+                        if feed_error:
+                            raise feed_error[0]
+                        return
+                    stats.sample(len(pending) + outputs.qsize())
+                    item = self.get(outputs)
+                    if not (isinstance(item, str) and item == _END):
+                        pending[item[0]] = item[1:]
+                results, elapsed = pending.pop(turn)
+                permits.release()
+                stats.busy += elapsed
+                for result in results:
+                    if raise_errors and isinstance(result, WorkerError):
+                        result.reraise()
+                    stats.rows += 1
+                    yield result
+        except _Stopped:
+            return
         finally:
+            feed_stop.set()
             stop.set()
+
+    def _acquire(self, permits, stop):
+        """Take a permit, giving up (False) if the run or the stage stops first."""
+        while not permits.acquire(timeout=_POLL):
+            if self.stop.is_set() or stop.is_set():
+                return False
+        return True
 
     def _ordered_with(self, items, inputs, outputs, name, stats, check, raise_errors):
         """Feed items round-robin to the workers' input queues; read outputs in the same order."""
@@ -367,9 +432,9 @@ class _NeverSet:
 _never = _NeverSet()
 
 
-def _thread_worker(run, work, inputs, outputs, stop):
-    """The loop of one worker thread: chunks of items in, chunks of results (or WorkerErrors) out,
-    until the end marker."""
+def _shared_worker(run, work, inputs, outputs, stop):
+    """The loop of one worker thread on a shared queue: (sequence number, chunk) in, (sequence
+    number, results, seconds) out, until the end marker or the stop flag."""
 
     def loop():
         while True:
@@ -378,10 +443,10 @@ def _thread_worker(run, work, inputs, outputs, stop):
             except _Stopped:
                 return
             if isinstance(item, str) and item == _END:
-                run.put(outputs, _END, _never)
                 return
-            if not run.put(outputs, _apply_chunk(work, item), stop):
-                return
+            sequence, chunk = item
+            results, elapsed = _apply_chunk(work, chunk)
+            outputs.put((sequence, results, elapsed))
 
     return loop
 

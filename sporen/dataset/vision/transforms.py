@@ -129,7 +129,8 @@ class Decode(ImageTensorOperation):
             raise RuntimeError(f"Decode: the data is not a supported image ({error})") from None
         if self.to_pil:
             return pil_image
-        return np.asarray(pil_image)
+        pixels = _native.rgb_array(pil_image)
+        return np.asarray(pil_image) if pixels is None else pixels
 
 
 class Resize(ImageTensorOperation):
