@@ -139,13 +139,41 @@ int NAME(const T *src, int64_t h, int64_t w, int64_t ch, const float *mean, cons
 NORMALIZE(sp_normalize_u8, uint8_t)
 NORMALIZE(sp_normalize_f32, float)
 
-/* The RGB bytes of `pixels` 4-byte pixels (Pillow's RGB storage: R, G, B, pad). */
-void sp_rgbx_to_rgb(const uint8_t *src, int64_t pixels, uint8_t *dst) {
+/* Arrow's C data interface (https://arrow.apache.org/docs/format/CDataInterface.html), a stable
+   ABI through which Pillow (11.2 and later) exports a decoded image without a copy. */
+struct sp_arrow_schema {
+    const char *format, *name, *metadata;
+    int64_t flags, n_children;
+    struct sp_arrow_schema **children, *dictionary;
+    void (*release)(struct sp_arrow_schema *);
+    void *private_data;
+};
+struct sp_arrow_array {
+    int64_t length, null_count, offset, n_buffers, n_children;
+    const void **buffers;
+    struct sp_arrow_array **children, *dictionary;
+    void (*release)(struct sp_arrow_array *);
+    void *private_data;
+};
+
+/* The RGB bytes of an exported RGB image of `pixels` pixels (Pillow stores R, G, B, pad: a
+   fixed-size list of 4 uint8 per pixel) into dst; -1, writing nothing, for any other layout. */
+int sp_arrow_rgb(const struct sp_arrow_schema *schema, const struct sp_arrow_array *array, int64_t pixels,
+                 uint8_t *dst) {
+    if (strcmp(schema->format, "+w:4") != 0 || schema->n_children != 1 || strcmp(schema->children[0]->format, "C") != 0)
+        return -1;
+    if (array->n_children != 1 || array->offset != 0 || array->length != pixels)
+        return -1;
+    const struct sp_arrow_array *values = array->children[0];
+    if (values->offset != 0 || values->n_buffers != 2 || values->length != 4 * pixels || !values->buffers[1])
+        return -1;
+    const uint8_t *src = (const uint8_t *)values->buffers[1];
     for (int64_t i = 0; i < pixels; i++) {
         dst[3 * i] = src[4 * i];
         dst[3 * i + 1] = src[4 * i + 1];
         dst[3 * i + 2] = src[4 * i + 2];
     }
+    return 0;
 }
 """
 
@@ -185,8 +213,8 @@ def _load():
         function = getattr(handle, name)
         function.argtypes = [pointer, size, size, size, pointer, pointer, pointer]
         function.restype = ctypes.c_int
-    handle.sp_rgbx_to_rgb.argtypes = [pointer, size, pointer]
-    handle.sp_rgbx_to_rgb.restype = None
+    handle.sp_arrow_rgb.argtypes = [pointer, pointer, size, pointer]
+    handle.sp_arrow_rgb.restype = ctypes.c_int
     return handle
 
 
@@ -244,30 +272,6 @@ def normalize_hwc(image, mean, scale):
     return out
 
 
-# Arrow's C data interface (https://arrow.apache.org/docs/format/CDataInterface.html), a stable ABI:
-# Pillow (11.2 and later) exports a decoded image through it without a copy
-class _ArrowSchema(ctypes.Structure):
-    pass
-
-
-_ArrowSchema._fields_ = [("format", ctypes.c_char_p), ("name", ctypes.c_char_p), ("metadata", ctypes.c_char_p),
-                         ("flags", ctypes.c_int64), ("n_children", ctypes.c_int64),
-                         ("children", ctypes.POINTER(ctypes.POINTER(_ArrowSchema))),
-                         ("dictionary", ctypes.c_void_p), ("release", ctypes.c_void_p),
-                         ("private_data", ctypes.c_void_p)]
-
-
-class _ArrowArray(ctypes.Structure):
-    pass
-
-
-_ArrowArray._fields_ = [("length", ctypes.c_int64), ("null_count", ctypes.c_int64), ("offset", ctypes.c_int64),
-                        ("n_buffers", ctypes.c_int64), ("n_children", ctypes.c_int64),
-                        ("buffers", ctypes.POINTER(ctypes.c_void_p)),
-                        ("children", ctypes.POINTER(ctypes.POINTER(_ArrowArray))),
-                        ("dictionary", ctypes.c_void_p), ("release", ctypes.c_void_p),
-                        ("private_data", ctypes.c_void_p)]
-
 _capsule_pointer = ctypes.pythonapi.PyCapsule_GetPointer
 _capsule_pointer.restype = ctypes.c_void_p
 _capsule_pointer.argtypes = [ctypes.py_object, ctypes.c_char_p]
@@ -275,27 +279,20 @@ _capsule_pointer.argtypes = [ctypes.py_object, ctypes.c_char_p]
 
 def rgb_array(pil_image):
     """A loaded RGB Pillow image's pixels as a new <H, W, 3> uint8 array, copied by a native
-    kernel (without the GIL) from Pillow's own 4-byte pixels through its Arrow export; None where
-    that does not apply (no kernels, an older Pillow, an image Pillow keeps in several blocks):
-    np.asarray then packs the bytes, holding the GIL throughout."""
+    kernel (without the GIL) from Pillow's own 4-byte pixels through its Arrow export (the C data
+    interface); None where that does not apply (no kernels, a Pillow older than 11.2, an image
+    Pillow keeps in several blocks): np.asarray then packs the bytes, holding the GIL throughout."""
     handle = library()
     export = getattr(pil_image, "__arrow_c_array__", None)
     if handle is None or export is None or pil_image.mode != "RGB":
         return None
     try:
-        schema_capsule, array_capsule = export()
+        schema, array = export()
     except Exception:  # Pillow cannot export this image (e.g. not in one block of memory)
         return None
-    schema = _ArrowSchema.from_address(_capsule_pointer(schema_capsule, b"arrow_schema"))
-    array = _ArrowArray.from_address(_capsule_pointer(array_capsule, b"arrow_array"))
     width, height = pil_image.size
-    if schema.format != b"+w:4" or schema.n_children != 1 or schema.children[0].contents.format != b"C" \
-            or array.n_children != 1 or array.offset or array.length != width * height:
-        return None
-    pixels = array.children[0].contents
-    if pixels.offset or pixels.n_buffers != 2 or not pixels.buffers[1]:
-        return None
     out = np.empty((height, width, 3), np.uint8)
-    handle.sp_rgbx_to_rgb(pixels.buffers[1], width * height, out.ctypes.data)
-    del schema, array, pixels
+    if handle.sp_arrow_rgb(_capsule_pointer(schema, b"arrow_schema"), _capsule_pointer(array, b"arrow_array"),
+                           width * height, out.ctypes.data):
+        return None
     return out  # the capsules' destructors release Pillow's export when they go

@@ -486,8 +486,9 @@ def _normalize(op, image, mean, std, is_hwc):
         raise RuntimeError(f"{op}: the image has {channels} channels but 'mean' and 'std' have {len(mean)} values")
     scale = np.float32(1.0) / std
     if is_hwc:
-        mean = np.resize(mean, channels)
-        scale = np.resize(scale, channels)
+        if len(mean) != channels:  # one value for every channel
+            mean = np.resize(mean, channels)
+            scale = np.resize(scale, channels)
         out = _native.normalize_hwc(image, mean, scale)
         if out is not None:
             return out
