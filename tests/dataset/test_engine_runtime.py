@@ -344,3 +344,69 @@ def test_an_error_after_autotune_changed_the_workers_names_its_row():
             seen.append(int(row[0]))
     assert seen == list(range(50)) and "row 50" in str(caught.value)
     assert iterator._tuner.changes[0]["to"] == 2
+
+
+def _image_row(x):
+    """A row of a 200 KB float32 image and a small label (large enough for shared memory)."""
+    return np.full((100, 500), float(x), np.float32), np.array([x, -x], np.int64)
+
+
+@pytest.mark.parametrize("shared", [True, False])
+def test_process_workers_return_arrays_through_shared_memory(monkeypatch, shared):
+    from sporen.dataset.engine import runtime
+    config.set_enable_shared_mem(shared)
+    used = []
+    unpack = runtime.ProcessPool.unpack
+
+    def counting(self, index, message, keep=True):
+        used.append(message[2] is not None)
+        return unpack(self, index, message, keep)
+
+    monkeypatch.setattr(runtime.ProcessPool, "unpack", counting)
+    try:
+        data = ds.NumpySlicesDataset(np.arange(30), shuffle=False).map(
+            _image_row, input_columns="column_0", output_columns=["image", "label"], num_parallel_workers=2,
+            python_multiprocessing=True)
+        rows = list(data.create_tuple_iterator(num_epochs=1, output_numpy=True))
+    finally:
+        config.set_enable_shared_mem(True)
+    assert len(rows) == 30
+    for k, (image, label) in enumerate(rows):
+        assert image.shape == (100, 500) and image.dtype == np.float32 and (image == k).all()
+        assert label.tolist() == [k, -k]
+        assert image.flags.owndata and image.flags.writeable  # copied out of the slot
+    assert used and all(used) == shared and any(used) == shared
+
+
+def test_rows_larger_than_max_rowsize_are_pickled():
+    def big(x):
+        return np.full((1024, 1024), float(x), np.float32)  # 4 MB, more than max_rowsize=1
+
+    data = ds.NumpySlicesDataset(np.arange(6), shuffle=False).map(
+        big, num_parallel_workers=2, python_multiprocessing=True, max_rowsize=1)
+    assert [float(row[0][5, 5]) for row in data.create_tuple_iterator(num_epochs=1, output_numpy=True)] == \
+        [float(k) for k in range(6)]
+
+
+def test_max_rowsize_is_checked():
+    data = ds.NumpySlicesDataset(np.arange(4))
+    with pytest.raises(TypeError, match="map: 'max_rowsize' must be an int"):
+        data.map(lambda x: x, max_rowsize="16")
+    with pytest.raises(ValueError, match="map: 'max_rowsize' must be a positive number of MB or -1, got 0"):
+        data.map(lambda x: x, max_rowsize=0)
+    with pytest.raises(ValueError, match=r"\[input MB, output MB\]"):
+        data.map(lambda x: x, max_rowsize=[1, 2, 3])
+    for ok in (None, -1, 8, [4, 8]):
+        data.map(lambda x: x, max_rowsize=ok)
+
+
+def test_no_process_left_after_a_break_with_shared_memory():
+    data = ds.NumpySlicesDataset(np.arange(200), shuffle=False).map(
+        _image_row, input_columns="column_0", output_columns=["image", "label"], num_parallel_workers=2,
+        python_multiprocessing=True)
+    iterator = data.create_tuple_iterator(num_epochs=1, output_numpy=True)
+    for count, _ in enumerate(iterator):
+        if count == 3:
+            break
+    iterator.stop()
+    assert _wait_gone(lambda: [p for p in multiprocessing.active_children() if p.name.startswith("sporen.dataset")])

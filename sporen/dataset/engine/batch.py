@@ -3,7 +3,7 @@ bucket_batch_by_length, with MindSpore's column rules and clear errors for ragge
 import numpy
 
 from .datasets import Dataset, check_workers, to_array
-from .runtime import FreshRow, run_row
+from .runtime import FreshRow, output_rowsize, run_row
 
 __all__ = ["BatchDataset", "BucketBatchByLengthDataset", "BatchInfo"]
 
@@ -125,6 +125,8 @@ class BatchDataset(Dataset):
         self.drop_remainder = drop_remainder
         self.per_batch_map = per_batch_map
         self.python_multiprocessing = python_multiprocessing
+        self.max_rowsize = max_rowsize
+        self._row_mb = output_rowsize("batch", max_rowsize)
         self.pad_info = _check_pad_info(owner, pad_info, names)
         self.input_columns = column_list(owner, "input_columns", input_columns, names) or list(names)
         self.output_columns = column_list(owner, "output_columns", output_columns) or list(self.input_columns)
@@ -231,7 +233,7 @@ class BatchDataset(Dataset):
         name = self._stage_name(run)
         workers = run.workers(name, self._workers()) if self.per_batch_map is not None else 1
         yield from run.map_rows(groups, self._work(run.seed, run.op_id(self)), workers, name,
-                                processes=self.python_multiprocessing)
+                                processes=self.python_multiprocessing, max_rowsize=self._row_mb)
 
 
 def _pad_of(pad_info, name):

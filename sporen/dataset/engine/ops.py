@@ -9,7 +9,7 @@ from .. import config
 from .. import samplers as ds_samplers
 from .batch import BatchDataset, BucketBatchByLengthDataset, BatchInfo
 from .datasets import Dataset, MappableDataset, check_workers, to_array
-from .runtime import run_row
+from .runtime import output_rowsize, run_row
 
 __all__ = ["MapDataset", "FilterDataset", "ShuffleDataset", "RepeatDataset", "ZipDataset", "ConcatDataset",
            "ProjectDataset", "RenameDataset", "TakeDataset", "SkipDataset", "BatchDataset",
@@ -94,6 +94,8 @@ class MapDataset(Dataset):
         self.input_columns = inputs
         self.output_columns = outputs
         self.python_multiprocessing = python_multiprocessing
+        self.max_rowsize = max_rowsize
+        self._row_mb = output_rowsize(owner, max_rowsize)
         if callbacks is not None:
             from .callbacks import DSCallback
             callbacks = [callbacks] if isinstance(callbacks, DSCallback) else list(callbacks)
@@ -184,7 +186,8 @@ class MapDataset(Dataset):
         items = _items(child_rows, pass_id, start, keys)
         name = self._stage_name(run)
         rows = run.map_rows(items, self._work(run.seed, run.op_id(self)), run.workers(name, self._workers()),
-                            name, processes=self.python_multiprocessing, on_error=_error_policy())
+                            name, processes=self.python_multiprocessing, on_error=_error_policy(),
+                            max_rowsize=self._row_mb)
         if self.callbacks:
             from .callbacks import RunContext, with_callbacks
             context = run.contexts.setdefault(id(self), RunContext())

@@ -12,6 +12,7 @@ stop flags, so that dropping an iterator or breaking a loop early ends every thr
 """
 import itertools
 import logging
+import mmap
 import multiprocessing
 import os
 import queue
@@ -20,7 +21,10 @@ import time
 import traceback
 import weakref
 
+import numpy as np
+
 from . import random as ds_random
+from .. import config
 
 logger = logging.getLogger("sporen.dataset")
 
@@ -80,6 +84,7 @@ class Run:
         self.op_ids = {}
         self.overrides = {}
         self.contexts = {}
+        self.row_sizes = {}  # stage name -> max_rowsize (MB) of its process workers' shared memory
         self.debug = False
         self.lock = threading.Lock()
         _live_runs.add(self)
@@ -178,10 +183,14 @@ class Run:
             return 1
         return self.overrides.get((name, "workers"), default)
 
-    def map_rows(self, items, work, workers, name, processes=False, on_error=None):
+    def map_rows(self, items, work, workers, name, processes=False, on_error=None, max_rowsize=None):
         """work(item) for each item, in order: inline with one worker, else on `workers` workers.
         A WorkerError result is raised here (the user's exception type, row and traceback), unless
-        on_error is given: then on_error(error) gives the row to use instead, or None to drop it."""
+        on_error is given: then on_error(error) gives the row to use instead, or None to drop it.
+        max_rowsize: the MB of shared memory through which a process worker returns a chunk's
+        arrays (None: _SHARED_MB; chunks larger than that are pickled)."""
+        if max_rowsize is not None:
+            self.row_sizes[name] = max_rowsize
         if on_error is not None:
             yield from _handle_errors(self._map_rows(items, work, workers, name, processes, False), on_error)
             return
@@ -235,7 +244,8 @@ class Run:
             pool = self.pools.get(name)
             if pool is None or pool.size != workers:
                 pool = self._pool(name, work, workers)
-            yield from self._ordered_with(items, pool.inputs, pool.outputs, name, stats, pool.check, raise_errors)
+            yield from self._ordered_with(items, pool.inputs, pool.outputs, name, stats, pool.check, raise_errors,
+                                          pool.unpack)
             return
         window = max(2 * workers, self.overrides.get((name, "prefetch"), self.prefetch_size))
         yield from self._ordered_threads(items, work, workers, window, name, stats, raise_errors)
@@ -312,8 +322,9 @@ class Run:
                 return False
         return True
 
-    def _ordered_with(self, items, inputs, outputs, name, stats, check, raise_errors):
-        """Feed items round-robin to the workers' input queues; read outputs in the same order."""
+    def _ordered_with(self, items, inputs, outputs, name, stats, check, raise_errors, unpack):
+        """Feed items round-robin to the workers' input queues; read outputs in the same order
+        (unpack(worker, message) gives each output's (results, seconds))."""
         workers = len(inputs)
         feed_stop = threading.Event()
         feed_error = []
@@ -349,7 +360,7 @@ class Run:
                 if isinstance(chunk, str) and chunk == _END:
                     finished[index] = True
                     break
-                results, elapsed = chunk
+                results, elapsed = unpack(index, chunk)
                 stats.busy += elapsed
                 for result in results:
                     if raise_errors and isinstance(result, WorkerError):
@@ -362,7 +373,7 @@ class Run:
             return
         finally:
             feed_stop.set()
-            self._drain(outputs, finished, check)
+            self._drain(outputs, finished, check, unpack)
 
     def _chunk_size(self, stats):
         """How many items go to a worker at once: enough for about 2 ms of work, so that cheap
@@ -372,9 +383,10 @@ class Run:
         per_row = stats.busy / stats.rows
         return max(1, min(self.prefetch_size, 64, int(0.002 / max(per_row, 1e-7))))
 
-    def _drain(self, outputs, finished, check=None):
-        """Read the workers' outputs until each has sent its end marker (bounded: the queues are);
-        give up at once if a worker process died (it will never send its marker)."""
+    def _drain(self, outputs, finished, check=None, unpack=None):
+        """Read the workers' outputs until each has sent its end marker (bounded: the queues are),
+        handing each back to unpack (which frees its shared memory); give up at once if a worker
+        process died (it will never send its marker)."""
         deadline = time.monotonic() + 10.0
         for index, channel in enumerate(outputs):
             while not finished[index] and time.monotonic() < deadline and not self.stop.is_set():
@@ -389,6 +401,8 @@ class Run:
                     continue
                 if isinstance(item, str) and item == _END:
                     finished[index] = True
+                elif unpack is not None:
+                    unpack(index, item, keep=False)
 
     def _pool(self, name, work, workers):
         """The process pool of a stage, forked once per Run and kept across epochs."""
@@ -397,7 +411,10 @@ class Run:
         if pool is None or pool.size != workers:
             if pool is not None:
                 pool.close()
-            pool = ProcessPool(work, workers, max(2, self.prefetch_size // workers), name)
+            shared = None
+            if config.get_enable_shared_mem():
+                shared = self.row_sizes.get(name) or _SHARED_MB
+            pool = ProcessPool(work, workers, max(2, self.prefetch_size // workers), name, shared)
             self.pools[name] = pool
         return pool
 
@@ -529,8 +546,9 @@ def _apply_chunk(work, chunk):
     return results, time.perf_counter() - started
 
 
-def _process_main(work, inputs, outputs):
-    """The loop of a worker process (forked: `work` is inherited, never pickled)."""
+def _process_main(work, inputs, outputs, slots):
+    """The loop of a worker process (forked: `work` is inherited, never pickled). Its results go
+    back through its shared-memory slots where they fit (slots: a _SharedSlots, or None)."""
     while True:
         chunk = inputs.get()
         if isinstance(chunk, str):
@@ -541,7 +559,125 @@ def _process_main(work, inputs, outputs):
                 continue
         results, elapsed = _apply_chunk(work, chunk)
         results = [_picklable_error(result) if isinstance(result, WorkerError) else result for result in results]
-        outputs.put((results, elapsed))
+        packed = slots.pack(results) if slots is not None else None
+        outputs.put((results, elapsed, None) if packed is None else (packed[1], elapsed, packed[0]))
+
+
+# Process workers return a chunk's arrays through shared memory (config.set_enable_shared_mem, on by
+# default) when they take at least _SHARED_MIN_BYTES (below that, pickling through the pipe costs
+# less) and fit a slot of max_rowsize MB (map's argument; _SHARED_MB when not given)
+_SHARED_MIN_BYTES = 64 * 1024
+_SHARED_MB = 16
+_ALIGN = 64
+
+
+class _InSlot:
+    """An array of a packed row: its offset in the slot, shape and dtype."""
+
+    __slots__ = ("offset", "shape", "dtype")
+
+    def __init__(self, offset, shape, dtype):
+        self.offset = offset
+        self.shape = shape
+        self.dtype = dtype
+
+
+class _PackedRow(list):
+    """A row (tuple) whose large arrays were written into a slot (_InSlot entries)."""
+
+
+def output_rowsize(owner, value):
+    """The MB of shared memory a process worker's results may take, from a max_rowsize argument
+    (MindSpore's: an int of MB, or [input MB, output MB]; None or -1: allocated as needed, here
+    slots of _SHARED_MB); TypeError / ValueError naming the argument otherwise."""
+    def one(size):
+        if isinstance(size, bool) or not isinstance(size, (int, np.integer)):
+            raise TypeError(f"{owner}: 'max_rowsize' must be an int (MB), a list of two ints or None, "
+                            f"got {type(size).__name__}")
+        if size != -1 and size <= 0:
+            raise ValueError(f"{owner}: 'max_rowsize' must be a positive number of MB or -1, got {size}")
+        return None if size == -1 else int(size)
+
+    if value is None:
+        return None
+    if isinstance(value, (list, tuple)):
+        if len(value) != 2:
+            raise ValueError(f"{owner}: 'max_rowsize' as a list must hold [input MB, output MB], got {value!r}")
+        one(value[0])
+        return one(value[1])
+    return one(value)
+
+
+def _shareable(value):
+    return isinstance(value, np.ndarray) and not value.dtype.hasobject
+
+
+class _SharedSlots:
+    """One worker process's shared memory: an anonymous shared mapping made before the fork (so
+    the worker inherits it, and no name needs unlinking), cut into `count` slots of `size` bytes,
+    with the queue of the slots the consumer has freed. The worker writes a chunk's arrays into a
+    free slot and sends only their offsets, shapes and dtypes; the consumer copies them out and
+    frees the slot: two copies instead of pickling's four and a pipe's worth of system calls."""
+
+    def __init__(self, context, count, size):
+        self.size = size
+        self.memory = mmap.mmap(-1, count * size)
+        self.free = context.Queue()
+        for slot in range(count):
+            self.free.put(slot)
+
+    def pack(self, results):
+        """(slot, packed results) with the chunk's arrays in a free slot (waiting for one), or None
+        where the chunk is small (pickling costs less) or does not fit a slot."""
+        total = 0
+        for row in results:
+            if isinstance(row, tuple):
+                total += sum(-(-value.nbytes // _ALIGN) * _ALIGN for value in row if _shareable(value))
+        if total < _SHARED_MIN_BYTES or total > self.size:
+            return None
+        slot = self.free.get()
+        base = slot * self.size
+        offset = 0
+        packed = []
+        for row in results:
+            if not isinstance(row, tuple):
+                packed.append(row)
+                continue
+            entries = _PackedRow()
+            for value in row:
+                if _shareable(value):
+                    np.ndarray(value.shape, value.dtype, buffer=self.memory, offset=base + offset)[...] = value
+                    entries.append(_InSlot(offset, value.shape, value.dtype))
+                    offset += -(-value.nbytes // _ALIGN) * _ALIGN
+                else:
+                    entries.append(value)
+            packed.append(entries)
+        return slot, packed
+
+    def unpack(self, slot, packed, keep=True):
+        """The results of a packed chunk, each array copied out of the slot, which is then freed
+        (keep False: only free it)."""
+        try:
+            if not keep:
+                return None
+            base = slot * self.size
+            results = []
+            for row in packed:
+                if isinstance(row, _PackedRow):
+                    row = tuple(np.ndarray(v.shape, v.dtype, buffer=self.memory, offset=base + v.offset).copy()
+                                if isinstance(v, _InSlot) else v for v in row)
+                results.append(row)
+            return results
+        finally:
+            self.free.put(slot)
+
+    def close(self):
+        self.free.cancel_join_thread()
+        self.free.close()
+        try:
+            self.memory.close()
+        except BufferError:  # an array still viewing it (an error path): the mapping goes at exit
+            pass
 
 
 def _picklable_error(error):
@@ -558,17 +694,29 @@ def _picklable_error(error):
 class ProcessPool:
     """`size` forked worker processes applying `work`, each with its own bounded input/output queue."""
 
-    def __init__(self, work, size, capacity, name):
+    def __init__(self, work, size, capacity, name, shared_mb=None):
         context = multiprocessing.get_context("fork")
         self.size = size
         self.inputs = [context.Queue(maxsize=capacity) for _ in range(size)]
         self.outputs = [context.Queue(maxsize=capacity) for _ in range(size)]
+        # a worker may hold a slot for each result in its queue, one being read and one being written
+        self.slots = [_SharedSlots(context, capacity + 2, int(shared_mb * 1024 * 1024)) if shared_mb else None
+                      for _ in range(size)]
         self.processes = []
         for index in range(size):
-            process = context.Process(target=_process_main, args=(work, self.inputs[index], self.outputs[index]),
+            process = context.Process(target=_process_main,
+                                      args=(work, self.inputs[index], self.outputs[index], self.slots[index]),
                                       name=f"sporen.dataset:{name}-worker{index}", daemon=True)
             process.start()
             self.processes.append(process)
+
+    def unpack(self, index, message, keep=True):
+        """(results, seconds) of worker index's output message, its arrays copied out of shared
+        memory and their slot freed (keep False: only free it)."""
+        results, elapsed, slot = message
+        if slot is not None:
+            results = self.slots[index].unpack(slot, results, keep)
+        return results, elapsed
 
     def check(self):
         """Raise RuntimeError if a worker process died (killed, out of memory, crashed)."""
@@ -593,6 +741,9 @@ class ProcessPool:
         for channel in self.inputs + self.outputs:
             channel.cancel_join_thread()
             channel.close()
+        for slots in self.slots:
+            if slots is not None:
+                slots.close()
         self.processes = []
 
 
