@@ -390,12 +390,31 @@ static void sp_wino_fwd(const sp_wino_geom *g, const float *x, const float *w, f
 
 /* ---- the weight gradient ---- */
 
+/* 8 m x m output-gradient tiles v (lanes past n zero), transformed to (m+2) x (m+2) by A . A^T:
+ * element e of lane l goes to d[e * es + l], for the first n lanes. */
+SP_WINO_INLINE void sp_wino_dy_vec(const int m, sp_wino_v8 v[4][4], int n, float *SP_RESTRICT d, long es) {
+    const int a = m + 2;
+    sp_wino_v8 t[6][4], o[6][6];
+    for (int k = 0; k < m; k++) sp_wino_a_v8(m, &v[0][k], 4, &t[0][k], 4);
+    for (int r = 0; r < a; r++) sp_wino_a_v8(m, &t[r][0], 1, &o[r][0], 1);
+    for (int r = 0; r < a; r++) {
+        for (int k = 0; k < a; k++) {
+            float *dst = d + (r * a + k) * es;
+            if (n == 8) {
+                memcpy(dst, &o[r][k], 32);
+            } else {
+                for (int l = 0; l < n; l++) dst[l] = o[r][k][l];
+            }
+        }
+    }
+}
+
 /* The tw tiles of tile row i of one output-gradient plane dy (m x m each, zero past the plane),
  * transformed to (m+2) x (m+2) by A . A^T: element e of tile j goes to d[e * es + j]. buf: the
  * m x m phases of the tile row (phase (r, k), entry j: dy[i*m + r][j*m + k]). */
 SP_WINO_INLINE void sp_wino_dy_row(const int m, const sp_wino_geom *g, const float *SP_RESTRICT dy, int i,
                                    float *SP_RESTRICT buf, float *SP_RESTRICT d, long es) {
-    const int a = m + 2, tw = g->tw, OW = g->OW, qs = g->qs;
+    const int tw = g->tw, OW = g->OW, qs = g->qs;
     const int full = OW / m;
     for (int r = 0; r < m; r++) {
         const int oh = i * m + r;
@@ -412,23 +431,11 @@ SP_WINO_INLINE void sp_wino_dy_row(const int m, const sp_wino_geom *g, const flo
         for (int k = 0; k < m; k++) p[k * qs + full + 1] = 0.0f;
     }
     for (int j0 = 0; j0 < tw; j0 += 8) {
-        sp_wino_v8 v[4][4], t[6][4], o[6][6];
+        sp_wino_v8 v[4][4];
         for (int r = 0; r < m; r++) {
             for (int k = 0; k < m; k++) memcpy(&v[r][k], buf + (r * m + k) * qs + j0, 32);
         }
-        for (int k = 0; k < m; k++) sp_wino_a_v8(m, &v[0][k], 4, &t[0][k], 4);
-        for (int r = 0; r < a; r++) sp_wino_a_v8(m, &t[r][0], 1, &o[r][0], 1);
-        const int n = tw - j0 < 8 ? tw - j0 : 8;
-        for (int r = 0; r < a; r++) {
-            for (int k = 0; k < a; k++) {
-                float *dst = d + (r * a + k) * es + j0;
-                if (n == 8) {
-                    memcpy(dst, &o[r][k], 32);
-                } else {
-                    for (int l = 0; l < n; l++) dst[l] = o[r][k][l];
-                }
-            }
-        }
+        sp_wino_dy_vec(m, v, tw - j0 < 8 ? tw - j0 : 8, d + j0, es);
     }
 }
 
@@ -618,7 +625,7 @@ SP_WINO_INLINE void sp_wino_output_group(const int m, const sp_wino_geom *g, con
  * transformed to (m+2) x (m+2) by A . A^T: element e of the t-th tile goes to d[e * es + t]. */
 SP_WINO_INLINE void sp_wino_dy_group(const int m, const sp_wino_geom *g, const float *SP_RESTRICT dy, long dys,
                                      int nimg, float *SP_RESTRICT d, long es) {
-    const int a = m + 2, tw = g->tw, per = g->th * g->tw, OH = g->OH, OW = g->OW;
+    const int tw = g->tw, per = g->th * g->tw, OH = g->OH, OW = g->OW;
     const int tiles = nimg * per;
     for (int t0 = 0; t0 < tiles; t0 += 8) {
         const int n = tiles - t0 < 8 ? tiles - t0 : 8;
@@ -632,20 +639,9 @@ SP_WINO_INLINE void sp_wino_dy_group(const int m, const sp_wino_geom *g, const f
                 }
             }
         }
-        sp_wino_v8 v[4][4], t[6][4], o[6][6];
+        sp_wino_v8 v[4][4];
         memcpy(v, q, sizeof(v));
-        for (int k = 0; k < m; k++) sp_wino_a_v8(m, &v[0][k], 4, &t[0][k], 4);
-        for (int r = 0; r < a; r++) sp_wino_a_v8(m, &t[r][0], 1, &o[r][0], 1);
-        for (int r = 0; r < a; r++) {
-            for (int k = 0; k < a; k++) {
-                float *dst = d + (r * a + k) * es + t0;
-                if (n == 8) {
-                    memcpy(dst, &o[r][k], 32);
-                } else {
-                    for (int l = 0; l < n; l++) dst[l] = o[r][k][l];
-                }
-            }
-        }
+        sp_wino_dy_vec(m, v, n, d + t0, es);
     }
 }
 

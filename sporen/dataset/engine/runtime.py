@@ -303,12 +303,7 @@ class Run:
                         pending[item[0]] = item[1:]
                 results, elapsed = pending.pop(turn)
                 permits.release()
-                stats.busy += elapsed
-                for result in results:
-                    if raise_errors and isinstance(result, WorkerError):
-                        result.reraise()
-                    stats.rows += 1
-                    yield result
+                yield from _give(results, elapsed, stats, raise_errors)
         except _Stopped:
             return
         finally:
@@ -360,13 +355,7 @@ class Run:
                 if isinstance(chunk, str) and chunk == _END:
                     finished[index] = True
                     break
-                results, elapsed = unpack(index, chunk)
-                stats.busy += elapsed
-                for result in results:
-                    if raise_errors and isinstance(result, WorkerError):
-                        result.reraise()
-                    stats.rows += 1
-                    yield result
+                yield from _give(*unpack(index, chunk), stats, raise_errors)
             if feed_error:
                 raise feed_error[0]
         except _Stopped:
@@ -447,6 +436,17 @@ class _NeverSet:
 
 
 _never = _NeverSet()
+
+
+def _give(results, elapsed, stats, raise_errors):
+    """A chunk's results, counted into the stage's measurements; a WorkerError among them is raised
+    (with raise_errors) when its turn comes."""
+    stats.busy += elapsed
+    for result in results:
+        if raise_errors and isinstance(result, WorkerError):
+            result.reraise()
+        stats.rows += 1
+        yield result
 
 
 def _shared_worker(run, work, inputs, outputs, stop):
