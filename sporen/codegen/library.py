@@ -166,9 +166,13 @@ def _lower_winograd(op, n, c, h, wd, o, oh, ow, ph, pw):
     tw = -(-out_w // m)
     slots = max(1, min(_TEAM, n * th))
     rows = _winograd_rows(n * th, slots, tw, cin, cout, m)
-    if _winograd_whole(cin, cout, rows * tw):
-        rows = n * th
     floats = _winograd_floats(op, n, cin, cout, out_h, out_w, m, rows, slots)
+    if _winograd_whole(cin, cout, rows * tw):
+        # the whole batch's tiles, unless they would take more than the limit (a large batch):
+        # then the blocks
+        whole = _winograd_floats(op, n, cin, cout, out_h, out_w, m, n * th, slots)
+        if whole <= _WINOGRAD_MAX_FLOATS or FORCE_WINOGRAD_WHOLE:
+            rows, floats = n * th, whole
     if floats > _WINOGRAD_MAX_FLOATS:
         return None
     tail = ", ".join(str(int(v)) for v in (n, cin, ih, iw, cout, out_h, out_w, lead_h, lead_w, m, rows, slots))

@@ -116,6 +116,10 @@ def test_choice():
     assert _lowered("conv_transpose", (2, 32, 8, 8), (32, 32, 3, 3), padding=3).libraries == ("conv",)
     assert _lowered("conv_weight_grad", (2, 32, 4, 4), (32, 32, 3, 3), padding=1).libraries == ("conv", "winograd")
     assert _lowered("conv", (2, 32, 8, 8), (32, 32, 3, 3), padding=3).libraries == ("conv", "winograd")
+    # a batch whose tiles would take the whole-batch mode past the limit runs in blocks
+    big = _lowered("conv", (256, 256, 8, 8), (256, 256, 3, 3), padding=1)
+    assert big.libraries == ("conv", "winograd") and big.workspace <= 4 * library._WINOGRAD_MAX_FLOATS
+    assert ", 512, " not in big.call(["a", "b"], ["c"], "w")  # rows: not all 256 x 2 tile rows
     # transformed weights of 36 x 1024 x 1024 floats (150 MB): im2col
     assert _lowered("conv", (1, 1024, 8, 8), (1024, 1024, 3, 3), padding=1).libraries == ("conv",)
 
