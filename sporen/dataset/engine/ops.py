@@ -156,7 +156,7 @@ class MapDataset(Dataset):
 
         def work(item):
             pass_id, position, row, key = item
-            where = f"map (operations [{names}], input_columns {self.input_columns}) on row {position}"
+            where = _Where("map (operations [%s], input_columns %s) on row %d", names, self.input_columns, position)
             if cache is not None:
                 cached = cache.get((description, key))
                 if cached is not None:
@@ -193,6 +193,19 @@ class MapDataset(Dataset):
             context = run.contexts.setdefault(id(self), RunContext())
             rows = with_callbacks(rows, self.callbacks, pass_id, context)
         yield from rows
+
+
+class _Where:
+    """Where a row's error happened, formatted only if one did (rows are many, errors rare)."""
+
+    __slots__ = ("text", "args")
+
+    def __init__(self, text, *args):
+        self.text = text
+        self.args = args
+
+    def __str__(self):
+        return self.text % self.args
 
 
 def _error_policy():
@@ -281,7 +294,7 @@ class FilterDataset(Dataset):
 
         def work(item):
             pass_id_, position, row, _ = item
-            where = f"filter (predicate {name}) on row {position}"
+            where = _Where("filter (predicate %s) on row %d", name, position)
             keep = run_row(lambda: self.predicate(*(row[p] for p in self._positions)), seed, op_id, pass_id_,
                            position, where)
             if hasattr(keep, "reraise"):

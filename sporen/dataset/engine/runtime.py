@@ -56,7 +56,7 @@ class WorkerError:
 def _capture(error, where):
     """A WorkerError for `error` (picklable: the exception is replaced if it cannot be pickled)."""
     trace = "".join(traceback.format_exception(type(error), error, error.__traceback__))
-    return WorkerError(error, trace, where)
+    return WorkerError(error, trace, str(where))
 
 
 class FreshRow(tuple):

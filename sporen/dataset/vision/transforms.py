@@ -27,6 +27,10 @@ class ImageTensorOperation(TensorOperation):
     keeps_pil = True
 
     def _execute(self, *images):
+        if len(images) == 1 and type(images[0]) is np.ndarray and images[0].ndim in self._ranks():
+            # the common case, one numpy image: what the general path below does, without its lists
+            image = images[0]
+            return self._apply(image, self._params(image))
         was_pil = [is_pil(image) for image in images]
         modes = [image.mode if pil else None for image, pil in zip(images, was_pil)]
         arrays = [_image.image_array(type(self).__name__, image, self._ranks()) for image in images]
