@@ -378,7 +378,17 @@ def test_process_workers_return_arrays_through_shared_memory(monkeypatch, shared
     assert used and all(used) == shared and any(used) == shared
 
 
-def test_rows_larger_than_max_rowsize_are_pickled():
+def test_rows_larger_than_max_rowsize_are_pickled(monkeypatch):
+    from sporen.dataset.engine import runtime
+    used = []
+    unpack = runtime.ProcessPool.unpack
+
+    def counting(self, index, message, keep=True):
+        used.append(message[2] is not None)
+        return unpack(self, index, message, keep)
+
+    monkeypatch.setattr(runtime.ProcessPool, "unpack", counting)
+
     def big(x):
         return np.full((1024, 1024), float(x), np.float32)  # 4 MB, more than max_rowsize=1
 
@@ -386,6 +396,7 @@ def test_rows_larger_than_max_rowsize_are_pickled():
         big, num_parallel_workers=2, python_multiprocessing=True, max_rowsize=1)
     assert [float(row[0][5, 5]) for row in data.create_tuple_iterator(num_epochs=1, output_numpy=True)] == \
         [float(k) for k in range(6)]
+    assert used and not any(used)
 
 
 def test_max_rowsize_is_checked():
@@ -410,3 +421,32 @@ def test_no_process_left_after_a_break_with_shared_memory():
             break
     iterator.stop()
     assert _wait_gone(lambda: [p for p in multiprocessing.active_children() if p.name.startswith("sporen.dataset")])
+
+
+def test_process_workers_get_large_inputs_through_shared_memory(monkeypatch):
+    from sporen.dataset.engine import runtime
+    sent = []
+    pack_input = runtime.ProcessPool.pack_input
+
+    def recording(self, index, chunk, stop):
+        message = pack_input(self, index, chunk, stop)
+        sent.append(message[0] is not None)
+        return message
+
+    monkeypatch.setattr(runtime.ProcessPool, "pack_input", recording)
+    images = np.arange(20 * 300 * 100, dtype=np.float32).reshape(20, 300, 100)  # 120 KB rows
+
+    def brighten(image):
+        return image + 1.0
+
+    data = ds.NumpySlicesDataset(images, shuffle=False).map(brighten, num_parallel_workers=2,
+                                                             python_multiprocessing=True, max_rowsize=[1, 4])
+    rows = [row[0] for row in data.create_tuple_iterator(num_epochs=1, output_numpy=True)]
+    assert len(rows) == 20 and all(np.array_equal(row, image + 1.0) for row, image in zip(rows, images))
+    assert sent and all(sent)
+    # inputs larger than their slot (max_rowsize [input MB, output MB]) are pickled instead
+    sent.clear()
+    small = ds.NumpySlicesDataset(np.zeros((4, 1024, 1024), np.float32), shuffle=False).map(
+        brighten, num_parallel_workers=2, python_multiprocessing=True, max_rowsize=[1, 8])
+    assert [float(row[0][0, 0]) for row in small.create_tuple_iterator(num_epochs=1, output_numpy=True)] == [1.0] * 4
+    assert sent and not any(sent)

@@ -3,7 +3,7 @@ bucket_batch_by_length, with MindSpore's column rules and clear errors for ragge
 import numpy
 
 from .datasets import Dataset, check_workers, to_array
-from .runtime import FreshRow, output_rowsize, run_row
+from .runtime import FreshRow, rowsizes, run_row
 
 __all__ = ["BatchDataset", "BucketBatchByLengthDataset", "BatchInfo"]
 
@@ -126,7 +126,7 @@ class BatchDataset(Dataset):
         self.per_batch_map = per_batch_map
         self.python_multiprocessing = python_multiprocessing
         self.max_rowsize = max_rowsize
-        self._row_mb = output_rowsize("batch", max_rowsize)
+        self._row_mb = rowsizes("batch", max_rowsize)
         self.pad_info = _check_pad_info(owner, pad_info, names)
         self.input_columns = column_list(owner, "input_columns", input_columns, names) or list(names)
         self.output_columns = column_list(owner, "output_columns", output_columns) or list(self.input_columns)
@@ -221,7 +221,7 @@ class BatchDataset(Dataset):
         name = self._stage_name(run)
         workers = run.workers(name, self._workers())
         if self.python_multiprocessing and self.per_batch_map is not None and workers > 1:
-            run._pool(name, self._work(run.seed, run.op_id(self)), workers)
+            run._pool(name, self._work(run.seed, run.op_id(self)), workers, self._row_mb)
 
     def _rows(self, run, pass_id, start):
         child = self.children[0]

@@ -8,7 +8,7 @@ import numpy
 
 from .. import config
 from .. import samplers as ds_samplers
-from .runtime import output_rowsize, run_row
+from .runtime import rowsizes, run_row
 
 __all__ = ["Dataset", "MappableDataset", "NumpySlicesDataset", "GeneratorDataset", "Shuffle", "Schema"]
 
@@ -438,8 +438,7 @@ class MappableDataset(Dataset):
         name = self._stage_name(run)
         workers = run.workers(name, self._workers())
         if self.python_multiprocessing and workers > 1:
-            run.row_sizes[name] = getattr(self, "_row_mb", None) or run.row_sizes.get(name)
-            run._pool(name, self._work(), workers)
+            run._pool(name, self._work(), workers, getattr(self, "_row_mb", None))
 
     def _rows(self, run, pass_id, start):
         ids = self.sampler._sample_ids(len(self.source), pass_id, run.seed, self.source)
@@ -684,7 +683,7 @@ class GeneratorDataset(MappableDataset):
                             f"got {type(python_multiprocessing).__name__}")
         self.random_access = hasattr(source, "__getitem__") and hasattr(source, "__len__")
         self.max_rowsize = max_rowsize
-        self._row_mb = output_rowsize(owner, max_rowsize)
+        self._row_mb = rowsizes(owner, max_rowsize)
         if self.random_access:
             wrapped = _RandomAccessSource(source, list(column_names), types)
             super().__init__(wrapped, num_samples=num_samples, shuffle=shuffle, sampler=sampler,

@@ -9,7 +9,7 @@ from .. import config
 from .. import samplers as ds_samplers
 from .batch import BatchDataset, BucketBatchByLengthDataset, BatchInfo
 from .datasets import Dataset, MappableDataset, check_workers, to_array
-from .runtime import output_rowsize, run_row
+from .runtime import rowsizes, run_row
 
 __all__ = ["MapDataset", "FilterDataset", "ShuffleDataset", "RepeatDataset", "ZipDataset", "ConcatDataset",
            "ProjectDataset", "RenameDataset", "TakeDataset", "SkipDataset", "BatchDataset",
@@ -95,7 +95,7 @@ class MapDataset(Dataset):
         self.output_columns = outputs
         self.python_multiprocessing = python_multiprocessing
         self.max_rowsize = max_rowsize
-        self._row_mb = output_rowsize(owner, max_rowsize)
+        self._row_mb = rowsizes(owner, max_rowsize)
         if callbacks is not None:
             from .callbacks import DSCallback
             callbacks = [callbacks] if isinstance(callbacks, DSCallback) else list(callbacks)
@@ -175,7 +175,7 @@ class MapDataset(Dataset):
         name = self._stage_name(run)
         workers = run.workers(name, self._workers())
         if self.python_multiprocessing and workers > 1:
-            run._pool(name, self._work(run.seed, run.op_id(self)), workers)
+            run._pool(name, self._work(run.seed, run.op_id(self)), workers, self._row_mb)
 
     def _rows(self, run, pass_id, start):
         child_rows = self.children[0]._pipeline(run, pass_id, start)

@@ -245,7 +245,7 @@ class Run:
             if pool is None or pool.size != workers:
                 pool = self._pool(name, work, workers)
             yield from self._ordered_with(items, pool.inputs, pool.outputs, name, stats, pool.check, raise_errors,
-                                          pool.unpack)
+                                          pool.pack_input, pool.unpack)
             return
         window = max(2 * workers, self.overrides.get((name, "prefetch"), self.prefetch_size))
         yield from self._ordered_threads(items, work, workers, window, name, stats, raise_errors)
@@ -317,9 +317,10 @@ class Run:
                 return False
         return True
 
-    def _ordered_with(self, items, inputs, outputs, name, stats, check, raise_errors, unpack):
-        """Feed items round-robin to the workers' input queues; read outputs in the same order
-        (unpack(worker, message) gives each output's (results, seconds))."""
+    def _ordered_with(self, items, inputs, outputs, name, stats, check, raise_errors, pack, unpack):
+        """Feed items round-robin to the workers' input queues (pack(worker, chunk, stop) makes the
+        message); read outputs in the same order (unpack(worker, message) gives each output's
+        (results, seconds))."""
         workers = len(inputs)
         feed_stop = threading.Event()
         feed_error = []
@@ -328,16 +329,20 @@ class Run:
             try:
                 count = 0
                 chunk = []
+                def stopped():
+                    return self.stop.is_set() or feed_stop.is_set()
+
                 for item in items:
                     chunk.append(item)
                     if len(chunk) >= self._chunk_size(stats):
-                        if not self.put(inputs[count % workers], chunk, feed_stop):
+                        index = count % workers
+                        if not self.put(inputs[index], pack(index, chunk, stopped), feed_stop):
                             chunk = []
                             break
                         count += 1
                         chunk = []
                 if chunk:
-                    self.put(inputs[count % workers], chunk, feed_stop)
+                    self.put(inputs[count % workers], pack(count % workers, chunk, stopped), feed_stop)
             except BaseException as error:
                 feed_error.append(error)
             finally:
@@ -393,8 +398,11 @@ class Run:
                 elif unpack is not None:
                     unpack(index, item, keep=False)
 
-    def _pool(self, name, work, workers):
-        """The process pool of a stage, forked once per Run and kept across epochs."""
+    def _pool(self, name, work, workers, max_rowsize=None):
+        """The process pool of a stage, forked once per Run and kept across epochs; max_rowsize:
+        the stage's (input MB, output MB) of shared memory (see map_rows)."""
+        if max_rowsize is not None:
+            self.row_sizes[name] = max_rowsize
         workers = self.workers(name, workers)
         pool = self.pools.get(name)
         if pool is None or pool.size != workers:
@@ -402,7 +410,8 @@ class Run:
                 pool.close()
             shared = None
             if config.get_enable_shared_mem():
-                shared = self.row_sizes.get(name) or _SHARED_MB
+                in_mb, out_mb = self.row_sizes.get(name) or (None, None)
+                shared = (in_mb or _SHARED_MB, out_mb or _SHARED_MB)
             pool = ProcessPool(work, workers, max(2, self.prefetch_size // workers), name, shared)
             self.pools[name] = pool
         return pool
@@ -546,26 +555,31 @@ def _apply_chunk(work, chunk):
     return results, time.perf_counter() - started
 
 
-def _process_main(work, inputs, outputs, slots):
-    """The loop of a worker process (forked: `work` is inherited, never pickled). Its results go
-    back through its shared-memory slots where they fit (slots: a _SharedSlots, or None)."""
+def _process_main(work, inputs, outputs, slots, in_slots):
+    """The loop of a worker process (forked: `work` is inherited, never pickled). A chunk comes as
+    (input slot or None, items); its results go back through the worker's shared-memory slots
+    where they fit (slots, in_slots: _SharedSlots, or None)."""
     while True:
-        chunk = inputs.get()
-        if isinstance(chunk, str):
-            if chunk == _SHUTDOWN:
+        message = inputs.get()
+        if isinstance(message, str):
+            if message == _SHUTDOWN:
                 return
-            if chunk == _END:
+            if message == _END:
                 outputs.put(_END)
                 continue
+        slot, chunk = message
+        if slot is not None:
+            chunk = in_slots.unpack(slot, chunk)  # copied out, the slot freed for the next chunk
         results, elapsed = _apply_chunk(work, chunk)
         results = [_picklable_error(result) if isinstance(result, WorkerError) else result for result in results]
         packed = slots.pack(results) if slots is not None else None
         outputs.put((results, elapsed, None) if packed is None else (packed[1], elapsed, packed[0]))
 
 
-# Process workers return a chunk's arrays through shared memory (config.set_enable_shared_mem, on by
-# default) when they take at least _SHARED_MIN_BYTES (below that, pickling through the pipe costs
-# less) and fit a slot of max_rowsize MB (map's argument; _SHARED_MB when not given)
+# Process workers get a chunk's input arrays and return its results' arrays through shared memory
+# (config.set_enable_shared_mem, on by default) when they take at least _SHARED_MIN_BYTES (below
+# that, pickling through the pipe costs less) and fit a slot of max_rowsize MB (map's argument:
+# [input, output]; _SHARED_MB when not given)
 _SHARED_MIN_BYTES = 64 * 1024
 _SHARED_MB = 16
 _ALIGN = 64
@@ -582,14 +596,28 @@ class _InSlot:
         self.dtype = dtype
 
 
-class _PackedRow(list):
-    """A row (tuple) whose large arrays were written into a slot (_InSlot entries)."""
+class _PackedTuple(list):
+    """A tuple whose arrays were written into a slot (as _InSlot entries)."""
 
 
-def output_rowsize(owner, value):
-    """The MB of shared memory a process worker's results may take, from a max_rowsize argument
-    (MindSpore's: an int of MB, or [input MB, output MB]; None or -1: allocated as needed, here
-    slots of _SHARED_MB); TypeError / ValueError naming the argument otherwise."""
+class _PackedList(list):
+    """A list whose arrays were written into a slot (as _InSlot entries)."""
+
+
+def _shared_bytes(value):
+    """The slot bytes the arrays among value (through nested tuples and lists) would take."""
+    if _shareable(value):
+        return -(-value.nbytes // _ALIGN) * _ALIGN
+    if isinstance(value, (tuple, list)):
+        return sum(_shared_bytes(item) for item in value)
+    return 0
+
+
+def rowsizes(owner, value):
+    """(input MB, output MB) of shared memory a process worker's chunk of inputs and of results may
+    take, from a max_rowsize argument (MindSpore's: an int of MB for both, or [input MB, output MB];
+    None or -1: allocated as needed, here slots of _SHARED_MB, given as None); TypeError /
+    ValueError naming the argument otherwise."""
     def one(size):
         if isinstance(size, bool) or not isinstance(size, (int, np.integer)):
             raise TypeError(f"{owner}: 'max_rowsize' must be an int (MB), a list of two ints or None, "
@@ -599,13 +627,13 @@ def output_rowsize(owner, value):
         return None if size == -1 else int(size)
 
     if value is None:
-        return None
+        return None, None
     if isinstance(value, (list, tuple)):
         if len(value) != 2:
             raise ValueError(f"{owner}: 'max_rowsize' as a list must hold [input MB, output MB], got {value!r}")
-        one(value[0])
-        return one(value[1])
-    return one(value)
+        return one(value[0]), one(value[1])
+    size = one(value)
+    return size, size
 
 
 def _shareable(value):
@@ -626,48 +654,53 @@ class _SharedSlots:
         for slot in range(count):
             self.free.put(slot)
 
-    def pack(self, results):
-        """(slot, packed results) with the chunk's arrays in a free slot (waiting for one), or None
-        where the chunk is small (pickling costs less) or does not fit a slot."""
-        total = 0
-        for row in results:
-            if isinstance(row, tuple):
-                total += sum(-(-value.nbytes // _ALIGN) * _ALIGN for value in row if _shareable(value))
-        if total < _SHARED_MIN_BYTES or total > self.size:
+    def pack(self, values, stop=None):
+        """(slot, packed values) with the arrays among `values` (a list, searched through nested
+        tuples and lists) written into a free slot, waiting for one (giving up, None, once
+        stop() is true), or None where they are small (pickling costs less) or do not fit a slot."""
+        if not _SHARED_MIN_BYTES <= _shared_bytes(values) <= self.size:
             return None
-        slot = self.free.get()
-        base = slot * self.size
-        offset = 0
-        packed = []
-        for row in results:
-            if not isinstance(row, tuple):
-                packed.append(row)
-                continue
-            entries = _PackedRow()
-            for value in row:
-                if _shareable(value):
-                    np.ndarray(value.shape, value.dtype, buffer=self.memory, offset=base + offset)[...] = value
-                    entries.append(_InSlot(offset, value.shape, value.dtype))
-                    offset += -(-value.nbytes // _ALIGN) * _ALIGN
-                else:
-                    entries.append(value)
-            packed.append(entries)
-        return slot, packed
+        while True:
+            try:
+                slot = self.free.get(timeout=_POLL)
+                break
+            except queue.Empty:
+                if stop is not None and stop():
+                    return None
+        offset = [slot * self.size]
+
+        def put(value):
+            if _shareable(value):
+                np.ndarray(value.shape, value.dtype, buffer=self.memory, offset=offset[0])[...] = value
+                entry = _InSlot(offset[0] - slot * self.size, value.shape, value.dtype)
+                offset[0] += -(-value.nbytes // _ALIGN) * _ALIGN
+                return entry
+            if isinstance(value, tuple):
+                return _PackedTuple(put(item) for item in value)
+            if isinstance(value, list):
+                return _PackedList(put(item) for item in value)
+            return value
+
+        return slot, [put(value) for value in values]
 
     def unpack(self, slot, packed, keep=True):
-        """The results of a packed chunk, each array copied out of the slot, which is then freed
+        """The values of a packed list, each array copied out of the slot, which is then freed
         (keep False: only free it)."""
         try:
             if not keep:
                 return None
             base = slot * self.size
-            results = []
-            for row in packed:
-                if isinstance(row, _PackedRow):
-                    row = tuple(np.ndarray(v.shape, v.dtype, buffer=self.memory, offset=base + v.offset).copy()
-                                if isinstance(v, _InSlot) else v for v in row)
-                results.append(row)
-            return results
+
+            def get(value):
+                if isinstance(value, _InSlot):
+                    return np.ndarray(value.shape, value.dtype, buffer=self.memory, offset=base + value.offset).copy()
+                if isinstance(value, _PackedTuple):
+                    return tuple(get(item) for item in value)
+                if isinstance(value, _PackedList):
+                    return [get(item) for item in value]
+                return value
+
+            return [get(value) for value in packed]
         finally:
             self.free.put(slot)
 
@@ -699,16 +732,28 @@ class ProcessPool:
         self.size = size
         self.inputs = [context.Queue(maxsize=capacity) for _ in range(size)]
         self.outputs = [context.Queue(maxsize=capacity) for _ in range(size)]
-        # a worker may hold a slot for each result in its queue, one being read and one being written
-        self.slots = [_SharedSlots(context, capacity + 2, int(shared_mb * 1024 * 1024)) if shared_mb else None
+        # shared_mb: (input MB, output MB), or None for pickling only. A worker may hold a slot for
+        # each chunk in its queue, one being read and one being written
+        in_mb, out_mb = shared_mb or (0, 0)
+        self.slots = [_SharedSlots(context, capacity + 2, int(out_mb * 1024 * 1024)) if out_mb else None
                       for _ in range(size)]
+        self.in_slots = [_SharedSlots(context, capacity + 2, int(in_mb * 1024 * 1024)) if in_mb else None
+                         for _ in range(size)]
         self.processes = []
         for index in range(size):
             process = context.Process(target=_process_main,
-                                      args=(work, self.inputs[index], self.outputs[index], self.slots[index]),
+                                      args=(work, self.inputs[index], self.outputs[index], self.slots[index],
+                                            self.in_slots[index]),
                                       name=f"sporen.dataset:{name}-worker{index}", daemon=True)
             process.start()
             self.processes.append(process)
+
+    def pack_input(self, index, chunk, stop):
+        """The message that gives worker index a chunk of items: its arrays in one of the worker's
+        input slots where they fit (waiting for a free one until stop() is true), else pickled."""
+        slots = self.in_slots[index]
+        packed = slots.pack(chunk, stop) if slots is not None else None
+        return (None, chunk) if packed is None else packed
 
     def unpack(self, index, message, keep=True):
         """(results, seconds) of worker index's output message, its arrays copied out of shared
@@ -741,7 +786,7 @@ class ProcessPool:
         for channel in self.inputs + self.outputs:
             channel.cancel_join_thread()
             channel.close()
-        for slots in self.slots:
+        for slots in self.slots + self.in_slots:
             if slots is not None:
                 slots.close()
         self.processes = []
