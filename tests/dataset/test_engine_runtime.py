@@ -351,18 +351,24 @@ def _image_row(x):
     return np.full((100, 500), float(x), np.float32), np.array([x, -x], np.int64)
 
 
-@pytest.mark.parametrize("shared", [True, False])
-def test_process_workers_return_arrays_through_shared_memory(monkeypatch, shared):
+@pytest.fixture
+def results_path(monkeypatch):
+    """For each chunk of results a process worker sends: whether it came through shared memory."""
     from sporen.dataset.engine import runtime
-    config.set_enable_shared_mem(shared)
     used = []
     unpack = runtime.ProcessPool.unpack
 
-    def counting(self, index, message, keep=True):
+    def recording(self, index, message, keep=True):
         used.append(message[2] is not None)
         return unpack(self, index, message, keep)
 
-    monkeypatch.setattr(runtime.ProcessPool, "unpack", counting)
+    monkeypatch.setattr(runtime.ProcessPool, "unpack", recording)
+    return used
+
+
+@pytest.mark.parametrize("shared", [True, False])
+def test_process_workers_return_arrays_through_shared_memory(results_path, shared):
+    config.set_enable_shared_mem(shared)
     try:
         data = ds.NumpySlicesDataset(np.arange(30), shuffle=False).map(
             _image_row, input_columns="column_0", output_columns=["image", "label"], num_parallel_workers=2,
@@ -375,20 +381,10 @@ def test_process_workers_return_arrays_through_shared_memory(monkeypatch, shared
         assert image.shape == (100, 500) and image.dtype == np.float32 and (image == k).all()
         assert label.tolist() == [k, -k]
         assert image.flags.owndata and image.flags.writeable  # copied out of the slot
-    assert used and all(used) == shared and any(used) == shared
+    assert results_path and all(results_path) == shared and any(results_path) == shared
 
 
-def test_rows_larger_than_max_rowsize_are_pickled(monkeypatch):
-    from sporen.dataset.engine import runtime
-    used = []
-    unpack = runtime.ProcessPool.unpack
-
-    def counting(self, index, message, keep=True):
-        used.append(message[2] is not None)
-        return unpack(self, index, message, keep)
-
-    monkeypatch.setattr(runtime.ProcessPool, "unpack", counting)
-
+def test_rows_larger_than_max_rowsize_are_pickled(results_path):
     def big(x):
         return np.full((1024, 1024), float(x), np.float32)  # 4 MB, more than max_rowsize=1
 
@@ -396,7 +392,7 @@ def test_rows_larger_than_max_rowsize_are_pickled(monkeypatch):
         big, num_parallel_workers=2, python_multiprocessing=True, max_rowsize=1)
     assert [float(row[0][5, 5]) for row in data.create_tuple_iterator(num_epochs=1, output_numpy=True)] == \
         [float(k) for k in range(6)]
-    assert used and not any(used)
+    assert results_path and not any(results_path)
 
 
 def test_max_rowsize_is_checked():
