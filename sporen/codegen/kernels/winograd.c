@@ -184,14 +184,9 @@ SP_WINO_INLINE void sp_wino_pad_rows(const sp_wino_geom *g, const float *SP_REST
     }
 }
 
-/* The 8 gathered tiles d (lanes past n zero), transformed by B^T . B: element e of lane l goes to
- * u[e * es + l], for the first n lanes. */
-SP_WINO_INLINE void sp_wino_input_vec(const int m, float d[6][6][8], int n, float *SP_RESTRICT u, long es) {
-    const int a = m + 2;
-    sp_wino_v8 v[6][6], t[6][6], o[6][6];
-    memcpy(v, d, sizeof(v));
-    for (int k = 0; k < a; k++) sp_wino_bt_v8(m, &v[0][k], 6, &t[0][k], 6);
-    for (int r = 0; r < a; r++) sp_wino_bt_v8(m, &t[r][0], 1, &o[r][0], 1);
+/* The (m+2)^2 transformed vectors o: element e of lane l goes to u[e * es + l], for the first n
+ * lanes. */
+SP_WINO_INLINE void sp_wino_store(const int a, sp_wino_v8 o[6][6], int n, float *SP_RESTRICT u, long es) {
     for (int r = 0; r < a; r++) {
         for (int k = 0; k < a; k++) {
             float *dst = u + (r * a + k) * es;
@@ -202,6 +197,29 @@ SP_WINO_INLINE void sp_wino_input_vec(const int m, float d[6][6][8], int n, floa
             }
         }
     }
+}
+
+/* The products of 8 tiles (element e of lane l at v[e * es + l], 8 floats readable) transformed
+ * back by A^T . A into o (m x m vectors). */
+SP_WINO_INLINE void sp_wino_output_vec(const int m, const float *SP_RESTRICT v, long es, sp_wino_v8 o[4][4]) {
+    const int a = m + 2;
+    sp_wino_v8 s[6][6], t[4][6];
+    for (int r = 0; r < a; r++) {
+        for (int k = 0; k < a; k++) memcpy(&s[r][k], v + (r * a + k) * es, 32);
+    }
+    for (int k = 0; k < a; k++) sp_wino_at_v8(m, &s[0][k], 6, &t[0][k], 6);
+    for (int r = 0; r < m; r++) sp_wino_at_v8(m, &t[r][0], 1, &o[r][0], 1);
+}
+
+/* The 8 gathered tiles d (lanes past n zero), transformed by B^T . B: element e of lane l goes to
+ * u[e * es + l], for the first n lanes. */
+SP_WINO_INLINE void sp_wino_input_vec(const int m, float d[6][6][8], int n, float *SP_RESTRICT u, long es) {
+    const int a = m + 2;
+    sp_wino_v8 v[6][6], t[6][6], o[6][6];
+    memcpy(v, d, sizeof(v));
+    for (int k = 0; k < a; k++) sp_wino_bt_v8(m, &v[0][k], 6, &t[0][k], 6);
+    for (int r = 0; r < a; r++) sp_wino_bt_v8(m, &t[r][0], 1, &o[r][0], 1);
+    sp_wino_store(a, o, n, u, es);
 }
 
 /* The tiles of tile rows i0 .. i1-1 of one (image, channel) plane x, transformed: element e of
@@ -260,14 +278,10 @@ SP_WINO_INLINE void sp_wino_input_units(const int m, const sp_wino_geom *g, cons
  * inside it): 8 tiles at a time into m x m phases of qs entries, then interleaved into the rows. */
 SP_WINO_INLINE void sp_wino_output_row(const int m, const sp_wino_geom *g, const float *SP_RESTRICT v, long es,
                                        int i, float *SP_RESTRICT buf, float *SP_RESTRICT y) {
-    const int a = m + 2, tw = g->tw, OW = g->OW, qs = g->qs;
+    const int tw = g->tw, OW = g->OW, qs = g->qs;
     for (int j0 = 0; j0 < tw; j0 += 8) {
-        sp_wino_v8 s[6][6], t[4][6], o[4][4];
-        for (int r = 0; r < a; r++) {
-            for (int k = 0; k < a; k++) memcpy(&s[r][k], v + (r * a + k) * es + j0, 32);
-        }
-        for (int k = 0; k < a; k++) sp_wino_at_v8(m, &s[0][k], 6, &t[0][k], 6);
-        for (int r = 0; r < m; r++) sp_wino_at_v8(m, &t[r][0], 1, &o[r][0], 1);
+        sp_wino_v8 o[4][4];
+        sp_wino_output_vec(m, v + j0, es, o);
         for (int r = 0; r < m; r++) {
             for (int k = 0; k < m; k++) memcpy(buf + (r * m + k) * qs + j0, &o[r][k], 32);
         }
@@ -397,16 +411,7 @@ SP_WINO_INLINE void sp_wino_dy_vec(const int m, sp_wino_v8 v[4][4], int n, float
     sp_wino_v8 t[6][4], o[6][6];
     for (int k = 0; k < m; k++) sp_wino_a_v8(m, &v[0][k], 4, &t[0][k], 4);
     for (int r = 0; r < a; r++) sp_wino_a_v8(m, &t[r][0], 1, &o[r][0], 1);
-    for (int r = 0; r < a; r++) {
-        for (int k = 0; k < a; k++) {
-            float *dst = d + (r * a + k) * es;
-            if (n == 8) {
-                memcpy(dst, &o[r][k], 32);
-            } else {
-                for (int l = 0; l < n; l++) dst[l] = o[r][k][l];
-            }
-        }
-    }
+    sp_wino_store(a, o, n, d, es);
 }
 
 /* The tw tiles of tile row i of one output-gradient plane dy (m x m each, zero past the plane),
@@ -601,15 +606,11 @@ SP_WINO_INLINE void sp_wino_whole_input(const int m, const sp_wino_geom *g, cons
  * v readable 8 floats past the last), transformed back into planes y, y + ys, ... */
 SP_WINO_INLINE void sp_wino_output_group(const int m, const sp_wino_geom *g, const float *SP_RESTRICT v, long es,
                                          int nimg, float *SP_RESTRICT y, long ys) {
-    const int a = m + 2, tw = g->tw, per = g->th * g->tw, OH = g->OH, OW = g->OW;
+    const int tw = g->tw, per = g->th * g->tw, OH = g->OH, OW = g->OW;
     const int tiles = nimg * per;
     for (int t0 = 0; t0 < tiles; t0 += 8) {
-        sp_wino_v8 s[6][6], t[4][6], o[4][4];
-        for (int r = 0; r < a; r++) {
-            for (int k = 0; k < a; k++) memcpy(&s[r][k], v + (r * a + k) * es + t0, 32);
-        }
-        for (int k = 0; k < a; k++) sp_wino_at_v8(m, &s[0][k], 6, &t[0][k], 6);
-        for (int r = 0; r < m; r++) sp_wino_at_v8(m, &t[r][0], 1, &o[r][0], 1);
+        sp_wino_v8 o[4][4];
+        sp_wino_output_vec(m, v + t0, es, o);
         const int n = tiles - t0 < 8 ? tiles - t0 : 8;
         for (int l = 0; l < n; l++) {
             const int tt = t0 + l, img = tt / per, ti = tt % per / tw, tj = tt % tw;
