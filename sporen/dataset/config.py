@@ -161,8 +161,9 @@ def get_auto_num_workers():
 
 
 def set_enable_shared_mem(enable):
-    """Set whether process workers (python_multiprocessing=True) return their rows' arrays through
-    shared memory (slots of map's max_rowsize MB) instead of pickling them through a pipe."""
+    """Set whether process workers (python_multiprocessing=True) get their rows' arrays and return
+    their results' through shared memory (slots of max_rowsize MB) instead of pickling them through
+    a pipe."""
     _check_bool("set_enable_shared_mem", "enable", enable)
     _settings["enable_shared_mem"] = enable
 

@@ -373,6 +373,7 @@ class MappableDataset(Dataset):
     """
 
     _stage = True
+    _row_mb = (None, None)  # (input MB, output MB) of process workers' shared memory (GeneratorDataset's max_rowsize)
 
     def __init__(self, source, num_samples=None, shuffle=None, sampler=None, num_shards=None,
                  shard_id=None, num_parallel_workers=None, cache=None, python_multiprocessing=False):
@@ -438,7 +439,7 @@ class MappableDataset(Dataset):
         name = self._stage_name(run)
         workers = run.workers(name, self._workers())
         if self.python_multiprocessing and workers > 1:
-            run._pool(name, self._work(), workers, getattr(self, "_row_mb", None))
+            run._pool(name, self._work(), workers, self._row_mb)
 
     def _rows(self, run, pass_id, start):
         ids = self.sampler._sample_ids(len(self.source), pass_id, run.seed, self.source)

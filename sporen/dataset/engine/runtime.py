@@ -84,7 +84,7 @@ class Run:
         self.op_ids = {}
         self.overrides = {}
         self.contexts = {}
-        self.row_sizes = {}  # stage name -> max_rowsize (MB) of its process workers' shared memory
+        self.row_sizes = {}  # stage name -> (input MB, output MB) of its process workers' shared memory
         self.debug = False
         self.lock = threading.Lock()
         _live_runs.add(self)
@@ -187,8 +187,9 @@ class Run:
         """work(item) for each item, in order: inline with one worker, else on `workers` workers.
         A WorkerError result is raised here (the user's exception type, row and traceback), unless
         on_error is given: then on_error(error) gives the row to use instead, or None to drop it.
-        max_rowsize: the MB of shared memory through which a process worker returns a chunk's
-        arrays (None: _SHARED_MB; chunks larger than that are pickled)."""
+        max_rowsize: (input MB, output MB) of the shared-memory slots through which process workers
+        get a chunk's arrays and return its results' (rowsizes(); None in either: _SHARED_MB);
+        chunks larger than a slot are pickled."""
         if max_rowsize is not None:
             self.row_sizes[name] = max_rowsize
         if on_error is not None:
@@ -586,7 +587,7 @@ _ALIGN = 64
 
 
 class _InSlot:
-    """An array of a packed row: its offset in the slot, shape and dtype."""
+    """An array written into a slot: its offset there, shape and dtype."""
 
     __slots__ = ("offset", "shape", "dtype")
 
@@ -641,11 +642,12 @@ def _shareable(value):
 
 
 class _SharedSlots:
-    """One worker process's shared memory: an anonymous shared mapping made before the fork (so
-    the worker inherits it, and no name needs unlinking), cut into `count` slots of `size` bytes,
-    with the queue of the slots the consumer has freed. The worker writes a chunk's arrays into a
-    free slot and sends only their offsets, shapes and dtypes; the consumer copies them out and
-    frees the slot: two copies instead of pickling's four and a pipe's worth of system calls."""
+    """One direction of one worker process's shared memory (its inputs, or its results): an
+    anonymous shared mapping made before the fork (so the worker inherits it, and no name needs
+    unlinking), cut into `count` slots of `size` bytes, with the queue of the free slots. The
+    sending side writes a chunk's arrays into a free slot and sends only their offsets, shapes and
+    dtypes; the receiving side copies them out and frees the slot: two copies instead of
+    pickling's four and a pipe's worth of system calls."""
 
     def __init__(self, context, count, size):
         self.size = size

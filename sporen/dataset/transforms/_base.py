@@ -42,7 +42,7 @@ def is_pil(obj):
 
 def to_array(value):
     """An input of a transform as numpy: Tensors and lists become arrays, PIL images stay."""
-    if type(value) is np.ndarray or isinstance(value, np.ndarray) or is_pil(value):
+    if isinstance(value, np.ndarray) or is_pil(value):
         return value
     if hasattr(value, "asnumpy"):
         return value.asnumpy()
