@@ -272,9 +272,10 @@ def normalize_hwc(image, mean, scale):
     return out
 
 
-_capsule_pointer = ctypes.pythonapi.PyCapsule_GetPointer
-_capsule_pointer.restype = ctypes.c_void_p
-_capsule_pointer.argtypes = [ctypes.py_object, ctypes.c_char_p]
+# a prototype of our own (setting argtypes on ctypes.pythonapi's shared function object would change
+# it for every other library in the process)
+_capsule_pointer = ctypes.PYFUNCTYPE(ctypes.c_void_p, ctypes.py_object, ctypes.c_char_p)(
+    ("PyCapsule_GetPointer", ctypes.pythonapi))
 
 
 def rgb_array(pil_image):
