@@ -41,6 +41,43 @@ def test_decode_png_is_exact_and_jpeg_matches_pillow():
     assert vision.Decode()(gray).shape == (128, 128, 3)
 
 
+@pytest.mark.parametrize("options", [dict(quality=90), dict(quality=75, subsampling=2),
+                                     dict(quality=95, subsampling=1, progressive=True),
+                                     dict(quality=85, optimize=True), dict(quality=90, exif=b"Exif\x00\x00MM\x00*")])
+def test_decode_jpeg_without_the_plugin_matches_image_open(options):
+    """The fast JPEG path (one call of Pillow's decoder, no Python header parse) gives Image.open's pixels."""
+    from sporen.dataset.vision import transforms
+    photo = _photo()[:, :101]  # a width that is not a multiple of the 16-pixel MCU
+    jpeg = _encoded(photo, "JPEG", **options)
+    assert transforms._jpeg_size(jpeg) == (101, 128)
+    fast = transforms._decode_jpeg_rgb(jpeg)
+    assert fast is not None and fast.mode == "RGB" and fast.size == (101, 128)
+    expected = np.asarray(Image.open(io.BytesIO(jpeg.tobytes())).convert("RGB"))
+    assert np.array_equal(np.asarray(fast), expected)
+    assert np.array_equal(vision.Decode()(jpeg), expected)
+
+
+def test_decode_jpeg_fast_path_leaves_other_files_to_image_open():
+    from sporen.dataset.vision import transforms
+    photo = _photo()
+    gray = _encoded(photo[:, :, 0], "JPEG")
+    assert transforms._jpeg_size(gray) is None  # one component: the plugin's "L" path
+    assert np.array_equal(vision.Decode()(gray), np.asarray(Image.open(io.BytesIO(gray.tobytes())).convert("RGB")))
+    cmyk_image = Image.fromarray(photo).convert("CMYK")
+    buffer = io.BytesIO()
+    cmyk_image.save(buffer, format="JPEG")
+    cmyk = np.frombuffer(buffer.getvalue(), np.uint8)
+    assert transforms._jpeg_size(cmyk) is None
+    assert np.array_equal(vision.Decode()(cmyk), np.asarray(Image.open(buffer).convert("RGB")))
+    assert transforms._jpeg_size(_encoded(photo, "PNG")) is None
+    assert transforms._jpeg_size(np.frombuffer(b"\xff\xd8\xff", np.uint8)) is None
+    # a truncated JPEG: the fast path declines and Image.open's error is what the user sees
+    jpeg = _encoded(photo, "JPEG")
+    assert transforms._decode_jpeg_rgb(jpeg[: len(jpeg) // 2]) is None
+    with pytest.raises(RuntimeError, match="Decode: the data is not a supported image"):
+        vision.Decode()(jpeg[: len(jpeg) // 2])
+
+
 def test_decode_errors():
     with pytest.raises(RuntimeError, match="1-D"):
         vision.Decode()(np.zeros((4, 4), np.uint8))
