@@ -253,3 +253,32 @@ def test_rng_contract():
     ds_random.enter_row(1, 2, 3, 4)
     assert ds_random.rng().random() == first
     ds_random.leave_row()
+
+
+def test_row_generators_depend_on_the_row_key_only():
+    """A row's draws are a function of (seed, op id, pass, row) alone: not of the rows the thread ran
+    before, nor of how many draws they took; other keys give other draws."""
+    import threading
+
+    from sporen.dataset.engine import random as ds_random
+
+    def draws(key, count=4):
+        ds_random.enter_row(*key)
+        try:
+            return ds_random.rng().random(count)
+        finally:
+            ds_random.leave_row()
+
+    keys = [(1, 2, 0, 0), (1, 2, 0, 1), (1, 2, 1, 0), (1, 3, 0, 0), (7, 2, 0, 0), (1, 2, 5, 123456789)]
+    first = {key: draws(key) for key in keys}
+    values = np.concatenate(list(first.values()))
+    assert len(np.unique(values)) == len(values)
+    for key in reversed(keys):  # again, after other rows and in another order
+        draws(key, count=9)
+        np.testing.assert_array_equal(draws(key), first[key])
+    other = {}
+    thread = threading.Thread(target=lambda: other.update({key: draws(key) for key in keys}))
+    thread.start()
+    thread.join()
+    for key in keys:
+        np.testing.assert_array_equal(other[key], first[key])
