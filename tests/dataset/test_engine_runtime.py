@@ -175,6 +175,7 @@ def test_autotune_raises_the_bottleneck_workers_logs_and_saves(tmp_path, caplog)
     assert saved["remark"].startswith("The following file has been auto-generated")
     assert saved["tree"]["op_name"] == "MapOp(ID:0)" and saved["tree"]["num_parallel_workers"] == 2
     assert any(line.startswith("MapOp(ID:0)") for line in saved["summary"])
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["tuned_0.json"]  # written atomically: no temp left
     # a new run starts from the saved settings
     caplog.clear()
     rerun = _slow_pipeline(1).create_tuple_iterator(num_epochs=1, output_numpy=True)
@@ -281,11 +282,12 @@ def test_autotune_leaves_the_queues_alone_when_the_cpus_are_saturated(monkeypatc
     for _ in iterator:
         pass
     changes = iterator._tuner.changes
-    # the map gets its second worker (unless a loaded machine kept the consumer slow enough that the
-    # queues stayed full), and never a deeper queue
-    assert all(change["setting"] == "num_parallel_workers" for change in changes)
+    # the map gets its second worker with the queue two workers need, _ROWS_PER_WORKER rows each (unless
+    # a loaded machine kept the consumer slow enough that the queues stayed full), and no deeper queue
     if changes:
-        assert changes == [{"op": "MapOp(ID:1)", "setting": "num_parallel_workers", "from": 1, "to": 2}]
+        assert changes == [{"op": "MapOp(ID:1)", "setting": "num_parallel_workers", "from": 1, "to": 2},
+                           {"op": "MapOp(ID:1)", "setting": "prefetch_size", "from": 2,
+                            "to": 2 * autotune._ROWS_PER_WORKER}]
         assert "compute-bound" in caplog.text
 
 

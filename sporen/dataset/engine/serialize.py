@@ -95,9 +95,15 @@ def serialize(dataset, json_filepath=""):
     """The pipeline ending at dataset as a dict; also written to json_filepath if one is given."""
     tree = node_dict(dataset)
     if json_filepath:
-        with open(json_filepath, "w", encoding="utf-8") as handle:
-            json.dump(tree, handle, indent=2)
+        write_json_atomic(json_filepath, tree)
     return tree
+
+
+def write_json_atomic(path, content):
+    """Write content as JSON to path through a temporary file and a rename: a reader (or a crash)
+    sees the old file or the new one, never half of one."""
+    from ...train.serialization import _write_atomic
+    _write_atomic(path, [json.dumps(content, indent=2).encode("utf-8")], False)
 
 
 def deserialize(input_dict=None, json_filepath=None):
