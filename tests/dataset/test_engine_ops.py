@@ -128,6 +128,30 @@ def test_batch_ragged_rows_name_the_column_and_shapes():
         _rows(ragged)
 
 
+def test_batches_stacked_as_rows_arrive_equal_numpy_stack():
+    """batch copies each row into the batch's arrays as it arrives; the batches are np.stack's (values,
+    dtypes, C order, arrays of their own), a short last batch included, and rows that do not fit the
+    first row (a dtype that changes, strings) are stacked the usual way."""
+    images = np.random.default_rng(0).random((7, 3, 4, 5)).astype(np.float32)
+    labels = np.arange(7, dtype=np.int32)
+    data = ds.NumpySlicesDataset({"image": images, "label": labels}, shuffle=False).batch(3)
+    batches = list(data.create_tuple_iterator(num_epochs=1, output_numpy=True))
+    for number, (image, label) in enumerate(batches):
+        rows = slice(3 * number, 3 * number + 3)
+        np.testing.assert_array_equal(image, images[rows])
+        np.testing.assert_array_equal(label, labels[rows])
+        assert image.dtype == np.float32 and label.dtype == np.int32
+        assert image.flags.c_contiguous and image.flags.writeable
+    assert [len(label) for _, label in batches] == [3, 3, 1]
+
+    def mixed():
+        yield (np.array(1, np.int32), np.array("a"))
+        yield (np.array(2, np.int64), np.array("bb"))
+    row = next(ds.GeneratorDataset(mixed, ["n", "s"]).batch(2).create_tuple_iterator(output_numpy=True))
+    assert row[0].dtype == np.int64 and row[0].tolist() == [1, 2]
+    assert row[1].tolist() == ["a", "bb"]
+
+
 def test_padded_batch():
     source = ds.GeneratorDataset(lambda: ((np.arange(i), np.array(i)) for i in range(1, 5)), ["x", "n"])
     padded = source.padded_batch(2, pad_info={"x": (None, -1)})

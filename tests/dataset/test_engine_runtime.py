@@ -282,13 +282,16 @@ def test_autotune_leaves_the_queues_alone_when_the_cpus_are_saturated(monkeypatc
     for _ in iterator:
         pass
     changes = iterator._tuner.changes
-    # the map gets its second worker with the queue two workers need, _ROWS_PER_WORKER rows each (unless
-    # a loaded machine kept the consumer slow enough that the queues stayed full), and no deeper queue
+    # the map gets its second worker with the queues two workers need, _ROWS_PER_WORKER rows each, on
+    # its output and on its input (unless a loaded machine kept the consumer slow enough that the
+    # queues stayed full), and no deeper queue after that
     if changes:
+        wanted = 2 * autotune._ROWS_PER_WORKER
         assert changes == [{"op": "MapOp(ID:1)", "setting": "num_parallel_workers", "from": 1, "to": 2},
-                           {"op": "MapOp(ID:1)", "setting": "prefetch_size", "from": 2,
-                            "to": 2 * autotune._ROWS_PER_WORKER}]
+                           {"op": "MapOp(ID:1)", "setting": "prefetch_size", "from": 2, "to": wanted},
+                           {"op": "NumpySlicesOp(ID:2)", "setting": "prefetch_size", "from": 2, "to": wanted}]
         assert "compute-bound" in caplog.text
+        assert "NumpySlicesOp(ID:2) feeds MapOp(ID:1), now with 2 workers" in caplog.text
 
 
 def test_thread_workers_share_one_queue_and_keep_the_order():
@@ -453,3 +456,42 @@ def test_process_workers_get_large_inputs_through_shared_memory(monkeypatch):
         brighten, num_parallel_workers=2, python_multiprocessing=True, max_rowsize=[1, 8])
     assert [float(row[0][0, 0]) for row in small.create_tuple_iterator(num_epochs=1, output_numpy=True)] == [1.0] * 4
     assert sent and not any(sent)
+
+
+def test_buffer_pool_reuses_memory_only_when_nothing_refers_to_it():
+    from sporen.dataset.engine.runtime import _POOL_MIN_BYTES, BufferPool
+    pool = BufferPool()
+    shape = (4, _POOL_MIN_BYTES // 16)  # float32: exactly _POOL_MIN_BYTES
+    first = pool.empty(shape, np.float32)
+    address = first.ctypes.data
+    view = first[1:]
+    del first
+    second = pool.empty(shape, np.float32)
+    assert second.ctypes.data != address  # a view of the first array still holds its buffer
+    del view
+    third = pool.empty(shape, np.float32)
+    assert third.ctypes.data == address and third.shape == shape and third.dtype == np.float32
+    other = pool.empty((2,) + shape, np.float32)  # another size: another buffer
+    assert other.ctypes.data not in (address, second.ctypes.data)
+    small = pool.empty((3, 5), np.float64)
+    assert small.shape == (3, 5) and len(pool.buffers) == 3  # small arrays are not pooled
+
+
+def test_batches_held_by_the_user_keep_their_values():
+    """Batch memory comes back to the pool only when nothing refers to it: batches (or views of them)
+    kept across the whole run still hold their own rows."""
+    images = np.random.default_rng(1).random((40, 64, 64, 3)).astype(np.float32)  # 1.5 MB batches of 4
+    data = ds.NumpySlicesDataset({"image": images}, shuffle=False).batch(4)
+    iterator = data.create_tuple_iterator(num_epochs=3, output_numpy=True)
+    kept, views = [], []
+    for _ in range(3):
+        for number, (batch,) in enumerate(iterator):
+            if number % 3 == 0:
+                kept.append((number, batch))
+            if number % 3 == 1:
+                views.append((number, batch[2:]))
+            np.testing.assert_array_equal(batch, images[4 * number:4 * number + 4])
+    for number, batch in kept:
+        np.testing.assert_array_equal(batch, images[4 * number:4 * number + 4])
+    for number, view in views:
+        np.testing.assert_array_equal(view, images[4 * number + 2:4 * number + 4])

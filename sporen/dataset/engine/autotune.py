@@ -55,11 +55,13 @@ class AutoTuner:
         self.path = config._autotune_filepath()
         self.tunable = {}
         self.by_name = {}
+        self.inputs = {}  # a tunable stage -> the stages whose queues feed it
         for node in nodes:
             name = node._stage_name(run)
             self.by_name[name] = node
             if _is_tunable(node):
                 self.tunable[name] = node
+                self.inputs[name] = [child._stage_name(run) for child in _feeding_stages(node)]
         if self.path and os.path.exists(self.path):
             self._load(self.path)
 
@@ -133,13 +135,16 @@ class AutoTuner:
             new_workers = min(self.max_workers, max(workers + 1, workers * 2))
             self.run.overrides[(name, "workers")] = new_workers
             self._record(name, "num_parallel_workers", workers, new_workers, busy, occupancy)
-            # the stage's queue must absorb what the new workers make while its consumer pauses (a
-            # batch being stacked): a queue shorter than _ROWS_PER_WORKER rows a worker stalls them
-            prefetch = self.prefetch_of(name)
-            wanted = _ROWS_PER_WORKER * new_workers
-            if prefetch < wanted and wanted * max(self._row_bytes(name), 1) <= self.budget:
-                self.run.overrides[(name, "prefetch")] = wanted
-                self._record(name, "prefetch_size", prefetch, wanted, busy, occupancy)
+            # the queues around the stage must absorb what its workers make and take while the
+            # threads at their other ends wait for a CPU (or stack a batch): queues shorter than
+            # _ROWS_PER_WORKER rows a worker stall the workers
+            for queue_of in [name] + self.inputs[name]:
+                prefetch = self.prefetch_of(queue_of)
+                wanted = _ROWS_PER_WORKER * new_workers
+                if prefetch < wanted and wanted * max(self._row_bytes(queue_of), 1) <= self.budget:
+                    self.run.overrides[(queue_of, "prefetch")] = wanted
+                    why = None if queue_of == name else f"{queue_of} feeds {name}, now with {new_workers} workers"
+                    self._record(queue_of, "prefetch_size", prefetch, wanted, busy, occupancy, why)
             return
         if cpu >= _SATURATED:
             logger.info("AutoTune: %s is the bottleneck with %d workers, and the CPUs were %.0f%% busy: the "
@@ -158,9 +163,10 @@ class AutoTuner:
         """The bytes of one row of the stage's output (0 before its first row)."""
         return self.run.stats[name].row_bytes if name in self.run.stats else 0
 
-    def _record(self, name, setting, old, new, busy, occupancy):
-        logger.info("AutoTune: %s is the bottleneck (workers %.0f%% busy, output queue %.0f%% full): "
-                    "%s %d -> %d", name, 100 * busy, 100 * occupancy, setting, old, new)
+    def _record(self, name, setting, old, new, busy, occupancy, why=None):
+        if why is None:
+            why = f"{name} is the bottleneck (workers {100 * busy:.0f}% busy, output queue {100 * occupancy:.0f}% full)"
+        logger.info("AutoTune: %s: %s %s %d -> %d", why, name, setting, old, new)
         self.changes.append({"op": name, "setting": setting, "from": old, "to": new})
         self.save()
 
@@ -221,6 +227,17 @@ def _is_tunable(node):
     if isinstance(node, BatchDataset):
         return node.per_batch_map is not None
     return isinstance(node, (MapDataset, FilterDataset))
+
+
+def _feeding_stages(node):
+    """The stages whose output queues feed node: the nearest stage below it on each branch."""
+    found = []
+    for child in node.children:
+        if child._stage:
+            found.append(child)
+        else:
+            found.extend(_feeding_stages(child))
+    return found
 
 
 def _flatten(tree):

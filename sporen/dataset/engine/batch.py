@@ -157,21 +157,24 @@ class BatchDataset(Dataset):
             return size // self.batch_size
         return -(-size // self.batch_size)
 
-    def _groups(self, rows, pass_id, first_batch):
-        """(pass, batch number, rows) for each batch of a pass."""
+    def _groups(self, rows, pass_id, first_batch, memory=None):
+        """(pass, batch number, rows, the batch's columns stacked as the rows came or None) for each
+        batch of a pass; memory: the BufferPool the stacked columns come from (None: no stacking)."""
         batch_num = first_batch
-        group = []
+        if self.per_batch_map is not None or self.pad_info is not None:
+            memory = None
         try:
             want = self._wanted(batch_num, pass_id)
+            group = _Stacker(want, memory)
             for row in rows:
-                group.append(row)
-                if len(group) == want:
-                    yield (pass_id, batch_num, group)
+                group.add(row)
+                if len(group.rows) == want:
+                    yield (pass_id, batch_num, group.rows, group.columns())
                     batch_num += 1
-                    group = []
                     want = self._wanted(batch_num, pass_id)
-            if group and not self.drop_remainder:
-                yield (pass_id, batch_num, group)
+                    group = _Stacker(want, memory)
+            if group.rows and not self.drop_remainder:
+                yield (pass_id, batch_num, group.rows, group.columns())
         finally:
             rows.close()
 
@@ -183,8 +186,10 @@ class BatchDataset(Dataset):
             raise ValueError(f"{self.owner}: the callable 'batch_size' must return a positive int, got {size!r}")
         return int(size)
 
-    def _make(self, rows, batch_num, pass_id):
-        """One batch row from a group of rows."""
+    def _make(self, rows, batch_num, pass_id, stacked=None):
+        """One batch row from a group of rows (stacked: its columns, already stacked by _Stacker)."""
+        if stacked is not None:
+            return FreshRow(stacked)
         names = self.children[0].get_col_names()
         if self.per_batch_map is None:
             return FreshRow(collate(self.owner, names, rows, self.pad_info))
@@ -212,9 +217,10 @@ class BatchDataset(Dataset):
 
     def _work(self, seed, op_id):
         def work(item):
-            pass_id, batch_num, rows = item
+            pass_id, batch_num, rows, stacked = item
             where = f"{self.owner} on batch {batch_num}"
-            return run_row(lambda: self._make(rows, batch_num, pass_id), seed, op_id, pass_id, batch_num, where)
+            return run_row(lambda: self._make(rows, batch_num, pass_id, stacked), seed, op_id, pass_id, batch_num,
+                           where)
         return work
 
     def _prepare(self, run):
@@ -225,12 +231,13 @@ class BatchDataset(Dataset):
 
     def _rows(self, run, pass_id, start):
         child = self.children[0]
+        name = self._stage_name(run)
+        memory = run.buffer_pool(name)
         if start and self._size_function is None:
             rows = child._pipeline(run, pass_id, start * self.batch_size)
-            groups = self._groups(rows, pass_id, start)
+            groups = self._groups(rows, pass_id, start, memory)
         else:
-            groups = _skip_groups(self._groups(child._pipeline(run, pass_id, 0), pass_id, 0), start)
-        name = self._stage_name(run)
+            groups = _skip_groups(self._groups(child._pipeline(run, pass_id, 0), pass_id, 0, memory), start)
         workers = run.workers(name, self._workers()) if self.per_batch_map is not None else 1
         yield from run.map_rows(groups, self._work(run.seed, run.op_id(self)), workers, name,
                                 processes=self.python_multiprocessing, max_rowsize=self._row_mb)
@@ -242,6 +249,54 @@ def _pad_of(pad_info, name):
     if not pad_info:
         return {}
     return {name: pad_info[name]} if name in pad_info else None
+
+
+class _Stacker:
+    """The rows of one batch, and its columns stacked as the rows come: each row's arrays are copied
+    into the batch's arrays (from the stage's BufferPool, whose memory is already paged in) when the
+    row arrives, while it is likely still in cache. A row that does not fit the first row's shapes
+    and dtypes, or a column that is not numbers, leaves the batch to collate, which stacks the rows
+    or says what differs, as before."""
+
+    __slots__ = ("size", "rows", "arrays", "memory")
+
+    def __init__(self, size, memory):
+        self.size = size
+        self.rows = []
+        self.memory = memory
+        self.arrays = [] if memory is not None else None
+
+    def add(self, row):
+        self.rows.append(row)
+        arrays = self.arrays
+        if arrays is None:
+            return
+        index = len(self.rows) - 1
+        if index == 0:
+            if not all(type(value) is numpy.ndarray and value.dtype.kind in _NUMERIC for value in row):
+                self.arrays = None
+                return
+            arrays.extend(self.memory.empty((self.size,) + value.shape, value.dtype) for value in row)
+        elif len(row) != len(arrays):
+            self.arrays = None
+            return
+        for out, value in zip(arrays, row):
+            if type(value) is not numpy.ndarray or value.shape != out.shape[1:] or value.dtype != out.dtype:
+                self.arrays = None
+                return
+            out[index] = value
+
+    def columns(self):
+        """The stacked columns (a copy of the filled part for a short last batch), or None."""
+        if self.arrays is None:
+            return None
+        count = len(self.rows)
+        if count == self.size:
+            return tuple(self.arrays)
+        return tuple(out[:count].copy() for out in self.arrays)
+
+
+_NUMERIC = "biufc"
 
 
 def _skip_groups(groups, start):

@@ -16,6 +16,7 @@ import mmap
 import multiprocessing
 import os
 import queue
+import sys
 import threading
 import time
 import traceback
@@ -85,6 +86,7 @@ class Run:
         self.overrides = {}
         self.contexts = {}
         self.row_sizes = {}  # stage name -> (input MB, output MB) of its process workers' shared memory
+        self.memory = {}  # stage name -> its BufferPool
         self.debug = False
         self.lock = threading.Lock()
         _live_runs.add(self)
@@ -175,6 +177,14 @@ class Run:
             return
         finally:
             stop.set()
+
+    def buffer_pool(self, name):
+        """The BufferPool of the stage called name (created on first use; kept across passes)."""
+        with self.lock:
+            pool = self.memory.get(name)
+            if pool is None:
+                pool = self.memory[name] = BufferPool()
+            return pool
 
     def workers(self, name, default):
         """The number of workers of the stage `name`: autotune's choice, else the node's own
@@ -428,6 +438,7 @@ class Run:
         for pool in self.pools.values():
             pool.close()
         self.pools = {}
+        self.memory = {}
 
 
 def _resize_queue(channel, capacity):
@@ -435,6 +446,55 @@ def _resize_queue(channel, capacity):
     with channel.mutex:
         channel.maxsize = max(1, int(capacity))
         channel.not_full.notify_all()
+
+
+class BufferPool:
+    """Memory for a stage's large output arrays (a batch's columns), used again once nothing refers to
+    it any more. A fresh 19 MB batch of 224x224 float images costs about 400 page faults as it is
+    filled: 10-15 ms of CPU a batch on this machine, three times the copying itself. An array given
+    out is a view of one of the pool's buffers, so it and every view made of it keep the buffer's
+    reference count up: a buffer is free when only the pool holds it. The pool keeps at most
+    _POOL_BUFFERS buffers (as many as were in use at once) until its run ends; beyond that, and for
+    arrays under _POOL_MIN_BYTES, numpy.empty as usual."""
+
+    def __init__(self):
+        self.buffers = []
+        self.lock = threading.Lock()
+
+    def empty(self, shape, dtype):
+        """An uninitialized C-ordered array of this shape and dtype."""
+        dtype = np.dtype(dtype)
+        nbytes = dtype.itemsize * int(np.prod(shape, dtype=np.int64))
+        if nbytes < _POOL_MIN_BYTES:
+            return np.empty(shape, dtype)
+        with self.lock:
+            for buffer in self.buffers:
+                if buffer.nbytes == nbytes and _references(buffer) == _FREE_REFERENCES:
+                    return buffer.view(dtype).reshape(shape)
+            buffer = np.empty(nbytes, np.uint8)
+            if len(self.buffers) < _POOL_BUFFERS:
+                self.buffers.append(buffer)
+        return buffer.view(dtype).reshape(shape)
+
+
+_POOL_MIN_BYTES = 1 << 20
+_POOL_BUFFERS = 32
+
+
+def _references(buffer):
+    """The reference count of a pool's buffer, as seen from BufferPool.empty's loop."""
+    return sys.getrefcount(buffer)
+
+
+def _free_references():
+    """What _references gives for a buffer only a pool's list holds (measured the same way, so that
+    it holds whatever the interpreter counts)."""
+    buffers = [np.empty(1, np.uint8)]
+    for buffer in buffers:
+        return _references(buffer)
+
+
+_FREE_REFERENCES = _free_references()
 
 
 class _NeverSet:
