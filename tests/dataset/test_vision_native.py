@@ -154,3 +154,72 @@ def test_decode_gives_the_same_pixels_with_and_without_the_kernels(tmp_path):
         _native.enabled = True
     np.testing.assert_array_equal(fast, plain)
     assert fast.shape == (40, 30, 3) and fast.dtype == np.uint8
+
+
+@pytest.mark.parametrize("dtype, channels, mean", [(np.uint8, 3, [10.0, 120.5, 255.0]),
+                                                   (np.float32, 3, [0.4, 0.5, 0.6]), (np.uint8, 3, [100.0]),
+                                                   (np.uint8, 4, [1.0, 2.0, 3.0, 4.0]), (np.float32, 1, [0.5])])
+def test_fused_normalize_hwc2chw_equals_the_two_operations(native, dtype, channels, mean):
+    from sporen.dataset.transforms._base import fuse_operations
+    std = [0.25 + k for k in range(len(mean))]
+    normalize, hwc2chw = vision.Normalize(mean=mean, std=std), vision.HWC2CHW()
+    fused = fuse_operations([normalize, hwc2chw])
+    assert len(fused) == 1 and type(fused[0]).__name__ == "_NormalizeHWC2CHW"
+    rng = np.random.default_rng(3)
+    shape = (13, 9, channels)
+    image = (rng.integers(0, 256, shape) if dtype == np.uint8 else rng.random(shape)).astype(dtype)
+    out = fused[0](image)
+    expected = hwc2chw(normalize(image))
+    assert out.dtype == np.float32 and out.shape == (channels, 13, 9) and out.flags.c_contiguous
+    np.testing.assert_array_equal(out, expected)
+    # inputs the kernel does not take go through the two operations: the same values or errors
+    _same(fused[0], lambda x: hwc2chw(normalize(x)), image[:, ::-1])
+    _same(fused[0], lambda x: hwc2chw(normalize(x)), image[:, :, 0])
+    pair = fused[0](image, image)
+    assert isinstance(pair, tuple) and all(np.array_equal(one, expected) for one in pair)
+
+
+def _same(fused, unfused, image):
+    """fused(image) gives what unfused(image) gives: the same array, or the same error."""
+    try:
+        expected = unfused(image)
+    except Exception as error:
+        with pytest.raises(type(error), match=str(error).replace("(", r"\(").replace(")", r"\)")):
+            fused(image)
+        return
+    np.testing.assert_array_equal(fused(image), expected)
+
+
+def test_fused_normalize_hwc2chw_keeps_normalizes_errors_and_pil_inputs():
+    from PIL import Image
+
+    from sporen.dataset.transforms._base import fuse_operations
+    normalize, hwc2chw = vision.Normalize(mean=[1.0, 2.0], std=[1.0, 2.0]), vision.HWC2CHW()
+    fused = fuse_operations([normalize, hwc2chw])[0]
+    with pytest.raises(RuntimeError, match="Normalize: the image has 3 channels but 'mean' and 'std' have 2 values"):
+        fused(np.zeros((4, 4, 3), np.uint8))
+    three = vision.Normalize(mean=[1.0, 2.0, 3.0], std=[1.0, 2.0, 3.0])
+    pil = Image.fromarray(np.arange(48, dtype=np.uint8).reshape(4, 4, 3))
+    _same(fuse_operations([three, hwc2chw])[0], lambda x: hwc2chw(three(x)), pil)
+    chw = vision.Normalize(mean=[1.0, 2.0, 3.0], std=[1.0, 2.0, 3.0], is_hwc=False)
+    image = np.arange(48, dtype=np.float32).reshape(3, 4, 4)
+    np.testing.assert_array_equal(fuse_operations([chw, hwc2chw])[0](image), hwc2chw(chw(image)))
+    # only the adjacent pair, in this order, is fused
+    assert len(fuse_operations([hwc2chw, three])) == 2
+    assert len(fuse_operations([three, vision.HorizontalFlip(), hwc2chw])) == 3
+
+
+def test_map_and_compose_run_the_fused_pair_and_name_the_users_operations():
+    import sporen.dataset as ds
+    from sporen.dataset import transforms
+    images = np.random.default_rng(5).integers(0, 256, (6, 8, 10, 3)).astype(np.uint8)
+    ops = [vision.Normalize(mean=[10.0, 20.0, 30.0], std=[2.0, 3.0, 4.0]), vision.HWC2CHW()]
+    expected = [ops[1](ops[0](image)) for image in images]
+    for operations in (ops, [transforms.Compose(ops)]):
+        data = ds.NumpySlicesDataset({"image": images}, shuffle=False).map(operations, input_columns="image",
+                                                                           num_parallel_workers=2)
+        rows = [row[0] for row in data.create_tuple_iterator(num_epochs=1, output_numpy=True)]
+        assert all(np.array_equal(row, want) for row, want in zip(rows, expected))
+    bad = ds.NumpySlicesDataset({"image": images[:, :, :, :2]}, shuffle=False).map(ops, input_columns="image")
+    with pytest.raises(RuntimeError, match=r"map \(operations \[Normalize, HWC2CHW\]"):
+        list(bad.create_tuple_iterator(num_epochs=1, output_numpy=True))

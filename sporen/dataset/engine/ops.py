@@ -9,6 +9,7 @@ from .. import config
 from .. import samplers as ds_samplers
 from .batch import BatchDataset, BucketBatchByLengthDataset, BatchInfo
 from .datasets import Dataset, MappableDataset, check_workers, to_array
+from ..transforms._base import fuse_operations
 from .runtime import rowsizes, run_row
 
 __all__ = ["MapDataset", "FilterDataset", "ShuffleDataset", "RepeatDataset", "ZipDataset", "ConcatDataset",
@@ -91,6 +92,7 @@ class MapDataset(Dataset):
         inputs = column_list(owner, "input_columns", input_columns, names) or names[:1]
         outputs = column_list(owner, "output_columns", output_columns) or list(inputs)
         self.operations = list(operations)
+        self._fused = fuse_operations(self.operations)
         self.input_columns = inputs
         self.output_columns = outputs
         self.python_multiprocessing = python_multiprocessing
@@ -133,7 +135,7 @@ class MapDataset(Dataset):
 
     def _apply(self, row):
         values = tuple(row[position] for position in self._input_positions)
-        results = apply_operations(self.operations, values)
+        results = apply_operations(self._fused, values)
         if len(results) != len(self.output_columns):
             names = [_operation_name(op) for op in self.operations]
             raise RuntimeError(f"map: the operations {names} gave {len(results)} columns but 'output_columns' "

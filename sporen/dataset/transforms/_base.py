@@ -74,6 +74,25 @@ class TensorOperation:
 
 PyTensorOperation = TensorOperation
 
+# (type of an operation, type of the next one) -> fused(first, second): one operation doing both;
+# modules register their pairs (dataset.vision: Normalize then HWC2CHW)
+FUSIONS = {}
+
+
+def fuse_operations(operations):
+    """The list map (or Compose) runs for `operations`: each registered adjacent pair (exact types)
+    replaced by its fused operation, which gives the same results (MindSpore's pipeline fuses
+    operations the same way); the user's list itself is unchanged (names in errors, serialize)."""
+    fused = []
+    for operation in operations:
+        if fused:
+            make = FUSIONS.get((type(fused[-1]), type(operation)))
+            if make is not None:
+                fused[-1] = make(fused[-1], operation)
+                continue
+        fused.append(operation)
+    return fused
+
 
 def one_or_tuple(outputs):
     """One array for one output column, a tuple for several (MindSpore's eager return)."""

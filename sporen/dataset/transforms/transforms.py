@@ -5,7 +5,7 @@ from enum import IntEnum
 import numpy as np
 
 from ._base import (TensorOperation, check_callable, check_int, check_number, check_prob, check_range,
-                    check_type, one_or_tuple, rng, to_array)
+                    check_type, fuse_operations, one_or_tuple, rng, to_array)
 
 __all__ = ["Compose", "Concatenate", "Duplicate", "Fill", "Mask", "OneHot", "PadEnd", "RandomApply",
            "RandomChoice", "RandomOrder", "Relational", "Slice", "TypeCast", "Unique", "Plugin"]
@@ -52,12 +52,13 @@ class Compose(TensorOperation):
     def __init__(self, transforms):
         self.transforms = _check_transforms("Compose", transforms)
         self.random = any(getattr(t, "random", True) for t in self.transforms)
+        self._fused = fuse_operations(self.transforms)
 
     def __call__(self, *input_tensor_list):
         if not input_tensor_list:
             raise TypeError("Compose: expected at least one input, got none")
         columns = [to_array(value) for value in input_tensor_list]
-        for transform in self.transforms:
+        for transform in self._fused:
             columns = _run(transform, columns)
         return one_or_tuple(columns)
 

@@ -1,5 +1,6 @@
-"""Native C kernels of the hot image transforms (bilinear resize, horizontal flip, Normalize, a
-decoded Pillow image's pixels to numpy), compiled once with the project's C compiler cache and called through ctypes.
+"""Native C kernels of the hot image transforms (bilinear resize, horizontal flip, Normalize and
+Normalize + HWC2CHW, a decoded Pillow image's pixels to numpy), compiled once with the project's C
+compiler cache and called through ctypes.
 
 Each kernel computes exactly what its numpy twin in _image computes: the same float32 operations
 in the same order (the C is compiled with -ffp-contract=off, so no fused multiply-add changes a
@@ -139,6 +140,30 @@ int NAME(const T *src, int64_t h, int64_t w, int64_t ch, const float *mean, cons
 NORMALIZE(sp_normalize_u8, uint8_t)
 NORMALIZE(sp_normalize_f32, float)
 
+/* Normalize, then <H, W, C> to <C, H, W>, in one pass: the same (x - mean[c]) * scale[c] as
+   NORMALIZE, written straight to the channel planes. */
+#define NORMALIZE_CHW(NAME, T)                                                                   \
+void NAME(const T *src, int64_t h, int64_t w, int64_t ch, const float *mean, const float *scale, \
+          float *out) {                                                                          \
+    int64_t plane = h * w;                                                                       \
+    if (ch == 3) {                                                                               \
+        const float m0 = mean[0], m1 = mean[1], m2 = mean[2];                                    \
+        const float s0 = scale[0], s1 = scale[1], s2 = scale[2];                                 \
+        float *o0 = out, *o1 = out + plane, *o2 = out + 2 * plane;                               \
+        for (int64_t i = 0; i < plane; i++) {                                                    \
+            o0[i] = ((float)src[3 * i] - m0) * s0;                                               \
+            o1[i] = ((float)src[3 * i + 1] - m1) * s1;                                           \
+            o2[i] = ((float)src[3 * i + 2] - m2) * s2;                                           \
+        }                                                                                        \
+        return;                                                                                  \
+    }                                                                                            \
+    for (int64_t i = 0; i < plane; i++)                                                          \
+        for (int64_t c = 0; c < ch; c++)                                                         \
+            out[c * plane + i] = ((float)src[i * ch + c] - mean[c]) * scale[c];                  \
+}
+NORMALIZE_CHW(sp_normalize_chw_u8, uint8_t)
+NORMALIZE_CHW(sp_normalize_chw_f32, float)
+
 /* Arrow's C data interface (https://arrow.apache.org/docs/format/CDataInterface.html), a stable
    ABI through which Pillow (11.2 and later) exports a decoded image without a copy. */
 struct sp_arrow_schema {
@@ -213,6 +238,10 @@ def _load():
         function = getattr(handle, name)
         function.argtypes = [pointer, size, size, size, pointer, pointer, pointer]
         function.restype = ctypes.c_int
+    for name in ("sp_normalize_chw_u8", "sp_normalize_chw_f32"):
+        function = getattr(handle, name)
+        function.argtypes = [pointer, size, size, size, pointer, pointer, pointer]
+        function.restype = None
     handle.sp_arrow_rgb.argtypes = [pointer, pointer, size, pointer]
     handle.sp_arrow_rgb.restype = ctypes.c_int
     return handle
@@ -269,6 +298,19 @@ def normalize_hwc(image, mean, scale):
                       scale.ctypes.data, out.ctypes.data)
     if status != 0:
         raise MemoryError("Normalize: out of memory for the tiled constants")
+    return out
+
+
+def normalize_hwc_to_chw(image, mean, scale):
+    """normalize_hwc's values laid out <C, H, W> (what HWC2CHW would make of them), in one pass;
+    None when no kernel applies."""
+    handle = library()
+    if handle is None or image.dtype not in (np.uint8, np.float32) or not image.flags.c_contiguous:
+        return None
+    height, width, channels = image.shape
+    out = np.empty((channels, height, width), dtype=np.float32)
+    function = handle.sp_normalize_chw_u8 if image.dtype == np.uint8 else handle.sp_normalize_chw_f32
+    function(image.ctypes.data, height, width, channels, mean.ctypes.data, scale.ctypes.data, out.ctypes.data)
     return out
 
 
