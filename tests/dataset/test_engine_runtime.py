@@ -277,7 +277,7 @@ def test_autotune_leaves_the_queues_alone_when_the_cpus_are_saturated(monkeypatc
     config.set_prefetch_size(2)
     config.set_enable_autotune(True)
     config.set_autotune_interval(2)
-    caplog.set_level(logging.INFO, logger="sporen.dataset")
+    caplog.set_level(logging.DEBUG, logger="sporen.dataset")
     iterator = _random_rows(1).create_tuple_iterator(num_epochs=1, output_numpy=True)
     for _ in iterator:
         pass
@@ -292,6 +292,10 @@ def test_autotune_leaves_the_queues_alone_when_the_cpus_are_saturated(monkeypatc
                            {"op": "NumpySlicesOp(ID:2)", "setting": "prefetch_size", "from": 2, "to": wanted}]
         assert "compute-bound" in caplog.text
         assert "NumpySlicesOp(ID:2) feeds MapOp(ID:1), now with 2 workers" in caplog.text
+        # the same verdict at every later interval is logged once at INFO, then at DEBUG
+        verdicts = [record for record in caplog.records if "compute-bound" in record.getMessage()]
+        assert [record.levelno for record in verdicts][:1] == [logging.INFO]
+        assert all(record.levelno == logging.DEBUG for record in verdicts[1:])
 
 
 def test_thread_workers_share_one_queue_and_keep_the_order():

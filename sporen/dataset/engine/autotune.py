@@ -52,6 +52,7 @@ class AutoTuner:
         self.last = time.perf_counter()
         self.last_cpu = time.process_time()
         self.changes = []
+        self.last_verdict = None  # what the last adjustment that changed nothing found
         self.path = config._autotune_filepath()
         self.tunable = {}
         self.by_name = {}
@@ -124,12 +125,13 @@ class AutoTuner:
             return
         candidates = [item for item in measured if item[1] < _LOW_QUEUE]
         if not candidates:
-            logger.info("AutoTune: every stage's output queue is at least half full: the pipeline is not "
-                        "the bottleneck, nothing changed")
+            self._verdict(("not the bottleneck",), "AutoTune: every stage's output queue is at least half "
+                          "full: the pipeline is not the bottleneck, nothing changed")
             return
         busy, occupancy, name, workers = max(candidates)
         if busy < _BUSY and workers > 1:
-            logger.info("AutoTune: no stage is busy (the busiest, %s, %.0f%%); nothing changed", name, 100 * busy)
+            self._verdict(("idle", name), "AutoTune: no stage is busy (the busiest, %s, %.0f%%); nothing changed",
+                          name, 100 * busy)
             return
         if workers < self.max_workers:
             new_workers = min(self.max_workers, max(workers + 1, workers * 2))
@@ -147,8 +149,8 @@ class AutoTuner:
                     self._record(queue_of, "prefetch_size", prefetch, wanted, busy, occupancy, why)
             return
         if cpu >= _SATURATED:
-            logger.info("AutoTune: %s is the bottleneck with %d workers, and the CPUs were %.0f%% busy: the "
-                        "pipeline is compute-bound, nothing changed", name, workers, 100 * cpu)
+            self._verdict(("compute-bound", name), "AutoTune: %s is the bottleneck with %d workers, and the CPUs "
+                          "were %.0f%% busy: the pipeline is compute-bound, nothing changed", name, workers, 100 * cpu)
             return
         prefetch = self.prefetch_of(name)
         new_prefetch = min(_MAX_PREFETCH, prefetch * 2)
@@ -156,8 +158,15 @@ class AutoTuner:
             self.run.overrides[(name, "prefetch")] = new_prefetch
             self._record(name, "prefetch_size", prefetch, new_prefetch, busy, occupancy)
         else:
-            logger.info("AutoTune: %s is the bottleneck but has all %d CPUs and its memory budget; nothing changed",
-                        name, workers)
+            self._verdict(("at its limits", name), "AutoTune: %s is the bottleneck but has all %d CPUs and its "
+                          "memory budget; nothing changed", name, workers)
+
+    def _verdict(self, kind, message, *args):
+        """Log an adjustment that changed nothing: at INFO when it differs from the previous one (or
+        a change came between them), else at DEBUG (the same verdict every interval says nothing new)."""
+        level = logging.DEBUG if kind == self.last_verdict else logging.INFO
+        self.last_verdict = kind
+        logger.log(level, message, *args)
 
     def _row_bytes(self, name):
         """The bytes of one row of the stage's output (0 before its first row)."""
@@ -167,6 +176,7 @@ class AutoTuner:
         if why is None:
             why = f"{name} is the bottleneck (workers {100 * busy:.0f}% busy, output queue {100 * occupancy:.0f}% full)"
         logger.info("AutoTune: %s: %s %s %d -> %d", why, name, setting, old, new)
+        self.last_verdict = None
         self.changes.append({"op": name, "setting": setting, "from": old, "to": new})
         self.save()
 
