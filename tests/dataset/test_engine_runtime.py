@@ -499,3 +499,71 @@ def test_batches_held_by_the_user_keep_their_values():
         np.testing.assert_array_equal(batch, images[4 * number:4 * number + 4])
     for number, view in views:
         np.testing.assert_array_equal(view, images[4 * number + 2:4 * number + 4])
+
+
+def _images(count=22, shape=(24, 24, 3)):
+    return np.random.default_rng(8).integers(0, 256, (count,) + shape).astype(np.uint8)
+
+
+def _scale(x):
+    time.sleep(0.001)  # releases the GIL, so both workers take rows
+    return (x.astype(np.float32) * 0.5).transpose(2, 0, 1).copy()
+
+
+def test_map_workers_put_their_rows_into_the_batch_above(monkeypatch):
+    """Map-and-batch fusion: with two thread workers, the worker that made a row copies it into its
+    batch; the batches equal the unfused ones, a short last batch included, across epochs and when
+    the run resumes mid-epoch."""
+    from sporen.dataset.engine import batch as batch_module
+    images = _images()
+    expected = [(images[k:k + 4].astype(np.float32) * 0.5).transpose(0, 3, 1, 2) for k in range(0, 22, 4)]
+    putters = set()
+    original = batch_module._BatchSink.put
+
+    def put(self, position, row):
+        putters.add(threading.current_thread().name)
+        return original(self, position, row)
+
+    monkeypatch.setattr(batch_module._BatchSink, "put", put)
+
+    def pipeline(workers):
+        return ds.NumpySlicesDataset({"image": images, "label": np.arange(22)}, shuffle=False).map(
+            _scale, input_columns="image", num_parallel_workers=workers).batch(4)
+
+    for workers in (1, 2):
+        putters.clear()
+        iterator = pipeline(workers).create_tuple_iterator(num_epochs=2, output_numpy=True)
+        for _ in range(2):
+            batches = list(iterator)
+            assert len(batches) == 6 and [len(label) for _, label in batches] == [4, 4, 4, 4, 4, 2]
+            for (image, label), want, first in zip(batches, expected, range(0, 22, 4)):
+                np.testing.assert_array_equal(image, want)
+                np.testing.assert_array_equal(label, np.arange(first, min(first + 4, 22)))
+        workers_put = any("worker" in name for name in putters)
+        assert workers_put == (workers == 2), putters  # one worker: the batch stage's thread copies
+    resumed = pipeline(2).create_tuple_iterator(num_epochs=1, output_numpy=True)
+    resumed.set_state({"epoch": 0, "step": 2, "seed": resumed._run.seed})
+    rest = [image for image, _ in resumed]
+    assert len(rest) == 4 and all(np.array_equal(a, b) for a, b in zip(rest, expected[2:]))
+
+
+def test_fused_batches_of_ragged_rows_still_name_the_shapes():
+    def grow(x):
+        time.sleep(0.001)
+        return np.zeros(int(x) % 3 + 1, np.float32)
+
+    data = ds.NumpySlicesDataset(np.arange(8), shuffle=False).map(grow, num_parallel_workers=2).batch(4)
+    with pytest.raises(RuntimeError, match="has rows of different shapes in one batch"):
+        list(data.create_tuple_iterator(num_epochs=1, output_numpy=True))
+
+
+def test_a_map_shared_by_two_batches_gives_each_its_own_rows():
+    images = _images(12)
+    mapped = ds.NumpySlicesDataset({"image": images}, shuffle=False).map(_scale, input_columns="image",
+                                                                        num_parallel_workers=2)
+    both = ds.zip((mapped.batch(4), mapped.batch(3).rename("image", "other")))
+    rows = list(both.create_tuple_iterator(num_epochs=1, output_numpy=True))
+    want = (images.astype(np.float32) * 0.5).transpose(0, 3, 1, 2)
+    for number, (four, three) in enumerate(rows):
+        np.testing.assert_array_equal(four, want[4 * number:4 * number + 4])
+        np.testing.assert_array_equal(three, want[3 * number:3 * number + 3])

@@ -151,7 +151,10 @@ class MapDataset(Dataset):
             out = [out[self._layout.index(name)] for name in self._order]
         return tuple(out)
 
-    def _work(self, seed, op_id):
+    def _work(self, seed, op_id, sink=None, parallel=None):
+        """What a worker does with an item (pass, position, row, cache key): the row's result. sink: the
+        _BatchSink of the batch right above, which the result is copied into while parallel() (the
+        map runs more than one worker) holds."""
         names = ", ".join(_operation_name(op) for op in self.operations)
         cache = self.cache
         description = self._cache_description() if cache is not None else None
@@ -166,6 +169,8 @@ class MapDataset(Dataset):
             result = run_row(lambda: self._apply(row), seed, op_id, pass_id, position, where)
             if cache is not None and isinstance(result, tuple):
                 cache.put((description, key), result)
+            if sink is not None and isinstance(result, tuple) and parallel():
+                sink.put(position, result)
             return result
 
         return work
@@ -187,9 +192,14 @@ class MapDataset(Dataset):
             keys = source.sampler._sample_ids(len(source.source), pass_id, run.seed, source.source)
         items = _items(child_rows, pass_id, start, keys)
         name = self._stage_name(run)
-        rows = run.map_rows(items, self._work(run.seed, run.op_id(self)), run.workers(name, self._workers()),
-                            name, processes=self.python_multiprocessing, on_error=_error_policy(),
-                            max_rowsize=self._row_mb)
+        with run.lock:
+            sink = run.sinks.get((id(self), pass_id))
+            if sink is not None:
+                run.sinks[(id(self), pass_id)] = None  # taken: a second map run of this pass gets none
+        default = self._workers()
+        work = self._work(run.seed, run.op_id(self), sink, lambda: run.workers(name, default) > 1)
+        rows = run.map_rows(items, work, run.workers(name, default), name, processes=self.python_multiprocessing,
+                            on_error=_error_policy(), max_rowsize=self._row_mb)
         if self.callbacks:
             from .callbacks import RunContext, with_callbacks
             context = run.contexts.setdefault(id(self), RunContext())

@@ -87,6 +87,7 @@ class Run:
         self.contexts = {}
         self.row_sizes = {}  # stage name -> (input MB, output MB) of its process workers' shared memory
         self.memory = {}  # stage name -> its BufferPool
+        self.sinks = {}  # (id of a map node, pass) -> the _BatchSink of the batch above it
         self.debug = False
         self.lock = threading.Lock()
         _live_runs.add(self)
