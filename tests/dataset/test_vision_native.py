@@ -223,3 +223,67 @@ def test_map_and_compose_run_the_fused_pair_and_name_the_users_operations():
     bad = ds.NumpySlicesDataset({"image": images[:, :, :, :2]}, shuffle=False).map(ops, input_columns="image")
     with pytest.raises(RuntimeError, match=r"map \(operations \[Normalize, HWC2CHW\]"):
         list(bad.create_tuple_iterator(num_epochs=1, output_numpy=True))
+
+
+def _jpeg(pixels, **options):
+    import io
+
+    from PIL import Image
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, format="JPEG", **options)
+    return np.frombuffer(buffer.getvalue(), np.uint8)
+
+
+@pytest.mark.parametrize("kernels", [True, False])
+def test_fused_decode_random_resized_crop_equals_the_two_operations(kernels):
+    """Decode + RandomResizedCrop fused (the window resized from Pillow's own pixels) gives the same
+    random box and the same pixels as the two operations, row by row; with the kernels off too."""
+    from sporen.dataset.engine import random as ds_random
+    from sporen.dataset.transforms._base import fuse_operations
+    from sporen.dataset.vision import Inter
+    rng = np.random.default_rng(11)
+    photos = [_jpeg(rng.integers(0, 256, shape, dtype=np.uint8), quality=90) for shape in
+              [(64, 48, 3), (33, 97, 3), (120, 80, 3)]]
+    photos.append(_jpeg(rng.integers(0, 256, (40, 30, 3), dtype=np.uint8), progressive=True))
+    crops = [vision.RandomResizedCrop(24), vision.RandomResizedCrop((17, 31), scale=(0.5, 1.0)),
+             vision.RandomResizedCrop((40, 30), scale=(1.0, 1.0), ratio=(0.75, 0.75)),  # the whole image, unresized
+             vision.RandomResizedCrop(24, interpolation=Inter.NEAREST)]
+    _native.enabled = kernels
+    try:
+        for crop in crops:
+            decode = vision.Decode()
+            fused = fuse_operations([decode, crop])
+            assert len(fused) == 1
+            for row, data in enumerate(photos):
+                ds_random.enter_row(3, 1, 0, row)
+                got = fused[0](data)
+                ds_random.leave_row()
+                ds_random.enter_row(3, 1, 0, row)
+                want = crop(decode(data))
+                ds_random.leave_row()
+                assert got.dtype == np.uint8 and got.shape == want.shape
+                np.testing.assert_array_equal(got, want)
+    finally:
+        _native.enabled = True
+
+
+def test_fused_decode_random_resized_crop_leaves_other_inputs_to_the_two_operations():
+    import io
+
+    from PIL import Image
+
+    from sporen.dataset.transforms._base import fuse_operations
+    photo = np.random.default_rng(2).integers(0, 256, (30, 20, 3), dtype=np.uint8)
+    buffer = io.BytesIO()
+    Image.fromarray(photo).save(buffer, format="PNG")
+    png = np.frombuffer(buffer.getvalue(), np.uint8)
+    gray = _jpeg(photo[:, :, 0])
+    for decode in (vision.Decode(), vision.Decode(to_pil=True)):
+        fused = fuse_operations([decode, vision.RandomResizedCrop(8, scale=(1.0, 1.0), ratio=(1.0, 1.0))])[0]
+        for data in (png, gray, _jpeg(photo)):
+            expected = fused.crop(decode(data))
+            got = fused(data)
+            assert type(got) is type(expected)
+            np.testing.assert_array_equal(np.asarray(got), np.asarray(expected))
+    with pytest.raises(RuntimeError, match="Decode: the data is not a supported image"):
+        fuse_operations([vision.Decode(), vision.RandomResizedCrop(8)])[0](np.frombuffer(b"nope", np.uint8))

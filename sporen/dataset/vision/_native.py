@@ -45,14 +45,15 @@ static void taps(int64_t in, int64_t out, int32_t *i0, int32_t *i1, float *w0, f
     }
 }
 
-/* Resize an <H, W, C> image whose rows are row_stride elements apart (pixels contiguous) to
-   <out_h, out_w, C>: for each output row, its two source rows mixed along y (a contiguous,
+/* Resize an <H, W> image of ch channels whose pixels are pix elements apart (pix >= ch: Pillow's
+   RGBX pixels are 4 bytes for 3 channels) and whose rows are row_stride elements apart to
+   <out_h, out_w, ch>: for each output row, its two source rows mixed along y (a contiguous,
    vectorised loop), then that row sampled along x; uint8 results rounded half up
    (floor(v + 0.5)) and saturated. Returns 0, or -1 if out of memory. */
 #define RESIZE(NAME, T, STORE)                                                                   \
-int NAME(const T *src, int64_t row_stride, int64_t in_h, int64_t in_w, int64_t ch,              \
+int NAME(const T *src, int64_t row_stride, int64_t in_h, int64_t in_w, int64_t pix, int64_t ch, \
          T *out, int64_t out_h, int64_t out_w) {                                                 \
-    int64_t in_len = in_w * ch, out_len = out_w * ch;                                            \
+    int64_t in_len = in_w * pix, out_len = out_w * ch;                                           \
     void *memory = malloc(sizeof(int32_t) * 2 * (out_h + out_w + out_len)                        \
                           + sizeof(float) * 2 * (out_h + out_w + out_len) + sizeof(float) * (size_t)in_len); \
     if (!memory) return -1;                                                                      \
@@ -65,8 +66,8 @@ int NAME(const T *src, int64_t row_stride, int64_t in_h, int64_t in_w, int64_t c
     /* the x taps per output element (pixel and channel): one flat loop the compiler vectorises */ \
     for (int64_t x = 0; x < out_w; x++)                                                          \
         for (int64_t c = 0; c < ch; c++) {                                                       \
-            e0[x * ch + c] = (int32_t)(x0[x] * ch + c);                                          \
-            e1[x * ch + c] = (int32_t)(x1[x] * ch + c);                                          \
+            e0[x * ch + c] = (int32_t)(x0[x] * pix + c);                                         \
+            e1[x * ch + c] = (int32_t)(x1[x] * pix + c);                                         \
             f0[x * ch + c] = wx0[x];                                                             \
             f1[x * ch + c] = wx1[x];                                                             \
         }                                                                                        \
@@ -87,8 +88,16 @@ int NAME(const T *src, int64_t row_stride, int64_t in_h, int64_t in_w, int64_t c
 }
 #define STORE_U8(place) { int r = (int)(value + 0.5f); place = (uint8_t)(r > 255 ? 255 : r); }
 #define STORE_F32(place) place = value
-RESIZE(sp_resize_linear_u8, uint8_t, STORE_U8)
-RESIZE(sp_resize_linear_f32, float, STORE_F32)
+RESIZE(sp_resize_pixels_u8, uint8_t, STORE_U8)
+RESIZE(sp_resize_pixels_f32, float, STORE_F32)
+int sp_resize_linear_u8(const uint8_t *src, int64_t row_stride, int64_t in_h, int64_t in_w, int64_t ch,
+                        uint8_t *out, int64_t out_h, int64_t out_w) {
+    return sp_resize_pixels_u8(src, row_stride, in_h, in_w, ch, ch, out, out_h, out_w);
+}
+int sp_resize_linear_f32(const float *src, int64_t row_stride, int64_t in_h, int64_t in_w, int64_t ch,
+                         float *out, int64_t out_h, int64_t out_w) {
+    return sp_resize_pixels_f32(src, row_stride, in_h, in_w, ch, ch, out, out_h, out_w);
+}
 
 /* Mirror an image left to right: h rows of w pixels of pixel_bytes bytes, rows src_stride bytes
    apart in the source, the output contiguous. */
@@ -181,6 +190,20 @@ struct sp_arrow_array {
     void *private_data;
 };
 
+/* Pillow's own 4-byte pixels (R, G, B, pad) of an exported RGB image of `pixels` pixels, or NULL
+   for any other layout (the checks of sp_arrow_rgb). */
+const uint8_t *sp_arrow_pixels(const struct sp_arrow_schema *schema, const struct sp_arrow_array *array,
+                               int64_t pixels) {
+    if (strcmp(schema->format, "+w:4") != 0 || schema->n_children != 1 || strcmp(schema->children[0]->format, "C") != 0)
+        return NULL;
+    if (array->n_children != 1 || array->offset != 0 || array->length != pixels)
+        return NULL;
+    const struct sp_arrow_array *values = array->children[0];
+    if (values->offset != 0 || values->n_buffers != 2 || values->length != 4 * pixels || !values->buffers[1])
+        return NULL;
+    return (const uint8_t *)values->buffers[1];
+}
+
 /* The RGB bytes of an exported RGB image of `pixels` pixels (Pillow stores R, G, B, pad: a
    fixed-size list of 4 uint8 per pixel) into dst; -1, writing nothing, for any other layout. */
 int sp_arrow_rgb(const struct sp_arrow_schema *schema, const struct sp_arrow_array *array, int64_t pixels,
@@ -242,6 +265,10 @@ def _load():
         function = getattr(handle, name)
         function.argtypes = [pointer, size, size, size, pointer, pointer, pointer]
         function.restype = None
+    handle.sp_resize_pixels_u8.argtypes = [pointer, size, size, size, size, size, pointer, size, size]
+    handle.sp_resize_pixels_u8.restype = ctypes.c_int
+    handle.sp_arrow_pixels.argtypes = [pointer, pointer, size]
+    handle.sp_arrow_pixels.restype = ctypes.c_void_p
     handle.sp_arrow_rgb.argtypes = [pointer, pointer, size, pointer]
     handle.sp_arrow_rgb.restype = ctypes.c_int
     return handle
@@ -299,6 +326,32 @@ def normalize_hwc(image, mean, scale):
     if status != 0:
         raise MemoryError("Normalize: out of memory for the tiled constants")
     return out
+
+
+def resize_pil_window(pil_image, top, left, height, width, out_height, out_width):
+    """The bilinear resize (resize_linear's values) of a window of a loaded RGB Pillow image, read in
+    place from Pillow's 4-byte pixels through its Arrow export: no <H, W, 3> copy of the whole image
+    is made. None where that does not apply (no kernels, a Pillow older than 11.2, another mode, an
+    image not in one block)."""
+    handle = library()
+    export = getattr(pil_image, "__arrow_c_array__", None)
+    if handle is None or export is None or pil_image.mode != "RGB":
+        return None
+    try:
+        schema, array = export()
+    except Exception:
+        return None
+    image_width, image_height = pil_image.size
+    pixels = handle.sp_arrow_pixels(_capsule_pointer(schema, b"arrow_schema"), _capsule_pointer(array, b"arrow_array"),
+                                    image_width * image_height)
+    if not pixels:
+        return None
+    out = np.empty((out_height, out_width, 3), np.uint8)
+    status = handle.sp_resize_pixels_u8(pixels + 4 * (top * image_width + left), 4 * image_width, height, width, 4, 3,
+                                        out.ctypes.data, out_height, out_width)
+    if status != 0:
+        raise MemoryError("Resize: out of memory for the resampling buffers")
+    return out  # the capsules (and with them Pillow's export) go only now
 
 
 def normalize_hwc_to_chw(image, mean, scale):
