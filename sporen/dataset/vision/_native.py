@@ -333,14 +333,10 @@ def resize_pil_window(pil_image, top, left, height, width, out_height, out_width
     place from Pillow's 4-byte pixels through its Arrow export: no <H, W, 3> copy of the whole image
     is made. None where that does not apply (no kernels, a Pillow older than 11.2, another mode, an
     image not in one block)."""
-    handle = library()
-    export = getattr(pil_image, "__arrow_c_array__", None)
-    if handle is None or export is None or pil_image.mode != "RGB":
+    exported = _exported(pil_image)
+    if exported is None:
         return None
-    try:
-        schema, array = export()
-    except Exception:
-        return None
+    handle, schema, array = exported
     image_width, image_height = pil_image.size
     pixels = handle.sp_arrow_pixels(_capsule_pointer(schema, b"arrow_schema"), _capsule_pointer(array, b"arrow_array"),
                                     image_width * image_height)
@@ -373,11 +369,11 @@ _capsule_pointer = ctypes.PYFUNCTYPE(ctypes.c_void_p, ctypes.py_object, ctypes.c
     ("PyCapsule_GetPointer", ctypes.pythonapi))
 
 
-def rgb_array(pil_image):
-    """A loaded RGB Pillow image's pixels as a new <H, W, 3> uint8 array, copied by a native
-    kernel (without the GIL) from Pillow's own 4-byte pixels through its Arrow export (the C data
-    interface); None where that does not apply (no kernels, a Pillow older than 11.2, an image
-    Pillow keeps in several blocks): np.asarray then packs the bytes, holding the GIL throughout."""
+def _exported(pil_image):
+    """(the kernels, the schema and array capsules of Pillow's Arrow export of a loaded RGB image), or
+    None where that does not apply (no kernels, a Pillow older than 11.2, another mode, an image
+    Pillow keeps in several blocks). The pixels may be read while the capsules are referenced: their
+    destructors release the export."""
     handle = library()
     export = getattr(pil_image, "__arrow_c_array__", None)
     if handle is None or export is None or pil_image.mode != "RGB":
@@ -386,6 +382,18 @@ def rgb_array(pil_image):
         schema, array = export()
     except Exception:  # Pillow cannot export this image (e.g. not in one block of memory)
         return None
+    return handle, schema, array
+
+
+def rgb_array(pil_image):
+    """A loaded RGB Pillow image's pixels as a new <H, W, 3> uint8 array, copied by a native
+    kernel (without the GIL) from Pillow's own 4-byte pixels through its Arrow export (the C data
+    interface); None where that does not apply (no kernels, a Pillow older than 11.2, an image
+    Pillow keeps in several blocks): np.asarray then packs the bytes, holding the GIL throughout."""
+    exported = _exported(pil_image)
+    if exported is None:
+        return None
+    handle, schema, array = exported
     width, height = pil_image.size
     out = np.empty((height, width, 3), np.uint8)
     if handle.sp_arrow_rgb(_capsule_pointer(schema, b"arrow_schema"), _capsule_pointer(array, b"arrow_array"),
