@@ -287,3 +287,33 @@ def test_fused_decode_random_resized_crop_leaves_other_inputs_to_the_two_operati
             np.testing.assert_array_equal(np.asarray(got), np.asarray(expected))
     with pytest.raises(RuntimeError, match="Decode: the data is not a supported image"):
         fuse_operations([vision.Decode(), vision.RandomResizedCrop(8)])[0](np.frombuffer(b"nope", np.uint8))
+
+
+@pytest.mark.parametrize("kernels", [True, False])
+def test_random_crop_decode_resize_is_decode_then_random_resized_crop(kernels):
+    """MindSpore's RandomCropDecodeResize: the same box and pixels as Decode then RandomResizedCrop,
+    for a JPEG (the window resized from Pillow's pixels) and a PNG (decoded, then cropped)."""
+    import io
+
+    from PIL import Image
+
+    from sporen.dataset.engine import random as ds_random
+    photo = np.random.default_rng(6).integers(0, 256, (57, 43, 3), dtype=np.uint8)
+    buffer = io.BytesIO()
+    Image.fromarray(photo).save(buffer, format="PNG")
+    files = [_jpeg(photo, quality=85), np.frombuffer(buffer.getvalue(), np.uint8)]
+    fused = vision.RandomCropDecodeResize((20, 26), scale=(0.3, 1.0))
+    plain = vision.RandomResizedCrop((20, 26), scale=(0.3, 1.0))
+    _native.enabled = kernels
+    try:
+        for row, data in enumerate(files * 3):
+            ds_random.enter_row(9, 4, 1, row)
+            got = fused(data)
+            ds_random.leave_row()
+            ds_random.enter_row(9, 4, 1, row)
+            want = plain(vision.Decode()(data))
+            ds_random.leave_row()
+            assert got.shape == (20, 26, 3) and got.dtype == np.uint8
+            np.testing.assert_array_equal(got, want)
+    finally:
+        _native.enabled = True

@@ -127,8 +127,13 @@ class Decode(ImageTensorOperation):
             pil_image = _decode_any(data)
         if self.to_pil:
             return pil_image
-        pixels = _native.rgb_array(pil_image)
-        return np.asarray(pil_image) if pixels is None else pixels
+        return _rgb_pixels(pil_image)
+
+
+def _rgb_pixels(pil_image):
+    """A loaded RGB PIL image's pixels as a new <H, W, 3> uint8 array."""
+    pixels = _native.rgb_array(pil_image)
+    return np.asarray(pil_image) if pixels is None else pixels
 
 
 def _decode_any(data):
@@ -391,13 +396,18 @@ class RandomResizedCrop(ImageTensorOperation):
 
 
 class RandomCropDecodeResize(RandomResizedCrop):
-    """Decode, then RandomResizedCrop: the input is an image file's bytes."""
+    """Decode, then RandomResizedCrop: the input is an image file's bytes (a JPEG is resized from the
+    crop window of the decoded pixels, without a copy of the whole image)."""
 
     def __init__(self, size, scale=(0.08, 1.0), ratio=(3. / 4., 4. / 3.), interpolation=Inter.BILINEAR,
                  max_attempts=10):
         super().__init__(size, scale, ratio, interpolation, max_attempts)
 
     def _execute(self, *inputs):
+        if len(inputs) == 1:
+            out = _decode_crop_resize(self, inputs[0])
+            if out is not None:
+                return out
         images = [Decode()._decode(np.asarray(data)) for data in inputs]
         return super()._execute(*images)
 
@@ -662,25 +672,32 @@ class _DecodeRandomResizedCrop(TensorOperation):
         self.crop = crop
 
     def __call__(self, *inputs):
-        crop = self.crop
-        if len(inputs) == 1 and not self.decode.to_pil and crop.interpolation == Inter.LINEAR:
-            data = inputs[0]
-            if type(data) is np.ndarray and data.dtype == np.uint8 and data.ndim == 1:
-                pil_image = _decode_jpeg_rgb(data)
-                if pil_image is not None:
-                    width, height = pil_image.size
-                    box = random_resized_crop_box(height, width, crop.scale, crop.ratio, crop.max_attempts, rng())
-                    top, left, crop_h, crop_w = box
-                    out = _native.resize_pil_window(pil_image, top, left, crop_h, crop_w, *_hw(crop.size))
-                    if out is not None:
-                        return out
-                    pixels = _native.rgb_array(pil_image)
-                    return crop._apply(np.asarray(pil_image) if pixels is None else pixels, box)
+        if len(inputs) == 1 and not self.decode.to_pil:
+            out = _decode_crop_resize(self.crop, inputs[0])
+            if out is not None:
+                return out
         result = self.decode(*inputs)
-        return crop(*(result if isinstance(result, tuple) else (result,)))
+        return self.crop(*(result if isinstance(result, tuple) else (result,)))
 
 
 FUSIONS[(Decode, RandomResizedCrop)] = _DecodeRandomResizedCrop
+
+
+def _decode_crop_resize(crop, data):
+    """RandomResizedCrop `crop` of the JPEG file `data` (a 1-D uint8 array), resized from the crop
+    window of Pillow's pixels (bilinear only), with the box and pixels Decode then crop give; None
+    where this path does not apply (the caller then decodes and crops)."""
+    if crop.interpolation != Inter.LINEAR or type(data) is not np.ndarray or data.dtype != np.uint8 \
+            or data.ndim != 1:
+        return None
+    pil_image = _decode_jpeg_rgb(data)
+    if pil_image is None:
+        return None
+    width, height = pil_image.size
+    box = random_resized_crop_box(height, width, crop.scale, crop.ratio, crop.max_attempts, rng())
+    top, left, crop_h, crop_w = box
+    out = _native.resize_pil_window(pil_image, top, left, crop_h, crop_w, *_hw(crop.size))
+    return out if out is not None else crop._apply(_rgb_pixels(pil_image), box)
 
 
 class Rescale(ImageTensorOperation):
